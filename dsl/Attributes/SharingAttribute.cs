@@ -1,0 +1,30 @@
+using System;
+
+namespace NpasDsl;
+
+/// <summary>Class-level defaults for the allocation search.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class SharingAttribute : Attribute
+{
+    /// <summary>How shareable layers without <c>[ShareGroup]</c> are grouped. Default: one group.</summary>
+    public GroupStrategy Strategy { get; set; } = GroupStrategy.Single;
+
+    /// <summary>How a layer combines the templates it reads from its bank.</summary>
+    public Combiner Combiner { get; set; } = Combiner.WeightedAverage;
+
+    /// <summary>How a layer larger than its bank is grown from it.</summary>
+    public Upsampler Upsampler { get; set; } = Upsampler.Repeat;
+
+    /// <summary>The most templates one layer may combine (K_max).</summary>
+    public int MaxTemplates { get; set; } = SharingDefaults.MaxTemplates;
+
+    /// <summary>Seed for every random initialisation of the model.</summary>
+    public long Seed { get; set; }
+}
+
+/// <summary>Default values of the sharing options, in one place for the generator and the runtime.</summary>
+public static class SharingDefaults
+{
+    /// <summary>K_max of methods.md section 3.</summary>
+    public const int MaxTemplates = 8;
+}

@@ -1,0 +1,37 @@
+namespace NpasDsl;
+
+/// <summary>How layers are partitioned into groups, each drawing from one parameter bank.</summary>
+public enum GroupStrategy
+{
+    /// <summary>All shareable layers in one group (the default; works at every budget).</summary>
+    Single = 0,
+    /// <summary>One group per layer kind (linear, conv1d, conv2d, embedding).</summary>
+    ByKind = 1,
+    /// <summary>One group per layer kind and exact weight shape.</summary>
+    ByShape = 2,
+}
+
+/// <summary>How a layer turns the templates it reads from its bank into its weight.</summary>
+public enum Combiner
+{
+    /// <summary>W = Σ α_k T_k with learned per-layer coefficients α (SSN "WAvg").</summary>
+    WeightedAverage = 0,
+}
+
+/// <summary>How a layer whose weight is larger than its bank is grown from it.</summary>
+public enum Upsampler
+{
+    /// <summary>Tile the bank (read it circularly from the layer's offset) until the weight is covered.</summary>
+    Repeat = 0,
+    /// <summary>No upsampling: a layer larger than its bank is a compile-time error.</summary>
+    None = 1,
+}
+
+/// <summary>How repeated layers map onto shared weight sets (SPIN).</summary>
+public enum ShareMapping
+{
+    /// <summary>Neighbours share: layer l uses set ⌊l / r⌋.</summary>
+    Sequential = 0,
+    /// <summary>Cyclic: layer l uses set l mod (n / r).</summary>
+    Strided = 1,
+}

@@ -1,0 +1,46 @@
+using System.Linq;
+
+namespace NpasDsl.Planning;
+
+/// <summary>
+/// What a budget must at least pay for: biases, norms and own weights (never shared), one coefficient per
+/// banked layer and the smallest bank of each group (one entry when the bank may be tiled; the largest
+/// member's weight when upsampling is off).
+/// </summary>
+public sealed class BudgetCheck
+{
+    private BudgetCheck(long unshared, long budget, long minimum)
+    {
+        Unshared = unshared;
+        Budget = budget;
+        Minimum = minimum;
+    }
+
+    /// <summary>Trainable parameters with no sharing.</summary>
+    public long Unshared { get; }
+    /// <summary>The budget in parameters.</summary>
+    public long Budget { get; }
+    /// <summary>The smallest feasible budget.</summary>
+    public long Minimum { get; }
+    /// <summary>Whether the budget can be met.</summary>
+    public bool IsFeasible => Budget >= Minimum;
+
+    /// <summary>Checks <paramref name="spec"/> at its own budget, or at <paramref name="budgetOverride"/> parameters.</summary>
+    public static BudgetCheck For(NetworkSpec spec, long? budgetOverride = null)
+    {
+        long unshared = spec.UnsharedParameters;
+        long budget = budgetOverride ?? spec.Budget.Resolve(unshared);
+        long minimum = NeverShared(spec);
+        foreach (var group in GroupAssigner.Assign(spec.Layers, spec.Sharing.Strategy))
+            minimum += group.Value.Count + MinimumBank(group.Value.Select(m => m.Spec.WeightSize), spec.Sharing.Upsampler);
+        return new BudgetCheck(unshared, budget, minimum);
+    }
+
+    /// <summary>Biases, norm affines and the weights of <c>[NoShare]</c> layers.</summary>
+    public static long NeverShared(NetworkSpec spec)
+        => spec.Layers.Sum(l => (l.BiasSize + l.NormSize + (l.Kind.HasShareableWeight() && l.NoShare ? l.WeightSize : 0)) * l.Count);
+
+    /// <summary>The smallest bank a group can have.</summary>
+    public static long MinimumBank(System.Collections.Generic.IEnumerable<long> memberSizes, Upsampler upsampler)
+        => upsampler == Upsampler.None ? memberSizes.DefaultIfEmpty(1).Max() : 1;
+}

@@ -1,0 +1,52 @@
+using System.Collections.Generic;
+
+namespace NpasDsl.Planning;
+
+/// <summary>How one layer gets its weight.</summary>
+public enum WeightSource
+{
+    /// <summary>Generated from templates read out of its group's bank.</summary>
+    Bank,
+    /// <summary>An ordinary weight of its own (<c>[NoShare]</c>, or a single-layer group paid in full).</summary>
+    Own,
+    /// <summary>No shareable weight (norm layers).</summary>
+    None,
+}
+
+/// <summary>The allocation of one layer (one element of a <c>[Repeat]</c> list counts as one layer).</summary>
+public sealed class LayerPlan
+{
+    internal LayerPlan(LayerSpec spec, int index, WeightSource source, string? group, int templates, long offset, string? note)
+    {
+        Spec = spec;
+        Index = index;
+        Source = source;
+        Group = group;
+        Templates = templates;
+        Offset = offset;
+        Note = note;
+    }
+
+    /// <summary>The declared property this layer belongs to.</summary>
+    public LayerSpec Spec { get; }
+    /// <summary>The position in a <c>[Repeat]</c> list (0 for a single layer).</summary>
+    public int Index { get; }
+    /// <summary>The layer's name and state-dict prefix: <c>Stem</c> or <c>Body.2</c>.</summary>
+    public string Path => Spec.InstanceName(Index);
+    /// <summary>Where the weight comes from.</summary>
+    public WeightSource Source { get; }
+    /// <summary>The group whose bank the layer reads (null unless <see cref="Source"/> is <see cref="WeightSource.Bank"/>).</summary>
+    public string? Group { get; }
+    /// <summary>K_l: the number of templates combined (0 unless banked).</summary>
+    public int Templates { get; }
+    /// <summary>Where in the (circular) bank the first template starts.</summary>
+    public long Offset { get; }
+    /// <summary>Bank entries read, counting repeats: K_l · |W_l|.</summary>
+    public long ReadLength => (long)Templates * Spec.WeightSize;
+    /// <summary>Learned coefficients of the combiner (one per template).</summary>
+    public long Coefficients => Source == WeightSource.Bank ? Templates : 0;
+    /// <summary>The weight shape.</summary>
+    public IReadOnlyList<long> WeightShape => Spec.WeightShape;
+    /// <summary>Why the layer is allocated as it is, when that is worth saying.</summary>
+    public string? Note { get; }
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace NpasDsl.Planning;
+
+/// <summary>
+/// One declared layer property, as the generator read it from its attributes. A <c>[Repeat(n)]</c> property
+/// is one spec with <see cref="Repeat"/> = n; the planner expands it into n layers named <c>Name.0</c> ... .
+/// </summary>
+public sealed class LayerSpec
+{
+    private LayerSpec(string name, LayerKind kind, int inSize, int outSize, int kernelHeight, int kernelWidth,
+        int stride, int padding, int dilation, int groups, bool bias, int repeat, bool noShare, string? group)
+    {
+        Name = name;
+        Kind = kind;
+        In = inSize;
+        Out = outSize;
+        KernelHeight = kernelHeight;
+        KernelWidth = kernelWidth;
+        Stride = stride;
+        Padding = padding;
+        Dilation = dilation;
+        Groups = groups;
+        Bias = bias;
+        Repeat = repeat;
+        NoShare = noShare;
+        Group = group;
+    }
+
+    /// <summary>The property name; also the state-dict prefix.</summary>
+    public string Name { get; }
+    /// <summary>The layer kind.</summary>
+    public LayerKind Kind { get; }
+    /// <summary>Input features/channels; the row count for an embedding; the normalised size for norms.</summary>
+    public int In { get; }
+    /// <summary>Output features/channels; the dimension for an embedding; the normalised size for norms.</summary>
+    public int Out { get; }
+    /// <summary>Kernel height (1 for non-convolutions; the kernel length for conv1d).</summary>
+    public int KernelHeight { get; }
+    /// <summary>Kernel width (1 for everything but conv2d).</summary>
+    public int KernelWidth { get; }
+    /// <summary>Convolution stride.</summary>
+    public int Stride { get; }
+    /// <summary>Convolution zero padding.</summary>
+    public int Padding { get; }
+    /// <summary>Convolution dilation.</summary>
+    public int Dilation { get; }
+    /// <summary>Convolution channel groups.</summary>
+    public int Groups { get; }
+    /// <summary>Whether the layer has a bias (never shared).</summary>
+    public bool Bias { get; }
+    /// <summary>0 for a single layer; n for a <c>[Repeat(n)]</c> list.</summary>
+    public int Repeat { get; }
+    /// <summary><c>[NoShare]</c>: an ordinary layer with its own weight.</summary>
+    public bool NoShare { get; }
+    /// <summary>The <c>[ShareGroup]</c> name, or null to let the group strategy decide.</summary>
+    public string? Group { get; }
+
+    /// <summary>How many layers the property declares.</summary>
+    public int Count => Repeat == 0 ? 1 : Repeat;
+
+    /// <summary>Whether the property is a <c>ModuleList</c> of layers.</summary>
+    public bool IsList => Repeat != 0;
+
+    /// <summary>Whether the weight is drawn from a bank.</summary>
+    public bool IsShareable => Kind.HasShareableWeight() && !NoShare;
+
+    /// <summary>The shape of the full weight tensor of one layer (empty for norms).</summary>
+    public IReadOnlyList<long> WeightShape => Kind switch
+    {
+        LayerKind.Linear => new long[] { Out, In },
+        LayerKind.Conv1d => new long[] { Out, In / Groups, KernelHeight },
+        LayerKind.Conv2d => new long[] { Out, In / Groups, KernelHeight, KernelWidth },
+        LayerKind.Embedding => new long[] { In, Out },
+        _ => Array.Empty<long>(),
+    };
+
+    /// <summary>|W|: the element count of one layer's weight (0 for norms).</summary>
+    public long WeightSize
+    {
+        get
+        {
+            if (!Kind.HasShareableWeight()) return 0;
+            long size = 1;
+            foreach (var d in WeightShape) size *= d;
+            return size;
+        }
+    }
+
+    /// <summary>Trainable bias elements of one layer.</summary>
+    public long BiasSize => Bias && Kind is LayerKind.Linear or LayerKind.Conv1d or LayerKind.Conv2d ? Out : 0;
+
+    /// <summary>Trainable affine elements of one norm layer (weight and bias).</summary>
+    public long NormSize => Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm ? 2L * In : 0;
+
+    /// <summary>Every trainable element of one layer when nothing is shared.</summary>
+    public long UnsharedSize => WeightSize + BiasSize + NormSize;
+
+    /// <summary>The fan-in used for Kaiming initialisation (0 for embeddings and norms).</summary>
+    public long FanIn => Kind switch
+    {
+        LayerKind.Linear => In,
+        LayerKind.Conv1d => (long)(In / Groups) * KernelHeight,
+        LayerKind.Conv2d => (long)(In / Groups) * KernelHeight * KernelWidth,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The standard deviation a freshly initialised ordinary layer of this spec has: Kaiming-normal for ReLU
+    /// networks (√(2 / fan-in)) for linear and convolution weights, 1 for embeddings (TorchSharp's default).
+    /// </summary>
+    public double InitialStd => FanIn > 0 ? Math.Sqrt(2.0 / FanIn) : 1.0;
+
+    /// <summary>The name of layer <paramref name="index"/> of this property: <c>Body.2</c>, or the property name.</summary>
+    public string InstanceName(int index) => IsList ? Name + "." + index.ToString(CultureInfo.InvariantCulture) : Name;
+
+    /// <summary>The weight shape as text, for example <c>32x16x3x3</c>.</summary>
+    public string ShapeText => string.Join("x", Array.ConvertAll(new List<long>(WeightShape).ToArray(), d => d.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>A shareable fully connected layer.</summary>
+    public static LayerSpec Linear(string name, int inFeatures, int outFeatures, bool bias = true, int repeat = 0, bool noShare = false, string? group = null)
+        => new(name, LayerKind.Linear, inFeatures, outFeatures, 1, 1, 1, 0, 1, 1, bias, repeat, noShare, group);
+
+    /// <summary>A shareable 1-D convolution.</summary>
+    public static LayerSpec Conv1d(string name, int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0,
+        int dilation = 1, int groups = 1, bool bias = true, int repeat = 0, bool noShare = false, string? group = null)
+        => new(name, LayerKind.Conv1d, inChannels, outChannels, kernelSize, 1, stride, padding, dilation, groups, bias, repeat, noShare, group);
+
+    /// <summary>A shareable 2-D convolution.</summary>
+    public static LayerSpec Conv2d(string name, int inChannels, int outChannels, int kernelHeight, int kernelWidth, int stride = 1,
+        int padding = 0, int dilation = 1, int groups = 1, bool bias = true, int repeat = 0, bool noShare = false, string? group = null)
+        => new(name, LayerKind.Conv2d, inChannels, outChannels, kernelHeight, kernelWidth, stride, padding, dilation, groups, bias, repeat, noShare, group);
+
+    /// <summary>A shareable embedding table.</summary>
+    public static LayerSpec Embedding(string name, int count, int dimension, int repeat = 0, bool noShare = false, string? group = null)
+        => new(name, LayerKind.Embedding, count, dimension, 1, 1, 1, 0, 1, 1, false, repeat, noShare, group);
+
+    /// <summary>An unshared 2-D batch norm.</summary>
+    public static LayerSpec BatchNorm2d(string name, int features, int repeat = 0)
+        => new(name, LayerKind.BatchNorm2d, features, features, 1, 1, 1, 0, 1, 1, false, repeat, false, null);
+
+    /// <summary>An unshared layer norm.</summary>
+    public static LayerSpec LayerNorm(string name, int features, int repeat = 0)
+        => new(name, LayerKind.LayerNorm, features, features, 1, 1, 1, 0, 1, 1, false, repeat, false, null);
+}

@@ -1,0 +1,36 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace NpasDsl.Planning;
+
+/// <summary>
+/// The static description of a declared network: its layers in declaration order, its budget and its
+/// sharing options. The generator emits one per model class (<c>Model.Declaration</c>); the runtime plans
+/// the allocation from it at start-up.
+/// </summary>
+public sealed class NetworkSpec
+{
+    /// <summary>Creates a description.</summary>
+    public NetworkSpec(string modelName, BudgetSpec budget, IReadOnlyList<LayerSpec> layers, SharingSpec? sharing = null)
+    {
+        ModelName = modelName;
+        Budget = budget;
+        Layers = layers;
+        Sharing = sharing ?? SharingSpec.Default;
+    }
+
+    /// <summary>The model class name.</summary>
+    public string ModelName { get; }
+    /// <summary>The declared budget.</summary>
+    public BudgetSpec Budget { get; }
+    /// <summary>The declared layer properties, in declaration order.</summary>
+    public IReadOnlyList<LayerSpec> Layers { get; }
+    /// <summary>The sharing options.</summary>
+    public SharingSpec Sharing { get; }
+
+    /// <summary>Trainable parameters of the same network with no sharing at all.</summary>
+    public long UnsharedParameters => Layers.Sum(l => l.UnsharedSize * l.Count);
+
+    /// <summary>The declaration with another budget (a run-time override).</summary>
+    public NetworkSpec WithBudget(BudgetSpec budget) => new(ModelName, budget, Layers, Sharing);
+}

@@ -1,0 +1,30 @@
+namespace NpasDsl.Planning;
+
+/// <summary>The class-level <c>[Sharing]</c> options, with their defaults filled in.</summary>
+public sealed class SharingSpec
+{
+    /// <summary>Creates the options.</summary>
+    public SharingSpec(GroupStrategy strategy = GroupStrategy.Single, Combiner combiner = Combiner.WeightedAverage,
+        Upsampler upsampler = Upsampler.Repeat, int maxTemplates = SharingDefaults.MaxTemplates, long seed = 0)
+    {
+        Strategy = strategy;
+        Combiner = combiner;
+        Upsampler = upsampler;
+        MaxTemplates = maxTemplates;
+        Seed = seed;
+    }
+
+    /// <summary>The defaults used when a class has no <c>[Sharing]</c>.</summary>
+    public static SharingSpec Default { get; } = new();
+
+    /// <summary>Group strategy for layers without <c>[ShareGroup]</c>.</summary>
+    public GroupStrategy Strategy { get; }
+    /// <summary>Template combiner.</summary>
+    public Combiner Combiner { get; }
+    /// <summary>Upsampler for layers larger than their bank.</summary>
+    public Upsampler Upsampler { get; }
+    /// <summary>K_max: the most templates one layer combines.</summary>
+    public int MaxTemplates { get; }
+    /// <summary>Seed for initialisation.</summary>
+    public long Seed { get; }
+}

@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+
+namespace NpasDsl.Planning;
+
+/// <summary>
+/// Decides how many templates each member of a group reads and where they start.
+/// <para>
+/// The bank is read circularly: a layer reads K_l·|W_l| consecutive entries from its offset, wrapping past
+/// the end. K_l = min(⌈B_g / |W_l|⌉, K_max), so the templates of a layer cover the whole bank whenever
+/// K_max allows it and no bank entry is left unread (methods.md asks that an allocation use what it is
+/// given; its wrap-to-0 rule leaves a tail of up to |W_l| − 1 entries unread). A layer larger than its bank
+/// (|W_l| > B_g) gets K_l = 1 and tiles the bank (the Repeat upsampler).
+/// </para>
+/// <para>
+/// Offsets: one cursor per block size K_l·|W_l| steps through the bank, so same-shape layers walk through
+/// distinct memory when the bank is large and reuse it when it is small, while layers of different shapes
+/// overlap the same memory from offset 0.
+/// </para>
+/// </summary>
+public static class TemplateLayout
+{
+    /// <summary>K_l for a layer of <paramref name="weightSize"/> elements in a bank of <paramref name="bankSize"/>.</summary>
+    public static int TemplatesFor(long weightSize, long bankSize, int maxTemplates)
+    {
+        if (weightSize <= 0 || bankSize <= 0) return 1;
+        long k = (bankSize + weightSize - 1) / weightSize;
+        return (int)Math.Max(1, Math.Min(k, maxTemplates));
+    }
+
+    /// <summary>(K_l, offset) for each member, in member order.</summary>
+    public static (int Templates, long Offset)[] Layout(IReadOnlyList<long> weightSizes, long bankSize, int maxTemplates)
+    {
+        var result = new (int, long)[weightSizes.Count];
+        var cursors = new Dictionary<long, long>();
+        for (int i = 0; i < weightSizes.Count; i++)
+        {
+            int k = TemplatesFor(weightSizes[i], bankSize, maxTemplates);
+            long block = k * weightSizes[i];
+            cursors.TryGetValue(block, out long offset);
+            result[i] = (k, offset);
+            cursors[block] = (offset + block) % bankSize;
+        }
+        return result;
+    }
+
+    /// <summary>How many bank entries two circular reads have in common.</summary>
+    public static long Overlap(long bankSize, long offsetA, long lengthA, long offsetB, long lengthB)
+    {
+        long total = 0;
+        foreach (var a in Intervals(bankSize, offsetA, lengthA))
+            foreach (var b in Intervals(bankSize, offsetB, lengthB))
+                total += Math.Max(0, Math.Min(a.End, b.End) - Math.Max(a.Start, b.Start));
+        return total;
+    }
+
+    /// <summary>The distinct bank entries a circular read touches, as at most two half-open intervals.</summary>
+    public static IEnumerable<(long Start, long End)> Intervals(long bankSize, long offset, long length)
+    {
+        if (length >= bankSize) { yield return (0, bankSize); yield break; }
+        long end = offset + length;
+        if (end <= bankSize) { yield return (offset, end); yield break; }
+        yield return (offset, bankSize);
+        yield return (0, end - bankSize);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace NpasDsl.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic NpasDsl reports, in one place. IDs are stable: a released ID never changes meaning.
+/// Each message says what is wrong, with numbers, and what fixes it.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "NpasDsl";
+
+    public static readonly DiagnosticDescriptor ClassNotPartial = Error("NPAS001", "Model class must be partial",
+        "'{0}' has [SharedBudget] but is not partial; add the 'partial' modifier so NpasDsl can generate its layers{1}");
+
+    public static readonly DiagnosticDescriptor NotAnNpasModule = Error("NPAS002", "Model class must derive from NpasModule",
+        "'{0}' has [SharedBudget] but derives from '{1}'; derive it from NpasDsl.NpasModule");
+
+    public static readonly DiagnosticDescriptor InvalidBudget = Error("NPAS003", "Budget must be a finite positive number",
+        "The budget of '{0}' is invalid: {1}; use a finite fraction above 0 such as [SharedBudget(0.25)], or a positive [SharedBudget(Parameters = 100000)]");
+
+    public static readonly DiagnosticDescriptor AmbiguousBudget = Error("NPAS004", "Budget must be given exactly once",
+        "'{0}' {1}; give either a fraction, [SharedBudget(0.25)], or an absolute count, [SharedBudget(Parameters = 100000)]");
+
+    public static readonly DiagnosticDescriptor InfeasibleBudget = Error("NPAS005", "Budget cannot be met",
+        "{0}");
+
+    public static readonly DiagnosticDescriptor InvalidLayerNumbers = Error("NPAS006", "Layer attribute has impossible numbers",
+        "Layer '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor WrongPropertyType = Error("NPAS007", "Layer property has the wrong type",
+        "Layer '{0}' is declared with [{1}] so its type must be '{2}', not '{3}'");
+
+    public static readonly DiagnosticDescriptor PropertyNotPartial = Error("NPAS008", "Layer property must be a partial get-only instance property",
+        "Layer '{0}' {1}; declare it as 'private partial {2} {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor RepeatMismatch = Error("NPAS009", "[Repeat] and ModuleList go together",
+        "Layer '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor MultipleLayerAttributes = Error("NPAS010", "One layer attribute per property",
+        "'{0}' has {1} layer attributes ({2}); keep one, or declare one property per layer");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("NPAS011", "Model declares no layers",
+        "'{0}' has [SharedBudget] but no layer properties; declare layers such as '[Linear(784, 10)] private partial SharedLinear Head {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor GenericModel = Error("NPAS012", "Model class must not be generic",
+        "'{0}' is generic; declare the model in a non-generic class (layer shapes must be known at compile time)");
+
+    public static readonly DiagnosticDescriptor InvalidSharingOption = Error("NPAS013", "Sharing option is invalid",
+        "'{0}': {1}");
+
+    public static readonly DiagnosticDescriptor SharingIgnoredOnNorm = new("NPAS014", "Norm layers are never shared",
+        "'{0}' is a norm layer and is never shared, so [{1}] has no effect; remove it",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MissingLayerAttribute = Error("NPAS015", "Sharing attribute without a layer attribute",
+        "'{0}' has [{1}] but no layer attribute such as [Linear] or [Conv2d]; add one, or remove [{1}]");
+
+    /// <summary>All descriptors, by id.</summary>
+    public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)
+        .GetFields()
+        .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+        .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+        .ToDictionary(d => d.Id);
+
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

@@ -1,0 +1,141 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using NpasDsl.Generator.Model;
+using NpasDsl.Planning;
+
+namespace NpasDsl.Generator.Emitting;
+
+/// <summary>Turns a <see cref="ModelSpec"/> into source text through the Scriban templates. Every number is formatted invariantly here.</summary>
+internal static class ModelEmitter
+{
+    private const string Indent = "    ";
+
+    public static string Emit(ModelSpec model)
+    {
+        var classBody = TemplateRenderer.Render("ModelClass", new ClassView(model)).TrimEnd('\n');
+        var body = new StringBuilder();
+        int depth = 0;
+        foreach (var container in model.ContainingTypes)
+        {
+            body.Append(Repeat(depth)).Append("partial class ").Append(container).Append('\n').Append(Repeat(depth)).Append("{\n");
+            depth++;
+        }
+        foreach (var line in classBody.Split('\n'))
+            body.Append(line.Length == 0 ? "" : Repeat(depth) + line).Append('\n');
+        for (depth--; depth >= 0; depth--) body.Append(Repeat(depth)).Append("}\n");
+        return TemplateRenderer.Render("ModelFile", new FileView(model.Namespace ?? "", body.ToString().TrimEnd('\n')));
+    }
+
+    private static string Repeat(int depth) => string.Concat(Enumerable.Repeat(Indent, depth));
+
+    internal static string Literal(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    internal static string Literal(double value)
+    {
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
+    }
+
+    internal static string Literal(string? value) => value is null ? "null" : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    public sealed class FileView
+    {
+        public FileView(string ns, string body) { Namespace = ns; Body = body; }
+        public string Namespace { get; }
+        public string Body { get; }
+    }
+
+    public sealed class ClassView
+    {
+        public ClassView(ModelSpec model)
+        {
+            ClassName = model.ClassName;
+            var spec = Parsing.NetworkSpecBuilder.Build(model);
+            Summary = string.Format(CultureInfo.InvariantCulture, "{0} layers, {1:N0} parameters unshared, budget {2}",
+                spec.Layers.Sum(l => l.Count), spec.UnsharedParameters, spec.Budget);
+            BudgetExpression = model.Budget.IsFraction
+                ? "global::NpasDsl.Planning.BudgetSpec.Fraction(" + Literal(model.Budget.Fraction) + ")"
+                : "global::NpasDsl.Planning.BudgetSpec.Parameters(" + Literal(model.Budget.Parameters) + ")";
+            var s = model.Sharing;
+            SharingExpression = "new global::NpasDsl.Planning.SharingSpec("
+                + "strategy: global::NpasDsl.GroupStrategy." + s.Strategy
+                + ", combiner: global::NpasDsl.Combiner." + s.Combiner
+                + ", upsampler: global::NpasDsl.Upsampler." + s.Upsampler
+                + ", maxTemplates: " + Literal(s.MaxTemplates)
+                + ", seed: " + Literal(s.Seed) + ")";
+            Layers = model.Layers.Select(l => new LayerView(l)).ToList();
+        }
+
+        public string ClassName { get; }
+        public string Summary { get; }
+        public string BudgetExpression { get; }
+        public string SharingExpression { get; }
+        public List<LayerView> Layers { get; }
+    }
+
+    public sealed class LayerView
+    {
+        public LayerView(LayerModel layer)
+        {
+            Name = layer.Name;
+            FieldName = "_" + char.ToLowerInvariant(layer.Name[0]) + layer.Name.Substring(1);
+            PropertyType = layer.PropertyType;
+            Modifiers = layer.PropertyModifiers.Length == 0 ? "" : layer.PropertyModifiers + " ";
+            string factory = "Create" + layer.Kind;
+            CreateExpression = layer.Repeat > 0 ? $"CreateList({Literal(layer.Name)}, {factory})" : $"{factory}({Literal(layer.Name)})";
+            SpecExpression = "global::NpasDsl.Planning.LayerSpec." + layer.Kind + "(" + string.Join(", ", SpecArguments(layer)) + ")";
+            var spec = Parsing.NetworkSpecBuilder.ToSpec(layer);
+            string what = layer.Kind.HasShareableWeight() ? $"{layer.Kind.DisplayName()} {spec.ShapeText}" : $"{layer.Kind.DisplayName()} over {Literal(layer.In)} features";
+            string how = !layer.Kind.HasShareableWeight() ? "never shared" : layer.NoShare ? "own weight ([NoShare])" : layer.Group is null ? "weight drawn from a bank" : $"weight drawn from the bank of group '{layer.Group}'";
+            Comment = (layer.Repeat > 0 ? Literal(layer.Repeat) + " x " : "") + what + ", " + how + ".";
+        }
+
+        public string Name { get; }
+        public string FieldName { get; }
+        public string PropertyType { get; }
+        public string Modifiers { get; }
+        public string CreateExpression { get; }
+        public string SpecExpression { get; }
+        public string Comment { get; }
+
+        private static IEnumerable<string> SpecArguments(LayerModel l)
+        {
+            yield return Literal(l.Name);
+            switch (l.Kind)
+            {
+                case LayerKind.Linear:
+                    yield return "inFeatures: " + Literal(l.In);
+                    yield return "outFeatures: " + Literal(l.Out);
+                    break;
+                case LayerKind.Embedding:
+                    yield return "count: " + Literal(l.In);
+                    yield return "dimension: " + Literal(l.Out);
+                    break;
+                case LayerKind.BatchNorm2d:
+                case LayerKind.LayerNorm:
+                    yield return "features: " + Literal(l.In);
+                    break;
+                default:
+                    yield return "inChannels: " + Literal(l.In);
+                    yield return "outChannels: " + Literal(l.Out);
+                    if (l.Kind == LayerKind.Conv1d) yield return "kernelSize: " + Literal(l.KernelHeight);
+                    else
+                    {
+                        yield return "kernelHeight: " + Literal(l.KernelHeight);
+                        yield return "kernelWidth: " + Literal(l.KernelWidth);
+                    }
+                    if (l.Stride != 1) yield return "stride: " + Literal(l.Stride);
+                    if (l.Padding != 0) yield return "padding: " + Literal(l.Padding);
+                    if (l.Dilation != 1) yield return "dilation: " + Literal(l.Dilation);
+                    if (l.Groups != 1) yield return "groups: " + Literal(l.Groups);
+                    break;
+            }
+            if (!l.Bias && l.Kind is LayerKind.Linear or LayerKind.Conv1d or LayerKind.Conv2d) yield return "bias: false";
+            if (l.Repeat > 0) yield return "repeat: " + Literal(l.Repeat);
+            if (l.NoShare) yield return "noShare: true";
+            if (l.Group is not null) yield return "group: " + Literal(l.Group);
+        }
+    }
+}

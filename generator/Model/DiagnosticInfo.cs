@@ -1,0 +1,22 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace NpasDsl.Generator.Model;
+
+/// <summary>Where a diagnostic points, as values (a file path and a span) rather than a <see cref="Location"/>.</summary>
+internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
+{
+    public static LocationInfo? From(Location? location)
+        => location is { SourceTree: { } tree } ? new LocationInfo(tree.FilePath, location.SourceSpan, location.GetLineSpan().Span) : null;
+}
+
+/// <summary>A diagnostic to report: its descriptor id, location and message arguments, all equatable.</summary>
+internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
+{
+    public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, Location? location, params object[] arguments)
+        => new(descriptor.Id, LocationInfo.From(location), Array.ConvertAll(arguments, a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToEquatableArray());
+}
+
+/// <summary>The result of reading one model class: the model (null when an error prevents generation) and the diagnostics.</summary>
+internal sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);

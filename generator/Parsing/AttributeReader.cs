@@ -1,0 +1,59 @@
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace NpasDsl.Generator.Parsing;
+
+/// <summary>Reads attribute arguments and finds the syntax of each, so a diagnostic can point at the argument at fault.</summary>
+internal sealed class AttributeReader
+{
+    private readonly AttributeData _data;
+    private readonly AttributeSyntax? _syntax;
+
+    public AttributeReader(AttributeData data, CancellationToken cancellationToken)
+    {
+        _data = data;
+        _syntax = data.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+    }
+
+    /// <summary>The attribute's short name, as a user writes it: <c>Conv2d</c>.</summary>
+    public string ShortName
+    {
+        get
+        {
+            var name = _data.AttributeClass?.Name ?? "?";
+            return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+        }
+    }
+
+    /// <summary>Whether the compiler bound the attribute to a constructor (false on half-typed code).</summary>
+    public bool IsBound => _data.AttributeConstructor is not null && _data.ConstructorArguments.All(a => a.Kind != TypedConstantKind.Error);
+
+    public int PositionalCount => _data.ConstructorArguments.Length;
+
+    public Location? Location => _syntax?.GetLocation();
+
+    public T Positional<T>(int index, T fallback)
+        => index < _data.ConstructorArguments.Length && _data.ConstructorArguments[index].Value is T value ? value : fallback;
+
+    public bool HasNamed(string name) => _data.NamedArguments.Any(a => a.Key == name);
+
+    public T Named<T>(string name, T fallback)
+    {
+        foreach (var pair in _data.NamedArguments)
+            if (pair.Key == name && pair.Value.Kind != TypedConstantKind.Error && pair.Value.Value is T value) return value;
+        return fallback;
+    }
+
+    /// <summary>The location of positional argument <paramref name="index"/>, or of the whole attribute.</summary>
+    public Location? PositionalLocation(int index)
+    {
+        var arguments = _syntax?.ArgumentList?.Arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
+        return arguments is not null && index < arguments.Count ? arguments[index].GetLocation() : Location;
+    }
+
+    /// <summary>The location of named argument <paramref name="name"/>, or of the whole attribute.</summary>
+    public Location? NamedLocation(string name)
+        => _syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.GetLocation() ?? Location;
+}

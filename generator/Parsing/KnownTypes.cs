@@ -1,0 +1,54 @@
+using Microsoft.CodeAnalysis;
+using NpasDsl.Planning;
+
+namespace NpasDsl.Generator.Parsing;
+
+/// <summary>Metadata names of the types the generator recognises, compared without binding to a compilation.</summary>
+internal static class KnownTypes
+{
+    public const string SharedBudgetAttribute = "NpasDsl.SharedBudgetAttribute";
+    public const string SharingAttribute = "NpasDsl.SharingAttribute";
+    public const string RepeatAttribute = "NpasDsl.RepeatAttribute";
+    public const string ShareGroupAttribute = "NpasDsl.ShareGroupAttribute";
+    public const string NoShareAttribute = "NpasDsl.NoShareAttribute";
+    public const string NpasModule = "NpasDsl.NpasModule";
+    public const string ModuleList = "TorchSharp.Modules.ModuleList`1";
+
+    /// <summary>The layer kind an attribute class declares, or null for any other attribute.</summary>
+    public static LayerKind? LayerKindOf(INamedTypeSymbol? attribute) => attribute is null ? null : FullName(attribute) switch
+    {
+        "NpasDsl.LinearAttribute" => LayerKind.Linear,
+        "NpasDsl.Conv1dAttribute" => LayerKind.Conv1d,
+        "NpasDsl.Conv2dAttribute" => LayerKind.Conv2d,
+        "NpasDsl.EmbeddingAttribute" => LayerKind.Embedding,
+        "NpasDsl.BatchNorm2dAttribute" => LayerKind.BatchNorm2d,
+        "NpasDsl.LayerNormAttribute" => LayerKind.LayerNorm,
+        _ => null,
+    };
+
+    /// <summary>The property type (or list element type) a layer of <paramref name="kind"/> must have.</summary>
+    public static string LayerTypeOf(LayerKind kind) => kind switch
+    {
+        LayerKind.Linear => "NpasDsl.SharedLinear",
+        LayerKind.Conv1d => "NpasDsl.SharedConv1d",
+        LayerKind.Conv2d => "NpasDsl.SharedConv2d",
+        LayerKind.Embedding => "NpasDsl.SharedEmbedding",
+        LayerKind.BatchNorm2d => "TorchSharp.Modules.BatchNorm2d",
+        _ => "TorchSharp.Modules.LayerNorm",
+    };
+
+    /// <summary>Namespace-qualified metadata name: <c>TorchSharp.Modules.ModuleList`1</c>.</summary>
+    public static string FullName(ITypeSymbol type)
+    {
+        var ns = type.ContainingNamespace;
+        var prefix = ns is null || ns.IsGlobalNamespace ? "" : ns.ToDisplayString() + ".";
+        return prefix + type.MetadataName;
+    }
+
+    public static bool DerivesFrom(INamedTypeSymbol type, string fullName)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+            if (FullName(current) == fullName) return true;
+        return false;
+    }
+}

@@ -1,0 +1,195 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NpasDsl.Generator.Diagnostics;
+using NpasDsl.Generator.Model;
+using NpasDsl.Planning;
+
+namespace NpasDsl.Generator.Parsing;
+
+/// <summary>Reads the layer properties of a model class, in declaration order, checking each against its attributes.</summary>
+internal static class LayerParser
+{
+    public static List<LayerModel> ReadLayers(INamedTypeSymbol type, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken, out bool valid)
+    {
+        valid = true;
+        var layers = new List<LayerModel>();
+        var properties = type.GetMembers().OfType<IPropertySymbol>()
+            .Where(p => p.Locations.Length > 0 && p.Locations[0].IsInSource)
+            .OrderBy(p => p.Locations[0].SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(p => p.Locations[0].SourceSpan.Start);
+        foreach (var property in properties)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = ReadLayer(property, diagnostics, cancellationToken);
+            if (result.Declared && result.Layer is null) valid = false;
+            if (result.Layer is not null) layers.Add(result.Layer);
+        }
+        return layers;
+    }
+
+    private static (bool Declared, LayerModel? Layer) ReadLayer(IPropertySymbol property, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    {
+        var attributes = property.GetAttributes();
+        var layerAttributes = attributes.Where(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null).ToList();
+        AttributeData? Find(string name) => attributes.FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == name);
+        var repeat = Find(KnownTypes.RepeatAttribute);
+        var group = Find(KnownTypes.ShareGroupAttribute);
+        var noShare = Find(KnownTypes.NoShareAttribute);
+        var location = property.Locations[0];
+
+        if (layerAttributes.Count == 0)
+        {
+            var orphan = repeat ?? group ?? noShare;
+            if (orphan is null) return (false, null);
+            var reader = new AttributeReader(orphan, cancellationToken);
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingLayerAttribute, reader.Location ?? location, property.Name, reader.ShortName));
+            return (true, null);
+        }
+        if (layerAttributes.Count > 1)
+        {
+            var names = string.Join(", ", layerAttributes.Select(a => "[" + new AttributeReader(a, cancellationToken).ShortName + "]"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, new AttributeReader(layerAttributes[1], cancellationToken).Location ?? location, property.Name, layerAttributes.Count, names));
+            return (true, null);
+        }
+
+        var layer = new AttributeReader(layerAttributes[0], cancellationToken);
+        var kind = KnownTypes.LayerKindOf(layerAttributes[0].AttributeClass)!.Value;
+        if (!layer.IsBound || property.Type.TypeKind == TypeKind.Error) return (true, null); // the compiler reports these
+        int errorsBefore = diagnostics.Count;
+
+        var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
+        string expectedElement = KnownTypes.LayerTypeOf(kind);
+        string expectedShort = expectedElement.Substring(expectedElement.LastIndexOf('.') + 1);
+        string? problem = property.IsStatic ? "is static"
+            : property.SetMethod is not null ? "has a setter"
+            : syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) ? "is not partial"
+            : property.PartialImplementationPart is not null ? "already has an implementation, but NpasDsl generates it"
+            : null;
+        if (problem is not null)
+        {
+            string typeText = repeat is not null ? $"ModuleList<{expectedShort}>" : expectedShort;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PropertyNotPartial, location, property.Name, problem, typeText));
+        }
+
+        // [Repeat] goes with ModuleList<T>, and T (or the property type) must be the kind's layer type.
+        int repeatCount = 0;
+        var propertyType = property.Type as INamedTypeSymbol;
+        bool isList = propertyType is not null && KnownTypes.FullName(propertyType.OriginalDefinition) == KnownTypes.ModuleList;
+        ITypeSymbol? element = isList ? propertyType!.TypeArguments.FirstOrDefault() : property.Type;
+        if (repeat is not null)
+        {
+            var repeatReader = new AttributeReader(repeat, cancellationToken);
+            repeatCount = repeatReader.Positional(0, 0);
+            if (!repeatReader.IsBound) return (true, null);
+            if (repeatCount <= 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNumbers, repeatReader.PositionalLocation(0), property.Name,
+                    string.Format(CultureInfo.InvariantCulture, "[Repeat({0})] must repeat the layer at least once; use [Repeat(n)] with n >= 1", repeatCount)));
+            if (!isList)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatMismatch, repeatReader.Location, property.Name,
+                    $"has [Repeat] but its type is '{property.Type.ToDisplayString()}'; declare it as 'ModuleList<{expectedShort}>'"));
+        }
+        else if (isList)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatMismatch, location, property.Name,
+                $"is a ModuleList but has no [Repeat(n)]; add [Repeat(n)] to say how many layers it holds, or declare it as '{expectedShort}'"));
+        }
+        if (element is not null && element.TypeKind != TypeKind.Error && KnownTypes.FullName(element) != expectedElement && (repeat is null || isList))
+        {
+            string expected = isList ? $"ModuleList<{expectedShort}>" : expectedShort;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrongPropertyType, location, property.Name, layer.ShortName, expected, property.Type.ToDisplayString()));
+        }
+
+        var model = ReadNumbers(property.Name, kind, layer, diagnostics);
+        string? groupName = null;
+        bool isNorm = !kind.HasShareableWeight();
+        if (group is not null)
+        {
+            var groupReader = new AttributeReader(group, cancellationToken);
+            if (!groupReader.IsBound) return (true, null);
+            groupName = groupReader.Positional<string?>(0, null);
+            if (isNorm) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharingIgnoredOnNorm, groupReader.Location, property.Name, "ShareGroup"));
+            else if (string.IsNullOrWhiteSpace(groupName))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.PositionalLocation(0), property.Name, "the group name is empty; name the group, for example [ShareGroup(\"body\")]"));
+            else if (groupReader.HasNamed("Rate") || groupReader.HasNamed("Mapping"))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.NamedLocation(groupReader.HasNamed("Rate") ? "Rate" : "Mapping"), property.Name,
+                    "exact SPIN sharing (Rate, Mapping) is not available in this version of NpasDsl; remove Rate and Mapping to share through the group's bank"));
+            if (isNorm) groupName = null;
+        }
+        if (noShare is not null && isNorm)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharingIgnoredOnNorm, new AttributeReader(noShare, cancellationToken).Location, property.Name, "NoShare"));
+
+        bool hasErrors = diagnostics.Skip(errorsBefore).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == DiagnosticSeverity.Error);
+        if (hasErrors || model is null) return (true, null);
+
+        string modifiers = string.Join(" ", syntax!.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+        return (true, model with
+        {
+            Repeat = repeatCount,
+            NoShare = noShare is not null && !isNorm,
+            Group = groupName,
+            PropertyModifiers = modifiers,
+            PropertyType = ModelParser.DisplayType(property.Type),
+        });
+    }
+
+    /// <summary>Reads and checks the attribute's numbers; returns null after reporting what is impossible.</summary>
+    private static LayerModel? ReadNumbers(string name, LayerKind kind, AttributeReader attribute, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    {
+        bool ok = true;
+        void Require(bool condition, Location? at, string problem)
+        {
+            if (condition) return;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNumbers, at, name, problem));
+            ok = false;
+        }
+        void Positive(int index, string what)
+        {
+            int value = attribute.Positional(index, 0);
+            Require(value > 0, attribute.PositionalLocation(index), string.Format(CultureInfo.InvariantCulture, "{0} is {1} but must be at least 1", what, value));
+        }
+
+        int a = attribute.Positional(0, 0), b = attribute.Positional(1, 0);
+        int kh = 1, kw = 1, stride = 1, padding = 0, dilation = 1, groups = 1;
+        bool bias = attribute.Named("Bias", true);
+        switch (kind)
+        {
+            case LayerKind.Linear:
+                Positive(0, "in features"); Positive(1, "out features");
+                break;
+            case LayerKind.Embedding:
+                Positive(0, "the row count"); Positive(1, "the dimension");
+                bias = false;
+                break;
+            case LayerKind.BatchNorm2d:
+            case LayerKind.LayerNorm:
+                Positive(0, "the feature count");
+                b = a;
+                bias = false;
+                break;
+            default:
+                Positive(0, "in channels"); Positive(1, "out channels");
+                kh = attribute.Positional(2, 0);
+                kw = kind == LayerKind.Conv2d ? attribute.Positional(attribute.PositionalCount > 3 ? 3 : 2, 0) : 1;
+                Positive(2, kind == LayerKind.Conv2d && attribute.PositionalCount > 3 ? "the kernel height" : "the kernel size");
+                if (kind == LayerKind.Conv2d && attribute.PositionalCount > 3) Positive(3, "the kernel width");
+                stride = attribute.Named("Stride", 1);
+                padding = attribute.Named("Padding", 0);
+                dilation = attribute.Named("Dilation", 1);
+                groups = attribute.Named("Groups", 1);
+                Require(stride >= 1, attribute.NamedLocation("Stride"), string.Format(CultureInfo.InvariantCulture, "Stride is {0} but must be at least 1", stride));
+                Require(padding >= 0, attribute.NamedLocation("Padding"), string.Format(CultureInfo.InvariantCulture, "Padding is {0} but must not be negative", padding));
+                Require(dilation >= 1, attribute.NamedLocation("Dilation"), string.Format(CultureInfo.InvariantCulture, "Dilation is {0} but must be at least 1", dilation));
+                Require(groups >= 1 && a > 0 && b > 0 && a % groups == 0 && b % groups == 0, attribute.NamedLocation("Groups"),
+                    string.Format(CultureInfo.InvariantCulture, "Groups = {0} must be at least 1 and divide both in channels ({1}) and out channels ({2})", groups, a, b));
+                break;
+        }
+        if (!ok) return null;
+        return new LayerModel(name, kind, a, b, kh, kw, stride, padding, dilation, groups, bias, 0, false, null, "", "");
+    }
+}

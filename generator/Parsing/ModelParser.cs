@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NpasDsl.Generator.Diagnostics;
+using NpasDsl.Generator.Model;
+using NpasDsl.Planning;
+
+namespace NpasDsl.Generator.Parsing;
+
+/// <summary>
+/// Reads one <c>[SharedBudget]</c> class into a <see cref="ModelSpec"/> and its diagnostics. Never throws on
+/// half-typed code: whatever the compiler could not bind is left to the compiler's own errors.
+/// </summary>
+internal static class ModelParser
+{
+    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax || context.Attributes.IsEmpty)
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+
+        bool canGenerate = CheckClass(type, syntax, diagnostics);
+        var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
+        var sharing = ReadSharing(type, diagnostics, cancellationToken);
+        var layers = LayerParser.ReadLayers(type, diagnostics, cancellationToken, out bool layersValid);
+        if (layersValid && layers.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, syntax.Identifier.GetLocation(), type.Name));
+            layersValid = false;
+        }
+
+        ModelSpec? model = null;
+        if (canGenerate && budget is not null && sharing is not null && layersValid)
+        {
+            model = new ModelSpec(
+                Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                ContainingTypes: ContainingTypes(type).Select(t => t.Name).ToEquatableArray(),
+                ClassName: type.Name,
+                HintName: HintName(type),
+                Budget: budget,
+                Sharing: sharing,
+                Layers: layers.ToEquatableArray());
+            var check = BudgetCheck.For(NetworkSpecBuilder.Build(model));
+            if (!check.IsFeasible)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InfeasibleBudget, budgetLocation,
+                    BudgetInfeasibleException.Describe(type.Name, check.Budget, check.Minimum, check.Unshared)));
+                model = null;
+            }
+        }
+        return new ParseResult(model, diagnostics.ToEquatableArray());
+    }
+
+    private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    {
+        bool ok = true;
+        var location = syntax.Identifier.GetLocation();
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, type.Name, ""));
+            ok = false;
+        }
+        foreach (var container in ContainingTypes(type))
+        {
+            bool partial = container.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!partial)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, type.Name, $" (its containing type '{container.Name}' must be partial too)"));
+                ok = false;
+            }
+        }
+        if (type.IsGenericType || ContainingTypes(type).Any(c => c.IsGenericType))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, location, type.Name));
+            ok = false;
+        }
+        if (type.BaseType is { TypeKind: TypeKind.Error }) return false; // the compiler reports the missing base type
+        if (!KnownTypes.DerivesFrom(type, KnownTypes.NpasModule))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAnNpasModule, location, type.Name, type.BaseType?.ToDisplayString() ?? "object"));
+            ok = false;
+        }
+        return ok;
+    }
+
+    private static BudgetModel? ReadBudget(string className, AttributeReader attribute, ImmutableArray<DiagnosticInfo>.Builder diagnostics, out Location? location)
+    {
+        location = attribute.Location;
+        if (!attribute.IsBound) return null;
+        bool hasFraction = attribute.PositionalCount == 1;
+        bool hasParameters = attribute.HasNamed(nameof(SharedBudgetAttribute.Parameters));
+        if (hasFraction == hasParameters)
+        {
+            string problem = hasFraction ? "gives both a fraction and Parameters" : "has [SharedBudget] without a budget";
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AmbiguousBudget, attribute.Location, className, problem));
+            return null;
+        }
+
+        var model = hasFraction
+            ? new BudgetModel(true, attribute.Positional(0, double.NaN), 0)
+            : new BudgetModel(false, double.NaN, attribute.Named(nameof(SharedBudgetAttribute.Parameters), 0L));
+        location = hasFraction ? attribute.PositionalLocation(0) : attribute.NamedLocation(nameof(SharedBudgetAttribute.Parameters));
+        var spec = model.IsFraction ? BudgetSpec.Fraction(model.Fraction) : BudgetSpec.Parameters(model.Parameters);
+        if (spec.Validate() is { } problemText)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBudget, location, className, problemText));
+            return null;
+        }
+        return model;
+    }
+
+    private static SharingModel? ReadSharing(INamedTypeSymbol type, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    {
+        var data = type.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharingAttribute);
+        var defaults = SharingSpec.Default;
+        if (data is null) return new SharingModel(defaults.Strategy, defaults.Combiner, defaults.Upsampler, defaults.MaxTemplates, defaults.Seed);
+
+        var attribute = new AttributeReader(data, cancellationToken);
+        if (!attribute.IsBound) return null;
+        bool ok = true;
+        var strategy = (GroupStrategy)attribute.Named("Strategy", (int)defaults.Strategy);
+        var combiner = (Combiner)attribute.Named("Combiner", (int)defaults.Combiner);
+        var upsampler = (Upsampler)attribute.Named("Upsampler", (int)defaults.Upsampler);
+        int maxTemplates = attribute.Named("MaxTemplates", defaults.MaxTemplates);
+        long seed = attribute.Named("Seed", defaults.Seed);
+
+        void Check(bool valid, string name, string problem)
+        {
+            if (valid) return;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, attribute.NamedLocation(name), type.Name, problem));
+            ok = false;
+        }
+        Check(Enum.IsDefined(typeof(GroupStrategy), strategy), "Strategy", $"Strategy {(int)strategy} is not a GroupStrategy; use one of {string.Join(", ", Enum.GetNames(typeof(GroupStrategy)))}");
+        Check(Enum.IsDefined(typeof(Combiner), combiner), "Combiner", $"Combiner {(int)combiner} is not a Combiner; use one of {string.Join(", ", Enum.GetNames(typeof(Combiner)))}");
+        Check(Enum.IsDefined(typeof(Upsampler), upsampler), "Upsampler", $"Upsampler {(int)upsampler} is not an Upsampler; use one of {string.Join(", ", Enum.GetNames(typeof(Upsampler)))}");
+        Check(maxTemplates >= 1, "MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use a value from 1 to {1} (the default)", maxTemplates, SharingDefaults.MaxTemplates));
+        return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed) : null;
+    }
+
+    private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)
+    {
+        var chain = new List<INamedTypeSymbol>();
+        for (var current = type.ContainingType; current is not null; current = current.ContainingType) chain.Insert(0, current);
+        return chain;
+    }
+
+    private static string HintName(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.Add(ns.ToDisplayString());
+        parts.AddRange(ContainingTypes(type).Select(t => t.Name));
+        parts.Add(type.Name);
+        return string.Join(".", parts) + ".g.cs";
+    }
+
+    internal static string DisplayType(ITypeSymbol type) => type.ToDisplayString(TypeFormat);
+}

@@ -1,0 +1,32 @@
+using System.Collections.Generic;
+using NpasDsl.Planning;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Banks;
+
+/// <summary>
+/// The trainable parameter banks of a model, one flat vector θ_g per group, registered under the group's
+/// name so the state dict reads <c>banks.{group}</c>. Layers look their bank up by name on every use, so a
+/// bank that <c>.to(device)</c> or <c>load</c> replaced is always the one they read.
+/// </summary>
+public sealed class BankSet : nn.Module
+{
+    private readonly List<string> _names = new();
+
+    internal BankSet(AllocationPlan plan, Generator generator) : base("banks")
+    {
+        foreach (var group in plan.Groups)
+        {
+            register_parameter(group.Name, new Parameter(BankInitializer.Fill(plan, group, generator)));
+            _names.Add(group.Name);
+        }
+    }
+
+    /// <summary>The group names, in plan order.</summary>
+    public IReadOnlyList<string> Names => _names;
+
+    /// <summary>The current bank of <paramref name="group"/>.</summary>
+    public Parameter this[string group] => get_parameter(group) ?? throw new KeyNotFoundException($"No bank '{group}'.");
+}

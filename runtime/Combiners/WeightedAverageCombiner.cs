@@ -1,0 +1,30 @@
+using static TorchSharp.torch;
+
+namespace NpasDsl.Combiners;
+
+/// <summary>
+/// SSN's weighted average: W = s · Σ_k α_k T_k, where T_k are K consecutive |W|-sized slices of the layer's
+/// circular read of its bank and α the layer's learned coefficients. The fixed scale s (a buffer) makes the
+/// generated weight start with the Kaiming standard deviation of the layer; the reference code has no such
+/// correction, so averaged or tiled weights start with the wrong variance. α·s is a K-vector, so the whole
+/// combination is one matrix-vector product.
+/// </summary>
+internal static class WeightedAverageCombiner
+{
+    public static Tensor Combine(Tensor bank, long offset, int templates, long weightSize, Tensor coefficients, Tensor scale)
+    {
+        var read = CircularBankReader.Read(bank, offset, templates * weightSize);
+        return (coefficients * scale).matmul(read.view(templates, weightSize));
+    }
+
+    /// <summary>The scale s that gives the initial combination the standard deviation <paramref name="targetStd"/>.</summary>
+    public static float InitialScale(Tensor bank, long offset, int templates, long weightSize, Tensor coefficients, double targetStd)
+    {
+        if (weightSize < 2) return 1f; // a single element has no spread to correct
+        using var _ = no_grad();
+        using var ones = TorchSharp.torch.ones(1, dtype: bank.dtype);
+        using var raw = Combine(bank, offset, templates, weightSize, coefficients, ones);
+        double std = raw.std().item<float>();
+        return std > 0 && !double.IsNaN(std) ? (float)(targetStd / std) : 1f;
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.IO;
+using System.Linq;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Data;
+
+/// <summary>
+/// Fashion-MNIST (60,000 training and 10,000 test images, 28x28 grey, 10 classes) from its four IDX files.
+/// On Debian, <c>apt-get install dataset-fashion-mnist</c> puts them in <see cref="DebianDirectory"/>.
+/// </summary>
+public sealed class FashionMnistDataset
+{
+    /// <summary>Where the Debian package <c>dataset-fashion-mnist</c> installs the files.</summary>
+    public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Mean and standard deviation of the training pixels (scaled to [0, 1]), for normalisation.</summary>
+    public const double PixelMean = 0.2860, PixelStd = 0.3530;
+
+    private static readonly string[] Names = { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" };
+
+    private FashionMnistDataset(Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels)
+    {
+        TrainImages = trainImages;
+        TrainLabels = trainLabels;
+        TestImages = testImages;
+        TestLabels = testLabels;
+    }
+
+    /// <summary>Normalised training images, [N, 1, 28, 28] float32.</summary>
+    public Tensor TrainImages { get; }
+    /// <summary>Training labels, [N] int64.</summary>
+    public Tensor TrainLabels { get; }
+    /// <summary>Normalised test images, [N, 1, 28, 28] float32.</summary>
+    public Tensor TestImages { get; }
+    /// <summary>Test labels, [N] int64.</summary>
+    public Tensor TestLabels { get; }
+
+    /// <summary>Loads the four files from <paramref name="directory"/> (plain or <c>.gz</c>).</summary>
+    /// <exception cref="FileNotFoundException">A file is missing; the message says how to install the data set.</exception>
+    public static FashionMnistDataset Load(string directory)
+    {
+        var paths = Names.Select(name => Find(directory, name)).ToArray();
+        return new FashionMnistDataset(Images(paths[0]), Labels(paths[1]), Images(paths[2]), Labels(paths[3]));
+    }
+
+    private static string Find(string directory, string name)
+    {
+        foreach (var candidate in new[] { name + ".gz", name })
+        {
+            var path = Path.Combine(directory, candidate);
+            if (File.Exists(path)) return path;
+        }
+        throw new FileNotFoundException(
+            $"Fashion-MNIST file '{name}(.gz)' was not found in '{directory}'. On Debian or Ubuntu install the data set with " +
+            $"'sudo apt-get install dataset-fashion-mnist' (it goes to {DebianDirectory}), or pass --data DIR with the four IDX files.",
+            Path.Combine(directory, name + ".gz"));
+    }
+
+    private static Tensor Images(string path)
+    {
+        var idx = IdxFile.Read(path);
+        if (idx.Dimensions.Length != 3) throw new InvalidDataException($"{path}: expected images of rank 3 [N, rows, cols], found rank {idx.Dimensions.Length}.");
+        var pixels = tensor(idx.Data, new long[] { idx.Dimensions[0], 1, idx.Dimensions[1], idx.Dimensions[2] });
+        return ((pixels.to_type(ScalarType.Float32) / 255.0) - PixelMean) / PixelStd;
+    }
+
+    private static Tensor Labels(string path)
+    {
+        var idx = IdxFile.Read(path);
+        if (idx.Dimensions.Length != 1) throw new InvalidDataException($"{path}: expected labels of rank 1 [N], found rank {idx.Dimensions.Length}.");
+        return tensor(idx.Data, new long[] { idx.Dimensions[0] }).to_type(ScalarType.Int64);
+    }
+}

@@ -1,0 +1,84 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.IO.Compression;
+
+namespace NpasDsl.Data;
+
+/// <summary>
+/// An array in the IDX format of MNIST and Fashion-MNIST: two zero bytes, a type code, the number of
+/// dimensions, each dimension as a big-endian int32, then the data. Only unsigned bytes (type 0x08) are
+/// read, which is what both data sets use. Gzip-compressed files (<c>.gz</c>) are read directly.
+/// </summary>
+public sealed class IdxFile
+{
+    private const byte UnsignedByte = 0x08;
+
+    private IdxFile(int[] dimensions, byte[] data)
+    {
+        Dimensions = dimensions;
+        Data = data;
+    }
+
+    /// <summary>The size of each dimension, outermost first.</summary>
+    public int[] Dimensions { get; }
+
+    /// <summary>The elements in row-major order.</summary>
+    public byte[] Data { get; }
+
+    /// <summary>Reads <paramref name="path"/>; a name ending in <c>.gz</c> is decompressed on the fly.</summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed unsigned-byte IDX array.</exception>
+    public static IdxFile Read(string path)
+    {
+        using var file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        try
+        {
+            return Read(stream, path);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads an IDX array from <paramref name="stream"/>; <paramref name="name"/> appears in error messages.</summary>
+    public static IdxFile Read(Stream stream, string name)
+    {
+        Span<byte> header = stackalloc byte[4];
+        ReadExactly(stream, header, name, "the header");
+        if (header[0] != 0 || header[1] != 0)
+            throw new InvalidDataException($"{name}: not an IDX file (it must start with two zero bytes, found 0x{header[0]:X2} 0x{header[1]:X2}).");
+        if (header[2] != UnsignedByte)
+            throw new InvalidDataException($"{name}: element type 0x{header[2]:X2} is not supported; only unsigned bytes (0x08) are.");
+        int rank = header[3];
+        if (rank == 0) throw new InvalidDataException($"{name}: an IDX array needs at least one dimension.");
+
+        var dimensions = new int[rank];
+        long count = 1;
+        Span<byte> word = stackalloc byte[4];
+        for (int i = 0; i < rank; i++)
+        {
+            ReadExactly(stream, word, name, $"dimension {i}");
+            dimensions[i] = BinaryPrimitives.ReadInt32BigEndian(word);
+            if (dimensions[i] < 0) throw new InvalidDataException($"{name}: dimension {i} is negative ({dimensions[i]}).");
+            count *= dimensions[i];
+        }
+        if (count > Array.MaxLength) throw new InvalidDataException($"{name}: {count} elements are too many for one array.");
+
+        var data = new byte[count];
+        ReadExactly(stream, data, name, $"the {count} data bytes");
+        return new IdxFile(dimensions, data);
+    }
+
+    private static void ReadExactly(Stream stream, Span<byte> buffer, string name, string what)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = stream.Read(buffer[read..]);
+            if (n == 0) throw new InvalidDataException($"{name}: the file ends before {what} ({read} of {buffer.Length} bytes); it is truncated.");
+            read += n;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using NpasDsl.Banks;
+using NpasDsl.Planning;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Layers;
+
+/// <summary>What a shared layer needs from its model at construction: its plan, the banks and its initial values.</summary>
+public sealed class LayerWiring
+{
+    internal LayerWiring(LayerPlan plan, BankSet banks, Tensor? initialCoefficients, Tensor? initialWeight)
+    {
+        Plan = plan;
+        Banks = banks;
+        InitialCoefficients = initialCoefficients;
+        InitialWeight = initialWeight;
+    }
+
+    /// <summary>The layer's allocation.</summary>
+    public LayerPlan Plan { get; }
+    internal BankSet Banks { get; }
+    internal Tensor? InitialCoefficients { get; }
+    internal Tensor? InitialWeight { get; }
+}

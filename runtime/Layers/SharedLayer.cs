@@ -1,0 +1,75 @@
+using System;
+using System.Linq;
+using NpasDsl.Banks;
+using NpasDsl.Combiners;
+using NpasDsl.Layers;
+using NpasDsl.Planning;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NpasDsl;
+
+/// <summary>
+/// A layer whose weight is either generated from its group's bank (state dict: <c>coefficients</c>,
+/// <c>scale</c>) or is its own ordinary parameter (<c>weight</c>). The bias is always its own.
+/// </summary>
+public abstract class SharedLayer : nn.Module<Tensor, Tensor>
+{
+    // Field names equal the registered names: TorchSharp's .to() finds and replaces tensors by field name.
+#pragma warning disable IDE1006 // the names are the state-dict keys
+    /// <summary>The own weight, when the layer does not draw from a bank.</summary>
+    protected Parameter? weight;
+    /// <summary>The learned combiner coefficients α (one per template).</summary>
+    protected Parameter? coefficients;
+    /// <summary>The fixed initial-scale correction s (a buffer, not trained).</summary>
+    protected Tensor? scale;
+    /// <summary>The bias (never shared).</summary>
+    protected Parameter? bias;
+#pragma warning restore IDE1006
+
+    private readonly BankSet _banks;
+    private readonly long[] _shape;
+
+    /// <summary>Creates the layer from its wiring.</summary>
+    protected SharedLayer(string name, LayerWiring wiring) : base(name)
+    {
+        Plan = wiring.Plan;
+        _banks = wiring.Banks;
+        _shape = Plan.WeightShape.ToArray();
+        var spec = Plan.Spec;
+        if (Plan.Source == WeightSource.Bank)
+        {
+            var alpha = wiring.InitialCoefficients ?? throw new ArgumentException($"Layer '{Plan.Path}' draws from a bank but has no initial coefficients.");
+            coefficients = new Parameter(alpha);
+            float s = WeightedAverageCombiner.InitialScale(_banks[Plan.Group!], Plan.Offset, Plan.Templates, spec.WeightSize, coefficients, spec.InitialStd);
+            scale = tensor(new[] { s });
+            register_parameter(nameof(coefficients), coefficients);
+            register_buffer(nameof(scale), scale);
+        }
+        else
+        {
+            weight = new Parameter(wiring.InitialWeight ?? throw new ArgumentException($"Layer '{Plan.Path}' owns its weight but has no initial value."));
+            register_parameter(nameof(weight), weight);
+        }
+        if (spec.BiasSize > 0)
+        {
+            bias = new Parameter(zeros(spec.BiasSize));
+            register_parameter(nameof(bias), bias);
+        }
+    }
+
+    /// <summary>This layer's allocation: group, templates, offset.</summary>
+    public LayerPlan Plan { get; }
+
+    /// <summary>The bias, or null.</summary>
+    public Tensor? Bias => bias;
+
+    /// <summary>The layer's full weight: generated from the bank, or its own parameter.</summary>
+    public Tensor Weight()
+    {
+        if (weight is not null) return weight;
+        var generated = WeightedAverageCombiner.Combine(_banks[Plan.Group!], Plan.Offset, Plan.Templates, Plan.Spec.WeightSize, coefficients!, scale!);
+        return generated.view(_shape);
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using NpasDsl.Banks;
+using NpasDsl.Initialization;
+using NpasDsl.Layers;
+using NpasDsl.Planning;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NpasDsl;
+
+/// <summary>
+/// Base class of every model declared with <c>[SharedBudget]</c>. The generated constructor calls this one,
+/// which plans the allocation for the budget (re-checking a run-time override), creates and initialises the
+/// banks, and then hands out the layers the generated code registers under their property names.
+/// </summary>
+public abstract class NpasModule : nn.Module<Tensor, Tensor>
+{
+    private readonly BankSet _banks;
+    private readonly Generator _generator;
+    private readonly Dictionary<string, Tensor> _initialCoefficients;
+
+    /// <summary>Plans the allocation of <paramref name="declaration"/> and creates the banks.</summary>
+    /// <exception cref="BudgetInfeasibleException">The (overridden) budget cannot be met.</exception>
+    protected NpasModule(NetworkSpec declaration, NpasOptions? options) : base(declaration.ModelName)
+    {
+        Options = options ?? new NpasOptions();
+        Network = declaration;
+        var planned = Options.Budget is { } budget ? declaration.WithBudget(budget) : declaration;
+        if (planned.Budget.Validate() is { } problem)
+            throw new ArgumentException($"Invalid budget for '{declaration.ModelName}': {problem}. Use a finite fraction above 0 or a positive parameter count.", nameof(options));
+        Allocation = BudgetPlanner.Plan(planned);
+        Seed = Options.Seed ?? declaration.Sharing.Seed;
+
+        // One private generator draws every initial value in a fixed order (banks, coefficients, own
+        // weights), so two models built from one seed are identical whatever else uses the global RNG.
+        _generator = new Generator(unchecked((ulong)Seed));
+        _banks = new BankSet(Allocation, _generator);
+        register_module("banks", _banks);
+        _initialCoefficients = CoefficientInitializer.Create(Allocation, _generator);
+    }
+
+    /// <summary>The network as declared (budget before any override); the generated static <c>Declaration</c> of the model class.</summary>
+    public NetworkSpec Network { get; }
+
+    /// <summary>The options the model was created with.</summary>
+    public NpasOptions Options { get; }
+
+    /// <summary>The seed actually used.</summary>
+    public long Seed { get; }
+
+    /// <summary>The allocation: groups, banks, templates per layer, aliasing and the budget breakdown. Print it.</summary>
+    public AllocationPlan Allocation { get; }
+
+    /// <summary>The banks, by group name.</summary>
+    public BankSet Banks => _banks;
+
+    /// <summary>Trainable scalars of the model as built (always at most the budget).</summary>
+    public long TrainableParameters => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+
+    /// <summary>Creates the shared linear layer declared at <paramref name="path"/>.</summary>
+    protected SharedLinear CreateLinear(string path) => new(Wire(path));
+
+    /// <summary>Creates the shared 1-D convolution declared at <paramref name="path"/>.</summary>
+    protected SharedConv1d CreateConv1d(string path) => new(Wire(path));
+
+    /// <summary>Creates the shared 2-D convolution declared at <paramref name="path"/>.</summary>
+    protected SharedConv2d CreateConv2d(string path) => new(Wire(path));
+
+    /// <summary>Creates the shared embedding declared at <paramref name="path"/>.</summary>
+    protected SharedEmbedding CreateEmbedding(string path) => new(Wire(path));
+
+    /// <summary>Creates the batch norm declared at <paramref name="path"/>.</summary>
+    protected BatchNorm2d CreateBatchNorm2d(string path) => nn.BatchNorm2d(Allocation.Layer(path).Spec.In);
+
+    /// <summary>Creates the layer norm declared at <paramref name="path"/>.</summary>
+    protected LayerNorm CreateLayerNorm(string path) => nn.LayerNorm(Allocation.Layer(path).Spec.In);
+
+    /// <summary>Creates the <c>[Repeat(n)]</c> list <paramref name="property"/>: layer i is <c>{property}.{i}</c>.</summary>
+    protected ModuleList<T> CreateList<T>(string property, Func<string, T> create) where T : nn.Module
+    {
+        var spec = Network.Layers.First(l => l.Name == property);
+        return new ModuleList<T>(Enumerable.Range(0, spec.Count).Select(i => create(spec.InstanceName(i))).ToArray());
+    }
+
+    /// <summary>
+    /// Called by the generated constructor once every layer is registered: checks that the model holds exactly
+    /// the parameters the allocation accounted for, then moves it to the requested device.
+    /// </summary>
+    protected void CompleteConstruction()
+    {
+        long actual = TrainableParameters;
+        if (actual != Allocation.Breakdown.Total)
+            throw new InvalidOperationException($"'{Network.ModelName}' holds {actual:N0} trainable parameters but its allocation accounts for {Allocation.Breakdown.Total:N0}. This is a bug in NpasDsl; please report it with the model declaration.");
+        _initialCoefficients.Clear();
+        if (Options.Device is { } device) this.to(device);
+    }
+
+    /// <summary>Saves the state dict to <paramref name="path"/> atomically: a crash never leaves a half-written file there.</summary>
+    public void SaveAtomically(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = full + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            save(temporary);
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    private LayerWiring Wire(string path)
+    {
+        var plan = Allocation.Layer(path);
+        Tensor? initialWeight = null;
+        if (plan.Source == WeightSource.Own)
+        {
+            using var _ = no_grad();
+            initialWeight = empty(plan.WeightShape.ToArray()).normal_(0, plan.Spec.InitialStd, _generator);
+        }
+        _initialCoefficients.TryGetValue(path, out var alpha);
+        return new LayerWiring(plan, _banks, alpha, initialWeight);
+    }
+}
