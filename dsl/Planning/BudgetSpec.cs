@@ -6,22 +6,22 @@ namespace NpasDsl.Planning;
 /// <summary>A parameter budget: a fraction of the unshared model, or an absolute count.</summary>
 public readonly struct BudgetSpec : IEquatable<BudgetSpec>
 {
-    private BudgetSpec(double fraction, long parameters) { FractionValue = fraction; ParameterCount = parameters; }
+    private BudgetSpec(bool isFraction, double fraction, long parameters) { IsFraction = isFraction; FractionValue = fraction; ParameterCount = parameters; }
 
-    /// <summary>The fraction, or NaN for an absolute budget.</summary>
+    /// <summary>The fraction (meaningful when <see cref="IsFraction"/>).</summary>
     public double FractionValue { get; }
 
     /// <summary>The absolute count, or 0 for a fractional budget.</summary>
     public long ParameterCount { get; }
 
     /// <summary>Whether the budget is a fraction of the unshared count.</summary>
-    public bool IsFraction => !double.IsNaN(FractionValue);
+    public bool IsFraction { get; }
 
     /// <summary>A budget of <paramref name="fraction"/> times the unshared parameter count.</summary>
-    public static BudgetSpec Fraction(double fraction) => new(fraction, 0);
+    public static BudgetSpec Fraction(double fraction) => new(true, fraction, 0);
 
     /// <summary>An absolute budget of <paramref name="parameters"/> trainable parameters.</summary>
-    public static BudgetSpec Parameters(long parameters) => new(double.NaN, parameters);
+    public static BudgetSpec Parameters(long parameters) => new(false, double.NaN, parameters);
 
     /// <summary>The budget in parameters for a model of <paramref name="unshared"/> parameters (a fraction rounds down, so it is never exceeded).</summary>
     public long Resolve(long unshared) => IsFraction ? (long)Math.Floor(FractionValue * unshared) : ParameterCount;
@@ -31,7 +31,7 @@ public readonly struct BudgetSpec : IEquatable<BudgetSpec>
     {
         if (IsFraction)
         {
-            if (double.IsInfinity(FractionValue) || FractionValue <= 0)
+            if (double.IsNaN(FractionValue) || double.IsInfinity(FractionValue) || FractionValue <= 0)
                 return $"the budget fraction {FractionValue.ToString("R", CultureInfo.InvariantCulture)} is not a finite positive number";
             return null;
         }
@@ -41,7 +41,7 @@ public readonly struct BudgetSpec : IEquatable<BudgetSpec>
     }
 
     /// <inheritdoc />
-    public bool Equals(BudgetSpec other) => FractionValue.Equals(other.FractionValue) && ParameterCount == other.ParameterCount;
+    public bool Equals(BudgetSpec other) => IsFraction == other.IsFraction && FractionValue.Equals(other.FractionValue) && ParameterCount == other.ParameterCount;
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is BudgetSpec other && Equals(other);
     /// <inheritdoc />

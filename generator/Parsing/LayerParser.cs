@@ -185,7 +185,8 @@ internal static class LayerParser
                 Require(stride >= 1, attribute.NamedLocation("Stride"), string.Format(CultureInfo.InvariantCulture, "Stride is {0} but must be at least 1", stride));
                 Require(padding >= 0, attribute.NamedLocation("Padding"), string.Format(CultureInfo.InvariantCulture, "Padding is {0} but must not be negative", padding));
                 Require(dilation >= 1, attribute.NamedLocation("Dilation"), string.Format(CultureInfo.InvariantCulture, "Dilation is {0} but must be at least 1", dilation));
-                Require(groups >= 1 && a > 0 && b > 0 && a % groups == 0 && b % groups == 0, attribute.NamedLocation("Groups"),
+                Require(groups >= 1 && (a <= 0 || b <= 0 || a % groups == 0 && b % groups == 0), // channel counts below 1 are reported above
+                     attribute.NamedLocation("Groups"),
                     string.Format(CultureInfo.InvariantCulture, "Groups = {0} must be at least 1 and divide both in channels ({1}) and out channels ({2})", groups, a, b));
                 break;
         }

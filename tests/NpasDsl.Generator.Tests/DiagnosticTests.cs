@@ -1,0 +1,236 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using NpasDsl.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace NpasDsl.Generator.Tests;
+
+/// <summary>Each diagnostic: its id, the source text it points at, and the numbers in its message.</summary>
+public sealed class DiagnosticTests
+{
+    private static string Model(string classAttributes, string members, string declaration = "public sealed partial class Net : NpasModule")
+        => SampleModels.Usings + $$"""
+            namespace Demo;
+
+            {{classAttributes}}
+            {{declaration}}
+            {
+            {{members}}
+                public override Tensor forward(Tensor x) => x;
+            }
+            """;
+
+    private const string OneLayer = "    [Linear(100, 10)] private partial SharedLinear Head { get; }";
+
+    private static Diagnostic Single(string source, string id)
+    {
+        var (driver, _, diagnostics) = GeneratorHarness.Run(source);
+        var matching = diagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matching.Count == 1, $"expected one {id}, got: {string.Join(" | ", diagnostics.Select(d => d.Id + " " + d.GetMessage()))}");
+        return matching[0];
+    }
+
+    private static string At(Diagnostic diagnostic) => diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
+
+    [Fact]
+    public void NPAS001_class_not_partial_points_at_the_class_name()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", OneLayer, "public sealed class Net : NpasModule"), "NPAS001");
+        Assert.Equal("Net", At(d));
+        Assert.Contains("add the 'partial' modifier", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS001_containing_type_not_partial()
+    {
+        var source = SampleModels.Usings + "public class Outer { [SharedBudget(0.5)] public partial class Net : NpasModule { " + OneLayer + " public override Tensor forward(Tensor x) => x; } }";
+        var d = Single(source, "NPAS001");
+        Assert.Contains("containing type 'Outer' must be partial", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS002_not_an_npas_module()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", OneLayer.Replace("private partial", "private partial"), "public sealed partial class Net : TorchSharp.torch.nn.Module<Tensor, Tensor>"), "NPAS002");
+        Assert.Equal("Net", At(d));
+        Assert.Contains("derive it from NpasDsl.NpasModule", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("-0.5", "-0.5")]
+    [InlineData("0", "0")]
+    [InlineData("double.NaN", "NaN")]
+    [InlineData("double.PositiveInfinity", "Infinity")]
+    public void NPAS003_budget_fraction_not_finite_positive_points_at_the_argument(string argument, string shown)
+    {
+        var d = Single(Model($"[SharedBudget({argument})]", OneLayer), "NPAS003");
+        Assert.Equal(argument, At(d));
+        Assert.Contains(shown, d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS003_budget_parameters_not_positive()
+    {
+        var d = Single(Model("[SharedBudget(Parameters = -5)]", OneLayer), "NPAS003");
+        Assert.Equal("Parameters = -5", At(d));
+    }
+
+    [Fact]
+    public void NPAS004_both_fraction_and_parameters()
+    {
+        var d = Single(Model("[SharedBudget(0.5, Parameters = 100)]", OneLayer), "NPAS004");
+        Assert.Equal("SharedBudget(0.5, Parameters = 100)", At(d));
+        Assert.Contains("both a fraction and Parameters", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS004_no_budget()
+    {
+        var d = Single(Model("[SharedBudget]", OneLayer), "NPAS004");
+        Assert.Contains("without a budget", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS005_infeasible_budget_names_the_smallest_feasible_budget_as_count_and_fraction()
+    {
+        // Unshared: 1000 + 10 (bias) + 2 * 20 (norm) = 1,050. Never shared: 10 + 40 = 50, plus one coefficient
+        // and a one-entry bank = 52. A budget of 0.01 gives 10 parameters.
+        var members = "    [Linear(100, 10)] private partial SharedLinear Head { get; }\n    [LayerNorm(20)] private partial LayerNorm Norm { get; }";
+        var d = Single(Model("[SharedBudget(0.01)]", members), "NPAS005");
+        Assert.Equal("0.01", At(d));
+        var message = d.GetMessage();
+        Assert.Contains("budget of 10 parameters", message);
+        Assert.Contains("at least 52 parameters", message);
+        Assert.Contains("a fraction of 0.04953", message);
+    }
+
+    [Fact]
+    public void NPAS005_counts_NoShare_layers()
+    {
+        var members = "    [Linear(100, 10), NoShare] private partial SharedLinear Head { get; }\n    [Linear(10, 10)] private partial SharedLinear Other { get; }";
+        var d = Single(Model("[SharedBudget(Parameters = 1000)]", members), "NPAS005");
+        Assert.Contains("need 1,022", d.GetMessage()); // 1,000 own weights + 10 + 10 biases + 1 coefficient + 1 bank entry
+    }
+
+    [Theory]
+    [InlineData("[Linear(0, 10)]", "SharedLinear", "0", "in features is 0")]
+    [InlineData("[Conv2d(3, -4, 3)]", "SharedConv2d", "-4", "out channels is -4")]
+    [InlineData("[Conv2d(3, 4, 3, Groups = 2)]", "SharedConv2d", "Groups = 2", "divide both in channels (3)")]
+    [InlineData("[Conv2d(4, 4, 3, Stride = 0)]", "SharedConv2d", "Stride = 0", "Stride is 0")]
+    [InlineData("[Conv2d(4, 4, 3, Padding = -1)]", "SharedConv2d", "Padding = -1", "must not be negative")]
+    [InlineData("[Conv2d(4, 4, 3, 0)]", "SharedConv2d", "0", "kernel width is 0")]
+    [InlineData("[Embedding(0, 8)]", "SharedEmbedding", "0", "row count is 0")]
+    public void NPAS006_impossible_layer_numbers_point_at_the_argument(string attribute, string type, string at, string message)
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", $"    {attribute} private partial {type} Layer {{ get; }}\n" + OneLayer), "NPAS006");
+        Assert.Equal(at, At(d));
+        Assert.Contains(message, d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS006_repeat_count_not_positive()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", "    [Linear(10, 10), Repeat(0)] private partial ModuleList<SharedLinear> Layers { get; }\n" + OneLayer), "NPAS006");
+        Assert.Equal("0", At(d));
+    }
+
+    [Fact]
+    public void NPAS007_wrong_property_type_points_at_the_property()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", "    [Conv2d(3, 4, 3)] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS007");
+        Assert.Equal("Layer", At(d));
+        Assert.Contains("must be 'SharedConv2d', not 'NpasDsl.SharedLinear'", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("private SharedLinear Layer { get; }", "is not partial")]
+    [InlineData("private partial SharedLinear Layer { get; set; }", "has a setter")]
+    public void NPAS008_property_must_be_partial_get_only(string declaration, string problem)
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", $"    [Linear(10, 10)] {declaration}\n" + OneLayer), "NPAS008");
+        Assert.Equal("Layer", At(d));
+        Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS009_repeat_without_list_type()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", "    [Linear(10, 10), Repeat(3)] private partial SharedLinear Layers { get; }\n" + OneLayer), "NPAS009");
+        Assert.Equal("Repeat(3)", At(d));
+        Assert.Contains("ModuleList<SharedLinear>", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS009_list_type_without_repeat()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", "    [Linear(10, 10)] private partial ModuleList<SharedLinear> Layers { get; }\n" + OneLayer), "NPAS009");
+        Assert.Equal("Layers", At(d));
+    }
+
+    [Fact]
+    public void NPAS010_two_layer_attributes()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", "    [Linear(10, 10), Conv2d(1, 1, 1)] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS010");
+        Assert.Equal("Conv2d(1, 1, 1)", At(d));
+    }
+
+    [Fact]
+    public void NPAS011_no_layers()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", ""), "NPAS011");
+        Assert.Equal("Net", At(d));
+    }
+
+    [Fact]
+    public void NPAS012_generic_model()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net<T> : NpasModule"), "NPAS012");
+        Assert.Equal("Net", At(d));
+    }
+
+    [Fact]
+    public void NPAS013_invalid_sharing_option_points_at_the_named_argument()
+    {
+        var d = Single(Model("[SharedBudget(0.5), Sharing(MaxTemplates = 0)]", OneLayer), "NPAS013");
+        Assert.Equal("MaxTemplates = 0", At(d));
+        Assert.Contains("MaxTemplates is 0", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS014_sharing_attribute_on_a_norm_is_a_warning_located_in_the_real_syntax_tree()
+    {
+        var members = "    [BatchNorm2d(8), NoShare] private partial BatchNorm2d Norm { get; }\n" + OneLayer;
+        var (_, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", members));
+        var d = diagnostics.Single(x => x.Id == "NPAS014");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal("NoShare", At(d));
+        // The compiler applies #pragma warning disable to a diagnostic only when its location is a span of
+        // one of the compilation's own trees (not an external file location): that is what we report.
+        Assert.Equal(LocationKind.SourceFile, d.Location.Kind);
+        Assert.Contains(d.Location.SourceTree, output.SyntaxTrees);
+    }
+
+    [Fact]
+    public void NPAS015_sharing_attribute_without_layer_attribute()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", "    [NoShare] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS015");
+        Assert.Equal("NoShare", At(d));
+    }
+
+    [Fact]
+    public void Every_descriptor_is_tested_and_listed_in_the_analyzer_release_file()
+    {
+        var ids = NpasDsl.Generator.Diagnostics.DiagnosticDescriptors.ById.Keys.OrderBy(k => k).ToList();
+        var tested = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).Where(n => n.StartsWith("NPAS")).Select(n => n.Substring(0, 7)).Distinct().ToList();
+        Assert.Equal(ids, tested.OrderBy(k => k).ToList());
+        var releases = System.IO.File.ReadAllText(System.IO.Path.Combine(RepoRoot(), "generator", "AnalyzerReleases.Unshipped.md"));
+        foreach (var id in ids) Assert.Contains(id + " |", releases);
+    }
+
+    internal static string RepoRoot()
+    {
+        for (var dir = System.AppContext.BaseDirectory; dir is not null; dir = System.IO.Path.GetDirectoryName(dir))
+            if (System.IO.File.Exists(System.IO.Path.Combine(dir, "NpasDsl.sln"))) return dir;
+        throw new System.InvalidOperationException("NpasDsl.sln not found above the test directory");
+    }
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace NpasDsl.Generator.Tests.Infrastructure;
+
+/// <summary>Compiles sources with the generator through <see cref="CSharpGeneratorDriver"/>, against the real runtime and TorchSharp.</summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        var ours = new[] { typeof(NpasModule).Assembly.Location, typeof(SharedBudgetAttribute).Assembly.Location, typeof(TorchSharp.torch).Assembly.Location };
+        return platform.Concat(ours).Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    });
+
+    public static CSharpCompilation Compile(params string[] sources)
+        => CSharpCompilation.Create("Models",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Model{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver()
+        => CSharpGeneratorDriver.Create(new[] { new NpasGenerator().AsSourceGenerator() }, parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator once; returns the driver (for incremental reruns), the output compilation and the generator's diagnostics.</summary>
+    public static (GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> Diagnostics) Run(params string[] sources)
+    {
+        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(Compile(sources), out var output, out var diagnostics);
+        return (driver, output, diagnostics);
+    }
+
+    /// <summary>The generated files, by hint name.</summary>
+    public static SortedDictionary<string, string> GeneratedFiles(GeneratorDriver driver)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var generated in driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources))
+            result[generated.HintName] = generated.SourceText.ToString();
+        return result;
+    }
+
+    /// <summary>Compiler diagnostics of the output compilation that are warnings or errors.</summary>
+    public static IReadOnlyList<Diagnostic> CompilerProblems(Compilation output)
+        => output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+}
