@@ -43,6 +43,12 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         _initialCoefficients = CoefficientInitializer.Create(Allocation, _generator);
     }
 
+    /// <summary>
+    /// Everything is registered explicitly under its state-dict name. TorchSharp's default would also register
+    /// every field it finds by reflection, duplicating components under their field names.
+    /// </summary>
+    protected override void RegisterComponents() { }
+
     /// <summary>The network as declared (budget before any override); the generated static <c>Declaration</c> of the model class.</summary>
     public NetworkSpec Network { get; }
 

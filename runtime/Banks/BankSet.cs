@@ -24,6 +24,12 @@ public sealed class BankSet : nn.Module
         }
     }
 
+    /// <summary>
+    /// Everything is registered explicitly under its state-dict name. TorchSharp's default would also register
+    /// every field it finds by reflection, duplicating components under their field names.
+    /// </summary>
+    protected override void RegisterComponents() { }
+
     /// <summary>The group names, in plan order.</summary>
     public IReadOnlyList<string> Names => _names;
 

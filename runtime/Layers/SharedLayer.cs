@@ -59,6 +59,12 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// Everything is registered explicitly under its state-dict name. TorchSharp's default would also register
+    /// every field it finds by reflection, duplicating components under their field names.
+    /// </summary>
+    protected override void RegisterComponents() { }
+
     /// <summary>This layer's allocation: group, templates, offset.</summary>
     public LayerPlan Plan { get; }
 

@@ -46,14 +46,13 @@ internal sealed class ElfFormatException : Exception
 /// <summary>One section header of an ELF64 file.</summary>
 internal sealed class ElfSection
 {
-    public ElfSection(int index, uint type, ulong offset, ulong size, uint link, uint info, ulong entrySize)
+    public ElfSection(int index, uint type, ulong offset, ulong size, uint link, ulong entrySize)
     {
         Index = index;
         Type = type;
         Offset = offset;
         Size = size;
         Link = link;
-        Info = info;
         EntrySize = entrySize;
     }
 
@@ -62,7 +61,6 @@ internal sealed class ElfSection
     public ulong Offset { get; }
     public ulong Size { get; }
     public uint Link { get; }
-    public uint Info { get; }
     public ulong EntrySize { get; }
 }
 
@@ -148,6 +146,7 @@ internal sealed class ElfFile
 
     private static ElfParseResult ParseSections(byte[] bytes)
     {
+        // A section-less view, so that the header is read through the same checked readers.
         var header = new ElfFile(bytes, 0, Array.Empty<ElfSection>());
         ushort machine = header.U16(0x12);
         ulong tableOffset = header.U64(0x28);
@@ -191,7 +190,6 @@ internal sealed class ElfFile
                 offset: header.U64(at + 24),
                 size: header.U64(at + 32),
                 link: header.U32(at + 40),
-                info: header.U32(at + 44),
                 entrySize: header.U64(at + 56)));
         }
 
@@ -418,10 +416,10 @@ internal static class ElfVersionAnalysis
         }
 
         ElfSection strings = elf.SectionAt(section.Link);
-        ulong entry = 0;
 
-        // sh_info holds the number of Verneed entries; the bound also stops a vn_next cycle.
-        for (uint n = 0; n < section.Info; n++)
+        // Follow vn_next until it is 0, as the loader does. The offset only grows, so a corrupt chain
+        // ends at the section's bounds instead of looping.
+        for (ulong entry = 0; ; )
         {
             ulong at = elf.At(section, entry, VerneedSize);
             ushort auxCount = elf.U16(at + 2);
@@ -442,13 +440,11 @@ internal static class ElfVersionAnalysis
             uint next = elf.U32(at + 12);
             if (next == 0)
             {
-                break;
+                return needs;
             }
 
             entry += next;
         }
-
-        return needs;
     }
 
     private static HashSet<ulong> FindBoundSymbols(ElfFile elf, ElfSection dynsym, ElfSection versym, ushort versionIndex, List<string> names)
@@ -585,8 +581,9 @@ internal sealed class HostLibStdCxx
         try
         {
             ElfSection strings = elf.SectionAt(section.Link);
-            ulong entry = 0;
-            for (uint n = 0; n < section.Info; n++)
+
+            // Follow vd_next like vn_next in ElfVersionAnalysis.ReadNeeds.
+            for (ulong entry = 0; ; )
             {
                 // Verdef: vd_version, vd_flags, vd_ndx, vd_cnt (2 bytes each), vd_hash, vd_aux, vd_next (4 each).
                 ulong at = elf.At(section, entry, 20);
@@ -605,7 +602,7 @@ internal sealed class HostLibStdCxx
                 uint next = elf.U32(at + 16);
                 if (next == 0)
                 {
-                    break;
+                    return false;
                 }
 
                 entry += next;

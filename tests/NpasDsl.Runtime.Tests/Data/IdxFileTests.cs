@@ -1,0 +1,93 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using NpasDsl.Data;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Data;
+
+/// <summary>The IDX reader and the Fashion-MNIST loader, on small files the tests write themselves.</summary>
+public sealed class IdxFileTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-idx-" + Guid.NewGuid().ToString("N"));
+
+    public IdxFileTests() => Directory.CreateDirectory(_directory);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static byte[] Idx(int[] dimensions, byte[] data)
+    {
+        using var stream = new MemoryStream();
+        stream.Write(new byte[] { 0, 0, 0x08, (byte)dimensions.Length });
+        foreach (var d in dimensions) stream.Write(new[] { (byte)(d >> 24), (byte)(d >> 16), (byte)(d >> 8), (byte)d });
+        stream.Write(data);
+        return stream.ToArray();
+    }
+
+    private string Write(string name, byte[] bytes, bool gzip)
+    {
+        var path = Path.Combine(_directory, gzip ? name + ".gz" : name);
+        if (!gzip) { File.WriteAllBytes(path, bytes); return path; }
+        using var file = File.Create(path);
+        using var zip = new GZipStream(file, CompressionLevel.Fastest);
+        zip.Write(bytes);
+        return path;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Reads_dimensions_and_data(bool gzip)
+    {
+        var data = new byte[2 * 3 * 4];
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(i * 7);
+        var idx = IdxFile.Read(Write("images", Idx(new[] { 2, 3, 4 }, data), gzip));
+        Assert.Equal(new[] { 2, 3, 4 }, idx.Dimensions);
+        Assert.Equal(data, idx.Data);
+    }
+
+    [Fact]
+    public void A_truncated_file_is_reported_as_truncated()
+    {
+        var bytes = Idx(new[] { 10 }, new byte[10]);
+        var path = Write("labels", bytes[..^3], gzip: false);
+        var e = Assert.Throws<InvalidDataException>(() => IdxFile.Read(path));
+        Assert.Contains("truncated", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_idx_is_rejected()
+    {
+        var path = Write("noise", new byte[] { 1, 2, 3, 4, 5 }, gzip: false);
+        Assert.Contains("not an IDX file", Assert.Throws<InvalidDataException>(() => IdxFile.Read(path)).Message);
+        var floats = Write("floats", new byte[] { 0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0 }, gzip: false);
+        Assert.Contains("only unsigned bytes", Assert.Throws<InvalidDataException>(() => IdxFile.Read(floats)).Message);
+    }
+
+    [Fact]
+    public void Fashion_mnist_loads_normalised_images_and_labels()
+    {
+        var pixels = new byte[3 * 28 * 28];
+        pixels[0] = 255;
+        Write("train-images-idx3-ubyte", Idx(new[] { 3, 28, 28 }, pixels), gzip: true);
+        Write("train-labels-idx1-ubyte", Idx(new[] { 3 }, new byte[] { 0, 9, 4 }), gzip: true);
+        Write("t10k-images-idx3-ubyte", Idx(new[] { 2, 28, 28 }, new byte[2 * 28 * 28]), gzip: false);
+        Write("t10k-labels-idx1-ubyte", Idx(new[] { 2 }, new byte[] { 1, 2 }), gzip: false);
+
+        var data = FashionMnistDataset.Load(_directory);
+        Assert.Equal(new long[] { 3, 1, 28, 28 }, data.TrainImages.shape);
+        Assert.Equal(new long[] { 2, 1, 28, 28 }, data.TestImages.shape);
+        Assert.Equal(new long[] { 0, 9, 4 }, data.TrainLabels.data<long>().ToArray());
+        Assert.Equal((1 - FashionMnistDataset.PixelMean) / FashionMnistDataset.PixelStd, data.TrainImages[0, 0, 0, 0].item<float>(), 4);
+        Assert.Equal(-FashionMnistDataset.PixelMean / FashionMnistDataset.PixelStd, data.TrainImages[0, 0, 0, 1].item<float>(), 4);
+    }
+
+    [Fact]
+    public void Missing_files_name_the_debian_package()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => FashionMnistDataset.Load(_directory));
+        Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
+        Assert.Contains("--data", e.Message);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Linq;
+using NpasDsl.Planning;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Planning;
+
+/// <summary>The budget planner on its own: split, templates, offsets, feasibility. No tensors involved.</summary>
+public sealed class PlannerTests
+{
+    [Theory]
+    [InlineData(1000, new long[] { 1, 1, 1 })]
+    [InlineData(7, new long[] { 5, 3, 1 })]
+    [InlineData(123457, new long[] { 9216, 288, 320, 9216 })]
+    public void Proportional_split_sums_exactly_to_what_is_available(long available, long[] weights)
+    {
+        var banks = BudgetSplit.Proportional(available, weights, weights.Select(_ => 1L).ToList())!;
+        Assert.Equal(available, banks.Sum());
+        Assert.All(banks, b => Assert.True(b >= 1));
+        for (int i = 0; i < weights.Length; i++)
+            Assert.InRange(banks[i], available * weights[i] / weights.Sum() - 1, available * weights[i] / weights.Sum() + 2);
+    }
+
+    [Fact]
+    public void Split_pins_groups_whose_share_is_below_their_minimum()
+    {
+        var banks = BudgetSplit.Proportional(1000, new long[] { 10, 990 }, new long[] { 200, 1 })!;
+        Assert.Equal(new long[] { 200, 800 }, banks);
+        Assert.Null(BudgetSplit.Proportional(100, new long[] { 10, 10 }, new long[] { 60, 60 }));
+    }
+
+    [Theory]
+    [InlineData(100, 1000, 8, 8)]   // capped at K_max
+    [InlineData(300, 1000, 8, 4)]   // ⌈1000/300⌉: the fourth template wraps so the whole bank is read
+    [InlineData(1000, 1000, 8, 1)]
+    [InlineData(5000, 1000, 8, 1)]  // larger than the bank: one template, tiled
+    public void Templates_per_layer(long weight, long bank, int maxTemplates, int expected)
+        => Assert.Equal(expected, TemplateLayout.TemplatesFor(weight, bank, maxTemplates));
+
+    [Fact]
+    public void Same_shape_layers_walk_through_the_bank_and_different_shapes_start_at_zero()
+    {
+        var layout = TemplateLayout.Layout(new long[] { 100, 100, 100, 30 }, 1000, 2);
+        Assert.Equal(new[] { (2, 0L), (2, 200L), (2, 400L), (2, 0L) }, layout);
+        var small = TemplateLayout.Layout(new long[] { 400, 400, 400 }, 1000, 1);
+        Assert.Equal(new[] { 0L, 400L, 800L }, small.Select(s => s.Offset));
+    }
+
+    [Fact]
+    public void Circular_reads_and_overlaps()
+    {
+        Assert.Equal(new[] { (800L, 1000L), (0L, 200L) }, TemplateLayout.Intervals(1000, 800, 400));
+        Assert.Equal(new[] { (0L, 1000L) }, TemplateLayout.Intervals(1000, 300, 5000));
+        Assert.Equal(200, TemplateLayout.Overlap(1000, 800, 400, 0, 500));
+        Assert.Equal(0, TemplateLayout.Overlap(1000, 0, 100, 100, 100));
+    }
+
+    private static NetworkSpec Net(BudgetSpec budget, params LayerSpec[] layers) => new("Net", budget, layers);
+
+    [Fact]
+    public void Smallest_feasible_budget_counts_what_is_never_shared()
+    {
+        var spec = Net(BudgetSpec.Parameters(10),
+            LayerSpec.Linear("A", 100, 10),
+            LayerSpec.Linear("B", 100, 10, noShare: true),
+            LayerSpec.LayerNorm("N", 10),
+            LayerSpec.Conv2d("C", 4, 4, 3, 3, repeat: 2, bias: false));
+        var check = BudgetCheck.For(spec);
+        // biases 10 + 10, own weights 1000, norm 20, then 3 coefficients and one-entry banks for the single group.
+        Assert.Equal(10 + 10 + 1000 + 20 + 3 + 1, check.Minimum);
+        Assert.False(check.IsFeasible);
+        var e = Assert.Throws<BudgetInfeasibleException>(() => BudgetPlanner.Plan(spec));
+        Assert.Contains("1,044", e.Message);
+    }
+
+    [Fact]
+    public void Upsampling_off_requires_each_bank_to_hold_its_largest_layer()
+    {
+        var spec = new NetworkSpec("Net", BudgetSpec.Parameters(100), new[] { LayerSpec.Linear("A", 100, 10, bias: false) },
+            new SharingSpec(upsampler: Upsampler.None));
+        Assert.Equal(1000 + 1, BudgetCheck.For(spec).Minimum);
+    }
+
+    [Fact]
+    public void A_lone_layer_is_paid_in_full_at_a_low_budget_when_the_rest_still_fits()
+    {
+        var spec = new NetworkSpec("Net", BudgetSpec.Fraction(0.3), new[]
+        {
+            LayerSpec.Linear("Small", 10, 10, bias: false),
+            LayerSpec.Linear("Big", 100, 100, bias: false, repeat: 3),
+        }, new SharingSpec(strategy: GroupStrategy.ByShape));
+        var plan = BudgetPlanner.Plan(spec);
+        Assert.Equal(WeightSource.Own, plan.Layer("Small").Source);
+        Assert.Equal(WeightSource.Bank, plan.Layer("Big.0").Source);
+        Assert.True(plan.Breakdown.Total <= plan.Budget);
+    }
+
+    [Fact]
+    public void Fractions_round_down_so_the_budget_is_never_exceeded()
+    {
+        Assert.Equal(188, BudgetSpec.Fraction(0.1).Resolve(1884));
+        Assert.Equal(42, BudgetSpec.Parameters(42).Resolve(1884));
+        Assert.Equal("0.02762", BudgetInfeasibleException.FeasibleFraction(52, 1883)); // rounded up: floor(0.02762 * 1883) = 52
+    }
+}
