@@ -64,15 +64,15 @@ Console.WriteLine(model.Allocation);
 
 var trainer = new Trainer(model, data, options, device);
 var clock = Stopwatch.StartNew();
+double accuracy = 0;
 for (int epoch = 1; epoch <= options.Epochs; epoch++)
 {
     var (loss, trainAccuracy) = trainer.TrainEpoch(epoch);
-    double testAccuracy = trainer.Evaluate();
+    double testAccuracy = accuracy = trainer.Evaluate();
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} test_accuracy={4:0.0000} elapsed={5:0}s",
         epoch, options.Epochs, loss, trainAccuracy, testAccuracy, clock.Elapsed.TotalSeconds));
 }
 
-double accuracy = trainer.Evaluate();
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
     accuracy, model.TrainableParameters, model.Allocation.Budget, model.Allocation.Unshared));
 return 0;
