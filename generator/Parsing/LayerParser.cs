@@ -87,9 +87,9 @@ internal static class LayerParser
             var repeatReader = new AttributeReader(repeat, cancellationToken);
             repeatCount = repeatReader.Positional(0, 0);
             if (!repeatReader.IsBound) return (true, null);
-            if (repeatCount <= 0)
+            if (repeatCount <= 0 || repeatCount > Limits.MaxRepeat)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNumbers, repeatReader.PositionalLocation(0), property.Name,
-                    string.Format(CultureInfo.InvariantCulture, "[Repeat({0})] must repeat the layer at least once; use [Repeat(n)] with n >= 1", repeatCount)));
+                    string.Format(CultureInfo.InvariantCulture, "[Repeat({0})] must repeat the layer from 1 to {1:N0} times", repeatCount, Limits.MaxRepeat)));
             if (!isList)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatMismatch, repeatReader.Location, property.Name,
                     $"has [Repeat] but its type is '{property.Type.ToDisplayString()}'; declare it as 'ModuleList<{expectedShort}>'"));
@@ -190,6 +190,10 @@ internal static class LayerParser
                     string.Format(CultureInfo.InvariantCulture, "Groups = {0} must be at least 1 and divide both in channels ({1}) and out channels ({2})", groups, a, b));
                 break;
         }
+        if (!ok) return null;
+        double elements = kind.HasShareableWeight() ? (double)a * b / groups * kh * kw : 2.0 * a;
+        Require(elements <= Limits.MaxLayerElements, attribute.Location, string.Format(CultureInfo.InvariantCulture,
+            "the weight would have {0:N0} elements, more than the {1:N0} NpasDsl supports in one layer; use smaller sizes", elements, Limits.MaxLayerElements));
         if (!ok) return null;
         return new LayerModel(name, kind, a, b, kh, kw, stride, padding, dilation, groups, bias, 0, false, null, "", "");
     }

@@ -1,0 +1,15 @@
+namespace NpasDsl.Generator.Parsing;
+
+/// <summary>
+/// Bounds on declared sizes. They are far beyond any real network and exist so that a typo such as
+/// <c>[Repeat(2147483647)]</c> gets a diagnostic instead of making the compile-time budget check enumerate
+/// two billion layers.
+/// </summary>
+internal static class Limits
+{
+    /// <summary>The most layers one <c>[Repeat]</c> may declare.</summary>
+    public const int MaxRepeat = 100_000;
+
+    /// <summary>The most elements one layer's weight may have (2^40).</summary>
+    public const double MaxLayerElements = 1099511627776d;
+}
