@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using NpasDsl;
+using NpasDsl.Generator;
+
+// Generator cost on models of growing size. Each figure is the median of several runs in this process;
+// the scaling ratios compare sizes measured in the same run, so machine speed cancels out.
+int repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15;
+var parse = new CSharpParseOptions(LanguageVersion.Preview);
+var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+    .Concat(new[] { typeof(NpasModule).Assembly.Location, typeof(SharedBudgetAttribute).Assembly.Location, typeof(TorchSharp.torch).Assembly.Location })
+    .Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
+var empty = CSharpCompilation.Create("Bench", null, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create(new[] { new NpasGenerator().AsSourceGenerator() }, parseOptions: parse);
+
+// Warm up the JIT and Roslyn once, outside the measurements.
+NewDriver().RunGenerators(empty.AddSyntaxTrees(CSharpSyntaxTree.ParseText(Model(10), parse)));
+
+var rows = new List<(int Layers, double Cold, double Incremental)>();
+foreach (int layers in new[] { 10, 100, 1000 })
+{
+    var compilation = empty.AddSyntaxTrees(CSharpSyntaxTree.ParseText(Model(layers), parse, path: "Model.cs"));
+    var cold = new List<double>();
+    var incremental = new List<double>();
+    for (int r = 0; r < repetitions; r++)
+    {
+        // A fresh compilation each time, so the semantic work of the cold run is really cold.
+        var fresh = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(CSharpSyntaxTree.ParseText(Model(layers), parse, path: "Model.cs"));
+        var clock = Stopwatch.StartNew();
+        var driver = NewDriver().RunGenerators(fresh);
+        cold.Add(clock.Elapsed.TotalMilliseconds);
+        Check(driver, layers);
+
+        var edited = fresh.AddSyntaxTrees(CSharpSyntaxTree.ParseText($"namespace Other; class Unrelated{r} {{ }}", parse, path: "Other.cs"));
+        clock.Restart();
+        driver = driver.RunGenerators(edited);
+        incremental.Add(clock.Elapsed.TotalMilliseconds);
+    }
+    rows.Add((layers, Median(cold), Median(incremental)));
+}
+
+var report = new StringBuilder();
+report.AppendLine($"Generator benchmark ({Environment.ProcessorCount} cores, median of {repetitions} runs)");
+report.AppendLine();
+report.AppendLine("| layers | cold run (ms) | incremental rerun (ms) | cold ms per layer |");
+report.AppendLine("|---:|---:|---:|---:|");
+foreach (var row in rows)
+    report.AppendLine(string.Format(CultureInfo.InvariantCulture, "| {0:N0} | {1:0.0} | {2:0.00} | {3:0.000} |", row.Layers, row.Cold, row.Incremental, row.Cold / row.Layers));
+report.AppendLine();
+report.AppendLine(string.Format(CultureInfo.InvariantCulture, "scaling of the cold run: 100/10 layers = {0:0.0}x, 1000/100 layers = {1:0.0}x (linear growth is 10x)",
+    rows[1].Cold / rows[0].Cold, rows[2].Cold / rows[1].Cold));
+report.AppendLine(string.Format(CultureInfo.InvariantCulture, "target: 100-layer cold run under 100 ms: {0}", rows[1].Cold < 100 ? "met" : "NOT met"));
+Console.Write(report.ToString());
+return 0;
+
+static double Median(List<double> values)
+{
+    var sorted = values.OrderBy(v => v).ToList();
+    return sorted[sorted.Count / 2];
+}
+
+static void Check(GeneratorDriver driver, int layers)
+{
+    var result = driver.GetRunResult();
+    if (result.Diagnostics.Length > 0 || result.GeneratedTrees.Length != 1)
+        throw new InvalidOperationException($"The {layers}-layer model did not generate cleanly: {string.Join("; ", result.Diagnostics)}");
+}
+
+// A model of `layers` layer properties: conv / batch norm / linear in turn, at a 10 % budget.
+static string Model(int layers)
+{
+    var text = new StringBuilder();
+    text.AppendLine("using NpasDsl; using TorchSharp.Modules; using static TorchSharp.torch;");
+    text.AppendLine("namespace Bench;");
+    text.AppendLine("[SharedBudget(0.10)]");
+    text.AppendLine("public sealed partial class Net : NpasModule {");
+    for (int i = 0; i < layers; i++)
+    {
+        text.AppendLine((i % 3) switch
+        {
+            0 => $"[Conv2d(16, 16, 3, Padding = 1)] private partial SharedConv2d Conv{i} {{ get; }}",
+            1 => $"[BatchNorm2d(16)] private partial BatchNorm2d Norm{i} {{ get; }}",
+            _ => $"[Linear(64, 64)] private partial SharedLinear Linear{i} {{ get; }}",
+        });
+    }
+    text.AppendLine("public override Tensor forward(Tensor x) => x; }");
+    return text.ToString();
+}
