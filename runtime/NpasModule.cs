@@ -129,7 +129,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (plan.Source == WeightSource.Own)
         {
             using var _ = no_grad();
-            initialWeight = empty(plan.WeightShape.ToArray()).normal_(0, plan.Spec.InitialStd, _generator);
+            initialWeight = empty(plan.WeightShape.ToArray()).normal_(0, plan.Spec.InitialStd, _generator).DetachFromDisposeScope();
         }
         _initialCoefficients.TryGetValue(path, out var alpha);
         return new LayerWiring(plan, _banks, alpha, initialWeight);

@@ -32,13 +32,24 @@ public sealed class BudgetCheck
         long budget = budgetOverride ?? spec.Budget.Resolve(unshared);
         long minimum = NeverShared(spec);
         foreach (var group in GroupAssigner.Assign(spec.Layers, spec.Sharing.Strategy))
-            minimum += group.Value.Count + MinimumBank(group.Value.Select(m => m.Spec.WeightSize), spec.Sharing.Upsampler);
+            minimum += MinimumGroupCost(group.Value.Select(m => m.Spec.WeightSize).ToList(), spec.Sharing);
         return new BudgetCheck(unshared, budget, minimum);
     }
 
     /// <summary>Biases, norm affines and the weights of <c>[NoShare]</c> layers.</summary>
     public static long NeverShared(NetworkSpec spec)
         => spec.Layers.Sum(l => (l.BiasSize + l.NormSize + (l.Kind.HasShareableWeight() && l.NoShare ? l.WeightSize : 0)) * l.Count);
+
+    /// <summary>
+    /// The cheapest a group can be: its smallest bank plus the coefficients its members need with that bank
+    /// (one each when the bank may be tiled; with upsampling off, smaller members still read several templates
+    /// of a bank that holds the largest member).
+    /// </summary>
+    public static long MinimumGroupCost(System.Collections.Generic.IReadOnlyList<long> memberSizes, SharingSpec sharing)
+    {
+        long bank = MinimumBank(memberSizes, sharing.Upsampler);
+        return bank + memberSizes.Sum(size => (long)TemplateLayout.TemplatesFor(size, bank, sharing.MaxTemplates));
+    }
 
     /// <summary>The smallest bank a group can have.</summary>
     public static long MinimumBank(System.Collections.Generic.IEnumerable<long> memberSizes, Upsampler upsampler)

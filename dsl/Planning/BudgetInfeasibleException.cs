@@ -38,7 +38,10 @@ public sealed class BudgetInfeasibleException : Exception
         if (unshared <= 0) return "n/a";
         double exact = (double)minimum / unshared;
         double scale = Math.Pow(10, 3 - (int)Math.Floor(Math.Log10(exact)));
+        double step = 1 / scale;
         double up = Math.Ceiling(exact * scale) / scale;
+        // Rounding of the product can still land one below the minimum: step up until the fraction resolves to it.
+        while (BudgetSpec.Fraction(up).Resolve(unshared) < minimum) up += step;
         return up.ToString("0.##########", CultureInfo.InvariantCulture);
     }
 }

@@ -10,8 +10,6 @@ namespace NpasDsl.Planning;
 /// </summary>
 public static class BudgetPlanner
 {
-    private const int MaxCoefficientRounds = 32;
-
     /// <summary>Plans <paramref name="spec"/> at its own budget or at <paramref name="budgetOverride"/> parameters.</summary>
     /// <exception cref="BudgetInfeasibleException">The budget cannot pay for what is never shared.</exception>
     public static AllocationPlan Plan(NetworkSpec spec, long? budgetOverride = null)
@@ -21,7 +19,7 @@ public static class BudgetPlanner
 
         var sharing = spec.Sharing;
         var groups = GroupAssigner.Assign(spec.Layers, sharing.Strategy)
-            .Select(g => new GroupDraft(g.Key, g.Value, BudgetCheck.MinimumBank(g.Value.Select(m => m.Spec.WeightSize), sharing.Upsampler)))
+            .Select(g => new GroupDraft(g.Key, g.Value, sharing))
             .ToList();
         long neverShared = BudgetCheck.NeverShared(spec);
 
@@ -30,22 +28,25 @@ public static class BudgetPlanner
         long paidInFull = groups.Where(g => g.PaidInFull).Sum(g => g.SharedSize);
 
         // Coefficients depend on K_l, which depends on the bank sizes, which depend on what the coefficients
-        // leave: iterate to a fixed point and keep the valid layout that uses the most of the budget.
-        long coefficients = banked.Sum(g => g.Members.Count);
-        Layout? best = null;
-        var seen = new HashSet<long>();
-        for (int round = 0; round < MaxCoefficientRounds && seen.Add(coefficients); round++)
+        // leave. needed(c), the coefficients a layout needs when c are set aside, never grows as c grows, so
+        // the smallest reserve with needed(c) <= c is found by bisection: it leaves the most for the banks.
+        long available = check.Budget - neverShared - paidInFull;
+        Layout? LayoutFor(long reserve)
         {
-            long available = check.Budget - neverShared - paidInFull - coefficients;
-            var banks = BudgetSplit.Proportional(available, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList());
-            if (banks is null) break;
-            var layout = new Layout(banks, banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.MaxTemplates)).ToArray());
-            long needed = layout.Coefficients;
-            if (needed <= coefficients && (best is null || layout.Banks.Sum() + needed > best.Banks.Sum() + best.Coefficients)) best = layout;
-            if (needed == coefficients) break;
-            coefficients = needed;
+            var banks = BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList());
+            return banks is null ? null : new Layout(banks, banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.MaxTemplates)).ToArray());
         }
-        if (best is null) throw new BudgetInfeasibleException(spec.ModelName, check.Budget, check.Minimum + 1, check.Unshared);
+        long low = banked.Sum(g => g.Members.Count);
+        long high = available - banked.Sum(g => g.MinimumBank); // every bank at its minimum: valid whenever the budget check passed
+        if (LayoutFor(high) is not { } atMinimum || atMinimum.Coefficients > high)
+            throw new BudgetInfeasibleException(spec.ModelName, check.Budget, check.Minimum, check.Unshared);
+        while (low < high)
+        {
+            long middle = low + (high - low) / 2;
+            if (LayoutFor(middle) is { } layout && layout.Coefficients <= middle) high = middle;
+            else low = middle + 1;
+        }
+        var best = LayoutFor(high)!;
 
         return Assemble(spec, check, groups, banked, best);
     }
@@ -59,10 +60,10 @@ public static class BudgetPlanner
     private static void PayLoneLayersInFull(List<GroupDraft> groups, BudgetCheck check, long neverShared)
     {
         if (check.Budget >= check.Unshared) return;
-        long remaining = check.Budget - neverShared - groups.Sum(g => g.Members.Count + g.MinimumBank);
+        long remaining = check.Budget - neverShared - groups.Sum(g => g.MinimumCost);
         foreach (var lone in groups.Where(g => g.Members.Count == 1).OrderBy(g => g.SharedSize))
         {
-            long extra = lone.SharedSize - 1 - lone.MinimumBank; // full weight instead of one coefficient and a minimal bank
+            long extra = lone.SharedSize - lone.MinimumCost; // its full weight instead of the cheapest bank and coefficients
             if (extra > remaining || groups.Count(g => !g.PaidInFull) <= 1 || extra > (remaining - extra)) continue;
             lone.PaidInFull = true;
             remaining -= extra;
@@ -116,17 +117,20 @@ public static class BudgetPlanner
 
     private sealed class GroupDraft
     {
-        public GroupDraft(string name, List<(LayerSpec Spec, int Index)> members, long minimumBank)
+        public GroupDraft(string name, List<(LayerSpec Spec, int Index)> members, SharingSpec sharing)
         {
             Name = name;
             Members = members;
-            MinimumBank = minimumBank;
-            SharedSize = members.Sum(m => m.Spec.WeightSize);
+            var sizes = members.Select(m => m.Spec.WeightSize).ToList();
+            MinimumBank = BudgetCheck.MinimumBank(sizes, sharing.Upsampler);
+            MinimumCost = BudgetCheck.MinimumGroupCost(sizes, sharing);
+            SharedSize = sizes.Sum();
         }
 
         public string Name { get; }
         public List<(LayerSpec Spec, int Index)> Members { get; }
         public long MinimumBank { get; }
+        public long MinimumCost { get; }
         public long SharedSize { get; }
         public bool PaidInFull { get; set; }
     }

@@ -8,6 +8,9 @@ public readonly struct BudgetSpec : IEquatable<BudgetSpec>
 {
     private BudgetSpec(bool isFraction, double fraction, long parameters) { IsFraction = isFraction; FractionValue = fraction; ParameterCount = parameters; }
 
+    /// <summary>The largest fraction accepted: a thousand times the unshared model is far beyond any high-budget use.</summary>
+    public const double MaxFraction = 1000;
+
     /// <summary>The fraction (meaningful when <see cref="IsFraction"/>).</summary>
     public double FractionValue { get; }
 
@@ -33,7 +36,9 @@ public readonly struct BudgetSpec : IEquatable<BudgetSpec>
         {
             if (double.IsNaN(FractionValue) || double.IsInfinity(FractionValue) || FractionValue <= 0)
                 return $"the budget fraction {FractionValue.ToString("R", CultureInfo.InvariantCulture)} is not a finite positive number";
-            return null;
+            return FractionValue > MaxFraction
+                ? $"the budget fraction {FractionValue.ToString("R", CultureInfo.InvariantCulture)} is more than {MaxFraction.ToString(CultureInfo.InvariantCulture)} times the unshared model, which no allocation can use"
+                : null;
         }
         return ParameterCount <= 0
             ? $"the budget of {ParameterCount.ToString(CultureInfo.InvariantCulture)} parameters is not positive"

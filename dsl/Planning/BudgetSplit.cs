@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 
 namespace NpasDsl.Planning;
 
@@ -40,19 +41,21 @@ public static class BudgetSplit
             }
             if (changed) continue;
 
-            var remainders = new List<(double Fraction, int Index)>();
+            // Exact integer shares (BigInteger: free · S_g can exceed 2^63, and doubles lose units above 2^53).
+            var remainders = new List<(BigInteger Remainder, int Index)>();
+            BigInteger total = 0;
+            for (int i = 0; i < n; i++) if (!pinned[i]) total += weights[i];
             long assigned = 0;
             for (int i = 0; i < n; i++)
             {
                 if (pinned[i]) { result[i] = minimums[i]; continue; }
-                double share = weightSum > 0 ? free * (weights[i] / weightSum) : 0;
-                long floor = (long)Math.Floor(share);
-                result[i] = floor;
-                assigned += floor;
-                remainders.Add((share - floor, i));
+                var share = total.IsZero ? BigInteger.Zero : BigInteger.DivRem((BigInteger)free * weights[i], total, out var remainder);
+                result[i] = (long)share;
+                assigned += result[i];
+                remainders.Add((total.IsZero ? BigInteger.Zero : remainder, i));
             }
             long leftover = free - assigned;
-            remainders.Sort((a, b) => b.Fraction != a.Fraction ? b.Fraction.CompareTo(a.Fraction) : a.Index.CompareTo(b.Index));
+            remainders.Sort((a, b) => b.Remainder != a.Remainder ? b.Remainder.CompareTo(a.Remainder) : a.Index.CompareTo(b.Index));
             for (int k = 0; leftover > 0 && remainders.Count > 0; k = (k + 1) % remainders.Count, leftover--)
                 result[remainders[k].Index]++;
             return result;

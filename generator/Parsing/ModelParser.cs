@@ -49,11 +49,14 @@ internal static class ModelParser
                 Budget: budget,
                 Sharing: sharing,
                 Layers: layers.ToEquatableArray());
-            var check = BudgetCheck.For(NetworkSpecBuilder.Build(model));
-            if (!check.IsFeasible)
+            // The runtime's own planner, so a budget that compiles is a budget that plans at start-up.
+            try
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InfeasibleBudget, budgetLocation,
-                    BudgetInfeasibleException.Describe(type.Name, check.Budget, check.Minimum, check.Unshared)));
+                BudgetPlanner.Plan(NetworkSpecBuilder.Build(model));
+            }
+            catch (BudgetInfeasibleException infeasible)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InfeasibleBudget, budgetLocation, infeasible.Message));
                 model = null;
             }
         }

@@ -17,9 +17,13 @@ public sealed class BankSet : nn.Module
 
     internal BankSet(AllocationPlan plan, Generator generator) : base("banks")
     {
+        // A private scope: the model's tensors must not belong to a dispose scope the caller may have open.
+        using var scope = NewDisposeScope();
         foreach (var group in plan.Groups)
         {
-            register_parameter(group.Name, new Parameter(BankInitializer.Fill(plan, group, generator)));
+            var bank = new Parameter(BankInitializer.Fill(plan, group, generator));
+            bank.DetachFromDisposeScope();
+            register_parameter(group.Name, bank);
             _names.Add(group.Name);
         }
     }

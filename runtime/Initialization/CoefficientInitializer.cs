@@ -16,13 +16,14 @@ internal static class CoefficientInitializer
         var result = new Dictionary<string, Tensor>();
         var current = new Dictionary<int, (Tensor Matrix, int NextRow)>();
         using var _ = no_grad();
+        using var scope = NewDisposeScope(); // the QR temporaries go; the rows handed out are detached
         foreach (var layer in plan.Layers)
         {
             if (layer.Source != WeightSource.Bank) continue;
             int k = layer.Templates;
             if (!current.TryGetValue(k, out var state) || state.NextRow == k)
                 state = (RandomOrthogonal(k, generator), 0);
-            result[layer.Path] = state.Matrix[state.NextRow].clone();
+            result[layer.Path] = state.Matrix[state.NextRow].clone().DetachFromDisposeScope();
             current[k] = (state.Matrix, state.NextRow + 1);
         }
         return result;

@@ -34,6 +34,9 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>Creates the layer from its wiring.</summary>
     protected SharedLayer(string name, LayerWiring wiring) : base(name)
     {
+        // A private scope: temporaries of the initialisation are freed here, and the tensors the layer keeps
+        // are detached so that a dispose scope the caller has open cannot free them.
+        using var scope = NewDisposeScope();
         Plan = wiring.Plan;
         _banks = wiring.Banks;
         _shape = Plan.WeightShape.ToArray();
@@ -42,19 +45,22 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         {
             var alpha = wiring.InitialCoefficients ?? throw new ArgumentException($"Layer '{Plan.Path}' draws from a bank but has no initial coefficients.");
             coefficients = new Parameter(alpha);
+            coefficients.DetachFromDisposeScope();
             float s = WeightedAverageCombiner.InitialScale(_banks[Plan.Group!], Plan.Offset, Plan.Templates, spec.WeightSize, coefficients, spec.InitialStd);
-            scale = tensor(new[] { s });
+            scale = tensor(new[] { s }).DetachFromDisposeScope();
             register_parameter(nameof(coefficients), coefficients);
             register_buffer(nameof(scale), scale);
         }
         else
         {
             weight = new Parameter(wiring.InitialWeight ?? throw new ArgumentException($"Layer '{Plan.Path}' owns its weight but has no initial value."));
+            weight.DetachFromDisposeScope();
             register_parameter(nameof(weight), weight);
         }
         if (spec.BiasSize > 0)
         {
             bias = new Parameter(zeros(spec.BiasSize));
+            bias.DetachFromDisposeScope();
             register_parameter(nameof(bias), bias);
         }
     }
@@ -71,7 +77,10 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>The bias, or null.</summary>
     public Tensor? Bias => bias;
 
-    /// <summary>The layer's full weight: generated from the bank, or its own parameter.</summary>
+    /// <summary>
+    /// The layer's full weight: generated from the bank (a new tensor in the current dispose scope), or its
+    /// own parameter. Do not dispose the result: for an own weight it is the parameter itself.
+    /// </summary>
     public Tensor Weight()
     {
         if (weight is not null) return weight;

@@ -118,4 +118,20 @@ public sealed class TrainingTests
         var output = model.call(TestData.Tokens());
         Assert.Equal(ScalarType.Float64, output.dtype);
     }
+
+    [Fact]
+    public void A_model_built_inside_a_dispose_scope_outlives_it()
+    {
+        MixedNet model;
+        using (NewDisposeScope())
+        {
+            model = new MixedNet();
+        }
+        using (model)
+        {
+            var output = model.call(TestData.Tokens());
+            Assert.Equal(new long[] { 4, 5 }, output.shape);
+            Assert.All(model.parameters(), p => Assert.False(p.IsInvalid));
+        }
+    }
 }

@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NpasDsl.Planning;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Planning;
+
+/// <summary>
+/// The planner on many seeded random networks and budgets, and the edge cases a review found: a budget the
+/// check accepts is always planned, never exceeded, and (nearly) all used.
+/// </summary>
+public sealed class PlannerPropertyTests
+{
+    [Fact]
+    public void Random_networks_plan_within_budget_exactly_when_the_check_says_feasible()
+    {
+        var random = new Random(7);
+        for (int trial = 0; trial < 3000; trial++)
+        {
+            var spec = RandomNetwork(random);
+            var check = BudgetCheck.For(spec);
+            if (!check.IsFeasible)
+            {
+                Assert.Throws<BudgetInfeasibleException>(() => BudgetPlanner.Plan(spec));
+                continue;
+            }
+            var plan = BudgetPlanner.Plan(spec);
+            var why = $"trial {trial}:\n{plan}";
+            Assert.True(plan.Breakdown.Total <= plan.Budget, why);
+            Assert.All(plan.Groups, g => Assert.True(g.BankSize >= 1, why));
+            Assert.All(plan.Layers.Where(l => l.Source == WeightSource.Bank), l => Assert.InRange(l.Templates, 1, spec.Sharing.MaxTemplates));
+            if (spec.Sharing.Upsampler == Upsampler.None)
+                Assert.All(plan.Layers.Where(l => l.Source == WeightSource.Bank), l => Assert.True(l.Spec.WeightSize <= plan.Group(l.Group!).BankSize, why));
+        }
+    }
+
+    [Fact]
+    public void A_budget_at_the_minimum_is_planned()
+    {
+        var spec = new NetworkSpec("Net", BudgetSpec.Parameters(4), new[] { LayerSpec.Linear("A", 1, 1, bias: false, repeat: 2) });
+        Assert.Equal(3, BudgetCheck.For(spec).Minimum);
+        var plan = BudgetPlanner.Plan(spec);
+        Assert.True(plan.Breakdown.Total <= 4);
+        Assert.Throws<BudgetInfeasibleException>(() => BudgetPlanner.Plan(spec.WithBudget(BudgetSpec.Parameters(2))));
+    }
+
+    [Fact]
+    public void The_coefficient_reserve_does_not_waste_the_budget()
+    {
+        var spec = new NetworkSpec("Net", BudgetSpec.Parameters(65), new[] { LayerSpec.Linear("A", 3, 1, bias: false, repeat: 8) });
+        var plan = BudgetPlanner.Plan(spec);
+        Assert.True(plan.Breakdown.Unused <= 1, plan.ToString());
+    }
+
+    [Fact]
+    public void Upsampling_off_plans_every_budget_the_check_accepts()
+    {
+        var layers = new[]
+        {
+            LayerSpec.Conv2d("Stem", 1, 64, 3, 3, padding: 1), LayerSpec.BatchNorm2d("StemNorm", 64),
+            LayerSpec.Conv2d("Body", 64, 64, 3, 3, padding: 1, repeat: 4), LayerSpec.BatchNorm2d("BodyNorms", 64, repeat: 4),
+            LayerSpec.Linear("Head", 64, 10),
+        };
+        var spec = new NetworkSpec("FashionNet", BudgetSpec.Parameters(1), layers, new SharingSpec(upsampler: Upsampler.None));
+        long minimum = BudgetCheck.For(spec).Minimum;
+        for (long budget = minimum; budget < minimum + 40; budget++)
+            Assert.True(BudgetPlanner.Plan(spec.WithBudget(BudgetSpec.Parameters(budget))).Breakdown.Total <= budget);
+    }
+
+    [Fact]
+    public void The_suggested_fraction_always_resolves_to_the_minimum()
+    {
+        Assert.True(BudgetSpec.Fraction(double.Parse(BudgetInfeasibleException.FeasibleFraction(3436158, 726000), System.Globalization.CultureInfo.InvariantCulture)).Resolve(726000) >= 3436158);
+        var random = new Random(3);
+        for (int i = 0; i < 20000; i++)
+        {
+            long unshared = random.NextInt64(1, 100_000_000), minimum = random.NextInt64(1, unshared * 3);
+            var text = BudgetInfeasibleException.FeasibleFraction(minimum, unshared);
+            Assert.True(BudgetSpec.Fraction(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture)).Resolve(unshared) >= minimum, $"{minimum}/{unshared} -> {text}");
+        }
+    }
+
+    [Fact]
+    public void Split_is_exact_beyond_double_precision()
+    {
+        long available = 63_206_918_380_785_228;
+        var banks = BudgetSplit.Proportional(available, new long[] { 3, 7, 11, 13 }, new long[] { 1, 1, 1, 1 })!;
+        Assert.Equal(available, banks.Sum());
+    }
+
+    [Fact]
+    public void Fractions_above_the_cap_are_rejected()
+    {
+        Assert.NotNull(BudgetSpec.Fraction(1e300).Validate());
+        Assert.Null(BudgetSpec.Fraction(BudgetSpec.MaxFraction).Validate());
+    }
+
+    private static NetworkSpec RandomNetwork(Random random)
+    {
+        var layers = new List<LayerSpec>();
+        int count = random.Next(1, 7);
+        for (int i = 0; i < count; i++)
+        {
+            string name = "L" + i;
+            int repeat = random.Next(3) == 0 ? random.Next(1, 5) : 0;
+            bool noShare = random.Next(8) == 0;
+            string? group = random.Next(5) == 0 ? "g" + random.Next(2) : null;
+            layers.Add(random.Next(5) switch
+            {
+                0 => LayerSpec.Linear(name, random.Next(1, 300), random.Next(1, 300), random.Next(2) == 0, repeat, noShare, group),
+                1 => LayerSpec.Conv2d(name, random.Next(1, 40), random.Next(1, 40), random.Next(1, 6), random.Next(1, 6), bias: random.Next(2) == 0, repeat: repeat, noShare: noShare, group: group),
+                2 => LayerSpec.Embedding(name, random.Next(1, 500), random.Next(1, 50), repeat, noShare, group),
+                3 => LayerSpec.Conv1d(name, 8, 8, random.Next(1, 8), repeat: repeat, noShare: noShare, group: group),
+                _ => LayerSpec.LayerNorm(name, random.Next(1, 64), repeat),
+            });
+        }
+        var sharing = new SharingSpec((GroupStrategy)random.Next(3), Combiner.WeightedAverage, random.Next(4) == 0 ? Upsampler.None : Upsampler.Repeat, random.Next(1, 12));
+        var spec = new NetworkSpec("Net", BudgetSpec.Fraction(1), layers, sharing);
+        long minimum = BudgetCheck.For(spec).Minimum;
+        var budget = random.Next(3) switch
+        {
+            0 => BudgetSpec.Fraction(Math.Exp(random.NextDouble() * Math.Log(5000)) / 1000), // 0.001 .. 5
+            1 => BudgetSpec.Parameters(Math.Max(1, minimum + random.Next(-3, 10))),
+            _ => BudgetSpec.Parameters(random.NextInt64(1, 3 * spec.UnsharedParameters + 10)),
+        };
+        return spec.WithBudget(budget);
+    }
+}
