@@ -58,6 +58,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingLayerAttribute = Error("NPAS015", "Sharing attribute without a layer attribute",
         "'{0}' has [{1}] but no layer attribute such as [Linear] or [Conv2d]; add one, or remove [{1}]");
 
+    public static readonly DiagnosticDescriptor ReservedLayerName = Error("NPAS016", "Layer name is reserved",
+        "Layer '{0}' {1}; rename the property");
+
+    public static readonly DiagnosticDescriptor UnsupportedClassShape = Error("NPAS017", "Model class shape is not supported",
+        "'{0}' {1}");
+
     /// <summary>All descriptors, by id.</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)
         .GetFields()

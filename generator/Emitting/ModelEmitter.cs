@@ -19,7 +19,7 @@ internal static class ModelEmitter
         int depth = 0;
         foreach (var container in model.ContainingTypes)
         {
-            body.Append(Repeat(depth)).Append("partial class ").Append(container).Append('\n').Append(Repeat(depth)).Append("{\n");
+            body.Append(Repeat(depth)).Append(container).Append('\n').Append(Repeat(depth)).Append("{\n");
             depth++;
         }
         foreach (var line in classBody.Split('\n'))
@@ -38,7 +38,7 @@ internal static class ModelEmitter
         return text.Contains(".") || text.Contains("E") ? text : text + ".0";
     }
 
-    internal static string Literal(string? value) => value is null ? "null" : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    internal static string Literal(string? value) => value is null ? "null" : Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
 
     public sealed class FileView
     {
@@ -52,6 +52,7 @@ internal static class ModelEmitter
         public ClassView(ModelSpec model)
         {
             ClassName = model.ClassName;
+            ClassIdentifier = model.ClassIdentifier;
             var spec = Parsing.NetworkSpecBuilder.Build(model);
             Summary = string.Format(CultureInfo.InvariantCulture, "{0} layers, {1:N0} parameters unshared, budget {2}",
                 spec.Layers.Sum(l => l.Count), spec.UnsharedParameters, spec.Budget);
@@ -69,6 +70,7 @@ internal static class ModelEmitter
         }
 
         public string ClassName { get; }
+        public string ClassIdentifier { get; }
         public string Summary { get; }
         public string BudgetExpression { get; }
         public string SharingExpression { get; }
@@ -80,7 +82,8 @@ internal static class ModelEmitter
         public LayerView(LayerModel layer)
         {
             Name = layer.Name;
-            FieldName = "_" + char.ToLowerInvariant(layer.Name[0]) + layer.Name.Substring(1);
+            Identifier = layer.Identifier;
+            FieldName = layer.FieldName;
             PropertyType = layer.PropertyType;
             Modifiers = layer.PropertyModifiers.Length == 0 ? "" : layer.PropertyModifiers + " ";
             string factory = "Create" + layer.Kind;
@@ -93,6 +96,7 @@ internal static class ModelEmitter
         }
 
         public string Name { get; }
+        public string Identifier { get; }
         public string FieldName { get; }
         public string PropertyType { get; }
         public string Modifiers { get; }

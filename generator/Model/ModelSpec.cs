@@ -8,8 +8,9 @@ namespace NpasDsl.Generator.Model;
 /// </summary>
 internal sealed record ModelSpec(
     string? Namespace,
-    EquatableArray<string> ContainingTypes,
+    EquatableArray<string> ContainingTypes, // "partial class Outer", "partial struct Holder", ...
     string ClassName,
+    string ClassIdentifier,
     string HintName,
     BudgetModel Budget,
     SharingModel Sharing,
@@ -21,7 +22,11 @@ internal sealed record BudgetModel(bool IsFraction, double Fraction, long Parame
 /// <summary>The <c>[Sharing]</c> options with defaults filled in.</summary>
 internal sealed record SharingModel(GroupStrategy Strategy, Combiner Combiner, Upsampler Upsampler, int MaxTemplates, long Seed);
 
-/// <summary>One layer property: its attribute's numbers and how the property is declared.</summary>
+/// <summary>
+/// One layer property: its attribute's numbers and how the property is declared. <see cref="Identifier"/> is the
+/// name as C# source (with <c>@</c> for a keyword); <see cref="FieldName"/> is a backing field name no member of
+/// the class uses.
+/// </summary>
 internal sealed record LayerModel(
     string Name,
     LayerKind Kind,
@@ -38,4 +43,6 @@ internal sealed record LayerModel(
     bool NoShare,
     string? Group,
     string PropertyModifiers,
-    string PropertyType);
+    string PropertyType,
+    string Identifier,
+    string FieldName);

@@ -28,7 +28,9 @@ internal sealed class AttributeReader
     }
 
     /// <summary>Whether the compiler bound the attribute to a constructor (false on half-typed code).</summary>
-    public bool IsBound => _data.AttributeConstructor is not null && _data.ConstructorArguments.All(a => a.Kind != TypedConstantKind.Error);
+    public bool IsBound => _data.AttributeConstructor is not null
+        && _data.ConstructorArguments.All(a => a.Kind != TypedConstantKind.Error)
+        && _data.NamedArguments.All(a => a.Value.Kind != TypedConstantKind.Error);
 
     public int PositionalCount => _data.ConstructorArguments.Length;
 

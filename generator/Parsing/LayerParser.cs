@@ -15,9 +15,12 @@ namespace NpasDsl.Generator.Parsing;
 /// <summary>Reads the layer properties of a model class, in declaration order, checking each against its attributes.</summary>
 internal static class LayerParser
 {
-    public static List<LayerModel> ReadLayers(INamedTypeSymbol type, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken, out bool valid)
+    public static List<LayerModel> ReadLayers(INamedTypeSymbol type, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken, out bool valid)
     {
         valid = true;
+        var taken = Names.MemberNames(type);
+        taken.UnionWith(Names.Generated);
+        var inherited = Names.InheritedMemberNames(type);
         var layers = new List<LayerModel>();
         var properties = type.GetMembers().OfType<IPropertySymbol>()
             .Where(p => p.Locations.Length > 0 && p.Locations[0].IsInSource)
@@ -26,14 +29,15 @@ internal static class LayerParser
         foreach (var property in properties)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = ReadLayer(property, diagnostics, cancellationToken);
+            var result = ReadLayer(property, compilation, inherited, diagnostics, cancellationToken);
             if (result.Declared && result.Layer is null) valid = false;
-            if (result.Layer is not null) layers.Add(result.Layer);
+            if (result.Layer is not null) layers.Add(result.Layer with { FieldName = Names.BackingField(result.Layer.Name, taken) });
         }
         return layers;
     }
 
-    private static (bool Declared, LayerModel? Layer) ReadLayer(IPropertySymbol property, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    private static (bool Declared, LayerModel? Layer) ReadLayer(IPropertySymbol property, Compilation compilation, ISet<string> inherited,
+        ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
     {
         var attributes = property.GetAttributes();
         var layerAttributes = attributes.Where(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null).ToList();
@@ -66,6 +70,13 @@ internal static class LayerParser
         var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
         string expectedElement = KnownTypes.LayerTypeOf(kind);
         string expectedShort = expectedElement.Substring(expectedElement.LastIndexOf('.') + 1);
+        string? reserved = Names.Generated.Contains(property.Name) ? "has a name NpasDsl generates in the model class"
+            : property.Name == Names.BanksModule ? "is named 'banks', the state-dict entry of the model's parameter banks"
+            : inherited.Contains(property.Name) ? $"has the name of a member the model inherits from {property.ContainingType.BaseType?.Name}"
+            : null;
+        if (reserved is not null)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedLayerName, location, property.Name, reserved));
+
         string? problem = property.IsStatic ? "is static"
             : property.SetMethod is not null ? "has a setter"
             : syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) ? "is not partial"
@@ -116,6 +127,8 @@ internal static class LayerParser
             if (isNorm) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharingIgnoredOnNorm, groupReader.Location, property.Name, "ShareGroup"));
             else if (string.IsNullOrWhiteSpace(groupName))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.PositionalLocation(0), property.Name, "the group name is empty; name the group, for example [ShareGroup(\"body\")]"));
+            else if (Names.GroupNameProblem(groupName!, compilation) is { } nameProblem)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.PositionalLocation(0), property.Name, nameProblem));
             else if (groupReader.HasNamed("Rate") || groupReader.HasNamed("Mapping"))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.NamedLocation(groupReader.HasNamed("Rate") ? "Rate" : "Mapping"), property.Name,
                     "exact SPIN sharing (Rate, Mapping) is not available in this version of NpasDsl; remove Rate and Mapping to share through the group's bank"));
@@ -135,6 +148,7 @@ internal static class LayerParser
             Group = groupName,
             PropertyModifiers = modifiers,
             PropertyType = ModelParser.DisplayType(property.Type),
+            Identifier = Names.Identifier(property.Name),
         });
     }
 
@@ -195,6 +209,6 @@ internal static class LayerParser
         Require(elements <= Limits.MaxLayerElements, attribute.Location, string.Format(CultureInfo.InvariantCulture,
             "the weight would have {0:N0} elements, more than the {1:N0} NpasDsl supports in one layer; use smaller sizes", elements, Limits.MaxLayerElements));
         if (!ok) return null;
-        return new LayerModel(name, kind, a, b, kh, kw, stride, padding, dilation, groups, bias, 0, false, null, "", "");
+        return new LayerModel(name, kind, a, b, kh, kw, stride, padding, dilation, groups, bias, 0, false, null, "", "", "", "");
     }
 }

@@ -28,10 +28,13 @@ internal static class ModelParser
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax || context.Attributes.IsEmpty)
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
 
+        // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
+        if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+
         bool canGenerate = CheckClass(type, syntax, diagnostics);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
         var sharing = ReadSharing(type, diagnostics, cancellationToken);
-        var layers = LayerParser.ReadLayers(type, diagnostics, cancellationToken, out bool layersValid);
+        var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid);
         if (layersValid && layers.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, syntax.Identifier.GetLocation(), type.Name));
@@ -43,8 +46,9 @@ internal static class ModelParser
         {
             model = new ModelSpec(
                 Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
-                ContainingTypes: ContainingTypes(type).Select(t => t.Name).ToEquatableArray(),
+                ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
                 ClassName: type.Name,
+                ClassIdentifier: Names.Identifier(type.Name),
                 HintName: HintName(type),
                 Budget: budget,
                 Sharing: sharing,
@@ -86,6 +90,21 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, location, type.Name));
             ok = false;
         }
+        void Unsupported(string problem)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, location, type.Name, problem));
+            ok = false;
+        }
+        if (type.IsFileLocal) Unsupported("is a file-local class, but its generated part lives in another file; remove the 'file' modifier");
+        if (syntax.ParameterList is not null) Unsupported("has a primary constructor, but NpasDsl generates the constructor; remove the parameter list and use OnCreated for your own set-up");
+        if (type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ConstructorDeclarationSyntax)))
+            Unsupported("declares a constructor, but NpasDsl generates it (new " + type.Name + "(NpasOptions? options = null)); remove it and put your own set-up in 'partial void OnCreated()'");
+        for (var ancestor = type.BaseType; ancestor is not null; ancestor = ancestor.BaseType)
+            if (ancestor.GetAttributes().Any(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharedBudgetAttribute))
+            {
+                Unsupported($"derives from the model '{ancestor.Name}', which has its own budget and layers; derive every model directly from NpasModule");
+                break;
+            }
         if (type.BaseType is { TypeKind: TypeKind.Error }) return false; // the compiler reports the missing base type
         if (!KnownTypes.DerivesFrom(type, KnownTypes.NpasModule))
         {
@@ -145,8 +164,20 @@ internal static class ModelParser
         Check(Enum.IsDefined(typeof(GroupStrategy), strategy), "Strategy", $"Strategy {(int)strategy} is not a GroupStrategy; use one of {string.Join(", ", Enum.GetNames(typeof(GroupStrategy)))}");
         Check(Enum.IsDefined(typeof(Combiner), combiner), "Combiner", $"Combiner {(int)combiner} is not a Combiner; use one of {string.Join(", ", Enum.GetNames(typeof(Combiner)))}");
         Check(Enum.IsDefined(typeof(Upsampler), upsampler), "Upsampler", $"Upsampler {(int)upsampler} is not an Upsampler; use one of {string.Join(", ", Enum.GetNames(typeof(Upsampler)))}");
-        Check(maxTemplates >= 1, "MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use a value from 1 to {1} (the default)", maxTemplates, SharingDefaults.MaxTemplates));
+        Check(maxTemplates >= 1, "MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use 1 or more (the default is {1})", maxTemplates, SharingDefaults.MaxTemplates));
         return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed) : null;
+    }
+
+    private static bool IsFirstAttributedDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax syntax, CancellationToken cancellationToken)
+    {
+        var first = type.GetAttributes()
+            .Where(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharedBudgetAttribute)
+            .Select(a => a.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<ClassDeclarationSyntax>())
+            .Where(c => c is not null)
+            .OrderBy(c => c!.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(c => c!.SpanStart)
+            .FirstOrDefault();
+        return first is null || first == syntax;
     }
 
     private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)
@@ -162,7 +193,7 @@ internal static class ModelParser
         if (type.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.Add(ns.ToDisplayString());
         parts.AddRange(ContainingTypes(type).Select(t => t.Name));
         parts.Add(type.Name);
-        return string.Join(".", parts) + ".g.cs";
+        return string.Join(".", parts).Replace("@", "") + ".g.cs";
     }
 
     internal static string DisplayType(ITypeSymbol type) => type.ToDisplayString(TypeFormat);

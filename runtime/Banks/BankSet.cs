@@ -34,8 +34,8 @@ public sealed class BankSet : nn.Module
     /// </summary>
     protected override void RegisterComponents() { }
 
-    /// <summary>The group names, in plan order.</summary>
-    public IReadOnlyList<string> Names => _names;
+    /// <summary>The group names, in plan order. (A method, not a property: TorchSharp matches registered names against properties.)</summary>
+    public IReadOnlyList<string> GroupNames() => _names;
 
     /// <summary>The current bank of <paramref name="group"/>.</summary>
     public Parameter this[string group] => get_parameter(group) ?? throw new KeyNotFoundException($"No bank '{group}'.");

@@ -217,14 +217,62 @@ public sealed class DiagnosticTests
         Assert.Equal("NoShare", At(d));
     }
 
+    [Theory]
+    [InlineData("Declaration", "has a name NpasDsl generates")]
+    [InlineData("OnCreated", "has a name NpasDsl generates")]
+    [InlineData("banks", "the state-dict entry of the model's parameter banks")]
+    [InlineData("Allocation", "a member the model inherits from NpasModule")]
+    public void NPAS016_reserved_layer_names(string name, string problem)
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", $"    [Linear(10, 10)] private partial SharedLinear {name} {{ get; }}\n" + OneLayer), "NPAS016");
+        Assert.Equal(name, At(d));
+        Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("public sealed partial class Net(int size) : NpasModule", "has a primary constructor")]
+    [InlineData("file sealed partial class Net : NpasModule", "is a file-local class")]
+    public void NPAS017_unsupported_class_shapes(string declaration, string problem)
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", OneLayer, declaration), "NPAS017");
+        Assert.Equal("Net", At(d));
+        Assert.Contains(problem, d.GetMessage());
+    }
+
     [Fact]
-    public void Every_descriptor_is_tested_and_listed_in_the_analyzer_release_file()
+    public void NPAS017_user_constructor_and_derived_model()
+    {
+        var withConstructor = Single(Model("[SharedBudget(0.5)]", OneLayer + "\n    public Net() : base(Declaration, null) { }"), "NPAS017");
+        Assert.Contains("declares a constructor", withConstructor.GetMessage());
+
+        var derived = SampleModels.Usings + "namespace Demo;\n[SharedBudget(0.5)] public partial class Base : NpasModule { " + OneLayer
+            + " public override Tensor forward(Tensor x) => x; }\n[SharedBudget(0.5)] public partial class Derived : Base { [Linear(4, 4)] private partial SharedLinear Extra { get; } }";
+        var d = Single(derived, "NPAS017");
+        Assert.Contains("derives from the model 'Base'", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("a.b", "is not a simple name")]
+    [InlineData("a<b", "is not a simple name")]
+    [InlineData("training", "member of TorchSharp's Module")]
+    public void NPAS013_group_names_must_be_simple_and_free(string group, string problem)
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", $"    [Linear(10, 10), ShareGroup(\"{group}\")] private partial SharedLinear Layer {{ get; }}\n" + OneLayer), "NPAS013");
+        Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void Every_descriptor_is_tested_documented_and_listed_in_the_analyzer_release_file()
     {
         var ids = NpasDsl.Generator.Diagnostics.DiagnosticDescriptors.ById.Keys.OrderBy(k => k).ToList();
         var tested = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).Where(n => n.StartsWith("NPAS")).Select(n => n.Substring(0, 7)).Distinct().ToList();
         Assert.Equal(ids, tested.OrderBy(k => k).ToList());
         var releases = System.IO.File.ReadAllText(System.IO.Path.Combine(RepoRoot(), "generator", "AnalyzerReleases.Unshipped.md"));
-        foreach (var id in ids) Assert.Contains(id + " |", releases);
+        foreach (var id in ids)
+        {
+            Assert.Contains(id + " |", releases);
+            Assert.True(System.IO.File.Exists(System.IO.Path.Combine(RepoRoot(), "docs", "diagnostics", id + ".md")), $"docs/diagnostics/{id}.md is missing");
+        }
     }
 
     internal static string RepoRoot()

@@ -22,6 +22,29 @@ public sealed class SnapshotTests
         Baseline.Match(name, files);
     }
 
+    [Theory]
+    [InlineData("namespace @event.Demo;\n[SharedBudget(0.5)] public partial class @class : NpasModule { [Linear(4, 4)] private partial SharedLinear @class2 { get; } [Linear(4, 4)] public partial SharedLinear @int { get; } public override Tensor forward(Tensor x) => x; }")]
+    [InlineData("namespace Demo;\n[SharedBudget(0.5)] public partial class Net : NpasModule { private readonly int _head = 1; private int _stem2 = 2; [Linear(4, 4)] private partial SharedLinear Head { get; } [Linear(4, 4)] private partial SharedLinear Stem { get; } [Linear(4, 4)] private partial SharedLinear stem { get; } public override Tensor forward(Tensor x) => x + _head + _stem2; }")]
+    [InlineData("namespace Demo;\npublic partial struct Holder { [SharedBudget(0.5)] public partial class Net : NpasModule { [Linear(4, 4)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => x; } }")]
+    [InlineData("namespace Demo;\npublic partial record Holder { [SharedBudget(0.5)] internal partial class Net : NpasModule { [Linear(4, 4)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => x; } }")]
+    public void Unusual_but_valid_declarations_compile_cleanly(string declaration)
+    {
+        var (driver, output, diagnostics) = GeneratorHarness.Run(SampleModels.Usings + declaration);
+        Assert.Empty(diagnostics);
+        Assert.Single(GeneratorHarness.GeneratedFiles(driver));
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+    }
+
+    [Fact]
+    public void SharedBudget_on_two_partial_declarations_is_read_once()
+    {
+        var source = SampleModels.Usings + "namespace Demo;\n[SharedBudget(0.5)] public partial class Net : NpasModule { [Linear(4, 4)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => x; }\n[SharedBudget(0.5)] public partial class Net { }";
+        var (driver, output, diagnostics) = GeneratorHarness.Run(source);
+        Assert.Null(driver.GetRunResult().Results.Single().Exception);
+        Assert.Single(GeneratorHarness.GeneratedFiles(driver));
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS0579"); // the compiler's own duplicate-attribute error
+    }
+
     [Fact]
     public void Generated_code_is_identical_across_runs_and_cultures()
     {

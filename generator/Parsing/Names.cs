@@ -1,0 +1,75 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace NpasDsl.Generator.Parsing;
+
+/// <summary>Names the generator writes: escaped identifiers, backing fields that collide with nothing, reserved names.</summary>
+internal static class Names
+{
+    private static readonly Regex GroupName = new("^[A-Za-z_][A-Za-z0-9_]*$");
+
+    /// <summary>Members the generated code declares in the model class (besides the layer properties and fields).</summary>
+    public static readonly string[] Generated = { "Declaration", "OnCreated" };
+
+    /// <summary>The state-dict prefix of the banks, registered beside the layers.</summary>
+    public const string BanksModule = "banks";
+
+    /// <summary><paramref name="name"/> as a C# identifier: <c>@class</c> for a keyword.</summary>
+    public static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>A field name for the layer <paramref name="property"/> that no member of the class (and no earlier field) uses.</summary>
+    public static string BackingField(string property, ISet<string> taken)
+    {
+        var candidate = "_" + char.ToLowerInvariant(property[0]) + property.Substring(1);
+        var name = candidate;
+        for (int i = 2; taken.Contains(name); i++) name = candidate + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        taken.Add(name);
+        return name;
+    }
+
+    /// <summary>Every member name of the type and its base types, so generated names avoid them.</summary>
+    public static HashSet<string> MemberNames(INamedTypeSymbol type)
+    {
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        for (var current = type; current is not null; current = current.BaseType)
+            foreach (var member in current.GetMembers()) names.Add(member.Name);
+        return names;
+    }
+
+    /// <summary>Inherited member names a layer property would hide, or that TorchSharp uses by name.</summary>
+    public static HashSet<string> InheritedMemberNames(INamedTypeSymbol type)
+        => type.BaseType is { } baseType ? MemberNames(baseType) : new HashSet<string>(System.StringComparer.Ordinal);
+
+    /// <summary>Why <paramref name="group"/> cannot name a bank, or null.</summary>
+    public static string? GroupNameProblem(string group, Compilation compilation)
+    {
+        if (!GroupName.IsMatch(group))
+            return $"the group name '{Escape(group)}' is not a simple name; use letters, digits and '_' (not first a digit), such as \"body\", because it becomes the state-dict key banks.<name>";
+        // TorchSharp moves a module's tensors by matching registered names against members of the module.
+        var module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
+        if (group == "Item" || module is not null && MemberNames(module).Contains(group))
+            return $"the group name '{group}' is also the name of a member of TorchSharp's Module, which TorchSharp would confuse with the bank; choose another name";
+        return null;
+    }
+
+    /// <summary>Text safe to show in a message: control characters escaped.</summary>
+    public static string Escape(string text) => SymbolDisplay.FormatLiteral(text, quote: false);
+
+    /// <summary>"partial class Outer", "partial record struct Outer", ... for a containing type.</summary>
+    public static string ContainerDeclaration(INamedTypeSymbol container)
+    {
+        var syntax = container.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+        string kind = syntax switch
+        {
+            RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+            StructDeclarationSyntax => "struct",
+            InterfaceDeclarationSyntax => "interface",
+            _ => "class",
+        };
+        return "partial " + kind + " " + Identifier(container.Name);
+    }
+}
