@@ -33,7 +33,7 @@ public static class BudgetPlanner
         long available = check.Budget - neverShared - paidInFull;
         Layout? LayoutFor(long reserve)
         {
-            var banks = BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList());
+            var banks = BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
             return banks is null ? null : new Layout(banks, banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.MaxTemplates)).ToArray());
         }
         long low = banked.Sum(g => g.Members.Count);
@@ -124,6 +124,7 @@ public static class BudgetPlanner
             var sizes = members.Select(m => m.Spec.WeightSize).ToList();
             MinimumBank = BudgetCheck.MinimumBank(sizes, sharing.Upsampler);
             MinimumCost = BudgetCheck.MinimumGroupCost(sizes, sharing);
+            MaximumBank = TemplateLayout.MaximumUsefulBank(sizes, sharing.MaxTemplates);
             SharedSize = sizes.Sum();
         }
 
@@ -131,6 +132,7 @@ public static class BudgetPlanner
         public List<(LayerSpec Spec, int Index)> Members { get; }
         public long MinimumBank { get; }
         public long MinimumCost { get; }
+        public long MaximumBank { get; }
         public long SharedSize { get; }
         public bool PaidInFull { get; set; }
     }

@@ -6,49 +6,52 @@ namespace NpasDsl.Planning;
 
 /// <summary>
 /// Splits the bank budget between groups in proportion to their unshared weight sizes S_g, never below a
-/// group's minimum bank. Uses the largest-remainder method, so the shares sum exactly to what is available
-/// and rounding can never push the total over the budget.
+/// group's minimum bank nor above the most its members can read. Uses the largest-remainder method, so the
+/// shares never add up to more than what is available (exactly that, unless every group is full).
 /// </summary>
 public static class BudgetSplit
 {
-    /// <summary>Bank sizes for groups of sizes <paramref name="weights"/>, each at least <paramref name="minimums"/>; null if even the minimums do not fit.</summary>
-    public static long[]? Proportional(long available, IReadOnlyList<long> weights, IReadOnlyList<long> minimums)
+    /// <summary>
+    /// Bank sizes for groups of sizes <paramref name="weights"/>, each between <paramref name="minimums"/> and
+    /// <paramref name="maximums"/> (null: no maximum); null if even the minimums do not fit.
+    /// </summary>
+    public static long[]? Proportional(long available, IReadOnlyList<long> weights, IReadOnlyList<long> minimums, IReadOnlyList<long>? maximums = null)
     {
         int n = weights.Count;
+        long Max(int i) => maximums is null ? long.MaxValue : Math.Max(maximums[i], minimums[i]);
         var result = new long[n];
         long minTotal = 0;
         for (int i = 0; i < n; i++) minTotal += minimums[i];
         if (available < minTotal) return null;
 
-        // Water-filling: groups whose proportional share falls below their minimum are pinned to it,
-        // and the rest is split again among the others.
-        var pinned = new bool[n];
+        // Water-filling: groups whose proportional share falls outside their bounds are pinned to the bound,
+        // and the rest is split again among the others. Each pass pins at least one group.
+        var pinned = new long?[n];
         while (true)
         {
             long free = available;
-            double weightSum = 0;
+            BigInteger total = 0;
             for (int i = 0; i < n; i++)
             {
-                if (pinned[i]) free -= minimums[i];
-                else weightSum += weights[i];
+                if (pinned[i] is { } value) free -= value;
+                else total += weights[i];
             }
             bool changed = false;
             for (int i = 0; i < n; i++)
             {
-                if (pinned[i]) continue;
-                double share = weightSum > 0 ? free * (weights[i] / weightSum) : 0;
-                if (share < minimums[i]) { pinned[i] = true; changed = true; }
+                if (pinned[i] is not null) continue;
+                var share = total.IsZero ? BigInteger.Zero : (BigInteger)free * weights[i] / total;
+                if (share < minimums[i]) { pinned[i] = minimums[i]; changed = true; }
+                else if (share > Max(i)) { pinned[i] = Max(i); changed = true; }
             }
             if (changed) continue;
 
             // Exact integer shares (BigInteger: free · S_g can exceed 2^63, and doubles lose units above 2^53).
             var remainders = new List<(BigInteger Remainder, int Index)>();
-            BigInteger total = 0;
-            for (int i = 0; i < n; i++) if (!pinned[i]) total += weights[i];
             long assigned = 0;
             for (int i = 0; i < n; i++)
             {
-                if (pinned[i]) { result[i] = minimums[i]; continue; }
+                if (pinned[i] is { } value) { result[i] = value; continue; }
                 var share = total.IsZero ? BigInteger.Zero : BigInteger.DivRem((BigInteger)free * weights[i], total, out var remainder);
                 result[i] = (long)share;
                 assigned += result[i];
@@ -56,8 +59,11 @@ public static class BudgetSplit
             }
             long leftover = free - assigned;
             remainders.Sort((a, b) => b.Remainder != a.Remainder ? b.Remainder.CompareTo(a.Remainder) : a.Index.CompareTo(b.Index));
-            for (int k = 0; leftover > 0 && remainders.Count > 0; k = (k + 1) % remainders.Count, leftover--)
-                result[remainders[k].Index]++;
+            foreach (var (_, index) in remainders)
+            {
+                if (leftover == 0) break;
+                if (result[index] < Max(index)) { result[index]++; leftover--; }
+            }
             return result;
         }
     }

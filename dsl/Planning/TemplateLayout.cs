@@ -44,6 +44,24 @@ public static class TemplateLayout
         return result;
     }
 
+    /// <summary>
+    /// The largest bank whose every entry some member reads: layers of one block size walk through the bank
+    /// one block after another, layers of different sizes start at 0, so it is the largest n_c · K_max · |W_c|
+    /// over the members' weight sizes. Beyond it, extra budget is not capacity.
+    /// </summary>
+    public static long MaximumUsefulBank(IReadOnlyList<long> weightSizes, int maxTemplates)
+    {
+        long best = 0;
+        var counts = new Dictionary<long, long>();
+        foreach (var size in weightSizes)
+        {
+            counts.TryGetValue(size, out long count);
+            counts[size] = ++count;
+            best = Math.Max(best, count * maxTemplates * size);
+        }
+        return best;
+    }
+
     /// <summary>How many bank entries two circular reads have in common.</summary>
     public static long Overlap(long bankSize, long offsetA, long lengthA, long offsetB, long lengthB)
     {

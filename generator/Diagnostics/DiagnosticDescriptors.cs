@@ -51,9 +51,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidSharingOption = Error("NPAS013", "Sharing option is invalid",
         "'{0}': {1}");
 
-    public static readonly DiagnosticDescriptor SharingIgnoredOnNorm = new("NPAS014", "Norm layers are never shared",
-        "'{0}' is a norm layer and is never shared, so [{1}] has no effect; remove it",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+    public static readonly DiagnosticDescriptor SharingIgnoredOnNorm = Warning("NPAS014", "Norm layers are never shared",
+        "'{0}' is a norm layer and is never shared, so [{1}] has no effect; remove it");
 
     public static readonly DiagnosticDescriptor MissingLayerAttribute = Error("NPAS015", "Sharing attribute without a layer attribute",
         "'{0}' has [{1}] but no layer attribute such as [Linear] or [Conv2d]; add one, or remove [{1}]");
@@ -64,6 +63,15 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedClassShape = Error("NPAS017", "Model class shape is not supported",
         "'{0}' {1}");
 
+    public static readonly DiagnosticDescriptor LoneGroupTiled = Warning("NPAS018", "Named group cannot share at this budget",
+        "Group '{0}' has the single layer '{1}' ({2} weights) and gets a bank of {3} at this budget, so the layer is its bank tiled {4}x; add layers to the group or remove [ShareGroup] so the layer joins a shared group");
+
+    public static readonly DiagnosticDescriptor UnusableCapacity = Warning("NPAS019", "High budget cannot be used",
+        "{0} of the budget's {1} parameters cannot be used: with MaxTemplates = {2} the layers cannot read a larger bank; lower the budget to {3}{4}");
+
+    public static readonly DiagnosticDescriptor LayerLargerThanBank = Error("NPAS020", "Layer larger than its bank with upsampling off",
+        "Layer '{0}' has {1} weights but with Upsampler.None every bank must hold its largest layer, and the budget of {2} cannot pay for that (it needs {3}, a fraction of {4}); set [Sharing(Upsampler = Upsampler.Repeat)] to tile smaller banks, or raise the budget");
+
     /// <summary>All descriptors, by id.</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)
         .GetFields()
@@ -73,4 +81,7 @@ internal static class DiagnosticDescriptors
 
     private static DiagnosticDescriptor Error(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 }

@@ -53,16 +53,7 @@ internal static class ModelParser
                 Budget: budget,
                 Sharing: sharing,
                 Layers: layers.ToEquatableArray());
-            // The runtime's own planner, so a budget that compiles is a budget that plans at start-up.
-            try
-            {
-                BudgetPlanner.Plan(NetworkSpecBuilder.Build(model));
-            }
-            catch (BudgetInfeasibleException infeasible)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InfeasibleBudget, budgetLocation, infeasible.Message));
-                model = null;
-            }
+            if (!BudgetDiagnostics.Check(model, type, budgetLocation, diagnostics, cancellationToken)) model = null;
         }
         return new ParseResult(model, diagnostics.ToEquatableArray());
     }

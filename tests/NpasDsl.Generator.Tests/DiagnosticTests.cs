@@ -262,6 +262,38 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS018_a_named_group_with_one_layer_that_is_tiled_at_a_low_budget()
+    {
+        var members = "    [Linear(100, 100), ShareGroup(\"alone\")] private partial SharedLinear Big { get; }\n    [Linear(100, 10), Repeat(2)] private partial ModuleList<SharedLinear> Heads { get; }";
+        var d = Single(Model("[SharedBudget(0.05)]", members), "NPAS018");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal("ShareGroup(\"alone\")", At(d));
+        Assert.Contains("Group 'alone' has the single layer 'Big' (10,000 weights)", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS019_a_high_budget_no_layer_can_read_is_a_warning_with_the_usable_budget()
+    {
+        // 10 x 10 weights, K_max = 2: no layer reads more than 200 bank entries, so most of 50x is unusable.
+        var d = Single(Model("[SharedBudget(50.0), Sharing(MaxTemplates = 2)]", "    [Linear(10, 10, Bias = false)] private partial SharedLinear Layer { get; }"), "NPAS019");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal("50.0", At(d));
+        Assert.Contains("of the budget's 5,000 parameters cannot be used: with MaxTemplates = 2", d.GetMessage());
+        Assert.Contains("lower the budget to 202", d.GetMessage()); // a 200-entry bank and 2 coefficients
+        Assert.Contains("or raise [Sharing(MaxTemplates = 50)]", d.GetMessage()); // 50 templates of 100 read the whole 4,950-entry bank
+    }
+
+    [Fact]
+    public void NPAS020_a_layer_larger_than_any_bank_with_upsampling_off()
+    {
+        var members = "    [Linear(100, 100, Bias = false)] private partial SharedLinear Big { get; }\n    [Linear(10, 10, Bias = false)] private partial SharedLinear Small { get; }";
+        var d = Single(Model("[SharedBudget(0.1), Sharing(Upsampler = Upsampler.None)]", members), "NPAS020");
+        Assert.Equal("0.1", At(d));
+        Assert.Contains("Layer 'Big' has 10,000 weights", d.GetMessage());
+        Assert.Contains("it needs 10,009", d.GetMessage()); // a 10,000-entry bank, one coefficient for Big, K_max = 8 for Small
+    }
+
+    [Fact]
     public void Every_descriptor_is_tested_documented_and_listed_in_the_analyzer_release_file()
     {
         var ids = NpasDsl.Generator.Diagnostics.DiagnosticDescriptors.ById.Keys.OrderBy(k => k).ToList();

@@ -29,6 +29,7 @@ public sealed class AccountingTests
     [InlineData(0.05)]
     [InlineData(0.5)]
     [InlineData(2.0)]
+    [InlineData(20.0)]
     public void Every_bank_entry_is_read_by_some_layer(double fraction)
     {
         using var model = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Fraction(fraction) });
@@ -91,5 +92,17 @@ public sealed class AccountingTests
         Assert.Contains("layers that read the same bank entries", text);
         Assert.Contains("biases 36", text);
         Assert.Contains("norms 16", text);
+    }
+
+    [Fact]
+    public void A_budget_beyond_what_layers_can_read_is_left_unused_and_reported()
+    {
+        // Body: 3 layers x 8 templates x 576 weights = 13,824 readable entries; 20x the model is 37,680.
+        using var model = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Fraction(20.0) });
+        var plan = model.Allocation;
+        Assert.Equal(13_824, plan.Groups.Single().BankSize);
+        Assert.True(plan.Breakdown.Unused > 20_000, plan.ToString());
+        Assert.Equal(plan.Breakdown.Total, model.TrainableParameters);
+        Assert.Contains("unused", plan.ToString());
     }
 }

@@ -28,6 +28,19 @@ public sealed class PlannerTests
         Assert.Null(BudgetSplit.Proportional(100, new long[] { 10, 10 }, new long[] { 60, 60 }));
     }
 
+    [Fact]
+    public void Split_stops_at_each_group_maximum_and_gives_the_rest_to_the_others()
+    {
+        var banks = BudgetSplit.Proportional(1000, new long[] { 500, 500 }, new long[] { 1, 1 }, new long[] { 100, long.MaxValue })!;
+        Assert.Equal(new long[] { 100, 900 }, banks);
+        var full = BudgetSplit.Proportional(1000, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 100, 200 })!;
+        Assert.Equal(new long[] { 100, 200 }, full); // the remaining 700 are not capacity
+    }
+
+    [Fact]
+    public void Maximum_useful_bank_is_the_largest_walk_of_one_block_size()
+        => Assert.Equal(3 * 8 * 576, TemplateLayout.MaximumUsefulBank(new long[] { 72, 576, 576, 576, 32 }, 8));
+
     [Theory]
     [InlineData(100, 1000, 8, 8)]   // capped at K_max
     [InlineData(300, 1000, 8, 4)]   // ⌈1000/300⌉: the fourth template wraps so the whole bank is read

@@ -1,0 +1,93 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using NpasDsl.Generator.Diagnostics;
+using NpasDsl.Generator.Model;
+using NpasDsl.Planning;
+
+namespace NpasDsl.Generator.Parsing;
+
+/// <summary>
+/// Plans the model with the runtime's own planner, so a budget that compiles is a budget that plans at
+/// start-up, and turns what the plan shows into diagnostics: an infeasible budget, a layer too large for its
+/// bank with upsampling off, a named group that cannot share, and high-budget capacity no layer can read.
+/// </summary>
+internal static class BudgetDiagnostics
+{
+    /// <summary>Share of the budget left unused above which a high budget earns a warning.</summary>
+    private const double UnusedWarningShare = 0.005;
+
+    /// <summary>Returns false when the budget cannot be met (an error was reported).</summary>
+    public static bool Check(ModelSpec model, INamedTypeSymbol type, Location? budgetLocation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    {
+        var spec = NetworkSpecBuilder.Build(model);
+        AllocationPlan plan;
+        try
+        {
+            plan = BudgetPlanner.Plan(spec);
+        }
+        catch (BudgetInfeasibleException infeasible)
+        {
+            diagnostics.Add(InfeasibleBudget(spec, infeasible, budgetLocation));
+            return false;
+        }
+
+        foreach (var group in plan.Groups.Where(g => g.Members.Count == 1))
+        {
+            var layer = plan.Layer(group.Members[0]);
+            if (layer.Spec.Group is null || layer.Spec.WeightSize <= group.BankSize) continue;
+            var attribute = type.GetMembers(layer.Spec.Name).OfType<IPropertySymbol>().FirstOrDefault()?.GetAttributes()
+                .FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.ShareGroupAttribute);
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoneGroupTiled, attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation(),
+                group.Name, layer.Path, N(layer.Spec.WeightSize), N(group.BankSize), ((double)layer.Spec.WeightSize / group.BankSize).ToString("0.##", CultureInfo.InvariantCulture)));
+        }
+
+        long unused = plan.Breakdown.Unused;
+        if (plan.Budget > plan.Unshared && unused > UnusedWarningShare * plan.Budget)
+        {
+            int? enough = SmallestMaxTemplatesThatUses(spec, plan.Budget);
+            string raise = enough is { } k2 ? " or raise [Sharing(MaxTemplates = " + k2.ToString(CultureInfo.InvariantCulture) + ")]" : "";
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusableCapacity, budgetLocation,
+                N(unused), N(plan.Budget), spec.Sharing.MaxTemplates, N(plan.Breakdown.Total), raise));
+        }
+        return true;
+    }
+
+    private static DiagnosticInfo InfeasibleBudget(NetworkSpec spec, BudgetInfeasibleException infeasible, Location? location)
+    {
+        if (spec.Sharing.Upsampler == Upsampler.None)
+        {
+            var tiled = new NetworkSpec(spec.ModelName, spec.Budget, spec.Layers,
+                new SharingSpec(spec.Sharing.Strategy, spec.Sharing.Combiner, Upsampler.Repeat, spec.Sharing.MaxTemplates, spec.Sharing.Seed));
+            if (BudgetCheck.For(tiled).IsFeasible)
+            {
+                var largest = spec.Layers.Where(l => l.IsShareable).OrderByDescending(l => l.WeightSize).First();
+                return DiagnosticInfo.Create(DiagnosticDescriptors.LayerLargerThanBank, location, largest.Name, N(largest.WeightSize),
+                    N(infeasible.Budget), N(infeasible.Minimum), BudgetInfeasibleException.FeasibleFraction(infeasible.Minimum, infeasible.Unshared));
+            }
+        }
+        return DiagnosticInfo.Create(DiagnosticDescriptors.InfeasibleBudget, location, infeasible.Message);
+    }
+
+    /// <summary>The smallest K_max (up to 4,096) at which the budget is used, found by bisection; null if none is.</summary>
+    private static int? SmallestMaxTemplatesThatUses(NetworkSpec spec, long budget)
+    {
+        bool Uses(int k) => BudgetPlanner.Plan(WithMaxTemplates(spec, k)).Breakdown.Unused <= UnusedWarningShare * budget;
+        int low = spec.Sharing.MaxTemplates + 1, high = 4096;
+        if (low > high || !Uses(high)) return null;
+        while (low < high)
+        {
+            int middle = low + (high - low) / 2;
+            if (Uses(middle)) high = middle;
+            else low = middle + 1;
+        }
+        return high;
+    }
+
+    private static NetworkSpec WithMaxTemplates(NetworkSpec spec, int maxTemplates)
+        => new(spec.ModelName, spec.Budget, spec.Layers, new SharingSpec(spec.Sharing.Strategy, spec.Sharing.Combiner, spec.Sharing.Upsampler, maxTemplates, spec.Sharing.Seed));
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
