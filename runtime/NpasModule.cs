@@ -22,6 +22,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     private readonly BankSet _banks;
     private readonly Generator _generator;
     private readonly Dictionary<string, Tensor> _initialCoefficients;
+    private readonly Dictionary<string, SharedLayer> _layers = new();
 
     /// <summary>Plans the allocation of <paramref name="declaration"/> and creates the banks.</summary>
     /// <exception cref="BudgetInfeasibleException">The (overridden) budget cannot be met.</exception>
@@ -68,16 +69,16 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     public long TrainableParameters => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
 
     /// <summary>Creates the shared linear layer declared at <paramref name="path"/>.</summary>
-    protected SharedLinear CreateLinear(string path) => new(Wire(path));
+    protected SharedLinear CreateLinear(string path) => Remember(new SharedLinear(Wire(path)));
 
     /// <summary>Creates the shared 1-D convolution declared at <paramref name="path"/>.</summary>
-    protected SharedConv1d CreateConv1d(string path) => new(Wire(path));
+    protected SharedConv1d CreateConv1d(string path) => Remember(new SharedConv1d(Wire(path)));
 
     /// <summary>Creates the shared 2-D convolution declared at <paramref name="path"/>.</summary>
-    protected SharedConv2d CreateConv2d(string path) => new(Wire(path));
+    protected SharedConv2d CreateConv2d(string path) => Remember(new SharedConv2d(Wire(path)));
 
     /// <summary>Creates the shared embedding declared at <paramref name="path"/>.</summary>
-    protected SharedEmbedding CreateEmbedding(string path) => new(Wire(path));
+    protected SharedEmbedding CreateEmbedding(string path) => Remember(new SharedEmbedding(Wire(path)));
 
     /// <summary>Creates the batch norm declared at <paramref name="path"/>.</summary>
     protected BatchNorm2d CreateBatchNorm2d(string path) => nn.BatchNorm2d(Allocation.Layer(path).Spec.In);
@@ -132,6 +133,15 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             initialWeight = empty(plan.WeightShape.ToArray()).normal_(0, plan.Spec.InitialStd, _generator).DetachFromDisposeScope();
         }
         _initialCoefficients.TryGetValue(path, out var alpha);
-        return new LayerWiring(plan, _banks, alpha, initialWeight);
+        SharedLayer? owner = null;
+        if (plan.SharesWeightsWith is { } ownerPath && !_layers.TryGetValue(ownerPath, out owner))
+            throw new InvalidOperationException($"Layer '{path}' shares the weights of '{ownerPath}', which has not been created yet.");
+        return new LayerWiring(plan, _banks, alpha, initialWeight, owner);
+    }
+
+    private T Remember<T>(T layer) where T : SharedLayer
+    {
+        _layers[layer.Plan.Path] = layer;
+        return layer;
     }
 }

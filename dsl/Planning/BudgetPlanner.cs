@@ -94,6 +94,12 @@ public static class BudgetPlanner
                     layers.Add(new LayerPlan(spec1, i, WeightSource.Own, null, 0, 0, "[NoShare]"));
                 else if (paidInFull.Contains((spec1, i)))
                     layers.Add(new LayerPlan(spec1, i, WeightSource.Own, null, 0, 0, "alone in its group: paid in full"));
+                else if (spec1.OwnerOf(spec1.WeightSetOf(i)) is var owner && owner != i)
+                {
+                    var p = placement[(spec1, owner)];
+                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset,
+                        $"same weights as {spec1.InstanceName(owner)} (rate {spec1.ShareRate}, {spec1.Mapping.ToString().ToLowerInvariant()})", spec1.InstanceName(owner)));
+                }
                 else
                 {
                     var p = placement[(spec1, i)];

@@ -21,7 +21,7 @@ public static class GroupAssigner
         };
     }
 
-    /// <summary>Groups in order of their first member; members are layer paths in declaration order.</summary>
+    /// <summary>Groups in order of their first member; members are layers (one per weight set) in declaration order.</summary>
     public static IReadOnlyList<KeyValuePair<string, List<(LayerSpec Spec, int Index)>>> Assign(IEnumerable<LayerSpec> layers, GroupStrategy strategy)
     {
         var order = new List<string>();
@@ -36,7 +36,8 @@ public static class GroupAssigner
                 members.Add(name, list);
                 order.Add(name);
             }
-            for (int i = 0; i < spec.Count; i++) list.Add((spec, i));
+            // With exact (SPIN) sharing a group holds one member per weight set: the repeat that owns it.
+            for (int set = 0; set < spec.WeightSets; set++) list.Add((spec, spec.OwnerOf(set)));
         }
         var result = new List<KeyValuePair<string, List<(LayerSpec, int)>>>(order.Count);
         foreach (var name in order) result.Add(new KeyValuePair<string, List<(LayerSpec, int)>>(name, members[name]));

@@ -16,8 +16,9 @@ public enum WeightSource
 /// <summary>The allocation of one layer (one element of a <c>[Repeat]</c> list counts as one layer).</summary>
 public sealed class LayerPlan
 {
-    internal LayerPlan(LayerSpec spec, int index, WeightSource source, string? group, int templates, long offset, string? note)
+    internal LayerPlan(LayerSpec spec, int index, WeightSource source, string? group, int templates, long offset, string? note, string? sharesWeightsWith = null)
     {
+        SharesWeightsWith = sharesWeightsWith;
         Spec = spec;
         Index = index;
         Source = source;
@@ -43,8 +44,13 @@ public sealed class LayerPlan
     public long Offset { get; }
     /// <summary>Bank entries read, counting repeats: K_l · |W_l|.</summary>
     public long ReadLength => (long)Templates * Spec.WeightSize;
-    /// <summary>Learned coefficients of the combiner (one per template).</summary>
-    public long Coefficients => Source == WeightSource.Bank ? Templates : 0;
+    /// <summary>
+    /// With exact (SPIN) sharing, the path of the layer whose weight this one uses as its own (same bank
+    /// region, same coefficients); null when the layer owns its weight set.
+    /// </summary>
+    public string? SharesWeightsWith { get; }
+    /// <summary>Learned coefficients of the combiner (one per template; none for a layer that shares another's weights).</summary>
+    public long Coefficients => Source == WeightSource.Bank && SharesWeightsWith is null ? Templates : 0;
     /// <summary>The weight shape.</summary>
     public IReadOnlyList<long> WeightShape => Spec.WeightShape;
     /// <summary>Why the layer is allocated as it is, when that is worth saying.</summary>

@@ -11,7 +11,8 @@ namespace NpasDsl.Planning;
 public sealed class LayerSpec
 {
     private LayerSpec(string name, LayerKind kind, int inSize, int outSize, int kernelHeight, int kernelWidth,
-        int stride, int padding, int dilation, int groups, bool bias, int repeat, bool noShare, string? group)
+        int stride, int padding, int dilation, int groups, bool bias, int repeat, bool noShare, string? group,
+        int shareRate = 0, ShareMapping mapping = ShareMapping.Sequential)
     {
         Name = name;
         Kind = kind;
@@ -27,6 +28,8 @@ public sealed class LayerSpec
         Repeat = repeat;
         NoShare = noShare;
         Group = group;
+        ShareRate = shareRate;
+        Mapping = mapping;
     }
 
     /// <summary>The property name; also the state-dict prefix.</summary>
@@ -57,6 +60,19 @@ public sealed class LayerSpec
     public bool NoShare { get; }
     /// <summary>The <c>[ShareGroup]</c> name, or null to let the group strategy decide.</summary>
     public string? Group { get; }
+    /// <summary>SPIN share rate r: every r repeats use one weight set (0: no exact sharing).</summary>
+    public int ShareRate { get; }
+    /// <summary>How repeats map onto weight sets when <see cref="ShareRate"/> is set.</summary>
+    public ShareMapping Mapping { get; }
+
+    /// <summary>How many distinct weight sets the property has: n / r with exact sharing, else n.</summary>
+    public int WeightSets => ShareRate > 0 ? Count / ShareRate : Count;
+
+    /// <summary>The weight set repeat <paramref name="index"/> uses: ⌊l / r⌋ (sequential) or l mod (n / r) (strided).</summary>
+    public int WeightSetOf(int index) => ShareRate <= 0 ? index : Mapping == ShareMapping.Sequential ? index / ShareRate : index % WeightSets;
+
+    /// <summary>The first repeat that uses weight set <paramref name="set"/>: it owns the set's coefficients.</summary>
+    public int OwnerOf(int set) => ShareRate <= 0 ? set : Mapping == ShareMapping.Sequential ? set * ShareRate : set;
 
     /// <summary>How many layers the property declares.</summary>
     public int Count => Repeat == 0 ? 1 : Repeat;
@@ -120,22 +136,26 @@ public sealed class LayerSpec
     public string ShapeText => string.Join("x", Array.ConvertAll(new List<long>(WeightShape).ToArray(), d => d.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>A shareable fully connected layer.</summary>
-    public static LayerSpec Linear(string name, int inFeatures, int outFeatures, bool bias = true, int repeat = 0, bool noShare = false, string? group = null)
-        => new(name, LayerKind.Linear, inFeatures, outFeatures, 1, 1, 1, 0, 1, 1, bias, repeat, noShare, group);
+    public static LayerSpec Linear(string name, int inFeatures, int outFeatures, bool bias = true, int repeat = 0, bool noShare = false, string? group = null,
+        int shareRate = 0, ShareMapping mapping = ShareMapping.Sequential)
+        => new(name, LayerKind.Linear, inFeatures, outFeatures, 1, 1, 1, 0, 1, 1, bias, repeat, noShare, group, shareRate, mapping);
 
     /// <summary>A shareable 1-D convolution.</summary>
     public static LayerSpec Conv1d(string name, int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0,
-        int dilation = 1, int groups = 1, bool bias = true, int repeat = 0, bool noShare = false, string? group = null)
-        => new(name, LayerKind.Conv1d, inChannels, outChannels, kernelSize, 1, stride, padding, dilation, groups, bias, repeat, noShare, group);
+        int dilation = 1, int groups = 1, bool bias = true, int repeat = 0, bool noShare = false, string? group = null,
+        int shareRate = 0, ShareMapping mapping = ShareMapping.Sequential)
+        => new(name, LayerKind.Conv1d, inChannels, outChannels, kernelSize, 1, stride, padding, dilation, groups, bias, repeat, noShare, group, shareRate, mapping);
 
     /// <summary>A shareable 2-D convolution.</summary>
     public static LayerSpec Conv2d(string name, int inChannels, int outChannels, int kernelHeight, int kernelWidth, int stride = 1,
-        int padding = 0, int dilation = 1, int groups = 1, bool bias = true, int repeat = 0, bool noShare = false, string? group = null)
-        => new(name, LayerKind.Conv2d, inChannels, outChannels, kernelHeight, kernelWidth, stride, padding, dilation, groups, bias, repeat, noShare, group);
+        int padding = 0, int dilation = 1, int groups = 1, bool bias = true, int repeat = 0, bool noShare = false, string? group = null,
+        int shareRate = 0, ShareMapping mapping = ShareMapping.Sequential)
+        => new(name, LayerKind.Conv2d, inChannels, outChannels, kernelHeight, kernelWidth, stride, padding, dilation, groups, bias, repeat, noShare, group, shareRate, mapping);
 
     /// <summary>A shareable embedding table.</summary>
-    public static LayerSpec Embedding(string name, int count, int dimension, int repeat = 0, bool noShare = false, string? group = null)
-        => new(name, LayerKind.Embedding, count, dimension, 1, 1, 1, 0, 1, 1, false, repeat, noShare, group);
+    public static LayerSpec Embedding(string name, int count, int dimension, int repeat = 0, bool noShare = false, string? group = null,
+        int shareRate = 0, ShareMapping mapping = ShareMapping.Sequential)
+        => new(name, LayerKind.Embedding, count, dimension, 1, 1, 1, 0, 1, 1, false, repeat, noShare, group, shareRate, mapping);
 
     /// <summary>An unshared 2-D batch norm.</summary>
     public static LayerSpec BatchNorm2d(string name, int features, int repeat = 0)

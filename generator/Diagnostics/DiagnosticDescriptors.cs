@@ -72,6 +72,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LayerLargerThanBank = Error("NPAS020", "Layer larger than its bank with upsampling off",
         "Layer '{0}' has {1} weights but with Upsampler.None every bank must hold its largest layer, and the budget of {2} cannot pay for that (it needs {3}, a fraction of {4}); set [Sharing(Upsampler = Upsampler.Repeat)] to tile smaller banks, or raise the budget");
 
+    public static readonly DiagnosticDescriptor ConflictingGroupSettings = Error("NPAS021", "Group declared with conflicting settings",
+        "Group '{0}' is declared on '{1}' with {2} but on '{3}' with {4}; use the same settings, or give the layers different group names");
+
     /// <summary>All descriptors, by id.</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)
         .GetFields()

@@ -92,6 +92,7 @@ internal static class ModelEmitter
             var spec = Parsing.NetworkSpecBuilder.ToSpec(layer);
             string what = layer.Kind.HasShareableWeight() ? $"{layer.Kind.DisplayName()} {spec.ShapeText}" : $"{layer.Kind.DisplayName()} over {Literal(layer.In)} features";
             string how = !layer.Kind.HasShareableWeight() ? "never shared" : layer.NoShare ? "own weight ([NoShare])" : layer.Group is null ? "weight drawn from a bank" : $"weight drawn from the bank of group '{layer.Group}'";
+            if (layer.ShareRate > 0) how += $", every {Literal(layer.ShareRate)} repeats ({layer.Mapping.ToString().ToLowerInvariant()}) sharing one weight set";
             Comment = (layer.Repeat > 0 ? Literal(layer.Repeat) + " x " : "") + what + ", " + how + ".";
         }
 
@@ -140,6 +141,8 @@ internal static class ModelEmitter
             if (l.Repeat > 0) yield return "repeat: " + Literal(l.Repeat);
             if (l.NoShare) yield return "noShare: true";
             if (l.Group is not null) yield return "group: " + Literal(l.Group);
+            if (l.ShareRate > 0) yield return "shareRate: " + Literal(l.ShareRate);
+            if (l.Mapping != ShareMapping.Sequential) yield return "mapping: global::NpasDsl.ShareMapping." + l.Mapping;
         }
     }
 }

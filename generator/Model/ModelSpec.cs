@@ -1,3 +1,4 @@
+using NpasDsl;
 using NpasDsl.Planning;
 
 namespace NpasDsl.Generator.Model;
@@ -42,6 +43,8 @@ internal sealed record LayerModel(
     int Repeat,
     bool NoShare,
     string? Group,
+    int ShareRate,
+    ShareMapping Mapping,
     string PropertyModifiers,
     string PropertyType,
     string Identifier,

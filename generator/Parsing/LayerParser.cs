@@ -31,9 +31,28 @@ internal static class LayerParser
             cancellationToken.ThrowIfCancellationRequested();
             var result = ReadLayer(property, compilation, inherited, diagnostics, cancellationToken);
             if (result.Declared && result.Layer is null) valid = false;
-            if (result.Layer is not null) layers.Add(result.Layer with { FieldName = Names.BackingField(result.Layer.Name, taken) });
+            if (result.Layer is null) continue;
+            if (result.Layer.Group is { } group && ConflictsWithEarlierUse(result.Layer, layers, property, diagnostics, cancellationToken))
+            {
+                valid = false;
+                continue;
+            }
+            layers.Add(result.Layer with { FieldName = Names.BackingField(result.Layer.Name, taken) });
         }
         return layers;
+    }
+
+    /// <summary>Reports a group name used before with other exact-sharing settings (Rate, Mapping).</summary>
+    private static bool ConflictsWithEarlierUse(LayerModel layer, List<LayerModel> earlier, IPropertySymbol property,
+        ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    {
+        var first = earlier.FirstOrDefault(l => l.Group == layer.Group);
+        if (first is null || first.ShareRate == layer.ShareRate && first.Mapping == layer.Mapping) return false;
+        static string Settings(LayerModel l) => l.ShareRate == 0 ? "no Rate" : string.Format(CultureInfo.InvariantCulture, "Rate = {0}, Mapping = {1}", l.ShareRate, l.Mapping);
+        var attribute = property.GetAttributes().First(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.ShareGroupAttribute);
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConflictingGroupSettings, attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation(),
+            layer.Group!, first.Name, Settings(first), layer.Name, Settings(layer)));
+        return true;
     }
 
     private static (bool Declared, LayerModel? Layer) ReadLayer(IPropertySymbol property, Compilation compilation, ISet<string> inherited,
@@ -118,6 +137,8 @@ internal static class LayerParser
 
         var model = ReadNumbers(property.Name, kind, layer, diagnostics);
         string? groupName = null;
+        int rate = 0;
+        var mapping = ShareMapping.Sequential;
         bool isNorm = !kind.HasShareableWeight();
         if (group is not null)
         {
@@ -129,9 +150,11 @@ internal static class LayerParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.PositionalLocation(0), property.Name, "the group name is empty; name the group, for example [ShareGroup(\"body\")]"));
             else if (Names.GroupNameProblem(groupName!, compilation) is { } nameProblem)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.PositionalLocation(0), property.Name, nameProblem));
-            else if (groupReader.HasNamed("Rate") || groupReader.HasNamed("Mapping"))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.NamedLocation(groupReader.HasNamed("Rate") ? "Rate" : "Mapping"), property.Name,
-                    "exact SPIN sharing (Rate, Mapping) is not available in this version of NpasDsl; remove Rate and Mapping to share through the group's bank"));
+            else
+                (rate, mapping) = ReadExactSharing(property.Name, groupReader, repeat is null ? (int?)null : repeatCount, diagnostics);
+            if (noShare is not null && !isNorm)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, groupReader.Location, property.Name,
+                    "[NoShare] gives the layer its own weight and [ShareGroup] puts it in a bank; keep one of them"));
             if (isNorm) groupName = null;
         }
         if (noShare is not null && isNorm)
@@ -146,10 +169,36 @@ internal static class LayerParser
             Repeat = repeatCount,
             NoShare = noShare is not null && !isNorm,
             Group = groupName,
+            ShareRate = rate,
+            Mapping = mapping,
             PropertyModifiers = modifiers,
             PropertyType = ModelParser.DisplayType(property.Type),
             Identifier = Names.Identifier(property.Name),
         });
+    }
+
+    /// <summary>Reads SPIN's <c>Rate</c> and <c>Mapping</c> of a <c>[ShareGroup]</c>, checking them against the repeat count.</summary>
+    private static (int Rate, ShareMapping Mapping) ReadExactSharing(string property, AttributeReader group, int? repeatCount, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    {
+        int rate = group.Named("Rate", 0);
+        var mapping = (ShareMapping)group.Named("Mapping", (int)ShareMapping.Sequential);
+        void Problem(string argument, string text) => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, group.NamedLocation(argument), property, text));
+
+        if (!System.Enum.IsDefined(typeof(ShareMapping), mapping))
+            Problem("Mapping", string.Format(CultureInfo.InvariantCulture, "Mapping {0} is not a ShareMapping; use ShareMapping.Sequential or ShareMapping.Strided", (int)mapping));
+        if (!group.HasNamed("Rate"))
+        {
+            if (group.HasNamed("Mapping")) Problem("Mapping", "Mapping says how repeats share weights at a Rate, but there is no Rate; add Rate = r");
+            return (0, ShareMapping.Sequential);
+        }
+        if (rate < 1) Problem("Rate", string.Format(CultureInfo.InvariantCulture, "Rate = {0} must be at least 1 (r repeats share one weight set)", rate));
+        else if (repeatCount is null) Problem("Rate", "Rate shares weights between the repeats of a [Repeat(n)] list, but this layer has no [Repeat]; add [Repeat(n)] or remove Rate");
+        else if (repeatCount > 0 && repeatCount % rate != 0)
+        {
+            var divisors = Enumerable.Range(1, repeatCount.Value).Where(d => repeatCount % d == 0).Select(d => d.ToString(CultureInfo.InvariantCulture));
+            Problem("Rate", string.Format(CultureInfo.InvariantCulture, "Rate = {0} does not divide Repeat({1}); use one of {2}", rate, repeatCount, string.Join(", ", divisors)));
+        }
+        return (rate, mapping);
     }
 
     /// <summary>Reads and checks the attribute's numbers; returns null after reporting what is impossible.</summary>
@@ -209,6 +258,6 @@ internal static class LayerParser
         Require(elements <= Limits.MaxLayerElements, attribute.Location, string.Format(CultureInfo.InvariantCulture,
             "the weight would have {0:N0} elements, more than the {1:N0} NpasDsl supports in one layer; use smaller sizes", elements, Limits.MaxLayerElements));
         if (!ok) return null;
-        return new LayerModel(name, kind, a, b, kh, kw, stride, padding, dilation, groups, bias, 0, false, null, "", "", "", "");
+        return new LayerModel(name, kind, a, b, kh, kw, stride, padding, dilation, groups, bias, 0, false, null, 0, ShareMapping.Sequential, "", "", "", "");
     }
 }

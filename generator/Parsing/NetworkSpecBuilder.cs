@@ -17,10 +17,10 @@ internal static class NetworkSpecBuilder
 
     public static LayerSpec ToSpec(LayerModel l) => l.Kind switch
     {
-        LayerKind.Linear => LayerSpec.Linear(l.Name, l.In, l.Out, l.Bias, l.Repeat, l.NoShare, l.Group),
-        LayerKind.Conv1d => LayerSpec.Conv1d(l.Name, l.In, l.Out, l.KernelHeight, l.Stride, l.Padding, l.Dilation, l.Groups, l.Bias, l.Repeat, l.NoShare, l.Group),
-        LayerKind.Conv2d => LayerSpec.Conv2d(l.Name, l.In, l.Out, l.KernelHeight, l.KernelWidth, l.Stride, l.Padding, l.Dilation, l.Groups, l.Bias, l.Repeat, l.NoShare, l.Group),
-        LayerKind.Embedding => LayerSpec.Embedding(l.Name, l.In, l.Out, l.Repeat, l.NoShare, l.Group),
+        LayerKind.Linear => LayerSpec.Linear(l.Name, l.In, l.Out, l.Bias, l.Repeat, l.NoShare, l.Group, l.ShareRate, l.Mapping),
+        LayerKind.Conv1d => LayerSpec.Conv1d(l.Name, l.In, l.Out, l.KernelHeight, l.Stride, l.Padding, l.Dilation, l.Groups, l.Bias, l.Repeat, l.NoShare, l.Group, l.ShareRate, l.Mapping),
+        LayerKind.Conv2d => LayerSpec.Conv2d(l.Name, l.In, l.Out, l.KernelHeight, l.KernelWidth, l.Stride, l.Padding, l.Dilation, l.Groups, l.Bias, l.Repeat, l.NoShare, l.Group, l.ShareRate, l.Mapping),
+        LayerKind.Embedding => LayerSpec.Embedding(l.Name, l.In, l.Out, l.Repeat, l.NoShare, l.Group, l.ShareRate, l.Mapping),
         LayerKind.BatchNorm2d => LayerSpec.BatchNorm2d(l.Name, l.In, l.Repeat),
         _ => LayerSpec.LayerNorm(l.Name, l.In, l.Repeat),
     };

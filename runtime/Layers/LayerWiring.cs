@@ -7,8 +7,9 @@ namespace NpasDsl.Layers;
 /// <summary>What a shared layer needs from its model at construction: its plan, the banks and its initial values.</summary>
 public sealed class LayerWiring
 {
-    internal LayerWiring(LayerPlan plan, BankSet banks, Tensor? initialCoefficients, Tensor? initialWeight)
+    internal LayerWiring(LayerPlan plan, BankSet banks, Tensor? initialCoefficients, Tensor? initialWeight, SharedLayer? weightOwner = null)
     {
+        WeightOwner = weightOwner;
         Plan = plan;
         Banks = banks;
         InitialCoefficients = initialCoefficients;
@@ -20,4 +21,6 @@ public sealed class LayerWiring
     internal BankSet Banks { get; }
     internal Tensor? InitialCoefficients { get; }
     internal Tensor? InitialWeight { get; }
+    /// <summary>With exact (SPIN) sharing, the layer whose weight this one uses.</summary>
+    internal SharedLayer? WeightOwner { get; }
 }

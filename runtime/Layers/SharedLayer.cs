@@ -30,6 +30,7 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
 
     private readonly BankSet _banks;
     private readonly long[] _shape;
+    private readonly SharedLayer? _weightOwner;
 
     /// <summary>Creates the layer from its wiring.</summary>
     protected SharedLayer(string name, LayerWiring wiring) : base(name)
@@ -41,7 +42,8 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         _banks = wiring.Banks;
         _shape = Plan.WeightShape.ToArray();
         var spec = Plan.Spec;
-        if (Plan.Source == WeightSource.Bank)
+        _weightOwner = wiring.WeightOwner; // exact (SPIN) sharing: the owner's weight is this layer's weight
+        if (_weightOwner is null && Plan.Source == WeightSource.Bank)
         {
             var alpha = wiring.InitialCoefficients ?? throw new ArgumentException($"Layer '{Plan.Path}' draws from a bank but has no initial coefficients.");
             coefficients = new Parameter(alpha);
@@ -51,7 +53,7 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
             register_parameter(nameof(coefficients), coefficients);
             register_buffer(nameof(scale), scale);
         }
-        else
+        else if (_weightOwner is null)
         {
             weight = new Parameter(wiring.InitialWeight ?? throw new ArgumentException($"Layer '{Plan.Path}' owns its weight but has no initial value."));
             weight.DetachFromDisposeScope();
@@ -83,6 +85,7 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor Weight()
     {
+        if (_weightOwner is not null) return _weightOwner.Weight();
         if (weight is not null) return weight;
         var generated = WeightedAverageCombiner.Combine(_banks[Plan.Group!], Plan.Offset, Plan.Templates, Plan.Spec.WeightSize, coefficients!, scale!);
         return generated.view(_shape);

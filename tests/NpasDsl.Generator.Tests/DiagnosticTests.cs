@@ -293,6 +293,29 @@ public sealed class DiagnosticTests
         Assert.Contains("it needs 10,009", d.GetMessage()); // a 10,000-entry bank, one coefficient for Big, K_max = 8 for Small
     }
 
+    [Theory]
+    [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 3)]", "ModuleList<SharedLinear>", "Rate = 3", "Rate = 3 does not divide Repeat(4); use one of 1, 2, 4")]
+    [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 0)]", "ModuleList<SharedLinear>", "Rate = 0", "must be at least 1")]
+    [InlineData("[Linear(10, 10), ShareGroup(\"g\", Rate = 2)]", "SharedLinear", "Rate = 2", "this layer has no [Repeat]")]
+    [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Mapping = ShareMapping.Strided)]", "ModuleList<SharedLinear>", "Mapping = ShareMapping.Strided", "there is no Rate")]
+    [InlineData("[Linear(10, 10), NoShare, ShareGroup(\"g\")]", "SharedLinear", "ShareGroup(\"g\")", "keep one of them")]
+    public void NPAS013_exact_sharing_options_that_cannot_work(string attributes, string type, string at, string problem)
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", $"    {attributes} private partial {type} Layers {{ get; }}\n" + OneLayer), "NPAS013");
+        Assert.Equal(at, At(d));
+        Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS021_one_group_with_conflicting_exact_sharing_settings()
+    {
+        var members = "    [Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 2)] private partial ModuleList<SharedLinear> A { get; }\n"
+            + "    [Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 4)] private partial ModuleList<SharedLinear> B { get; }\n" + OneLayer;
+        var d = Single(Model("[SharedBudget(0.5)]", members), "NPAS021");
+        Assert.Equal("ShareGroup(\"g\", Rate = 4)", At(d));
+        Assert.Contains("Group 'g' is declared on 'A' with Rate = 2, Mapping = Sequential but on 'B' with Rate = 4, Mapping = Sequential", d.GetMessage());
+    }
+
     [Fact]
     public void Every_descriptor_is_tested_documented_and_listed_in_the_analyzer_release_file()
     {

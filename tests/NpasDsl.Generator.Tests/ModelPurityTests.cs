@@ -19,6 +19,7 @@ public sealed class ModelPurityTests
     [InlineData(SampleModels.FashionNet)]
     [InlineData(SampleModels.SequenceModel)]
     [InlineData(SampleModels.WideNet)]
+    [InlineData(SampleModels.SpinMixer)]
     public void Models_contain_no_roslyn_objects(string source)
     {
         var driver = GeneratorHarness.Run(source).Driver;

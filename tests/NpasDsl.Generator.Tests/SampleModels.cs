@@ -62,4 +62,21 @@ internal static class SampleModels
             public override Tensor forward(Tensor x) => x;
         }
         """;
+
+    /// <summary>SPIN: exact sharing of repeated 1x1 convolutions at rate 2 with a strided mapping, ConvMixer style.</summary>
+    public const string SpinMixer = Usings + """
+        namespace Demo.Isotropic;
+
+        [SharedBudget(1.0)]
+        public sealed partial class SpinMixer : NpasModule
+        {
+            [Conv2d(3, 32, 2, Stride = 2)] private partial SharedConv2d Patches { get; }
+            [Conv2d(32, 32, 3, Padding = 1, Groups = 32), Repeat(4)] private partial ModuleList<SharedConv2d> Depthwise { get; }
+            [Conv2d(32, 32, 1), Repeat(4), ShareGroup("pointwise", Rate = 2, Mapping = ShareMapping.Strided)] private partial ModuleList<SharedConv2d> Pointwise { get; }
+            [BatchNorm2d(32), Repeat(4)] private partial ModuleList<BatchNorm2d> Norms { get; }
+            [Linear(32, 10)] private partial SharedLinear Head { get; }
+
+            public override Tensor forward(Tensor x) => x;
+        }
+        """;
 }

@@ -11,6 +11,7 @@ public sealed class SnapshotTests
     [InlineData(nameof(SampleModels.FashionNet), SampleModels.FashionNet)]
     [InlineData(nameof(SampleModels.SequenceModel), SampleModels.SequenceModel)]
     [InlineData(nameof(SampleModels.WideNet), SampleModels.WideNet)]
+    [InlineData(nameof(SampleModels.SpinMixer), SampleModels.SpinMixer)]
     public void Generated_code_matches_baseline_and_compiles_cleanly(string name, string source)
     {
         var (driver, output, diagnostics) = GeneratorHarness.Run(source);

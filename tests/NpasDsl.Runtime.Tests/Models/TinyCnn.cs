@@ -43,3 +43,18 @@ public sealed partial class MixedNet : NpasModule
         return Classifier.call(h);
     }
 }
+
+/// <summary>SPIN exact sharing: four repeated layers, every two sharing one weight set.</summary>
+[SharedBudget(1.0)]
+public sealed partial class SpinNet : NpasModule
+{
+    [Linear(8, 8), Repeat(4), ShareGroup("sequential", Rate = 2)] public partial ModuleList<SharedLinear> Sequential { get; }
+    [Linear(8, 8), Repeat(4), ShareGroup("strided", Rate = 2, Mapping = ShareMapping.Strided)] public partial ModuleList<SharedLinear> Strided { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        foreach (var layer in Sequential) x = relu(layer.call(x));
+        foreach (var layer in Strided) x = relu(layer.call(x));
+        return x;
+    }
+}
