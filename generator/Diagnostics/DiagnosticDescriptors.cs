@@ -12,6 +12,9 @@ internal static class DiagnosticDescriptors
 {
     private const string Category = "NpasDsl";
 
+    /// <summary>Where the page of each diagnostic lives: docs/diagnostics/NPASxxx.md in the repository.</summary>
+    public const string HelpLinkBase = "https://github.com/NpasDsl/NpasDsl/blob/main/docs/diagnostics/";
+
     public static readonly DiagnosticDescriptor ClassNotPartial = Error("NPAS001", "Model class must be partial",
         "'{0}' has [SharedBudget] but is not partial; add the 'partial' modifier so NpasDsl can generate its layers{1}");
 
@@ -83,8 +86,8 @@ internal static class DiagnosticDescriptors
         .ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message)
-        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
 
     private static DiagnosticDescriptor Warning(string id, string title, string message)
-        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
 }

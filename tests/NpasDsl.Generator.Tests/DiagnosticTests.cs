@@ -327,6 +327,7 @@ public sealed class DiagnosticTests
         {
             Assert.Contains(id + " |", releases);
             Assert.True(System.IO.File.Exists(System.IO.Path.Combine(RepoRoot(), "docs", "diagnostics", id + ".md")), $"docs/diagnostics/{id}.md is missing");
+            Assert.EndsWith("/docs/diagnostics/" + id + ".md", NpasDsl.Generator.Diagnostics.DiagnosticDescriptors.ById[id].HelpLinkUri);
         }
     }
 

@@ -47,10 +47,10 @@ internal static class SampleModels
         }
         """;
 
-    /// <summary>A high budget in the global namespace, rectangular strided dilated kernels, a ByKind strategy.</summary>
+    /// <summary>A high budget in the global namespace, rectangular strided dilated kernels, a ByKind strategy, no upsampling.</summary>
     public const string WideNet = Usings + """
         [SharedBudget(2.0)]
-        [Sharing(Strategy = GroupStrategy.ByKind)]
+        [Sharing(Strategy = GroupStrategy.ByKind, Upsampler = Upsampler.None)]
         public partial class WideNet : NpasModule
         {
             [Conv2d(3, 16, 3, 5, Stride = 2, Padding = 1, Dilation = 2)] private partial SharedConv2d Stem { get; }
