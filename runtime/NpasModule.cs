@@ -106,15 +106,80 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (Options.Device is { } device) this.to(device);
     }
 
+    /// <summary>Every shared layer with its path (<c>Stem</c>, <c>Body.2</c>), in registration order.</summary>
+    public IEnumerable<(string Path, SharedLayer Layer)> SharedLayers()
+        => named_modules().Where(m => m.module is SharedLayer).Select(m => (m.name, (SharedLayer)m.module));
+
+    /// <summary>
+    /// For inference: computes every generated weight once and runs plain convolutions and matrix products with
+    /// it, so a forward pass costs what the unshared network costs. Outputs are bit-identical to the on-the-fly
+    /// model. Puts the model in eval mode; <c>train()</c> drops the materialized weights (they would not learn).
+    /// Call it again after changing parameters, loading a checkpoint or moving the model to another device.
+    /// </summary>
+    public void Materialize()
+    {
+        eval();
+        foreach (var (_, layer) in SharedLayers()) layer.Materialize();
+    }
+
+    /// <inheritdoc />
+    public override void train(bool train = true)
+    {
+        if (train)
+            foreach (var (_, layer) in SharedLayers()) layer.Dematerialize();
+        base.train(train);
+    }
+
+    /// <summary>
+    /// The state dict of the equivalent ordinary (unshared) TorchSharp model: every shared layer's generated
+    /// weight as <c>{path}.weight</c> beside its bias, norms as they are, and no banks, coefficients or scales.
+    /// It loads into a module built from <c>nn.Linear</c>, <c>nn.Conv2d</c>, ... with the same property names.
+    /// </summary>
+    public Dictionary<string, Tensor> ExportUnsharedStateDict()
+    {
+        var export = new Dictionary<string, Tensor>();
+        var generated = SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
+        using var _ = no_grad();
+        foreach (var (name, tensor) in state_dict())
+        {
+            if (name.StartsWith("banks.", StringComparison.Ordinal)) continue;
+            int dot = name.LastIndexOf('.');
+            string owner = dot < 0 ? "" : name.Substring(0, dot), entry = name.Substring(dot + 1);
+            if (generated.TryGetValue(owner, out var layer) && entry is "coefficients" or "scale") continue;
+            export[name] = tensor.detach().clone();
+        }
+        foreach (var (path, layer) in generated)
+            export[path + ".weight"] = layer.Weight().detach().clone();
+        return export;
+    }
+
+    /// <summary>Saves <see cref="ExportUnsharedStateDict"/> in TorchSharp's format, atomically; <c>load</c> it into the unshared model.</summary>
+    public void SaveUnshared(string path)
+    {
+        var export = ExportUnsharedStateDict();
+        WriteAtomically(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream);
+            save_state_dict(writer, export);
+        });
+    }
+
     /// <summary>Saves the state dict to <paramref name="path"/> atomically: a crash never leaves a half-written file there.</summary>
-    public void SaveAtomically(string path)
+    public void SaveAtomically(string path) => WriteAtomically(path, stream =>
+    {
+        using var writer = new BinaryWriter(stream);
+        save(writer);
+    });
+
+    /// <summary>Writes through <paramref name="write"/> to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
+    private static void WriteAtomically(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp-" + Environment.ProcessId;
         try
         {
-            save(temporary);
+            using (var stream = File.Create(temporary)) write(stream);
             File.Move(temporary, full, overwrite: true);
         }
         finally

@@ -31,6 +31,7 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     private readonly BankSet _banks;
     private readonly long[] _shape;
     private readonly SharedLayer? _weightOwner;
+    private Tensor? _materialized;
 
     /// <summary>Creates the layer from its wiring.</summary>
     protected SharedLayer(string name, LayerWiring wiring) : base(name)
@@ -87,7 +88,28 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     {
         if (_weightOwner is not null) return _weightOwner.Weight();
         if (weight is not null) return weight;
+        if (_materialized is not null) return _materialized;
         var generated = WeightedAverageCombiner.Combine(_banks[Plan.Group!], Plan.Offset, Plan.Templates, Plan.Spec.WeightSize, coefficients!, scale!);
         return generated.view(_shape);
+    }
+
+    /// <summary>Whether the generated weight is computed once and reused (see <see cref="NpasModule.Materialize"/>).</summary>
+    public bool IsMaterialized => _materialized is not null;
+
+    /// <summary>Computes the generated weight once, with the very ops of the on-the-fly path, and reuses it.</summary>
+    internal void Materialize()
+    {
+        if (_weightOwner is not null || weight is not null) return; // shares another layer's weight, or owns a plain one
+        Dematerialize();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        _materialized = Weight().DetachFromDisposeScope();
+    }
+
+    /// <summary>Drops the materialized weight, so the next forward generates it from the bank again.</summary>
+    internal void Dematerialize()
+    {
+        _materialized?.Dispose();
+        _materialized = null;
     }
 }

@@ -1,0 +1,85 @@
+using System.Linq;
+using NpasDsl.Planning;
+using NpasDsl.Runtime.Tests.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using Xunit;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace NpasDsl.Runtime.Tests.Modules;
+
+/// <summary>Inference with weights computed once: bit-identical outputs, and an export that loads into an ordinary model.</summary>
+public sealed class MaterializeTests
+{
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(2.0)]
+    public void Materialized_outputs_are_bit_identical_to_on_the_fly_outputs(double fraction)
+    {
+        using var model = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Fraction(fraction), Seed = 5 });
+        var (images, _) = TestData.Images();
+        model.eval();
+        var onTheFly = model.call(images);
+        model.Materialize();
+        Assert.All(model.SharedLayers(), l => Assert.True(l.Layer.IsMaterialized, l.Path));
+        Assert.True(Same(onTheFly, model.call(images)));
+    }
+
+    [Fact]
+    public void Training_again_drops_the_materialized_weights_so_the_bank_learns()
+    {
+        using var model = new TinyCnn();
+        model.Materialize();
+        model.train();
+        Assert.All(model.SharedLayers(), l => Assert.False(l.Layer.IsMaterialized, l.Path));
+        var (images, labels) = TestData.Images();
+        cross_entropy(model.call(images), labels).backward();
+        Assert.True(model.Banks["shared"].grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void The_export_loads_into_an_ordinary_model_with_the_same_outputs()
+    {
+        using var shared = new TinyCnn(new NpasOptions { Seed = 8 });
+        var export = shared.ExportUnsharedStateDict();
+        Assert.DoesNotContain(export.Keys, k => k.StartsWith("banks.") || k.EndsWith(".coefficients") || k.EndsWith(".scale"));
+
+        using var plain = new PlainTinyCnn();
+        Assert.Equal(plain.state_dict().Keys.OrderBy(k => k), export.Keys.OrderBy(k => k));
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"npas-export-{System.Guid.NewGuid():N}.bin");
+        try
+        {
+            shared.SaveUnshared(path);
+            plain.load(path);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+        shared.eval();
+        plain.eval();
+        var (images, _) = TestData.Images();
+        Assert.True(shared.call(images).allclose(plain.call(images), rtol: 0, atol: 1e-6));
+    }
+
+    /// <summary>TinyCnn written with TorchSharp's ordinary layers and the same names.</summary>
+    private sealed class PlainTinyCnn : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d Stem = nn.Conv2d(1, 8, 3, padding: 1);
+        private readonly BatchNorm2d StemNorm = nn.BatchNorm2d(8);
+        private readonly ModuleList<Conv2d> Body = new(nn.Conv2d(8, 8, 3, padding: 1), nn.Conv2d(8, 8, 3, padding: 1), nn.Conv2d(8, 8, 3, padding: 1));
+        private readonly Linear Head = nn.Linear(8, 4);
+
+        public PlainTinyCnn() : base(nameof(PlainTinyCnn)) => RegisterComponents();
+
+        public override Tensor forward(Tensor x)
+        {
+            x = relu(StemNorm.call(Stem.call(x)));
+            foreach (var conv in Body) x = relu(conv.call(x));
+            return Head.call(x.mean(new long[] { 2, 3 }));
+        }
+    }
+}
