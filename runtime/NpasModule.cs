@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using NpasDsl.Banks;
+using NpasDsl.Combiners;
 using NpasDsl.Initialization;
 using NpasDsl.Layers;
 using NpasDsl.Planning;
@@ -21,7 +22,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
 {
     private readonly BankSet _banks;
     private readonly Generator _generator;
-    private readonly Dictionary<string, Tensor> _initialCoefficients;
+    private readonly Dictionary<string, Tensor> _initialMixtures;
+    private readonly CoefficientEmbeddings? _embeddings;
     private readonly Dictionary<string, SharedLayer> _layers = new();
 
     /// <summary>Plans the allocation of <paramref name="declaration"/> and creates the banks.</summary>
@@ -41,7 +43,13 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         _generator = new Generator(unchecked((ulong)Seed));
         _banks = new BankSet(Allocation, _generator);
         register_module("banks", _banks);
-        _initialCoefficients = CoefficientInitializer.Create(Allocation, _generator);
+        _initialMixtures = CoefficientInitializer.Create(Allocation, _generator);
+        if (Allocation.Network.Sharing.Combiner == Combiner.Embedding)
+        {
+            var templateCounts = Allocation.Layers.Where(l => l.Source == WeightSource.Bank && l.SharesWeightsWith is null).Select(l => l.Templates);
+            _embeddings = new CoefficientEmbeddings(templateCounts, _generator);
+            register_module("combiner", _embeddings);
+        }
     }
 
     /// <summary>
@@ -102,7 +110,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         long actual = TrainableParameters;
         if (actual != Allocation.Breakdown.Total)
             throw new InvalidOperationException($"'{Network.ModelName}' holds {actual:N0} trainable parameters but its allocation accounts for {Allocation.Breakdown.Total:N0}. This is a bug in NpasDsl; please report it with the model declaration.");
-        _initialCoefficients.Clear();
+        _initialMixtures.Clear();
         if (Options.Device is { } device) this.to(device);
     }
 
@@ -132,7 +140,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// The state dict of the equivalent ordinary (unshared) TorchSharp model: every shared layer's generated
-    /// weight as <c>{path}.weight</c> beside its bias, norms as they are, and no banks, coefficients or scales.
+    /// weight as <c>{path}.weight</c> beside its bias, norms as they are, and no banks, coefficients, embeddings or scales.
     /// It loads into a module built from <c>nn.Linear</c>, <c>nn.Conv2d</c>, ... with the same property names.
     /// </summary>
     public Dictionary<string, Tensor> ExportUnsharedStateDict()
@@ -142,10 +150,10 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         foreach (var (name, tensor) in state_dict())
         {
-            if (name.StartsWith("banks.", StringComparison.Ordinal)) continue;
+            if (name.StartsWith("banks.", StringComparison.Ordinal) || name.StartsWith("combiner.", StringComparison.Ordinal)) continue;
             int dot = name.LastIndexOf('.');
             string owner = dot < 0 ? "" : name.Substring(0, dot), entry = name.Substring(dot + 1);
-            if (generated.TryGetValue(owner, out var layer) && entry is "coefficients" or "scale") continue;
+            if (generated.ContainsKey(owner) && entry is "coefficients" or "scale" or "embedding") continue;
             export[name] = tensor.detach().clone();
         }
         foreach (var (path, layer) in generated)
@@ -197,11 +205,11 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             using var _ = no_grad();
             initialWeight = empty(plan.WeightShape.ToArray()).normal_(0, plan.Spec.InitialStd, _generator).DetachFromDisposeScope();
         }
-        _initialCoefficients.TryGetValue(path, out var alpha);
+        _initialMixtures.TryGetValue(path, out var mixture);
         SharedLayer? owner = null;
         if (plan.SharesWeightsWith is { } ownerPath && !_layers.TryGetValue(ownerPath, out owner))
             throw new InvalidOperationException($"Layer '{path}' shares the weights of '{ownerPath}', which has not been created yet.");
-        return new LayerWiring(plan, _banks, alpha, initialWeight, owner);
+        return new LayerWiring(plan, _banks, Allocation.Network.Sharing.Combiner, _embeddings, mixture, initialWeight, owner);
     }
 
     private T Remember<T>(T layer) where T : SharedLayer

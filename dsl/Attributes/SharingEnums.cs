@@ -16,6 +16,12 @@ public enum Combiner
 {
     /// <summary>W = Σ α_k T_k with learned per-layer coefficients α (SSN "WAvg").</summary>
     WeightedAverage = 0,
+    /// <summary>α = A_K φ_l + b_K: a fixed per-layer embedding φ_l (size 24) and A_K, b_K shared by all layers with K templates (SSN "Emb"). Fewer coefficients when there are many layers.</summary>
+    Embedding = 1,
+    /// <summary>K = 1: the layer is its slice of the bank, with no coefficients (round robin).</summary>
+    RoundRobin = 2,
+    /// <summary>The plain mean of the K templates, with no coefficients (a baseline).</summary>
+    Average = 3,
 }
 
 /// <summary>How a layer whose weight is larger than its bank is grown from it.</summary>

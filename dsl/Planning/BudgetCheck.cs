@@ -31,8 +31,15 @@ public sealed class BudgetCheck
         long unshared = spec.UnsharedParameters;
         long budget = budgetOverride ?? spec.Budget.Resolve(unshared);
         long minimum = NeverShared(spec);
+        var templates = new System.Collections.Generic.List<int>();
         foreach (var group in GroupAssigner.Assign(spec.Layers, spec.Sharing.Strategy))
-            minimum += MinimumGroupCost(group.Value.Select(m => m.Spec.WeightSize).ToList(), spec.Sharing);
+        {
+            var sizes = group.Value.Select(m => m.Spec.WeightSize).ToList();
+            long bank = MinimumBank(sizes, spec.Sharing.Upsampler);
+            minimum += bank;
+            templates.AddRange(sizes.Select(size => TemplateLayout.TemplatesFor(size, bank, spec.Sharing.TemplateCap)));
+        }
+        minimum += CoefficientCost.Total(spec.Sharing.Combiner, templates);
         return new BudgetCheck(unshared, budget, minimum);
     }
 
@@ -41,14 +48,14 @@ public sealed class BudgetCheck
         => spec.Layers.Sum(l => (l.BiasSize + l.NormSize + (l.Kind.HasShareableWeight() && l.NoShare ? l.WeightSize : 0)) * l.Count);
 
     /// <summary>
-    /// The cheapest a group can be: its smallest bank plus the coefficients its members need with that bank
-    /// (one each when the bank may be tiled; with upsampling off, smaller members still read several templates
-    /// of a bank that holds the largest member).
+    /// The cheapest a group can be: its smallest bank plus the per-layer coefficients its members need with
+    /// that bank (with upsampling off, smaller members still read several templates of a bank that holds the
+    /// largest member). Coefficients shared model-wide (the embedding combiner's) are counted once by <see cref="For"/>.
     /// </summary>
     public static long MinimumGroupCost(System.Collections.Generic.IReadOnlyList<long> memberSizes, SharingSpec sharing)
     {
         long bank = MinimumBank(memberSizes, sharing.Upsampler);
-        return bank + memberSizes.Sum(size => (long)TemplateLayout.TemplatesFor(size, bank, sharing.MaxTemplates));
+        return bank + memberSizes.Sum(size => CoefficientCost.PerLayer(sharing.Combiner, TemplateLayout.TemplatesFor(size, bank, sharing.TemplateCap)));
     }
 
     /// <summary>The smallest bank a group can have.</summary>

@@ -34,7 +34,7 @@ public static class BudgetPlanner
         Layout? LayoutFor(long reserve)
         {
             var banks = BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
-            return banks is null ? null : new Layout(banks, banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.MaxTemplates)).ToArray());
+            return banks is null ? null : new Layout(banks, banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.TemplateCap)).ToArray(), sharing.Combiner);
         }
         long low = banked.Sum(g => g.Members.Count);
         long high = available - banked.Sum(g => g.MinimumBank); // every bank at its minimum: valid whenever the budget check passed
@@ -106,7 +106,7 @@ public static class BudgetPlanner
                     string? note = spec1.WeightSize > p.Bank
                         ? "tiled x" + ((double)spec1.WeightSize / p.Bank).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " from a smaller bank"
                         : null;
-                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note));
+                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K)));
                 }
             }
         }
@@ -114,7 +114,7 @@ public static class BudgetPlanner
         var breakdown = new BudgetBreakdown(
             check.Budget,
             banks: layout.Banks.Sum(),
-            coefficients: layers.Sum(l => l.Coefficients),
+            coefficients: layers.Sum(l => l.Coefficients) + layout.SharedCoefficients,
             biases: spec.Layers.Sum(l => l.BiasSize * l.Count),
             norms: spec.Layers.Sum(l => l.NormSize * l.Count),
             ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.Spec.WeightSize));
@@ -130,7 +130,7 @@ public static class BudgetPlanner
             var sizes = members.Select(m => m.Spec.WeightSize).ToList();
             MinimumBank = BudgetCheck.MinimumBank(sizes, sharing.Upsampler);
             MinimumCost = BudgetCheck.MinimumGroupCost(sizes, sharing);
-            MaximumBank = TemplateLayout.MaximumUsefulBank(sizes, sharing.MaxTemplates);
+            MaximumBank = TemplateLayout.MaximumUsefulBank(sizes, sharing.TemplateCap);
             SharedSize = sizes.Sum();
         }
 
@@ -145,12 +145,15 @@ public static class BudgetPlanner
 
     private sealed class Layout
     {
-        public Layout(long[] banks, (int Templates, long Offset)[][] templates)
+        public Layout(long[] banks, (int Templates, long Offset)[][] templates, Combiner combiner)
         {
             Banks = banks;
             Templates = templates;
-            Coefficients = templates.Sum(g => g.Sum(t => (long)t.Templates));
+            SharedCoefficients = CoefficientCost.Shared(combiner, templates.SelectMany(g => g.Select(t => t.Templates)));
+            Coefficients = templates.Sum(g => g.Sum(t => CoefficientCost.PerLayer(combiner, t.Templates))) + SharedCoefficients;
         }
+
+        public long SharedCoefficients { get; }
 
         public long[] Banks { get; }
         public (int Templates, long Offset)[][] Templates { get; }

@@ -16,9 +16,11 @@ public enum WeightSource
 /// <summary>The allocation of one layer (one element of a <c>[Repeat]</c> list counts as one layer).</summary>
 public sealed class LayerPlan
 {
-    internal LayerPlan(LayerSpec spec, int index, WeightSource source, string? group, int templates, long offset, string? note, string? sharesWeightsWith = null)
+    internal LayerPlan(LayerSpec spec, int index, WeightSource source, string? group, int templates, long offset, string? note,
+        string? sharesWeightsWith = null, long coefficients = 0)
     {
         SharesWeightsWith = sharesWeightsWith;
+        Coefficients = coefficients;
         Spec = spec;
         Index = index;
         Source = source;
@@ -49,8 +51,8 @@ public sealed class LayerPlan
     /// region, same coefficients); null when the layer owns its weight set.
     /// </summary>
     public string? SharesWeightsWith { get; }
-    /// <summary>Learned coefficients of the combiner (one per template; none for a layer that shares another's weights).</summary>
-    public long Coefficients => Source == WeightSource.Bank && SharesWeightsWith is null ? Templates : 0;
+    /// <summary>Learned coefficients this layer owns (the weighted average's α_l: one per template; none for other combiners or a layer that shares another's weights).</summary>
+    public long Coefficients { get; }
     /// <summary>The weight shape.</summary>
     public IReadOnlyList<long> WeightShape => Spec.WeightShape;
     /// <summary>Why the layer is allocated as it is, when that is worth saying.</summary>

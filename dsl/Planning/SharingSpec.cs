@@ -25,6 +25,9 @@ public sealed class SharingSpec
     public Upsampler Upsampler { get; }
     /// <summary>K_max: the most templates one layer combines.</summary>
     public int MaxTemplates { get; }
+    /// <summary>The most templates a layer reads: K_max, or 1 for the round-robin combiner.</summary>
+    public int TemplateCap => Combiner == Combiner.RoundRobin ? 1 : MaxTemplates;
+
     /// <summary>Seed for initialisation.</summary>
     public long Seed { get; }
 }

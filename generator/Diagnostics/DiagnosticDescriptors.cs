@@ -70,7 +70,7 @@ internal static class DiagnosticDescriptors
         "Group '{0}' has the single layer '{1}' ({2} weights) and gets a bank of {3} at this budget, so the layer is its bank tiled {4}x; add layers to the group or remove [ShareGroup] so the layer joins a shared group");
 
     public static readonly DiagnosticDescriptor UnusableCapacity = Warning("NPAS019", "High budget cannot be used",
-        "{0} of the budget's {1} parameters cannot be used: with MaxTemplates = {2} the layers cannot read a larger bank; lower the budget to {3}{4}");
+        "{0} of the budget's {1} parameters cannot be used: with {2} the layers cannot read a larger bank; lower the budget to {3}{4}");
 
     public static readonly DiagnosticDescriptor LayerLargerThanBank = Error("NPAS020", "Layer larger than its bank with upsampling off",
         "Layer '{0}' has {1} weights but with Upsampler.None every bank must hold its largest layer, and the budget of {2} cannot pay for that (it needs {3}, a fraction of {4}); set [Sharing(Upsampler = Upsampler.Repeat)] to tile smaller banks, or raise the budget");

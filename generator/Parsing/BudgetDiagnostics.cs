@@ -50,7 +50,7 @@ internal static class BudgetDiagnostics
             int? enough = SmallestMaxTemplatesThatUses(spec, plan.Budget);
             string raise = enough is { } k2 ? " or raise [Sharing(MaxTemplates = " + k2.ToString(CultureInfo.InvariantCulture) + ")]" : "";
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusableCapacity, budgetLocation,
-                N(unused), N(plan.Budget), spec.Sharing.MaxTemplates, N(plan.Breakdown.Total), raise));
+                N(unused), N(plan.Budget), TemplateLimit(spec.Sharing), N(plan.Breakdown.Total), raise));
         }
         return true;
     }
@@ -85,6 +85,10 @@ internal static class BudgetDiagnostics
         }
         return high;
     }
+
+    private static string TemplateLimit(SharingSpec sharing) => sharing.Combiner == Combiner.RoundRobin
+        ? "the round-robin combiner (one template per layer)"
+        : "MaxTemplates = " + sharing.MaxTemplates.ToString(CultureInfo.InvariantCulture);
 
     private static NetworkSpec WithMaxTemplates(NetworkSpec spec, int maxTemplates)
         => new(spec.ModelName, spec.Budget, spec.Layers, new SharingSpec(spec.Sharing.Strategy, spec.Sharing.Combiner, spec.Sharing.Upsampler, maxTemplates, spec.Sharing.Seed));

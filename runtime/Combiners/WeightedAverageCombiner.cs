@@ -17,14 +17,16 @@ internal static class WeightedAverageCombiner
         return (coefficients * scale).matmul(read.view(templates, weightSize));
     }
 
-    /// <summary>The scale s that gives the initial combination the standard deviation <paramref name="targetStd"/>.</summary>
-    public static float InitialScale(Tensor bank, long offset, int templates, long weightSize, Tensor coefficients, double targetStd)
+    /// <summary>
+    /// The scale s that gives a generated weight the standard deviation <paramref name="targetStd"/>, measured on
+    /// <paramref name="unscaled"/> (the layer's weight with s = 1) at initialisation.
+    /// </summary>
+    public static float InitialScale(System.Func<Tensor> unscaled, long weightSize, double targetStd)
     {
         if (weightSize < 2) return 1f; // a single element has no spread to correct
         using var _ = no_grad();
-        using var ones = TorchSharp.torch.ones(1, dtype: bank.dtype);
-        using var raw = Combine(bank, offset, templates, weightSize, coefficients, ones);
-        double std = raw.std().item<float>();
+        using var scope = NewDisposeScope();
+        double std = unscaled().std().item<float>();
         return std > 0 && !double.IsNaN(std) ? (float)(targetStd / std) : 1f;
     }
 }

@@ -5,26 +5,32 @@ using static TorchSharp.torch;
 namespace NpasDsl.Initialization;
 
 /// <summary>
-/// Initial combiner coefficients: rows of random orthogonal matrices, one row per layer among the layers
-/// with the same K (methods.md section 4), so layers that read the same templates start with different,
-/// unit-norm mixtures. The (K+1)-th layer with a given K starts a fresh orthogonal matrix.
+/// Initial combiner mixtures: rows of random orthogonal matrices, one row per layer among the layers with
+/// the same row size (methods.md section 4), so layers that read the same templates start with different,
+/// unit-norm mixtures. The (n+1)-th layer of a row size n starts a fresh orthogonal matrix.
 /// </summary>
 internal static class CoefficientInitializer
 {
+    /// <summary>
+    /// The initial mixture of every layer that owns one: α_l (K entries) for the weighted average, the fixed
+    /// embedding φ_l (24 entries) for the embedding combiner, nothing for the others.
+    /// </summary>
     public static Dictionary<string, Tensor> Create(AllocationPlan plan, Generator generator)
     {
         var result = new Dictionary<string, Tensor>();
+        var combiner = plan.Network.Sharing.Combiner;
+        if (combiner is not (Combiner.WeightedAverage or Combiner.Embedding)) return result;
         var current = new Dictionary<int, (Tensor Matrix, int NextRow)>();
         using var _ = no_grad();
         using var scope = NewDisposeScope(); // the QR temporaries go; the rows handed out are detached
         foreach (var layer in plan.Layers)
         {
-            if (layer.Source != WeightSource.Bank) continue;
-            int k = layer.Templates;
-            if (!current.TryGetValue(k, out var state) || state.NextRow == k)
-                state = (RandomOrthogonal(k, generator), 0);
+            if (layer.Source != WeightSource.Bank || layer.SharesWeightsWith is not null) continue;
+            int size = combiner == Combiner.Embedding ? CoefficientCost.EmbeddingSize : layer.Templates;
+            if (!current.TryGetValue(size, out var state) || state.NextRow == size)
+                state = (RandomOrthogonal(size, generator), 0);
             result[layer.Path] = state.Matrix[state.NextRow].clone().DetachFromDisposeScope();
-            current[k] = (state.Matrix, state.NextRow + 1);
+            current[size] = (state.Matrix, state.NextRow + 1);
         }
         return result;
     }

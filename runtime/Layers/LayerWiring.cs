@@ -1,4 +1,5 @@
 using NpasDsl.Banks;
+using NpasDsl.Combiners;
 using NpasDsl.Planning;
 using static TorchSharp.torch;
 
@@ -7,19 +8,26 @@ namespace NpasDsl.Layers;
 /// <summary>What a shared layer needs from its model at construction: its plan, the banks and its initial values.</summary>
 public sealed class LayerWiring
 {
-    internal LayerWiring(LayerPlan plan, BankSet banks, Tensor? initialCoefficients, Tensor? initialWeight, SharedLayer? weightOwner = null)
+    internal LayerWiring(LayerPlan plan, BankSet banks, Combiner combiner, CoefficientEmbeddings? embeddings,
+        Tensor? initialMixture, Tensor? initialWeight, SharedLayer? weightOwner = null)
     {
+        Combiner = combiner;
+        Embeddings = embeddings;
         WeightOwner = weightOwner;
         Plan = plan;
         Banks = banks;
-        InitialCoefficients = initialCoefficients;
+        InitialMixture = initialMixture;
         InitialWeight = initialWeight;
     }
 
     /// <summary>The layer's allocation.</summary>
     public LayerPlan Plan { get; }
     internal BankSet Banks { get; }
-    internal Tensor? InitialCoefficients { get; }
+    /// <summary>How the layer combines its templates.</summary>
+    public Combiner Combiner { get; }
+    internal CoefficientEmbeddings? Embeddings { get; }
+    /// <summary>The initial α (weighted average) or φ (embedding combiner); null for the others.</summary>
+    internal Tensor? InitialMixture { get; }
     internal Tensor? InitialWeight { get; }
     /// <summary>With exact (SPIN) sharing, the layer whose weight this one uses.</summary>
     internal SharedLayer? WeightOwner { get; }

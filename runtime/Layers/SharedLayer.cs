@@ -20,8 +20,10 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
 #pragma warning disable IDE1006 // the names are the state-dict keys
     /// <summary>The own weight, when the layer does not draw from a bank.</summary>
     protected Parameter? weight;
-    /// <summary>The learned combiner coefficients α (one per template).</summary>
+    /// <summary>The learned combiner coefficients α (one per template; weighted-average combiner).</summary>
     protected Parameter? coefficients;
+    /// <summary>The fixed embedding φ_l (a buffer; embedding combiner).</summary>
+    protected Tensor? embedding;
     /// <summary>The fixed initial-scale correction s (a buffer, not trained).</summary>
     protected Tensor? scale;
     /// <summary>The bias (never shared).</summary>
@@ -31,6 +33,8 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     private readonly BankSet _banks;
     private readonly long[] _shape;
     private readonly SharedLayer? _weightOwner;
+    private readonly Combiner _combiner;
+    private readonly CoefficientEmbeddings? _embeddings;
     private Tensor? _materialized;
 
     /// <summary>Creates the layer from its wiring.</summary>
@@ -44,14 +48,25 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         _shape = Plan.WeightShape.ToArray();
         var spec = Plan.Spec;
         _weightOwner = wiring.WeightOwner; // exact (SPIN) sharing: the owner's weight is this layer's weight
+        _combiner = wiring.Combiner;
+        _embeddings = wiring.Embeddings;
         if (_weightOwner is null && Plan.Source == WeightSource.Bank)
         {
-            var alpha = wiring.InitialCoefficients ?? throw new ArgumentException($"Layer '{Plan.Path}' draws from a bank but has no initial coefficients.");
-            coefficients = new Parameter(alpha);
-            coefficients.DetachFromDisposeScope();
-            float s = WeightedAverageCombiner.InitialScale(_banks[Plan.Group!], Plan.Offset, Plan.Templates, spec.WeightSize, coefficients, spec.InitialStd);
+            switch (_combiner)
+            {
+                case Combiner.WeightedAverage:
+                    coefficients = new Parameter(Mixture(wiring));
+                    coefficients.DetachFromDisposeScope();
+                    register_parameter(nameof(coefficients), coefficients);
+                    break;
+                case Combiner.Embedding:
+                    embedding = Mixture(wiring).DetachFromDisposeScope();
+                    register_buffer(nameof(embedding), embedding);
+                    break;
+            }
+            using var one = ones(1);
+            float s = WeightedAverageCombiner.InitialScale(() => Generate(one), spec.WeightSize, spec.InitialStd);
             scale = tensor(new[] { s }).DetachFromDisposeScope();
-            register_parameter(nameof(coefficients), coefficients);
             register_buffer(nameof(scale), scale);
         }
         else if (_weightOwner is null)
@@ -89,9 +104,24 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         if (_weightOwner is not null) return _weightOwner.Weight();
         if (weight is not null) return weight;
         if (_materialized is not null) return _materialized;
-        var generated = WeightedAverageCombiner.Combine(_banks[Plan.Group!], Plan.Offset, Plan.Templates, Plan.Spec.WeightSize, coefficients!, scale!);
-        return generated.view(_shape);
+        return Generate(scale!).view(_shape);
     }
+
+    /// <summary>The flat generated weight with scale <paramref name="weightScale"/>, by this layer's combiner.</summary>
+    private Tensor Generate(Tensor weightScale)
+    {
+        var bank = _banks[Plan.Group!];
+        long size = Plan.Spec.WeightSize;
+        return _combiner switch
+        {
+            Combiner.WeightedAverage => WeightedAverageCombiner.Combine(bank, Plan.Offset, Plan.Templates, size, coefficients!, weightScale),
+            Combiner.Embedding => WeightedAverageCombiner.Combine(bank, Plan.Offset, Plan.Templates, size, _embeddings!.Mix(Plan.Templates, embedding!), weightScale),
+            _ => AverageCombiner.Combine(bank, Plan.Offset, Plan.Templates, size, weightScale), // average; round robin has K = 1
+        };
+    }
+
+    private Tensor Mixture(LayerWiring wiring)
+        => wiring.InitialMixture ?? throw new ArgumentException($"Layer '{Plan.Path}' combines with {_combiner} but has no initial coefficients.");
 
     /// <summary>Whether the generated weight is computed once and reused (see <see cref="NpasModule.Materialize"/>).</summary>
     public bool IsMaterialized => _materialized is not null;
