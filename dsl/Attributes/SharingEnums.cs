@@ -31,6 +31,8 @@ public enum Upsampler
     Repeat = 0,
     /// <summary>No upsampling: a layer larger than its bank is a compile-time error.</summary>
     None = 1,
+    /// <summary>Resize a smaller grid of bank entries bilinearly to the layer's shape (falls back to tiling when even the smallest grid does not fit).</summary>
+    Interpolate = 2,
 }
 
 /// <summary>How repeated layers map onto shared weight sets (SPIN).</summary>

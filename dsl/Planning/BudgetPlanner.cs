@@ -34,7 +34,10 @@ public static class BudgetPlanner
         Layout? LayoutFor(long reserve)
         {
             var banks = BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
-            return banks is null ? null : new Layout(banks, banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.TemplateCap)).ToArray(), sharing.Combiner);
+            if (banks is null) return null;
+            var layouts = banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.TemplateCap,
+                m => sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null)).ToArray();
+            return new Layout(banks, layouts, sharing.Combiner);
         }
         long low = banked.Sum(g => g.Members.Count);
         long high = available - banked.Sum(g => g.MinimumBank); // every bank at its minimum: valid whenever the budget check passed
@@ -72,13 +75,13 @@ public static class BudgetPlanner
 
     private static AllocationPlan Assemble(NetworkSpec spec, BudgetCheck check, List<GroupDraft> groups, List<GroupDraft> banked, Layout layout)
     {
-        var placement = new Dictionary<(LayerSpec, int), (string Group, int K, long Offset, long Bank)>();
+        var placement = new Dictionary<(LayerSpec, int), (string Group, int K, long Offset, long Bank, long Read)>();
         var groupPlans = new List<GroupPlan>();
         for (int gi = 0; gi < banked.Count; gi++)
         {
             var g = banked[gi];
             for (int m = 0; m < g.Members.Count; m++)
-                placement[g.Members[m]] = (g.Name, layout.Templates[gi][m].Templates, layout.Templates[gi][m].Offset, layout.Banks[gi]);
+                placement[g.Members[m]] = (g.Name, layout.Templates[gi][m].Templates, layout.Templates[gi][m].Offset, layout.Banks[gi], layout.Templates[gi][m].ReadLength);
             groupPlans.Add(new GroupPlan(g.Name, layout.Banks[gi], g.Members.Select(x => x.Spec.InstanceName(x.Index)).ToList(), g.SharedSize));
         }
         var paidInFull = new HashSet<(LayerSpec, int)>(groups.Where(g => g.PaidInFull).SelectMany(g => g.Members));
@@ -97,16 +100,20 @@ public static class BudgetPlanner
                 else if (spec1.OwnerOf(spec1.WeightSetOf(i)) is var owner && owner != i)
                 {
                     var p = placement[(spec1, owner)];
+                    var ownerGrid = spec1.WeightSize > p.Bank && spec.Sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(spec1, p.Bank) : null;
                     layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset,
-                        $"same weights as {spec1.InstanceName(owner)} (rate {spec1.ShareRate}, {spec1.Mapping.ToString().ToLowerInvariant()})", spec1.InstanceName(owner)));
+                        $"same weights as {spec1.InstanceName(owner)} (rate {spec1.ShareRate}, {spec1.Mapping.ToString().ToLowerInvariant()})", spec1.InstanceName(owner), grid: ownerGrid));
                 }
                 else
                 {
                     var p = placement[(spec1, i)];
-                    string? note = spec1.WeightSize > p.Bank
+                    var grid = spec1.WeightSize > p.Bank && spec.Sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(spec1, p.Bank) : null;
+                    string? note = grid is { } g2
+                        ? $"interpolated from a {g2.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)}x{g2.Columns.ToString(System.Globalization.CultureInfo.InvariantCulture)} grid of the bank"
+                        : spec1.WeightSize > p.Bank
                         ? "tiled x" + ((double)spec1.WeightSize / p.Bank).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " from a smaller bank"
                         : null;
-                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K)));
+                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K), grid: grid));
                 }
             }
         }
@@ -145,7 +152,7 @@ public static class BudgetPlanner
 
     private sealed class Layout
     {
-        public Layout(long[] banks, (int Templates, long Offset)[][] templates, Combiner combiner)
+        public Layout(long[] banks, (int Templates, long Offset, long ReadLength)[][] templates, Combiner combiner)
         {
             Banks = banks;
             Templates = templates;
@@ -156,7 +163,7 @@ public static class BudgetPlanner
         public long SharedCoefficients { get; }
 
         public long[] Banks { get; }
-        public (int Templates, long Offset)[][] Templates { get; }
+        public (int Templates, long Offset, long ReadLength)[][] Templates { get; }
         public long Coefficients { get; }
     }
 }

@@ -17,8 +17,9 @@ public enum WeightSource
 public sealed class LayerPlan
 {
     internal LayerPlan(LayerSpec spec, int index, WeightSource source, string? group, int templates, long offset, string? note,
-        string? sharesWeightsWith = null, long coefficients = 0)
+        string? sharesWeightsWith = null, long coefficients = 0, InterpolationGrid? grid = null)
     {
+        Grid = grid;
         SharesWeightsWith = sharesWeightsWith;
         Coefficients = coefficients;
         Spec = spec;
@@ -44,8 +45,10 @@ public sealed class LayerPlan
     public int Templates { get; }
     /// <summary>Where in the (circular) bank the first template starts.</summary>
     public long Offset { get; }
-    /// <summary>Bank entries read, counting repeats: K_l · |W_l|.</summary>
-    public long ReadLength => (long)Templates * Spec.WeightSize;
+    /// <summary>Bank entries read, counting repeats: K_l · |W_l|, or the grid of an interpolated layer.</summary>
+    public long ReadLength => Grid?.Size ?? (long)Templates * Spec.WeightSize;
+    /// <summary>For a layer grown by the Interpolate upsampler, the grid of bank entries it resizes; otherwise null.</summary>
+    public InterpolationGrid? Grid { get; }
     /// <summary>
     /// With exact (SPIN) sharing, the path of the layer whose weight this one uses as its own (same bank
     /// region, same coefficients); null when the layer owns its weight set.

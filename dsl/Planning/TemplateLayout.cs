@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace NpasDsl.Planning;
 
@@ -30,15 +31,22 @@ public static class TemplateLayout
 
     /// <summary>(K_l, offset) for each member, in member order.</summary>
     public static (int Templates, long Offset)[] Layout(IReadOnlyList<long> weightSizes, long bankSize, int maxTemplates)
+        => Layout(weightSizes, bankSize, maxTemplates, _ => null).Select(p => (p.Templates, p.Offset)).ToArray();
+
+    /// <summary>
+    /// (K_l, offset, entries read) for each member. <paramref name="interpolatedRead"/> gives, for a member larger
+    /// than the bank that is grown by interpolation, how many entries its grid reads (null: tile the bank).
+    /// </summary>
+    public static (int Templates, long Offset, long ReadLength)[] Layout(IReadOnlyList<long> weightSizes, long bankSize, int maxTemplates, Func<int, long?> interpolatedRead)
     {
-        var result = new (int, long)[weightSizes.Count];
+        var result = new (int, long, long)[weightSizes.Count];
         var cursors = new Dictionary<long, long>();
         for (int i = 0; i < weightSizes.Count; i++)
         {
             int k = TemplatesFor(weightSizes[i], bankSize, maxTemplates);
-            long block = k * weightSizes[i];
+            long block = weightSizes[i] > bankSize && interpolatedRead(i) is { } grid ? grid : k * weightSizes[i];
             cursors.TryGetValue(block, out long offset);
-            result[i] = (k, offset);
+            result[i] = (k, offset, block);
             cursors[block] = (offset + block) % bankSize;
         }
         return result;

@@ -9,10 +9,6 @@ namespace NpasDsl.Combiners;
 /// </summary>
 internal static class AverageCombiner
 {
-    public static Tensor Combine(Tensor bank, long offset, int templates, long weightSize, Tensor scale)
-    {
-        var read = CircularBankReader.Read(bank, offset, templates * weightSize);
-        var mean = templates == 1 ? read : read.view(templates, weightSize).mean(new long[] { 0 });
-        return mean * scale;
-    }
+    public static Tensor Combine(Tensor templates, Tensor scale)
+        => (templates.shape[0] == 1 ? templates[0] : templates.mean(new long[] { 0 })) * scale;
 }

@@ -3,19 +3,15 @@ using static TorchSharp.torch;
 namespace NpasDsl.Combiners;
 
 /// <summary>
-/// SSN's weighted average: W = s · Σ_k α_k T_k, where T_k are K consecutive |W|-sized slices of the layer's
-/// circular read of its bank and α the layer's learned coefficients. The fixed scale s (a buffer) makes the
+/// SSN's weighted average: W = s · Σ_k α_k T_k over the layer's templates T (see <see cref="TemplateReader"/>)
+/// with α the layer's learned coefficients (or, for the embedding combiner, α = A_K φ_l + b_K). The fixed scale s (a buffer) makes the
 /// generated weight start with the Kaiming standard deviation of the layer; the reference code has no such
 /// correction, so averaged or tiled weights start with the wrong variance. α·s is a K-vector, so the whole
 /// combination is one matrix-vector product.
 /// </summary>
 internal static class WeightedAverageCombiner
 {
-    public static Tensor Combine(Tensor bank, long offset, int templates, long weightSize, Tensor coefficients, Tensor scale)
-    {
-        var read = CircularBankReader.Read(bank, offset, templates * weightSize);
-        return (coefficients * scale).matmul(read.view(templates, weightSize));
-    }
+    public static Tensor Combine(Tensor templates, Tensor coefficients, Tensor scale) => (coefficients * scale).matmul(templates);
 
     /// <summary>
     /// The scale s that gives a generated weight the standard deviation <paramref name="targetStd"/>, measured on

@@ -110,13 +110,12 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>The flat generated weight with scale <paramref name="weightScale"/>, by this layer's combiner.</summary>
     private Tensor Generate(Tensor weightScale)
     {
-        var bank = _banks[Plan.Group!];
-        long size = Plan.Spec.WeightSize;
+        var templates = TemplateReader.Read(_banks[Plan.Group!], Plan);
         return _combiner switch
         {
-            Combiner.WeightedAverage => WeightedAverageCombiner.Combine(bank, Plan.Offset, Plan.Templates, size, coefficients!, weightScale),
-            Combiner.Embedding => WeightedAverageCombiner.Combine(bank, Plan.Offset, Plan.Templates, size, _embeddings!.Mix(Plan.Templates, embedding!), weightScale),
-            _ => AverageCombiner.Combine(bank, Plan.Offset, Plan.Templates, size, weightScale), // average; round robin has K = 1
+            Combiner.WeightedAverage => WeightedAverageCombiner.Combine(templates, coefficients!, weightScale),
+            Combiner.Embedding => WeightedAverageCombiner.Combine(templates, _embeddings!.Mix(Plan.Templates, embedding!), weightScale),
+            _ => AverageCombiner.Combine(templates, weightScale), // average; round robin has K = 1
         };
     }
 

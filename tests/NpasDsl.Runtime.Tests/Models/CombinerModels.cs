@@ -45,3 +45,13 @@ public sealed partial class AverageNet : NpasModule
 
     public override Tensor forward(Tensor x) => SmallNet.Forward(Stem, Body, Head, x);
 }
+
+[SharedBudget(0.2), Sharing(Upsampler = Upsampler.Interpolate)]
+public sealed partial class InterpolateNet : NpasModule
+{
+    [Conv2d(1, 8, 3, Padding = 1)] private partial SharedConv2d Stem { get; }
+    [Conv2d(8, 8, 3, Padding = 1), Repeat(3)] private partial ModuleList<SharedConv2d> Body { get; }
+    [Linear(8, 4)] private partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x) => SmallNet.Forward(Stem, Body, Head, x);
+}

@@ -1,0 +1,24 @@
+using NpasDsl.Planning;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Combiners;
+
+/// <summary>
+/// A layer's K templates as one [K, |W|] tensor: K consecutive |W|-sized slices of its circular read of the
+/// bank (a view when the read does not wrap), or, for a layer grown by the Interpolate upsampler, its grid of
+/// bank entries resized bilinearly to the layer's [out, in·k] shape.
+/// </summary>
+internal static class TemplateReader
+{
+    public static Tensor Read(Tensor bank, LayerPlan plan)
+    {
+        long size = plan.Spec.WeightSize;
+        var read = CircularBankReader.Read(bank, plan.Offset, plan.ReadLength);
+        if (plan.Grid is not { } grid) return read.view(plan.Templates, size);
+
+        long rows = plan.WeightShape[0];
+        var resized = nn.functional.interpolate(read.view(1, 1, grid.Rows, grid.Columns), size: new[] { rows, size / rows },
+            mode: InterpolationMode.Bilinear, align_corners: false);
+        return resized.view(1, size);
+    }
+}
