@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using NpasDsl.Allocation;
 using NpasDsl.Banks;
 using NpasDsl.Combiners;
 using NpasDsl.Initialization;
@@ -32,10 +33,20 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     {
         Options = options ?? new NpasOptions();
         Network = declaration;
-        var planned = Options.Budget is { } budget ? declaration.WithBudget(budget) : declaration;
+        var planned = declaration;
+        if (Options.Allocation is { } saved)
+        {
+            if (saved.Model != declaration.ModelName)
+                throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' was made for '{saved.Model}'.");
+            planned = planned.WithAssignment(saved.ToAssignment()).WithBudget(BudgetSpec.Parameters(saved.Budget));
+        }
+        if (Options.Budget is { } budget) planned = planned.WithBudget(budget);
         if (planned.Budget.Validate() is { } problem)
             throw new ArgumentException($"Invalid budget for '{declaration.ModelName}': {problem}. Use a finite fraction above 0 or a positive parameter count.", nameof(options));
         Allocation = BudgetPlanner.Plan(planned);
+        if (Options.Allocation is { } expected && Options.Budget is null && AllocationFile.From(Allocation).FirstDifference(expected) is { } difference)
+            throw new AllocationMismatchException($"The saved allocation does not come out the same for '{declaration.ModelName}': {difference}. " +
+                "The model's declaration or NpasDsl changed since it was saved; search the groups again, or use the declaration it was saved with.");
         Seed = Options.Seed ?? declaration.Sharing.Seed;
 
         // One private generator draws every initial value in a fixed order (banks, coefficients, own
@@ -165,36 +176,43 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     public void SaveUnshared(string path)
     {
         var export = ExportUnsharedStateDict();
-        WriteAtomically(path, stream =>
+        AtomicFile.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream);
             save_state_dict(writer, export);
         });
     }
 
+    /// <summary>Where the allocation of a checkpoint is saved: beside it, <c>{checkpoint}.allocation.json</c>.</summary>
+    public static string AllocationPathFor(string checkpoint) => checkpoint + ".allocation.json";
+
+    /// <summary>Saves the state dict and, beside it, the allocation as JSON; both atomically.</summary>
+    public void SaveCheckpoint(string path)
+    {
+        SaveAtomically(path);
+        AllocationFile.From(Allocation).Save(AllocationPathFor(path));
+    }
+
+    /// <summary>
+    /// Loads a checkpoint saved by <see cref="SaveCheckpoint"/>, first checking that it was saved from a model with
+    /// this allocation; a different one fails with <see cref="AllocationMismatchException"/> saying what differs.
+    /// </summary>
+    public void LoadCheckpoint(string path)
+    {
+        var allocationPath = AllocationPathFor(path);
+        if (File.Exists(allocationPath) && AllocationFile.From(Allocation).FirstDifference(AllocationFile.Load(allocationPath)) is { } difference)
+            throw new AllocationMismatchException(
+                $"The checkpoint {path} was saved from a '{Network.ModelName}' with another allocation: {difference}. Create the model with " +
+                $"new {Network.ModelName}(new NpasOptions {{ Allocation = AllocationFile.Load(\"{allocationPath}\") }}) and load it again.");
+        load(path);
+    }
+
     /// <summary>Saves the state dict to <paramref name="path"/> atomically: a crash never leaves a half-written file there.</summary>
-    public void SaveAtomically(string path) => WriteAtomically(path, stream =>
+    public void SaveAtomically(string path) => AtomicFile.Write(path, stream =>
     {
         using var writer = new BinaryWriter(stream);
         save(writer);
     });
-
-    /// <summary>Writes through <paramref name="write"/> to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (var stream = File.Create(temporary)) write(stream);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
 
     private LayerWiring Wire(string path)
     {

@@ -15,6 +15,12 @@ public sealed class NpasOptions
     /// </summary>
     public BudgetSpec? Budget { get; init; }
 
+    /// <summary>
+    /// A saved allocation (from a group search or next to a checkpoint) to rebuild exactly: its groups and its
+    /// budget replace the declared ones, and the constructor checks that the layout comes out the same.
+    /// </summary>
+    public Allocation.AllocationFile? Allocation { get; init; }
+
     /// <summary>The device to move the model to once it is built (null keeps it on the CPU).</summary>
     public torch.Device? Device { get; init; }
 }

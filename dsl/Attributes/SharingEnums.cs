@@ -9,6 +9,8 @@ public enum GroupStrategy
     ByKind = 1,
     /// <summary>One group per layer kind and exact weight shape.</summary>
     ByShape = 2,
+    /// <summary>As many groups as ByShape would make, with layers dealt to them in a random order drawn from the seed (a baseline).</summary>
+    Random = 3,
 }
 
 /// <summary>How a layer turns the templates it reads from its bank into its weight.</summary>

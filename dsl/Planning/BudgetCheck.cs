@@ -32,7 +32,7 @@ public sealed class BudgetCheck
         long budget = budgetOverride ?? spec.Budget.Resolve(unshared);
         long minimum = NeverShared(spec);
         var templates = new System.Collections.Generic.List<int>();
-        foreach (var group in GroupAssigner.Assign(spec.Layers, spec.Sharing.Strategy))
+        foreach (var group in GroupAssigner.Assign(spec))
         {
             var sizes = group.Value.Select(m => m.Spec.WeightSize).ToList();
             long bank = MinimumBank(sizes, spec.Sharing.Upsampler);

@@ -18,7 +18,7 @@ public static class BudgetPlanner
         if (!check.IsFeasible) throw new BudgetInfeasibleException(spec.ModelName, check.Budget, check.Minimum, check.Unshared);
 
         var sharing = spec.Sharing;
-        var groups = GroupAssigner.Assign(spec.Layers, sharing.Strategy)
+        var groups = GroupAssigner.Assign(spec)
             .Select(g => new GroupDraft(g.Key, g.Value, sharing))
             .ToList();
         long neverShared = BudgetCheck.NeverShared(spec);

@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 
 namespace NpasDsl.Planning;
@@ -9,41 +11,75 @@ public static class GroupAssigner
     /// <summary>The name of the single group of <see cref="GroupStrategy.Single"/>.</summary>
     public const string SingleGroupName = "shared";
 
-    /// <summary>The group a shareable layer belongs to.</summary>
+    /// <summary>The group of a shareable layer under an analytic strategy (Random is assigned per layer by <see cref="Assign"/>).</summary>
     public static string GroupOf(LayerSpec spec, GroupStrategy strategy)
     {
         if (spec.Group is { Length: > 0 } manual) return manual;
         return strategy switch
         {
             GroupStrategy.ByKind => spec.Kind.DisplayName(),
-            GroupStrategy.ByShape => spec.Kind.DisplayName() + "_" + spec.ShapeText,
+            GroupStrategy.ByShape => ShapeGroup(spec),
             _ => SingleGroupName,
         };
     }
 
-    /// <summary>Groups in order of their first member; members are layers (one per weight set) in declaration order.</summary>
-    public static IReadOnlyList<KeyValuePair<string, List<(LayerSpec Spec, int Index)>>> Assign(IEnumerable<LayerSpec> layers, GroupStrategy strategy)
+    /// <summary>
+    /// Groups in order of their first member; members are layers (one per weight set) in declaration order.
+    /// <c>[ShareGroup]</c> names win, then the spec's explicit <see cref="NetworkSpec.Assignment"/>, then the strategy.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, List<(LayerSpec Spec, int Index)>>> Assign(NetworkSpec network)
     {
-        var order = new List<string>();
-        var members = new Dictionary<string, List<(LayerSpec, int)>>();
-        foreach (var spec in layers)
+        var strategy = network.Sharing.Strategy;
+        var owners = new List<(LayerSpec Spec, int Index)>();
+        foreach (var spec in network.Layers)
         {
             if (!spec.IsShareable) continue;
-            var name = GroupOf(spec, strategy);
+            // With exact (SPIN) sharing a group holds one member per weight set: the repeat that owns it.
+            for (int set = 0; set < spec.WeightSets; set++) owners.Add((spec, spec.OwnerOf(set)));
+        }
+        var random = strategy == GroupStrategy.Random ? RandomGroups(owners, network.Layers, network.Sharing.Seed) : null;
+
+        var order = new List<string>();
+        var members = new Dictionary<string, List<(LayerSpec, int)>>();
+        foreach (var owner in owners)
+        {
+            var path = owner.Spec.InstanceName(owner.Index);
+            var name = owner.Spec.Group is { Length: > 0 } manual ? manual
+                : network.Assignment?.GroupOf(path) ?? (random is not null && random.TryGetValue(path, out var drawn) ? drawn : GroupOf(owner.Spec, strategy));
             if (!members.TryGetValue(name, out var list))
             {
                 list = new List<(LayerSpec, int)>();
                 members.Add(name, list);
                 order.Add(name);
             }
-            // With exact (SPIN) sharing a group holds one member per weight set: the repeat that owns it.
-            for (int set = 0; set < spec.WeightSets; set++) list.Add((spec, spec.OwnerOf(set)));
+            list.Add(owner);
         }
         var result = new List<KeyValuePair<string, List<(LayerSpec, int)>>>(order.Count);
         foreach (var name in order) result.Add(new KeyValuePair<string, List<(LayerSpec, int)>>(name, members[name]));
         return result;
     }
 
-    /// <summary>Describes a group for messages: name and member count.</summary>
-    public static string Describe(string name, int members) => string.Format(CultureInfo.InvariantCulture, "'{0}' ({1} layers)", name, members);
+    private static string ShapeGroup(LayerSpec spec) => spec.Kind.DisplayName() + "_" + spec.ShapeText;
+
+    /// <summary>
+    /// The random strategy: as many groups as there are distinct (kind, shape) pairs, layers shuffled with the
+    /// seed and dealt round robin, so every group has members and the result is the same at compile time
+    /// and at start-up (a seeded <see cref="System.Random"/> gives the same sequence on every .NET).
+    /// </summary>
+    private static Dictionary<string, string> RandomGroups(List<(LayerSpec Spec, int Index)> owners, IEnumerable<LayerSpec> layers, long seed)
+    {
+        var free = owners.Where(o => o.Spec.Group is not { Length: > 0 }).ToList();
+        int count = Math.Max(1, free.Select(o => ShapeGroup(o.Spec)).Distinct().Count());
+        var shuffled = free.ToArray();
+        var random = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        for (int i = shuffled.Length - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (shuffled[i], shuffled[j]) = (shuffled[j], shuffled[i]);
+        }
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < shuffled.Length; i++)
+            result[shuffled[i].Spec.InstanceName(shuffled[i].Index)] = "random_" + (i % count).ToString(CultureInfo.InvariantCulture);
+        return result;
+    }
 }

@@ -11,8 +11,9 @@ namespace NpasDsl.Planning;
 public sealed class NetworkSpec
 {
     /// <summary>Creates a description.</summary>
-    public NetworkSpec(string modelName, BudgetSpec budget, IReadOnlyList<LayerSpec> layers, SharingSpec? sharing = null)
+    public NetworkSpec(string modelName, BudgetSpec budget, IReadOnlyList<LayerSpec> layers, SharingSpec? sharing = null, GroupAssignment? assignment = null)
     {
+        Assignment = assignment;
         ModelName = modelName;
         Budget = budget;
         Layers = layers;
@@ -27,10 +28,18 @@ public sealed class NetworkSpec
     public IReadOnlyList<LayerSpec> Layers { get; }
     /// <summary>The sharing options.</summary>
     public SharingSpec Sharing { get; }
+    /// <summary>An explicit group assignment (from a group search or a saved allocation) that replaces the strategy; null for none.</summary>
+    public GroupAssignment? Assignment { get; }
 
     /// <summary>Trainable parameters of the same network with no sharing at all.</summary>
     public long UnsharedParameters => Layers.Sum(l => l.UnsharedSize * l.Count);
 
     /// <summary>The declaration with another budget (a run-time override).</summary>
-    public NetworkSpec WithBudget(BudgetSpec budget) => new(ModelName, budget, Layers, Sharing);
+    public NetworkSpec WithBudget(BudgetSpec budget) => new(ModelName, budget, Layers, Sharing, Assignment);
+
+    /// <summary>The declaration with an explicit group assignment.</summary>
+    public NetworkSpec WithAssignment(GroupAssignment? assignment) => new(ModelName, Budget, Layers, Sharing, assignment);
+
+    /// <summary>The declaration with other sharing options.</summary>
+    public NetworkSpec WithSharing(SharingSpec sharing) => new(ModelName, Budget, Layers, sharing, Assignment);
 }

@@ -114,4 +114,19 @@ public sealed class PlannerTests
         Assert.Equal(42, BudgetSpec.Parameters(42).Resolve(1884));
         Assert.Equal("0.02762", BudgetInfeasibleException.FeasibleFraction(52, 1883)); // rounded up: floor(0.02762 * 1883) = 52
     }
+
+    [Fact]
+    public void Random_grouping_is_seeded_and_makes_as_many_groups_as_by_shape()
+    {
+        var layers = new[]
+        {
+            LayerSpec.Linear("A", 10, 10, repeat: 4), LayerSpec.Linear("B", 10, 20, repeat: 2), LayerSpec.Conv2d("C", 4, 4, 3, 3, repeat: 3),
+        };
+        NetworkSpec Spec(long seed) => new("Net", BudgetSpec.Fraction(0.5), layers, new SharingSpec(strategy: GroupStrategy.Random, seed: seed));
+        var first = BudgetPlanner.Plan(Spec(1));
+        Assert.Equal(3, first.Groups.Count);
+        Assert.Equal(9, first.Groups.Sum(g => g.Members.Count));
+        Assert.Equal(first.Groups.Select(g => string.Join(",", g.Members)), BudgetPlanner.Plan(Spec(1)).Groups.Select(g => string.Join(",", g.Members)));
+        Assert.NotEqual(first.Groups.Select(g => string.Join(",", g.Members)), BudgetPlanner.Plan(Spec(2)).Groups.Select(g => string.Join(",", g.Members)));
+    }
 }

@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NpasDsl.Planning;
+
+namespace NpasDsl.Allocation;
+
+/// <summary>
+/// An allocation as readable JSON: the budget, the sharing options, which layers share which bank, and every
+/// layer's templates and offset. Saved next to checkpoints; passed back through <c>NpasOptions.Allocation</c>
+/// so that a model rebuilt later (or after a data-driven group search) has exactly the same layout.
+/// </summary>
+public sealed class AllocationFile
+{
+    /// <summary>The format tag written into every file.</summary>
+    public const string CurrentFormat = "npasdsl-allocation/1";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>The format tag.</summary>
+    public string Format { get; init; } = CurrentFormat;
+    /// <summary>The model class name.</summary>
+    public string Model { get; init; } = "";
+    /// <summary>The budget in parameters.</summary>
+    public long Budget { get; init; }
+    /// <summary>Trainable parameters with no sharing.</summary>
+    public long Unshared { get; init; }
+    /// <summary>Group strategy, combiner, upsampler, K_max.</summary>
+    public SharingRecord Sharing { get; init; } = new();
+    /// <summary>What chose the groups when it was not the strategy (a group search); null otherwise.</summary>
+    public string? AssignmentSource { get; init; }
+    /// <summary>Every group with its bank size and members.</summary>
+    public List<GroupRecord> Groups { get; init; } = new();
+    /// <summary>Every layer with a weight.</summary>
+    public List<LayerRecord> Layers { get; init; } = new();
+
+    /// <summary>The allocation of <paramref name="plan"/>.</summary>
+    public static AllocationFile From(AllocationPlan plan) => new()
+    {
+        Model = plan.Network.ModelName,
+        Budget = plan.Budget,
+        Unshared = plan.Unshared,
+        Sharing = new SharingRecord
+        {
+            Strategy = plan.Network.Sharing.Strategy,
+            Combiner = plan.Network.Sharing.Combiner,
+            Upsampler = plan.Network.Sharing.Upsampler,
+            MaxTemplates = plan.Network.Sharing.MaxTemplates,
+        },
+        AssignmentSource = plan.Network.Assignment?.Source,
+        Groups = plan.Groups.Select(g => new GroupRecord { Name = g.Name, Bank = g.BankSize, Members = g.Members.ToList() }).ToList(),
+        Layers = plan.Layers.Where(l => l.Source != WeightSource.None).Select(l => new LayerRecord
+        {
+            Path = l.Path,
+            Source = l.Source,
+            Group = l.Group,
+            Templates = l.Templates,
+            Offset = l.Offset,
+            ReadLength = l.Source == WeightSource.Bank ? l.ReadLength : 0,
+            SharesWeightsWith = l.SharesWeightsWith,
+        }).ToList(),
+    };
+
+    /// <summary>The group of every banked layer, to plan the same layout again.</summary>
+    public GroupAssignment ToAssignment()
+        => new(Groups.SelectMany(g => g.Members.Select(m => new KeyValuePair<string, string>(m, g.Name))), AssignmentSource ?? "allocation file");
+
+    /// <summary>The JSON text.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json).Replace("\r\n", "\n") + "\n";
+
+    /// <summary>Reads an allocation saved by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is not an NpasDsl allocation.</exception>
+    public static AllocationFile Load(string path)
+    {
+        AllocationFile? file;
+        try
+        {
+            file = JsonSerializer.Deserialize<AllocationFile>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a readable NpasDsl allocation: {e.Message}", e);
+        }
+        if (file is null || file.Format != CurrentFormat)
+            throw new InvalidDataException($"{path} is not an NpasDsl allocation (expected \"format\": \"{CurrentFormat}\", found \"{file?.Format}\").");
+        return file;
+    }
+
+    /// <summary>Writes the JSON atomically (a temporary file renamed into place).</summary>
+    public void Save(string path) => AtomicFile.Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream);
+        writer.Write(ToJson());
+    });
+
+    /// <summary>The first difference between this allocation and <paramref name="other"/>, in words; null when they are the same layout.</summary>
+    public string? FirstDifference(AllocationFile other)
+    {
+        if (Model != other.Model) return $"the model is '{Model}' here but '{other.Model}' there";
+        if (Budget != other.Budget) return $"the budget is {Budget:N0} here but {other.Budget:N0} there";
+        if (Sharing != other.Sharing) return $"the sharing options are {Sharing} here but {other.Sharing} there";
+        var mine = Groups.ToDictionary(g => g.Name);
+        foreach (var group in other.Groups)
+        {
+            if (!mine.TryGetValue(group.Name, out var match)) return $"group '{group.Name}' exists there but not here";
+            if (match.Bank != group.Bank) return $"bank '{group.Name}' has {match.Bank:N0} entries here but {group.Bank:N0} there";
+            if (!match.Members.SequenceEqual(group.Members)) return $"group '{group.Name}' holds {string.Join(", ", match.Members)} here but {string.Join(", ", group.Members)} there";
+        }
+        if (Groups.Count != other.Groups.Count) return $"there are {Groups.Count} groups here but {other.Groups.Count} there";
+        var layers = Layers.ToDictionary(l => l.Path);
+        foreach (var layer in other.Layers)
+            if (!layers.TryGetValue(layer.Path, out var match) || match != layer)
+                return $"layer '{layer.Path}' is {Describe(match)} here but {Describe(layer)} there";
+        return null;
+    }
+
+    private static string Describe(LayerRecord? layer) => layer is null ? "missing"
+        : layer.Source == WeightSource.Bank ? $"in bank '{layer.Group}' with {layer.Templates} templates at offset {layer.Offset:N0}" : "an ordinary layer";
+
+    /// <summary>The sharing options as stored.</summary>
+    public sealed record SharingRecord
+    {
+        /// <summary>Group strategy.</summary>
+        public GroupStrategy Strategy { get; init; }
+        /// <summary>Combiner.</summary>
+        public Combiner Combiner { get; init; }
+        /// <summary>Upsampler.</summary>
+        public Upsampler Upsampler { get; init; }
+        /// <summary>K_max.</summary>
+        public int MaxTemplates { get; init; }
+    }
+
+    /// <summary>One group as stored.</summary>
+    public sealed record GroupRecord
+    {
+        /// <summary>Group name.</summary>
+        public string Name { get; init; } = "";
+        /// <summary>Bank entries.</summary>
+        public long Bank { get; init; }
+        /// <summary>Member layer paths.</summary>
+        public List<string> Members { get; init; } = new();
+    }
+
+    /// <summary>One layer as stored.</summary>
+    public sealed record LayerRecord
+    {
+        /// <summary>Layer path.</summary>
+        public string Path { get; init; } = "";
+        /// <summary>Where its weight comes from.</summary>
+        public WeightSource Source { get; init; }
+        /// <summary>Its group, when banked.</summary>
+        public string? Group { get; init; }
+        /// <summary>K_l.</summary>
+        public int Templates { get; init; }
+        /// <summary>Offset of its first template.</summary>
+        public long Offset { get; init; }
+        /// <summary>Bank entries it reads.</summary>
+        public long ReadLength { get; init; }
+        /// <summary>The layer whose weight it uses (exact sharing), or null.</summary>
+        public string? SharesWeightsWith { get; init; }
+    }
+}

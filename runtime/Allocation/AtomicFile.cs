@@ -1,0 +1,25 @@
+using System;
+using System.IO;
+
+namespace NpasDsl.Allocation;
+
+/// <summary>Writes files so that a crash never leaves a half-written one: a temporary file beside the target, then a rename.</summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = full + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            using (var stream = File.Create(temporary)) write(stream);
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System;
+using System.IO;
+using System.Linq;
+using NpasDsl.Allocation;
+using NpasDsl.Planning;
+using NpasDsl.Runtime.Tests.Models;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Modules;
+
+/// <summary>Allocations saved as JSON, given back through the options, and checked when a checkpoint is loaded.</summary>
+public sealed class AllocationFileTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-alloc-" + Guid.NewGuid().ToString("N"));
+
+    public AllocationFileTests() => Directory.CreateDirectory(_directory);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void An_allocation_round_trips_through_readable_json()
+    {
+        using var model = new MixedNet();
+        var file = AllocationFile.From(model.Allocation);
+        var path = Path.Combine(_directory, "mixed.allocation.json");
+        file.Save(path);
+
+        var text = File.ReadAllText(path);
+        Assert.Contains("\"format\": \"npasdsl-allocation/1\"", text);
+        Assert.Contains("\"name\": \"mlp\"", text);
+        Assert.Contains("\"strategy\": \"ByShape\"", text);
+        Assert.Null(AllocationFile.Load(path).FirstDifference(file));
+    }
+
+    [Fact]
+    public void A_saved_group_assignment_rebuilds_exactly_the_same_layout()
+    {
+        // An assignment a group search could have produced: the two mixers and the up projection in one bank.
+        var assignment = new GroupAssignment(new[]
+        {
+            new System.Collections.Generic.KeyValuePair<string, string>("Mixers.0", "searched_a"),
+            new System.Collections.Generic.KeyValuePair<string, string>("Mixers.1", "searched_a"),
+            new System.Collections.Generic.KeyValuePair<string, string>("Tokens", "searched_b"),
+        }, "test search");
+        var plan = BudgetPlanner.Plan(MixedNet.Declaration.WithAssignment(assignment));
+        var file = AllocationFile.From(plan);
+
+        using var rebuilt = new MixedNet(new NpasOptions { Allocation = file });
+        Assert.Null(AllocationFile.From(rebuilt.Allocation).FirstDifference(file));
+        Assert.Equal(new[] { "Mixers.0", "Mixers.1" }, rebuilt.Allocation.Group("searched_a").Members);
+        Assert.Contains("groups from test search", rebuilt.Allocation.ToString());
+        Assert.Equal(rebuilt.Allocation.Breakdown.Total, rebuilt.TrainableParameters);
+    }
+
+    [Fact]
+    public void A_checkpoint_loads_into_a_model_with_the_same_allocation_and_not_into_another()
+    {
+        var path = Path.Combine(_directory, "tiny.bin");
+        using (var saved = new TinyCnn(new NpasOptions { Seed = 1 })) saved.SaveCheckpoint(path);
+        Assert.True(File.Exists(NpasModule.AllocationPathFor(path)));
+
+        using (var same = new TinyCnn(new NpasOptions { Seed = 2 })) same.LoadCheckpoint(path);
+
+        using var other = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Fraction(0.2) });
+        var e = Assert.Throws<AllocationMismatchException>(() => other.LoadCheckpoint(path));
+        Assert.Contains("the budget is 376 here but 188 there", e.Message);
+        Assert.Contains("AllocationFile.Load(", e.Message);
+    }
+
+    [Fact]
+    public void An_allocation_for_another_model_or_a_bad_file_is_refused()
+    {
+        using var tiny = new TinyCnn();
+        var file = AllocationFile.From(tiny.Allocation);
+        Assert.Throws<AllocationMismatchException>(() => new MixedNet(new NpasOptions { Allocation = file }));
+
+        var path = Path.Combine(_directory, "bad.json");
+        File.WriteAllText(path, "{\"format\": \"something else\"}");
+        Assert.Contains("is not an NpasDsl allocation", Assert.Throws<InvalidDataException>(() => AllocationFile.Load(path)).Message);
+        File.WriteAllText(path, "{ not json");
+        Assert.Throws<InvalidDataException>(() => AllocationFile.Load(path));
+    }
+}
