@@ -41,6 +41,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             planned = planned.WithAssignment(saved.ToAssignment()).WithBudget(BudgetSpec.Parameters(saved.Budget));
         }
         if (Options.Budget is { } budget) planned = planned.WithBudget(budget);
+        if (Options.SharingOverride is { } sharing) planned = planned.WithSharing(sharing);
+        if (Options.AssignmentOverride is { } assignment) planned = planned.WithAssignment(assignment);
         if (planned.Budget.Validate() is { } problem)
             throw new ArgumentException($"Invalid budget for '{declaration.ModelName}': {problem}. Use a finite fraction above 0 or a positive parameter count.", nameof(options));
         Allocation = BudgetPlanner.Plan(planned);
@@ -227,7 +229,11 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         SharedLayer? owner = null;
         if (plan.SharesWeightsWith is { } ownerPath && !_layers.TryGetValue(ownerPath, out owner))
             throw new InvalidOperationException($"Layer '{path}' shares the weights of '{ownerPath}', which has not been created yet.");
-        return new LayerWiring(plan, _banks, Allocation.Network.Sharing.Combiner, _embeddings, mixture, initialWeight, owner);
+        return new LayerWiring(plan, _banks, Allocation.Network.Sharing.Combiner, _embeddings, mixture, initialWeight, owner)
+        {
+            SoftmaxCoefficients = Options.SoftmaxCoefficients,
+            KeepWeightGradient = Options.KeepWeightGradients,
+        };
     }
 
     private T Remember<T>(T layer) where T : SharedLayer

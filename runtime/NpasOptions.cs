@@ -23,4 +23,16 @@ public sealed class NpasOptions
 
     /// <summary>The device to move the model to once it is built (null keeps it on the CPU).</summary>
     public torch.Device? Device { get; init; }
+
+    /// <summary>Sharing options that replace the declared ones (group searches build their warm-up models with this).</summary>
+    internal SharingSpec? SharingOverride { get; init; }
+
+    /// <summary>An explicit group assignment (group searches' warm-up bins).</summary>
+    internal GroupAssignment? AssignmentOverride { get; init; }
+
+    /// <summary>Pass the weighted-average coefficients through a softmax over K (SSN's learned-grouping warm-up).</summary>
+    internal bool SoftmaxCoefficients { get; init; }
+
+    /// <summary>Keep each generated weight's gradient after backward (SuperWeights' gradient-conflict search).</summary>
+    internal bool KeepWeightGradients { get; init; }
 }

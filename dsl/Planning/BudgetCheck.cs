@@ -37,7 +37,7 @@ public sealed class BudgetCheck
             var sizes = group.Value.Select(m => m.Spec.WeightSize).ToList();
             long bank = MinimumBank(sizes, spec.Sharing.Upsampler);
             minimum += bank;
-            templates.AddRange(sizes.Select(size => TemplateLayout.TemplatesFor(size, bank, spec.Sharing.TemplateCap)));
+            templates.AddRange(sizes.Select(size => spec.Sharing.TemplatesFor(size, bank)));
         }
         minimum += CoefficientCost.Total(spec.Sharing.Combiner, templates);
         return new BudgetCheck(unshared, budget, minimum);
@@ -55,7 +55,7 @@ public sealed class BudgetCheck
     public static long MinimumGroupCost(System.Collections.Generic.IReadOnlyList<long> memberSizes, SharingSpec sharing)
     {
         long bank = MinimumBank(memberSizes, sharing.Upsampler);
-        return bank + memberSizes.Sum(size => CoefficientCost.PerLayer(sharing.Combiner, TemplateLayout.TemplatesFor(size, bank, sharing.TemplateCap)));
+        return bank + memberSizes.Sum(size => CoefficientCost.PerLayer(sharing.Combiner, sharing.TemplatesFor(size, bank)));
     }
 
     /// <summary>The smallest bank a group can have.</summary>

@@ -36,7 +36,7 @@ public static class BudgetPlanner
             var banks = BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
             if (banks is null) return null;
             var layouts = banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.TemplateCap,
-                m => sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null)).ToArray();
+                m => sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null, sharing.ExactTemplates)).ToArray();
             return new Layout(banks, layouts, sharing.Combiner);
         }
         long low = banked.Sum(g => g.Members.Count);
@@ -100,14 +100,14 @@ public static class BudgetPlanner
                 else if (spec1.OwnerOf(spec1.WeightSetOf(i)) is var owner && owner != i)
                 {
                     var p = placement[(spec1, owner)];
-                    var ownerGrid = spec1.WeightSize > p.Bank && spec.Sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(spec1, p.Bank) : null;
+                    var ownerGrid = spec1.WeightSize > p.Bank && spec.Sharing.Upsampler == Upsampler.Interpolate && !spec.Sharing.ExactTemplates ? InterpolationGrid.For(spec1, p.Bank) : null;
                     layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset,
                         $"same weights as {spec1.InstanceName(owner)} (rate {spec1.ShareRate}, {spec1.Mapping.ToString().ToLowerInvariant()})", spec1.InstanceName(owner), grid: ownerGrid));
                 }
                 else
                 {
                     var p = placement[(spec1, i)];
-                    var grid = spec1.WeightSize > p.Bank && spec.Sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(spec1, p.Bank) : null;
+                    var grid = spec1.WeightSize > p.Bank && spec.Sharing.Upsampler == Upsampler.Interpolate && !spec.Sharing.ExactTemplates ? InterpolationGrid.For(spec1, p.Bank) : null;
                     string? note = grid is { } g2
                         ? $"interpolated from a {g2.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)}x{g2.Columns.ToString(System.Globalization.CultureInfo.InvariantCulture)} grid of the bank"
                         : spec1.WeightSize > p.Bank

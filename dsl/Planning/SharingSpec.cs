@@ -5,8 +5,9 @@ public sealed class SharingSpec
 {
     /// <summary>Creates the options.</summary>
     public SharingSpec(GroupStrategy strategy = GroupStrategy.Single, Combiner combiner = Combiner.WeightedAverage,
-        Upsampler upsampler = Upsampler.Repeat, int maxTemplates = SharingDefaults.MaxTemplates, long seed = 0)
+        Upsampler upsampler = Upsampler.Repeat, int maxTemplates = SharingDefaults.MaxTemplates, long seed = 0, bool exactTemplates = false)
     {
+        ExactTemplates = exactTemplates;
         Strategy = strategy;
         Combiner = combiner;
         Upsampler = upsampler;
@@ -27,6 +28,16 @@ public sealed class SharingSpec
     public int MaxTemplates { get; }
     /// <summary>The most templates a layer reads: K_max, or 1 for the round-robin combiner.</summary>
     public int TemplateCap => Combiner == Combiner.RoundRobin ? 1 : MaxTemplates;
+
+    /// <summary>
+    /// Every banked layer reads exactly <see cref="TemplateCap"/> templates, whatever its bank size (SSN's
+    /// learned-grouping warm-up uses K = 4 for every layer); false for the usual ⌈B_g / |W_l|⌉ rule.
+    /// </summary>
+    public bool ExactTemplates { get; }
+
+    /// <summary>K_l for a layer of <paramref name="weightSize"/> elements in a bank of <paramref name="bankSize"/> under these options.</summary>
+    public int TemplatesFor(long weightSize, long bankSize)
+        => ExactTemplates ? TemplateCap : TemplateLayout.TemplatesFor(weightSize, bankSize, TemplateCap);
 
     /// <summary>Seed for initialisation.</summary>
     public long Seed { get; }

@@ -37,14 +37,15 @@ public static class TemplateLayout
     /// (K_l, offset, entries read) for each member. <paramref name="interpolatedRead"/> gives, for a member larger
     /// than the bank that is grown by interpolation, how many entries its grid reads (null: tile the bank).
     /// </summary>
-    public static (int Templates, long Offset, long ReadLength)[] Layout(IReadOnlyList<long> weightSizes, long bankSize, int maxTemplates, Func<int, long?> interpolatedRead)
+    public static (int Templates, long Offset, long ReadLength)[] Layout(IReadOnlyList<long> weightSizes, long bankSize, int maxTemplates, Func<int, long?> interpolatedRead,
+        bool exactTemplates = false)
     {
         var result = new (int, long, long)[weightSizes.Count];
         var cursors = new Dictionary<long, long>();
         for (int i = 0; i < weightSizes.Count; i++)
         {
-            int k = TemplatesFor(weightSizes[i], bankSize, maxTemplates);
-            long block = weightSizes[i] > bankSize && interpolatedRead(i) is { } grid ? grid : k * weightSizes[i];
+            int k = exactTemplates ? maxTemplates : TemplatesFor(weightSizes[i], bankSize, maxTemplates);
+            long block = weightSizes[i] > bankSize && !exactTemplates && interpolatedRead(i) is { } grid ? grid : k * weightSizes[i];
             cursors.TryGetValue(block, out long offset);
             result[i] = (k, offset, block);
             cursors[block] = (offset + block) % bankSize;

@@ -29,6 +29,10 @@ public sealed class LayerWiring
     /// <summary>The initial α (weighted average) or φ (embedding combiner); null for the others.</summary>
     internal Tensor? InitialMixture { get; }
     internal Tensor? InitialWeight { get; }
+    /// <summary>Pass the weighted-average coefficients through a softmax over K.</summary>
+    internal bool SoftmaxCoefficients { get; init; }
+    /// <summary>Keep the gradient of each generated weight (for the gradient-conflict search).</summary>
+    internal bool KeepWeightGradient { get; init; }
     /// <summary>With exact (SPIN) sharing, the layer whose weight this one uses.</summary>
     internal SharedLayer? WeightOwner { get; }
 }

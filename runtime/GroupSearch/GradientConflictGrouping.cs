@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using NpasDsl.Allocation;
+using NpasDsl.Planning;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NpasDsl.GroupSearch;
+
+/// <summary>
+/// SuperWeights' gradient-conflict grouping: warm up with layers binned by depth and kernel size, take on one
+/// batch the gradient of every layer's generated (composed) weight, and within each bin compare layers by the
+/// cosine of their gradients cropped to the common top-left block. Pairs are merged greedily in descending
+/// similarity while it exceeds τ; τ starts at 0.1 and falls by 0.05 until every group can hold one template of
+/// its largest layer within the bank budget. Layers whose gradients disagree keep separate weights.
+/// </summary>
+public static class GradientConflictGrouping
+{
+    /// <summary>The first threshold τ.</summary>
+    public const double InitialThreshold = 0.1;
+
+    /// <summary>How much τ falls each round.</summary>
+    public const double ThresholdStep = 0.05;
+
+    /// <summary>
+    /// Runs the search. <paramref name="create"/> builds your model from options (<c>o => new MyNet(o)</c>);
+    /// <paramref name="batchLoss"/> returns the training loss of the model on your next batch.
+    /// </summary>
+    public static AllocationFile Search<TModel>(Func<NpasOptions, TModel> create, Func<TModel, Tensor> batchLoss, GroupSearchOptions? options = null)
+        where TModel : NpasModule
+    {
+        options ??= new GroupSearchOptions();
+        AllocationFile Result(NetworkSpec declared, IEnumerable<(string Path, int Group)> groups, double threshold)
+            => Warmup.AllocationFor(declared, options, Naming.Number("conflict", groups,
+                string.Format(CultureInfo.InvariantCulture, "gradient-conflict grouping (SuperWeights, τ = {0:0.00}, {1} warm-up steps)", threshold, options.WarmupSteps)));
+
+        // Bins by depth and kernel size, from the declaration alone.
+        NetworkSpec declared;
+        using (var probe = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget }))
+            declared = probe.Network;
+        var owners = Owners(declared);
+        var bins = owners.Select((o, position) => $"bin{position * options.DepthBins / Math.Max(1, owners.Count)}_{KernelKey(o.Spec)}").ToList();
+        var warmupAssignment = new GroupAssignment(owners.Select((o, i) => new KeyValuePair<string, string>(o.Path, bins[i])), "depth and kernel bins");
+
+        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, AssignmentOverride = warmupAssignment, KeepWeightGradients = true });
+        Warmup.Train(warmup, batchLoss, options);
+
+        // One more batch: the gradients of the generated weights.
+        warmup.zero_grad();
+        batchLoss(warmup).backward();
+        var layers = warmup.SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
+        var gradients = owners.Select(o => layers[o.Path].WeightGradient?.detach().clone()
+            ?? throw new InvalidOperationException($"Layer '{o.Path}' produced no weight gradient; does the loss use it?")).ToList();
+
+        var pairs = new List<(double Similarity, int A, int B)>();
+        for (int a = 0; a < owners.Count; a++)
+            for (int b = a + 1; b < owners.Count; b++)
+                if (bins[a] == bins[b]) pairs.Add((CroppedCosine(gradients[a], gradients[b]), a, b));
+        pairs.Sort((x, y) => y.Similarity != x.Similarity ? y.Similarity.CompareTo(x.Similarity) : x.A != y.A ? x.A.CompareTo(y.A) : x.B.CompareTo(y.B));
+
+        long bankBudget = BankBudget(declared, options);
+        for (double threshold = InitialThreshold; threshold >= -1 - 1e-9; threshold -= ThresholdStep)
+        {
+            var groups = Merge(owners.Count, pairs.Where(p => p.Similarity > threshold));
+            long needed = Enumerable.Range(0, owners.Count).GroupBy(i => groups[i]).Sum(g => g.Max(i => owners[i].Spec.WeightSize));
+            if (needed <= bankBudget) return Result(declared, owners.Select((o, i) => (o.Path, groups[i])), threshold);
+        }
+        // Even one group per bin does not fit: share one bank across all bins.
+        return Result(declared, owners.Select(o => (o.Path, 0)), -1);
+    }
+
+    /// <summary>The layers that own a shareable weight and are not pinned with [ShareGroup], in declaration order.</summary>
+    private static List<(string Path, LayerSpec Spec)> Owners(NetworkSpec network)
+        => network.Layers.Where(l => l.IsShareable && l.Group is null)
+            .SelectMany(l => Enumerable.Range(0, l.WeightSets).Select(set => (l.InstanceName(l.OwnerOf(set)), l)))
+            .ToList();
+
+    private static string KernelKey(LayerSpec spec) => spec.Kind switch
+    {
+        LayerKind.Conv2d => $"k{spec.KernelHeight}x{spec.KernelWidth}",
+        LayerKind.Conv1d => $"k{spec.KernelHeight}",
+        _ => spec.Kind.DisplayName(),
+    };
+
+    /// <summary>The budget left for banks: the budget less what is never shared and one coefficient per layer.</summary>
+    private static long BankBudget(NetworkSpec declared, GroupSearchOptions options)
+    {
+        var spec = options.Budget is { } budget ? declared.WithBudget(budget) : declared;
+        long layers = Owners(spec).Count;
+        return spec.Budget.Resolve(spec.UnsharedParameters) - BudgetCheck.NeverShared(spec) - layers;
+    }
+
+    /// <summary>Cosine similarity of two gradients cropped to their common top-left block (min out, min in).</summary>
+    internal static double CroppedCosine(Tensor a, Tensor b)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        long rows = Math.Min(a.shape[0], b.shape[0]), columns = Math.Min(a.shape[1], b.shape[1]);
+        var x = a.narrow(0, 0, rows).narrow(1, 0, columns).flatten();
+        var y = b.narrow(0, 0, rows).narrow(1, 0, columns).flatten();
+        if (x.shape[0] != y.shape[0]) return -1; // different kernels: never merged
+        double norms = x.norm().item<float>() * y.norm().item<float>();
+        return norms > 0 ? x.dot(y).item<float>() / norms : 0;
+    }
+
+    /// <summary>Union-find over the accepted pairs, in order; returns each layer's group representative.</summary>
+    private static int[] Merge(int count, IEnumerable<(double Similarity, int A, int B)> pairs)
+    {
+        var parent = Enumerable.Range(0, count).ToArray();
+        int Find(int i) => parent[i] == i ? i : parent[i] = Find(parent[i]);
+        foreach (var (_, a, b) in pairs)
+        {
+            int ra = Find(a), rb = Find(b);
+            if (ra != rb) parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
+        }
+        return Enumerable.Range(0, count).Select(Find).ToArray();
+    }
+}

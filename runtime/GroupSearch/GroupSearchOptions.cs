@@ -1,0 +1,25 @@
+using NpasDsl.Planning;
+
+namespace NpasDsl.GroupSearch;
+
+/// <summary>Settings of the data-driven group searches.</summary>
+public sealed class GroupSearchOptions
+{
+    /// <summary>Training steps of the warm-up model (SSN suggests 10-15 % of the normal schedule).</summary>
+    public int WarmupSteps { get; init; } = 100;
+
+    /// <summary>Adam learning rate of the warm-up.</summary>
+    public double LearningRate { get; init; } = 0.001;
+
+    /// <summary>Seed for the warm-up model and the clustering.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>The budget of the model the allocation is for; null for the declared one.</summary>
+    public BudgetSpec? Budget { get; init; }
+
+    /// <summary>Learned grouping: the number of groups G for k-means; null for as many as ByShape would make.</summary>
+    public int? Groups { get; init; }
+
+    /// <summary>Gradient-conflict grouping: how many depth bins the warm-up uses.</summary>
+    public int DepthBins { get; init; } = 3;
+}

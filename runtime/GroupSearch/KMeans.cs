@@ -1,0 +1,53 @@
+using System;
+using System.Linq;
+
+namespace NpasDsl.GroupSearch;
+
+/// <summary>Lloyd's k-means with k-means++ seeding from a seeded random source: the same input always gives the same clusters.</summary>
+internal static class KMeans
+{
+    public static int[] Cluster(double[][] points, int clusters, long seed, int iterations = 100)
+    {
+        int n = points.Length;
+        clusters = Math.Max(1, Math.Min(clusters, n));
+        var random = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        var centres = new double[clusters][];
+        centres[0] = points[random.Next(n)];
+        for (int c = 1; c < clusters; c++)
+        {
+            var distances = points.Select(p => centres.Take(c).Min(centre => Distance(p, centre))).ToArray();
+            double total = distances.Sum(), pick = random.NextDouble() * total;
+            int chosen = 0;
+            for (double running = distances[0]; running < pick && chosen < n - 1; running += distances[++chosen]) { }
+            centres[c] = total > 0 ? points[chosen] : points[c];
+        }
+
+        var assignment = new int[n];
+        for (int iteration = 0; iteration < iterations; iteration++)
+        {
+            bool changed = false;
+            for (int i = 0; i < n; i++)
+            {
+                int best = Enumerable.Range(0, clusters).OrderBy(c => Distance(points[i], centres[c])).ThenBy(c => c).First();
+                if (best == assignment[i]) continue;
+                assignment[i] = best;
+                changed = true;
+            }
+            for (int c = 0; c < clusters; c++)
+            {
+                var members = Enumerable.Range(0, n).Where(i => assignment[i] == c).ToList();
+                if (members.Count == 0) continue; // an empty cluster keeps its centre
+                centres[c] = Enumerable.Range(0, points[0].Length).Select(d => members.Average(i => points[i][d])).ToArray();
+            }
+            if (!changed && iteration > 0) break;
+        }
+        return assignment;
+    }
+
+    private static double Distance(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += (a[i] - b[i]) * (a[i] - b[i]);
+        return sum;
+    }
+}

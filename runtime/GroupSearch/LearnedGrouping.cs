@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NpasDsl.Allocation;
+using NpasDsl.Planning;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NpasDsl.GroupSearch;
+
+/// <summary>
+/// SSN's learned grouping, in one process: build a warm-up model with every layer in one bank reading K = 4
+/// templates whose coefficients pass through a softmax, train it briefly on your data, take each layer's
+/// coefficient vector as its representation, and cluster those with k-means into G groups. The result is an
+/// allocation: save it next to your checkpoints and pass it back through <see cref="NpasOptions.Allocation"/>.
+/// </summary>
+public static class LearnedGrouping
+{
+    /// <summary>Templates per layer in the warm-up model.</summary>
+    public const int WarmupTemplates = 4;
+
+    /// <summary>
+    /// Runs the search. <paramref name="create"/> builds your model from options (<c>o => new MyNet(o)</c>);
+    /// <paramref name="batchLoss"/> returns the training loss of the model on your next batch.
+    /// </summary>
+    public static AllocationFile Search<TModel>(Func<NpasOptions, TModel> create, Func<TModel, Tensor> batchLoss, GroupSearchOptions? options = null)
+        where TModel : NpasModule
+    {
+        options ??= new GroupSearchOptions();
+        var warmupSharing = new SharingSpec(GroupStrategy.Single, Combiner.WeightedAverage, Upsampler.Repeat, WarmupTemplates, options.Seed, exactTemplates: true);
+        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, SharingOverride = warmupSharing, SoftmaxCoefficients = true });
+        Warmup.Train(warmup, batchLoss, options);
+
+        // Representations: the softmax coefficients of every layer that owns a weight in the shared bank
+        // (layers pinned with [ShareGroup] keep their group).
+        var layers = warmup.SharedLayers()
+            .Where(l => l.Layer.Plan.Source == WeightSource.Bank && l.Layer.Plan.SharesWeightsWith is null && l.Layer.Plan.Spec.Group is null)
+            .ToList();
+        double[][] points;
+        using (no_grad())
+            points = layers.Select(l => l.Layer.Mixing!.data<float>().Select(v => (double)v).ToArray()).ToArray();
+
+        int groups = options.Groups ?? Math.Max(1, layers.Select(l => l.Layer.Plan.Spec.Kind + l.Layer.Plan.Spec.ShapeText).Distinct().Count());
+        var clusters = KMeans.Cluster(points, groups, options.Seed);
+        var assignment = Naming.Number("learned", layers.Select((l, i) => (l.Path, clusters[i])), $"learned grouping (SSN, k-means into {groups} groups after {options.WarmupSteps} warm-up steps)");
+        return Warmup.AllocationFor(warmup.Network, options, assignment);
+    }
+}
+
+/// <summary>What the two searches share: the warm-up training, group naming, and planning the result.</summary>
+internal static class Warmup
+{
+    public static void Train<TModel>(TModel model, Func<TModel, Tensor> batchLoss, GroupSearchOptions options) where TModel : NpasModule
+    {
+        model.train();
+        var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
+        for (int step = 0; step < options.WarmupSteps; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = batchLoss(model);
+            loss.backward();
+            optimizer.step();
+            float value = loss.item<float>();
+            if (!float.IsFinite(value)) throw new InvalidOperationException($"The group-search warm-up loss became {value} at step {step + 1}; lower GroupSearchOptions.LearningRate.");
+        }
+    }
+
+    public static AllocationFile AllocationFor(NetworkSpec declared, GroupSearchOptions options, GroupAssignment assignment)
+    {
+        var planned = options.Budget is { } budget ? declared.WithBudget(budget) : declared;
+        return AllocationFile.From(BudgetPlanner.Plan(planned.WithAssignment(assignment)));
+    }
+}
+
+/// <summary>Names clusters <c>{prefix}_0</c>, <c>{prefix}_1</c>, ... in order of their first layer, so names do not depend on cluster numbering.</summary>
+internal static class Naming
+{
+    public static GroupAssignment Number(string prefix, IEnumerable<(string Path, int Cluster)> members, string source)
+    {
+        var names = new Dictionary<int, string>();
+        var groups = new List<KeyValuePair<string, string>>();
+        foreach (var (path, cluster) in members)
+        {
+            if (!names.TryGetValue(cluster, out var name))
+                names[cluster] = name = prefix + "_" + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            groups.Add(new KeyValuePair<string, string>(path, name));
+        }
+        return new GroupAssignment(groups, source);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Linq;
+using NpasDsl.Allocation;
+using NpasDsl.GroupSearch;
+using NpasDsl.Planning;
+using NpasDsl.Runtime.Tests.Models;
+using Xunit;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace NpasDsl.Runtime.Tests.GroupSearch;
+
+/// <summary>The data-driven group searches, run in one process on a small seeded task.</summary>
+public sealed class GroupSearchTests
+{
+    private static readonly GroupSearchOptions Options = new() { WarmupSteps = 8, LearningRate = 0.01, Seed = 3, Groups = 2 };
+
+    private static Tensor Loss(NpasModule model)
+    {
+        var (images, labels) = TestData.Images();
+        return cross_entropy(model.call(images), labels);
+    }
+
+    [Fact]
+    public void Learned_grouping_clusters_every_layer_and_the_result_rebuilds_the_model()
+    {
+        var allocation = LearnedGrouping.Search(o => new TinyCnn(o), Loss, Options);
+
+        Assert.InRange(allocation.Groups.Count, 1, 2);
+        Assert.All(allocation.Groups, g => Assert.StartsWith("learned_", g.Name));
+        Assert.Equal(new[] { "Body.0", "Body.1", "Body.2", "Head", "Stem" }, allocation.Groups.SelectMany(g => g.Members).OrderBy(p => p));
+        Assert.Contains("learned grouping", allocation.AssignmentSource);
+
+        using var model = new TinyCnn(new NpasOptions { Allocation = allocation });
+        Assert.Null(AllocationFile.From(model.Allocation).FirstDifference(allocation));
+        Assert.True(model.TrainableParameters <= model.Allocation.Budget);
+    }
+
+    [Fact]
+    public void Learned_grouping_is_deterministic()
+    {
+        var first = LearnedGrouping.Search(o => new TinyCnn(o), Loss, Options);
+        var second = LearnedGrouping.Search(o => new TinyCnn(o), Loss, Options);
+        Assert.Null(first.FirstDifference(second));
+    }
+
+    [Fact]
+    public void The_warmup_model_reads_exactly_four_templates_mixed_by_a_softmax()
+    {
+        var sharing = new SharingSpec(GroupStrategy.Single, Combiner.WeightedAverage, Upsampler.Repeat, LearnedGrouping.WarmupTemplates, 0, exactTemplates: true);
+        using var warmup = new TinyCnn(new NpasOptions { SharingOverride = sharing, SoftmaxCoefficients = true });
+        Assert.All(warmup.SharedLayers(), l => Assert.Equal(4, l.Layer.Plan.Templates));
+        using var _ = no_grad();
+        Assert.All(warmup.SharedLayers(), l => Assert.Equal(1.0, l.Layer.Mixing!.sum().item<float>(), 5));
+    }
+
+    [Fact]
+    public void Gradient_conflict_grouping_merges_only_within_bins_and_fits_the_budget()
+    {
+        var allocation = GradientConflictGrouping.Search(o => new TinyCnn(o), Loss, Options);
+        Assert.All(allocation.Groups, g => Assert.StartsWith("conflict_", g.Name));
+        Assert.Equal(5, allocation.Groups.Sum(g => g.Members.Count));
+        // Bins (3 depth bins over Stem, Body.0, Body.1, Body.2, Head): {Stem, Body.0}, {Body.1, Body.2}, {Head}.
+        var binOf = new System.Collections.Generic.Dictionary<string, int> { ["Stem"] = 0, ["Body.0"] = 0, ["Body.1"] = 1, ["Body.2"] = 1, ["Head"] = 2 };
+        if (allocation.Groups.Count > 1)
+            Assert.All(allocation.Groups, g => Assert.Single(g.Members.Select(m => binOf[m]).Distinct()));
+        Assert.Contains("gradient-conflict grouping", allocation.AssignmentSource);
+
+        using var model = new TinyCnn(new NpasOptions { Allocation = allocation });
+        Assert.Null(AllocationFile.From(model.Allocation).FirstDifference(allocation));
+    }
+
+    [Fact]
+    public void Cropped_cosine_compares_the_common_top_left_block()
+    {
+        var a = tensor(new float[] { 1, 2, 3, 4, 5, 6 }).view(2, 3);
+        var b = tensor(new float[] { 1, 2, 9, 9 }).view(2, 2).mul(-1);
+        // Common block [[1, 2], [4, 5]] against -[[1, 2], [9, 9]].
+        double expected = -(1 + 4 + 36 + 45) / (System.Math.Sqrt(1 + 4 + 16 + 25) * System.Math.Sqrt(1 + 4 + 81 + 81));
+        Assert.Equal(expected, GradientConflictGrouping.CroppedCosine(a, b), 5);
+    }
+
+    [Fact]
+    public void KMeans_separates_clear_clusters_deterministically()
+    {
+        var points = new[] { new[] { 0.0, 0.0 }, new[] { 0.1, 0.0 }, new[] { 5.0, 5.0 }, new[] { 5.1, 5.0 }, new[] { 0.0, 0.1 } };
+        var clusters = KMeans.Cluster(points, 2, seed: 1);
+        Assert.Equal(clusters[0], clusters[1]);
+        Assert.Equal(clusters[0], clusters[4]);
+        Assert.Equal(clusters[2], clusters[3]);
+        Assert.NotEqual(clusters[0], clusters[2]);
+        Assert.Equal(clusters, KMeans.Cluster(points, 2, seed: 1));
+    }
+}
