@@ -56,6 +56,9 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         _generator = new Generator(unchecked((ulong)Seed));
         _banks = new BankSet(Allocation, _generator);
         register_module("banks", _banks);
+        // One split of every bank per training pass keeps back-propagation into the banks to one gradient each.
+        register_forward_pre_hook(_ => _banks.BeginPass());
+        register_forward_hook(_ => _banks.EndPass());
         _initialMixtures = CoefficientInitializer.Create(Allocation, _generator);
         if (Allocation.Network.Sharing.Combiner == Combiner.Embedding)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using NpasDsl.Planning;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -14,6 +15,8 @@ namespace NpasDsl.Banks;
 public sealed class BankSet : nn.Module
 {
     private readonly List<string> _names = new();
+    private readonly Dictionary<string, BankSegments> _segments = new();
+    private readonly Dictionary<string, Tensor[]> _pieces = new();
 
     internal BankSet(AllocationPlan plan, Generator generator) : base("banks")
     {
@@ -25,6 +28,7 @@ public sealed class BankSet : nn.Module
             bank.DetachFromDisposeScope();
             register_parameter(group.Name, bank);
             _names.Add(group.Name);
+            _segments[group.Name] = new BankSegments(plan, group);
         }
     }
 
@@ -39,4 +43,26 @@ public sealed class BankSet : nn.Module
 
     /// <summary>The current bank of <paramref name="group"/>.</summary>
     public Parameter this[string group] => get_parameter(group) ?? throw new KeyNotFoundException($"No bank '{group}'.");
+
+    /// <summary>
+    /// Starts a forward pass that records gradients: each bank is split once into its segments, and layers
+    /// read from those pieces. Outside a pass (or under no_grad) layers read the bank directly.
+    /// </summary>
+    internal void BeginPass()
+    {
+        _pieces.Clear();
+        if (!is_grad_enabled()) return;
+        foreach (var name in _names) _pieces[name] = this[name].split(_segments[name].Sizes, 0);
+    }
+
+    /// <summary>Ends the forward pass: the pieces stay alive only through the autograd graph.</summary>
+    internal void EndPass() => _pieces.Clear();
+
+    /// <summary>The <paramref name="length"/> entries the layer at <paramref name="path"/> reads from <paramref name="offset"/>, circularly.</summary>
+    internal Tensor Read(string group, string path, long offset, long length)
+    {
+        if (_pieces.TryGetValue(group, out var pieces) && _segments[group].ReadOf(path) is { } segments)
+            return segments.Length == 1 ? pieces[segments[0]] : cat(segments.Select(i => pieces[i]).ToList(), 0);
+        return Combiners.CircularBankReader.Read(this[group], offset, length);
+    }
 }

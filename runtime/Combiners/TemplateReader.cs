@@ -10,10 +10,10 @@ namespace NpasDsl.Combiners;
 /// </summary>
 internal static class TemplateReader
 {
-    public static Tensor Read(Tensor bank, LayerPlan plan)
+    public static Tensor Read(Banks.BankSet banks, LayerPlan plan)
     {
         long size = plan.Spec.WeightSize;
-        var read = CircularBankReader.Read(bank, plan.Offset, plan.ReadLength);
+        var read = banks.Read(plan.Group!, plan.Path, plan.Offset, plan.ReadLength);
         if (plan.Grid is not { } grid) return read.view(plan.Templates, size);
 
         long rows = plan.WeightShape[0];

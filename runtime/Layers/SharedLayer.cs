@@ -129,7 +129,7 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>The flat generated weight with scale <paramref name="weightScale"/>, by this layer's combiner.</summary>
     private Tensor Generate(Tensor weightScale)
     {
-        var templates = TemplateReader.Read(_banks[Plan.Group!], Plan);
+        var templates = TemplateReader.Read(_banks, Plan);
         return _combiner switch
         {
             Combiner.WeightedAverage => WeightedAverageCombiner.Combine(templates, Mixing!, weightScale),
