@@ -1,11 +1,13 @@
 using System;
-using System.Diagnostics;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using NpasDsl;
 using NpasDsl.Data;
 using NpasDsl.Examples.FashionMnist;
+using NpasDsl.Allocation;
 using NpasDsl.Planning;
+using NpasDsl.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,20 +40,24 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
     return 3;
 }
 
+if (options.Device == "cuda" && !cuda.is_available())
+{
+    Console.Error.WriteLine("error: --device cuda was given but CUDA is not available; build with -p:TorchBackend=cuda on a machine with a GPU, or use --device cpu.");
+    return 2;
+}
 var device = options.Device switch
 {
     "cpu" => CPU,
-    "cuda" when !cuda.is_available() => throw new InvalidOperationException("--device cuda was given but CUDA is not available (build with -p:TorchBackend=cuda on a machine with a GPU)."),
     "cuda" => CUDA,
     _ => cuda.is_available() ? CUDA : CPU,
 };
-random.manual_seed(options.Seed);
+random.manual_seed(options.Trainer.Seed);
 
 FashionNet model;
 try
 {
     BudgetSpec? budget = options.BudgetFraction is { } f ? BudgetSpec.Fraction(f) : options.BudgetParameters is { } p ? BudgetSpec.Parameters(p) : null;
-    model = new FashionNet(new NpasOptions { Seed = options.Seed, Budget = budget, Device = device });
+    model = new FashionNet(new NpasOptions { Seed = options.Trainer.Seed, Budget = budget, Device = device });
 }
 catch (BudgetInfeasibleException e)
 {
@@ -59,20 +65,23 @@ catch (BudgetInfeasibleException e)
     return 4;
 }
 
-Console.WriteLine($"FashionMnist: epochs={options.Epochs} batch={options.BatchSize} lr={options.LearningRate.ToString(CultureInfo.InvariantCulture)} seed={options.Seed} device={device.type} threads={get_num_threads()} data={options.DataDirectory}");
+var t = options.Trainer;
+Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+    "FashionMnist: epochs={0} batch={1} optimizer={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} data={10} checkpoints={11}{12}",
+    t.Epochs, t.BatchSize, t.Optimizer, t.LearningRate, t.WeightDecay, t.LabelSmoothing, t.WarmupEpochs, t.Seed, device.type, get_num_threads(), options.DataDirectory, t.CheckpointDirectory, t.Resume ? " (resume)" : ""));
 Console.WriteLine(model.Allocation);
 
-var trainer = new Trainer(model, data, options, device);
-var clock = Stopwatch.StartNew();
-double accuracy = 0;
-for (int epoch = 1; epoch <= options.Epochs; epoch++)
+IReadOnlyList<EpochRecord> history;
+try
 {
-    var (loss, trainAccuracy) = trainer.TrainEpoch(epoch);
-    double testAccuracy = accuracy = trainer.Evaluate();
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} test_accuracy={4:0.0000} elapsed={5:0}s",
-        epoch, options.Epochs, loss, trainAccuracy, testAccuracy, clock.Elapsed.TotalSeconds));
+    history = new Trainer(model, new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), t, device).Run();
+}
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 5;
 }
 
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
-    accuracy, model.TrainableParameters, model.Allocation.Budget, model.Allocation.Unshared));
+    history[^1].TestAccuracy, model.TrainableParameters, model.Allocation.Budget, model.Allocation.Unshared));
 return 0;

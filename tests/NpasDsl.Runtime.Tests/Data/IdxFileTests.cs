@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.IO.Compression;
 using NpasDsl.Data;
 using Xunit;
 
@@ -15,24 +14,9 @@ public sealed class IdxFileTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static byte[] Idx(int[] dimensions, byte[] data)
-    {
-        using var stream = new MemoryStream();
-        stream.Write(new byte[] { 0, 0, 0x08, (byte)dimensions.Length });
-        foreach (var d in dimensions) stream.Write(new[] { (byte)(d >> 24), (byte)(d >> 16), (byte)(d >> 8), (byte)d });
-        stream.Write(data);
-        return stream.ToArray();
-    }
+    private static byte[] Idx(int[] dimensions, byte[] data) => IdxTestFiles.Idx(dimensions, data);
 
-    private string Write(string name, byte[] bytes, bool gzip)
-    {
-        var path = Path.Combine(_directory, gzip ? name + ".gz" : name);
-        if (!gzip) { File.WriteAllBytes(path, bytes); return path; }
-        using var file = File.Create(path);
-        using var zip = new GZipStream(file, CompressionLevel.Fastest);
-        zip.Write(bytes);
-        return path;
-    }
+    private string Write(string name, byte[] bytes, bool gzip) => IdxTestFiles.Write(_directory, name, bytes, gzip);
 
     [Theory]
     [InlineData(false)]

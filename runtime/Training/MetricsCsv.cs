@@ -1,0 +1,27 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using NpasDsl.Allocation;
+
+namespace NpasDsl.Training;
+
+/// <summary>The metrics history as CSV, one row per epoch, written atomically.</summary>
+public static class MetricsCsv
+{
+    /// <summary>The header line.</summary>
+    public const string Header = "epoch,train_loss,train_accuracy,test_accuracy,learning_rate,seconds";
+
+    /// <summary>Writes <paramref name="history"/> to <paramref name="path"/>.</summary>
+    public static void Write(string path, IEnumerable<EpochRecord> history)
+    {
+        var text = new StringBuilder(Header).Append('\n');
+        foreach (var r in history)
+            text.Append(string.Format(CultureInfo.InvariantCulture, "{0},{1:R},{2:R},{3:R},{4:R},{5:0.###}\n", r.Epoch, r.TrainLoss, r.TrainAccuracy, r.TestAccuracy, r.LearningRate, r.Seconds));
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream);
+            writer.Write(text.ToString());
+        });
+    }
+}

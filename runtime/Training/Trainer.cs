@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using NpasDsl.Allocation;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Training;
+
+/// <summary>
+/// Trains an <see cref="NpasModule"/> classifier: seeded data order, AdamW or Nesterov SGD, a per-epoch
+/// schedule with warm-up, decoupled weight decay on banks and own weights only, label smoothing, gradient
+/// clipping, one dispose scope per step, atomic checkpoints that a killed run resumes from with the same
+/// result, and a clear stop (keeping the last good checkpoint) when the loss stops being finite.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly NpasModule _model;
+    private readonly TrainingData _data;
+    private readonly TrainerOptions _options;
+    private readonly Device _device;
+    private readonly Action<string> _log;
+    private readonly OptimizerHelper _optimizer;
+    private readonly List<Parameter> _decayed;
+    private readonly CheckpointStore? _checkpoints;
+
+    /// <summary>Creates a trainer; <paramref name="log"/> receives one line per progress report (default: the console).</summary>
+    public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null)
+    {
+        if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
+        _model = model;
+        _data = data;
+        _options = options;
+        _device = device ?? CPU;
+        _log = log ?? Console.WriteLine;
+        var parameters = model.parameters().ToList();
+        _optimizer = options.Optimizer == OptimizerKind.SgdNesterov
+            ? optim.SGD(parameters, options.LearningRate, momentum: options.Momentum, nesterov: true)
+            : optim.AdamW(parameters, options.LearningRate, weight_decay: 0);
+        _decayed = WeightDecay.Selected(model).ToList();
+        _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
+    }
+
+    /// <summary>The optimizer (its state is part of every checkpoint).</summary>
+    public OptimizerHelper Optimizer => _optimizer;
+
+    /// <summary>Runs (or, with <see cref="TrainerOptions.Resume"/>, continues) training; returns the finished epochs.</summary>
+    public IReadOnlyList<EpochRecord> Run()
+    {
+        var state = new TrainingState();
+        if (_options.Resume && _checkpoints is { Exists: true })
+        {
+            state = _checkpoints.Load(_model, _optimizer);
+            _log(string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", _checkpoints.Directory, state.Epoch + 1, state.Step));
+        }
+
+        long count = _data.TrainInputs.shape[0];
+        int batches = (int)((count + _options.BatchSize - 1) / _options.BatchSize);
+        if (_options.BatchesPerEpoch is { } limit) batches = Math.Min(batches, limit);
+
+        while (state.Epoch < _options.Epochs)
+        {
+            int epoch = state.Epoch;
+            double rate = LearningRateSchedule.At(_options, epoch);
+            foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
+            _model.train();
+            using var order = randperm(count, generator: new Generator(unchecked((ulong)(_options.Seed * 1_000_003 + epoch))));
+            var clock = Stopwatch.StartNew();
+            double secondsBefore = state.Seconds;
+
+            for (int b = state.Step; b < batches; b++)
+            {
+                state = Step(state, order, b, rate);
+                if ((b + 1) % 100 == 0 || b + 1 == batches)
+                    _log(string.Format(CultureInfo.InvariantCulture, "  epoch {0} batch {1}/{2}: loss={3:0.0000} accuracy={4:0.0000} {5:0} examples/s",
+                        epoch + 1, b + 1, batches, state.LossSum / state.Seen, (double)state.Correct / state.Seen, state.Seen / (secondsBefore + clock.Elapsed.TotalSeconds)));
+                if (_options.CheckpointEverySteps is { } every && (b + 1) % every == 0 && b + 1 < batches)
+                    _checkpoints?.Save(_model, _optimizer, state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds });
+            }
+
+            var record = new EpochRecord(epoch + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen, Evaluate(), rate, secondsBefore + clock.Elapsed.TotalSeconds);
+            var history = new List<EpochRecord>(state.History) { record };
+            state = new TrainingState { Epoch = epoch + 1, GlobalStep = state.GlobalStep, History = history };
+            _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} test_accuracy={4:0.0000} lr={5:G4} {6:0}s",
+                record.Epoch, _options.Epochs, record.TrainLoss, record.TrainAccuracy, record.TestAccuracy, record.LearningRate, record.Seconds));
+            _checkpoints?.Save(_model, _optimizer, state);
+            if (_checkpoints is not null) MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history);
+        }
+        return state.History;
+    }
+
+    private TrainingState Step(TrainingState state, Tensor order, int batch, double rate)
+    {
+        using var scope = NewDisposeScope();
+        long count = order.shape[0];
+        long start = (long)batch * _options.BatchSize;
+        var index = order.narrow(0, start, Math.Min(_options.BatchSize, count - start));
+        var inputs = _data.TrainInputs.index_select(0, index).to(_device);
+        var labels = _data.TrainLabels.index_select(0, index).to(_device);
+
+        _optimizer.zero_grad();
+        var logits = _model.call(inputs);
+        var loss = nn.functional.cross_entropy(logits, labels, label_smoothing: _options.LabelSmoothing);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value))
+            throw new TrainingDivergedException(string.Format(CultureInfo.InvariantCulture,
+                "The loss became {0} at epoch {1}, batch {2}; training stopped{3}. Lower the learning rate (now {4:G4}) or clip gradients.",
+                value, state.Epoch + 1, batch + 1, _checkpoints is { Exists: true } ? $" and the last good checkpoint in {_checkpoints.Directory} is kept" : "", rate));
+        loss.backward();
+        if (_options.GradientClip is { } clip) nn.utils.clip_grad_norm_(_model.parameters(), clip);
+        _optimizer.step();
+        if (_options.WeightDecay > 0)
+            using (no_grad())
+                foreach (var p in _decayed) p.mul_(1 - rate * _options.WeightDecay);
+
+        long correct = logits.argmax(1).eq(labels).sum().item<long>();
+        return state with
+        {
+            Step = batch + 1,
+            LossSum = state.LossSum + value * labels.shape[0],
+            Correct = state.Correct + correct,
+            Seen = state.Seen + labels.shape[0],
+            GlobalStep = state.GlobalStep + 1,
+        };
+    }
+
+    /// <summary>Accuracy on the whole test set.</summary>
+    public double Evaluate()
+    {
+        _model.eval();
+        using var _ = no_grad();
+        long count = _data.TestInputs.shape[0], correct = 0;
+        for (long start = 0; start < count; start += 1000)
+        {
+            using var scope = NewDisposeScope();
+            long n = Math.Min(1000, count - start);
+            var logits = _model.call(_data.TestInputs.narrow(0, start, n).to(_device));
+            correct += logits.argmax(1).eq(_data.TestLabels.narrow(0, start, n).to(_device)).sum().item<long>();
+        }
+        return (double)correct / count;
+    }
+}

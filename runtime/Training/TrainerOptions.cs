@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+
+namespace NpasDsl.Training;
+
+/// <summary>Which optimizer the trainer uses.</summary>
+public enum OptimizerKind
+{
+    /// <summary>AdamW (decoupled weight decay).</summary>
+    AdamW,
+    /// <summary>SGD with Nesterov momentum.</summary>
+    SgdNesterov,
+}
+
+/// <summary>How the learning rate changes from epoch to epoch (after the linear warm-up).</summary>
+public enum ScheduleKind
+{
+    /// <summary>The peak rate throughout.</summary>
+    Constant,
+    /// <summary>Multiplied by Gamma every StepSize epochs.</summary>
+    Step,
+    /// <summary>Multiplied by Gamma at each milestone epoch.</summary>
+    MultiStep,
+    /// <summary>Cosine decay from the peak to 0 over the epochs after the warm-up.</summary>
+    Cosine,
+}
+
+/// <summary>Everything the trainer does, in one place; the defaults train the Fashion-MNIST example.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Passes over the training set.</summary>
+    public int Epochs { get; init; } = 4;
+    /// <summary>Examples per step.</summary>
+    public int BatchSize { get; init; } = 128;
+    /// <summary>Stop each epoch after this many batches (smoke runs); null for all.</summary>
+    public int? BatchesPerEpoch { get; init; }
+    /// <summary>Seed of the data order.</summary>
+    public long Seed { get; init; } = 1;
+    /// <summary>The optimizer.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
+    /// <summary>Peak learning rate.</summary>
+    public double LearningRate { get; init; } = 0.003;
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; } = 0.9;
+    /// <summary>Decoupled weight decay, applied to banks and own weights only (never to coefficients, biases or norms).</summary>
+    public double WeightDecay { get; init; }
+    /// <summary>The schedule after the warm-up.</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+    /// <summary>Epochs of linear warm-up from 0 to the peak rate.</summary>
+    public int WarmupEpochs { get; init; }
+    /// <summary>Step schedule: epochs between decays.</summary>
+    public int StepSize { get; init; } = 30;
+    /// <summary>Multi-step schedule: the epochs (1-based) at which the rate is multiplied by Gamma.</summary>
+    public IReadOnlyList<int> Milestones { get; init; } = Array.Empty<int>();
+    /// <summary>Decay factor of the step schedules.</summary>
+    public double Gamma { get; init; } = 0.1;
+    /// <summary>Label smoothing of the cross-entropy loss.</summary>
+    public double LabelSmoothing { get; init; }
+    /// <summary>Clip the global gradient norm to this value; null for no clipping.</summary>
+    public double? GradientClip { get; init; }
+    /// <summary>Where checkpoints go; null for none.</summary>
+    public string? CheckpointDirectory { get; init; }
+    /// <summary>Also checkpoint every this many steps inside an epoch; null for the end of each epoch only.</summary>
+    public int? CheckpointEverySteps { get; init; }
+    /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Checks the options; returns what is wrong, or null.</summary>
+    public string? Validate()
+    {
+        if (Epochs < 1) return $"Epochs is {Epochs} but must be at least 1";
+        if (BatchSize < 1) return $"BatchSize is {BatchSize} but must be at least 1";
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"LearningRate is {LearningRate} but must be a finite positive number";
+        if (WeightDecay < 0) return $"WeightDecay is {WeightDecay} but must not be negative";
+        if (LabelSmoothing is < 0 or >= 1) return $"LabelSmoothing is {LabelSmoothing} but must be in [0, 1)";
+        if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"WarmupEpochs is {WarmupEpochs} but must be below Epochs ({Epochs})";
+        if (Resume && CheckpointDirectory is null) return "Resume needs a CheckpointDirectory";
+        if (CheckpointEverySteps is < 1) return $"CheckpointEverySteps is {CheckpointEverySteps} but must be at least 1";
+        return null;
+    }
+}

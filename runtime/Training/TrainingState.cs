@@ -1,0 +1,24 @@
+using System.Collections.Generic;
+
+namespace NpasDsl.Training;
+
+/// <summary>Where a run is: the epoch in progress, the batches done in it, its running sums, and the finished epochs.</summary>
+public sealed record TrainingState
+{
+    /// <summary>0-based epoch in progress (Epochs when the run is complete).</summary>
+    public int Epoch { get; init; }
+    /// <summary>Batches done in that epoch.</summary>
+    public int Step { get; init; }
+    /// <summary>Sum of batch losses times batch sizes so far in the epoch.</summary>
+    public double LossSum { get; init; }
+    /// <summary>Correct predictions so far in the epoch.</summary>
+    public long Correct { get; init; }
+    /// <summary>Examples seen so far in the epoch.</summary>
+    public long Seen { get; init; }
+    /// <summary>Seconds spent in the epoch so far (across resumptions).</summary>
+    public double Seconds { get; init; }
+    /// <summary>Steps done over the whole run; names the checkpoint files.</summary>
+    public long GlobalStep { get; init; }
+    /// <summary>The finished epochs.</summary>
+    public List<EpochRecord> History { get; init; } = new();
+}

@@ -1,0 +1,87 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using NpasDsl.Runtime.Tests.Data;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Training;
+
+/// <summary>
+/// The Fashion-MNIST example as a real process: killed in the middle of an epoch and started again with
+/// --resume, it ends with exactly the metrics of a run that was never interrupted.
+/// </summary>
+public sealed class ExampleResumeTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-example-" + Guid.NewGuid().ToString("N"));
+
+    public ExampleResumeTests()
+    {
+        Directory.CreateDirectory(_directory);
+        IdxTestFiles.WriteFashionLike(Path.Combine(_directory, "data"), train: 640, test: 200, seed: 4);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string ExampleDll()
+    {
+        // tests/NpasDsl.Runtime.Tests/bin/<Configuration>/net10.0/ → examples/FashionMnist/bin/<Configuration>/net10.0/
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = output.Name, configuration = output.Parent!.Name;
+        var root = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(root, "examples", "FashionMnist", "bin", configuration, framework, "FashionMnist.dll");
+        Assert.True(File.Exists(dll), $"The example is not built at {dll}; build the solution first.");
+        return dll;
+    }
+
+    private Process Start(string checkpoints, bool resume)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { ExampleDll(), "--data", Path.Combine(_directory, "data"), "--epochs", "3", "--batch-size", "32", "--seed", "3",
+                     "--lr", "0.003", "--checkpoint-dir", checkpoints, "--checkpoint-every", "4" })
+            info.ArgumentList.Add(argument);
+        if (resume) info.ArgumentList.Add("--resume");
+        info.Environment["CI"] = "true";
+        return Process.Start(info)!;
+    }
+
+    private static string Finish(Process process)
+    {
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(240_000), "the example did not finish in 4 minutes");
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {error.Result}");
+        return output.Result;
+    }
+
+    private static string[] Metrics(string checkpoints)
+        => File.ReadAllLines(Path.Combine(checkpoints, "metrics.csv")).Select(l => string.Join(",", l.Split(',')[..^1])).ToArray(); // without the seconds
+
+    [Fact]
+    public void A_killed_run_resumes_and_ends_exactly_like_an_uninterrupted_run()
+    {
+        var straight = Path.Combine(_directory, "straight");
+        var straightOutput = Finish(Start(straight, resume: false));
+
+        var interrupted = Path.Combine(_directory, "interrupted");
+        var victim = Start(interrupted, resume: false);
+        var manifest = Path.Combine(interrupted, "trainer.json");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(manifest) && clock.Elapsed < TimeSpan.FromMinutes(2) && !victim.HasExited) Thread.Sleep(20);
+        Assert.False(victim.HasExited, "the run finished before it could be killed");
+        victim.Kill(entireProcessTree: true);
+        victim.WaitForExit();
+        using (var state = JsonDocument.Parse(File.ReadAllText(manifest)))
+        {
+            var training = state.RootElement.GetProperty("state");
+            Assert.True(training.GetProperty("epoch").GetInt32() < 3, "the checkpoint at kill time must be of an unfinished run");
+        }
+
+        var resumedOutput = Finish(Start(interrupted, resume: true));
+        Assert.Contains("resumed from", resumedOutput);
+        Assert.Equal(Metrics(straight), Metrics(interrupted));
+        Assert.Equal(straightOutput.Trim().Split('\n')[^1], resumedOutput.Trim().Split('\n')[^1]);
+    }
+}

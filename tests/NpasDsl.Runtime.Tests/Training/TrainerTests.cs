@@ -1,0 +1,110 @@
+using System;
+using System.IO;
+using System.Linq;
+using NpasDsl.Runtime.Tests.Models;
+using NpasDsl.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.Training;
+
+/// <summary>The reusable trainer: schedules, weight decay selection, checkpoints, resumption and divergence.</summary>
+public sealed class TrainerTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-trainer-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    private static TrainingData Data()
+    {
+        var g = new Generator(21);
+        var train = randn(new long[] { 96, 1, 8, 8 }, generator: g);
+        var test = randn(new long[] { 32, 1, 8, 8 }, generator: g);
+        // A learnable rule: the class is the quadrant with the largest mean.
+        Tensor Labels(Tensor x) => stack(new[] { x[.., 0, ..4, ..4].mean(new long[] { 1, 2 }), x[.., 0, ..4, 4..].mean(new long[] { 1, 2 }), x[.., 0, 4.., ..4].mean(new long[] { 1, 2 }), x[.., 0, 4.., 4..].mean(new long[] { 1, 2 }) }, 1).argmax(1);
+        return new TrainingData(train, Labels(train), test, Labels(test));
+    }
+
+    [Theory]
+    [InlineData(ScheduleKind.Constant, 0, new[] { 1.0, 1.0, 1.0, 1.0 })]
+    [InlineData(ScheduleKind.Step, 0, new[] { 1.0, 1.0, 0.1, 0.1 })]
+    [InlineData(ScheduleKind.MultiStep, 0, new[] { 1.0, 1.0, 1.0, 0.1 })]
+    [InlineData(ScheduleKind.Cosine, 0, new[] { 1.0, 0.8535533905932737, 0.5, 0.14644660940672627 })]
+    [InlineData(ScheduleKind.Constant, 2, new[] { 1.0 / 3, 2.0 / 3, 1.0, 1.0 })]
+    public void Learning_rate_schedules(ScheduleKind schedule, int warmup, double[] expected)
+    {
+        var options = new TrainerOptions { Epochs = 4, LearningRate = 1, Schedule = schedule, WarmupEpochs = warmup, StepSize = 2, Milestones = new[] { 4 } };
+        for (int epoch = 0; epoch < 4; epoch++) Assert.Equal(expected[epoch], LearningRateSchedule.At(options, epoch), 12);
+    }
+
+    [Fact]
+    public void Weight_decay_applies_to_banks_and_own_weights_only()
+    {
+        using var model = new MixedNet();
+        var decayed = WeightDecay.Selected(model).ToHashSet();
+        var names = model.named_parameters().Where(p => decayed.Contains(p.parameter)).Select(p => p.name).OrderBy(n => n).ToList();
+        Assert.Equal(new[] { "Classifier.weight", "banks.conv1d_16x16x3", "banks.embedding_50x16", "banks.mlp" }, names);
+    }
+
+    [Fact]
+    public void Training_improves_accuracy_writes_metrics_and_a_checkpoint()
+    {
+        using var model = new TinyCnn(new NpasOptions { Seed = 1 });
+        var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = _directory };
+        var history = new Trainer(model, Data(), options, log: _ => { }).Run();
+        Assert.Equal(3, history.Count);
+        Assert.True(history[^1].TrainLoss < history[0].TrainLoss);
+        var csv = File.ReadAllLines(Path.Combine(_directory, "metrics.csv"));
+        Assert.Equal(MetricsCsv.Header, csv[0]);
+        Assert.Equal(4, csv.Length);
+        Assert.True(new CheckpointStore(_directory).Exists);
+        Assert.Single(Directory.GetFiles(_directory, "model-*.bin"));
+        Assert.Single(Directory.GetFiles(_directory, "optimizer-*.bin"));
+    }
+
+    [Fact]
+    public void A_resumed_run_ends_exactly_like_an_uninterrupted_one()
+    {
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, LearningRate = 0.01, Schedule = ScheduleKind.Constant, Optimizer = OptimizerKind.SgdNesterov, WeightDecay = 0.01 };
+        using var straight = new TinyCnn(new NpasOptions { Seed = 5 });
+        var expected = new Trainer(straight, Data(), options, log: _ => { }).Run();
+
+        using (var first = new TinyCnn(new NpasOptions { Seed = 5 }))
+            new Trainer(first, Data(), options with { Epochs = 1, CheckpointDirectory = _directory }, log: _ => { }).Run();
+        using var resumed = new TinyCnn(new NpasOptions { Seed = 99 }); // the checkpoint replaces every weight
+        var lines = new System.Collections.Generic.List<string>();
+        var actual = new Trainer(resumed, Data(), options with { CheckpointDirectory = _directory, Resume = true }, log: lines.Add).Run();
+
+        Assert.Contains(lines, l => l.StartsWith("resumed from"));
+        Assert.Equal(expected.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy)), actual.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy)));
+    }
+
+    [Fact]
+    public void A_loss_that_is_not_finite_stops_training_and_keeps_the_last_good_checkpoint()
+    {
+        using var model = new TinyCnn();
+        var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = _directory };
+        new Trainer(model, Data(), options with { Epochs = 1 }, log: _ => { }).Run();
+        var manifest = File.ReadAllText(Path.Combine(_directory, "trainer.json"));
+
+        var data = Data();
+        var poisoned = new TrainingData(data.TrainInputs * double.NaN, data.TrainLabels, data.TestInputs, data.TestLabels);
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, poisoned, options with { Resume = true }, log: _ => { }).Run());
+        Assert.Contains("The loss became NaN at epoch 2, batch 1", e.Message);
+        Assert.Contains("last good checkpoint", e.Message);
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(_directory, "trainer.json")));
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_with_the_reason()
+    {
+        using var model = new TinyCnn();
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), new TrainerOptions { Epochs = 0 }));
+        Assert.Contains("Epochs is 0", e.Message);
+        Assert.Contains("Resume needs a CheckpointDirectory", Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), new TrainerOptions { Resume = true })).Message);
+    }
+}
