@@ -14,7 +14,7 @@ public sealed class TrainingOptions
         "                    [--warmup-epochs N] [--train-batches N] [--checkpoint-dir DIR] [--checkpoint-every N] [--resume]\n" +
         "                    [--device cpu|cuda]\n" +
         "  --data DIR               the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
-        "  --epochs N               passes over the training set (default 4)\n" +
+        "  --epochs N               passes over the training set (default 3)\n" +
         "  --budget FRACTION        override the declared budget, e.g. 0.05 or 2.0 (re-checked at start-up)\n" +
         "  --budget-parameters N    override the budget with an absolute parameter count\n" +
         "  --seed N                 seed for initialisation and data order (default 1)\n" +

@@ -27,10 +27,17 @@ public sealed class Trainer
     private readonly OptimizerHelper _optimizer;
     private readonly List<Parameter> _decayed;
     private readonly CheckpointStore? _checkpoints;
+    private readonly Func<Tensor, Generator, Tensor>? _augment;
 
-    /// <summary>Creates a trainer; <paramref name="log"/> receives one line per progress report (default: the console).</summary>
-    public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null)
+    /// <summary>
+    /// Creates a trainer; <paramref name="log"/> receives one line per progress report (default: the console);
+    /// <paramref name="augment"/> transforms each training batch with a generator seeded by the step, so a
+    /// resumed run draws the same augmentations.
+    /// </summary>
+    public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
+        Func<Tensor, Generator, Tensor>? augment = null)
     {
+        _augment = augment;
         if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
         _model = model;
         _data = data;
@@ -99,7 +106,10 @@ public sealed class Trainer
         long count = order.shape[0];
         long start = (long)batch * _options.BatchSize;
         var index = order.narrow(0, start, Math.Min(_options.BatchSize, count - start));
-        var inputs = _data.TrainInputs.index_select(0, index).to(_device);
+        var inputs = _data.TrainInputs.index_select(0, index);
+        if (_augment is not null)
+            inputs = _augment(inputs, new Generator(unchecked((ulong)(_options.Seed * 7_919 + state.GlobalStep))));
+        inputs = inputs.to(_device);
         var labels = _data.TrainLabels.index_select(0, index).to(_device);
 
         _optimizer.zero_grad();

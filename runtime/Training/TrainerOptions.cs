@@ -29,7 +29,7 @@ public enum ScheduleKind
 public sealed record TrainerOptions
 {
     /// <summary>Passes over the training set.</summary>
-    public int Epochs { get; init; } = 4;
+    public int Epochs { get; init; } = 3;
     /// <summary>Examples per step.</summary>
     public int BatchSize { get; init; } = 128;
     /// <summary>Stop each epoch after this many batches (smoke runs); null for all.</summary>

@@ -25,36 +25,15 @@ public sealed class ExampleResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static string ExampleDll()
-    {
-        // tests/NpasDsl.Runtime.Tests/bin/<Configuration>/net10.0/ → examples/FashionMnist/bin/<Configuration>/net10.0/
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string framework = output.Name, configuration = output.Parent!.Name;
-        var root = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(root, "examples", "FashionMnist", "bin", configuration, framework, "FashionMnist.dll");
-        Assert.True(File.Exists(dll), $"The example is not built at {dll}; build the solution first.");
-        return dll;
-    }
-
     private Process Start(string checkpoints, bool resume)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { ExampleDll(), "--data", Path.Combine(_directory, "data"), "--epochs", "3", "--batch-size", "32", "--seed", "3",
-                     "--lr", "0.003", "--checkpoint-dir", checkpoints, "--checkpoint-every", "4" })
-            info.ArgumentList.Add(argument);
-        if (resume) info.ArgumentList.Add("--resume");
-        info.Environment["CI"] = "true";
-        return Process.Start(info)!;
+        var arguments = new System.Collections.Generic.List<string> { "--data", Path.Combine(_directory, "data"), "--epochs", "3", "--batch-size", "32", "--seed", "3",
+            "--lr", "0.003", "--checkpoint-dir", checkpoints, "--checkpoint-every", "4" };
+        if (resume) arguments.Add("--resume");
+        return ExampleProcess.Start("FashionMnist", arguments.ToArray());
     }
 
-    private static string Finish(Process process)
-    {
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(240_000), "the example did not finish in 4 minutes");
-        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {error.Result}");
-        return output.Result;
-    }
+    private static string Finish(Process process) => ExampleProcess.Finish(process);
 
     private static string[] Metrics(string checkpoints)
         => File.ReadAllLines(Path.Combine(checkpoints, "metrics.csv")).Select(l => string.Join(",", l.Split(',')[..^1])).ToArray(); // without the seconds

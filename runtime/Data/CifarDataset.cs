@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Data;
+
+/// <summary>Which CIFAR data set.</summary>
+public enum CifarVariant
+{
+    /// <summary>CIFAR-10: 10 classes; files data_batch_1.bin ... data_batch_5.bin and test_batch.bin.</summary>
+    Cifar10,
+    /// <summary>CIFAR-100: 100 fine classes; files train.bin and test.bin.</summary>
+    Cifar100,
+}
+
+/// <summary>
+/// CIFAR-10 or CIFAR-100 from the binary distribution ("CIFAR-10 binary version"): each record is the label
+/// byte (CIFAR-100: a coarse and a fine label byte) followed by 3,072 pixel bytes, 1,024 per colour plane,
+/// rows of 32. Images come out as normalised float32 [N, 3, 32, 32], labels as int64 (fine labels for CIFAR-100).
+/// </summary>
+public sealed class CifarDataset
+{
+    private const int PixelBytes = 3 * 32 * 32;
+
+    private CifarDataset(Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels, int classes)
+    {
+        TrainImages = trainImages;
+        TrainLabels = trainLabels;
+        TestImages = testImages;
+        TestLabels = testLabels;
+        Classes = classes;
+    }
+
+    /// <summary>Normalised training images.</summary>
+    public Tensor TrainImages { get; }
+    /// <summary>Training labels.</summary>
+    public Tensor TrainLabels { get; }
+    /// <summary>Normalised test images.</summary>
+    public Tensor TestImages { get; }
+    /// <summary>Test labels.</summary>
+    public Tensor TestLabels { get; }
+    /// <summary>Number of classes (10 or 100).</summary>
+    public int Classes { get; }
+
+    /// <summary>The binary files of a variant: training files, then the test file.</summary>
+    public static (string[] Train, string Test) FileNames(CifarVariant variant) => variant == CifarVariant.Cifar10
+        ? (Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin").ToArray(), "test_batch.bin")
+        : (new[] { "train.bin" }, "test.bin");
+
+    /// <summary>Loads <paramref name="variant"/> from <paramref name="directory"/> (or its <c>cifar-10-batches-bin</c> / <c>cifar-100-binary</c> subfolder).</summary>
+    /// <exception cref="FileNotFoundException">A file is missing; the message says where to get the data.</exception>
+    public static CifarDataset Load(string directory, CifarVariant variant)
+    {
+        var (trainNames, testName) = FileNames(variant);
+        string folder = new[] { directory, Path.Combine(directory, variant == CifarVariant.Cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary") }
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, testName))) ?? directory;
+        string Find(string name) => File.Exists(Path.Combine(folder, name)) ? Path.Combine(folder, name)
+            : throw new FileNotFoundException(
+                $"{(variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100")} file '{name}' was not found in '{directory}'. Download the binary version " +
+                $"({(variant == CifarVariant.Cifar10 ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz")}) from the CIFAR page of the University of Toronto, " +
+                "extract it, and pass its folder with --data DIR.", Path.Combine(folder, name));
+
+        var (trainImages, trainLabels) = Read(trainNames.Select(Find).ToList(), variant);
+        var (testImages, testLabels) = Read(new List<string> { Find(testName) }, variant);
+        return new CifarDataset(trainImages, trainLabels, testImages, testLabels, variant == CifarVariant.Cifar10 ? 10 : 100);
+    }
+
+    /// <summary>Per-channel mean and standard deviation of the training images, for normalisation.</summary>
+    public static (float[] Mean, float[] Std) Statistics(CifarVariant variant) => variant == CifarVariant.Cifar10
+        ? (new[] { 0.4914f, 0.4822f, 0.4465f }, new[] { 0.2470f, 0.2435f, 0.2616f })
+        : (new[] { 0.5071f, 0.4865f, 0.4409f }, new[] { 0.2673f, 0.2564f, 0.2762f });
+
+    private static (Tensor Images, Tensor Labels) Read(List<string> paths, CifarVariant variant)
+    {
+        int labelBytes = variant == CifarVariant.Cifar10 ? 1 : 2;
+        int recordBytes = labelBytes + PixelBytes;
+        var pixels = new List<byte>();
+        var labels = new List<long>();
+        foreach (var path in paths)
+        {
+            var bytes = File.ReadAllBytes(path);
+            if (bytes.Length == 0 || bytes.Length % recordBytes != 0)
+                throw new InvalidDataException($"{path}: {bytes.Length:N0} bytes is not a whole number of {recordBytes:N0}-byte {(variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100")} records; the file is truncated or of the other variant.");
+            for (int offset = 0; offset < bytes.Length; offset += recordBytes)
+            {
+                int label = bytes[offset + labelBytes - 1]; // CIFAR-100: the fine label is the second byte
+                int classes = variant == CifarVariant.Cifar10 ? 10 : 100;
+                if (label >= classes) throw new InvalidDataException($"{path}: record {offset / recordBytes} has label {label}, but {(variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100")} has {classes} classes.");
+                labels.Add(label);
+                pixels.AddRange(new ArraySegment<byte>(bytes, offset + labelBytes, PixelBytes));
+            }
+        }
+        var (mean, std) = Statistics(variant);
+        var images = tensor(pixels.ToArray(), new long[] { labels.Count, 3, 32, 32 }).to_type(ScalarType.Float32) / 255.0;
+        images = (images - tensor(mean).view(1, 3, 1, 1)) / tensor(std).view(1, 3, 1, 1);
+        return (images, tensor(labels.ToArray()));
+    }
+}
