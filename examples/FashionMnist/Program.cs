@@ -74,7 +74,8 @@ Console.WriteLine(model.Allocation);
 IReadOnlyList<EpochRecord> history;
 try
 {
-    history = new Trainer(model, new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), t, device).Run();
+    var trainingData = new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels);
+    history = ConsoleProgress.Run((progress, log) => new Trainer(model, trainingData, t, device, log, progress: progress).Run());
 }
 catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException)
 {

@@ -11,7 +11,7 @@ public sealed class TrainingOptions
     public const string Usage =
         "usage: FashionMnist [--data DIR] [--epochs N] [--budget FRACTION | --budget-parameters N] [--seed N]\n" +
         "                    [--batch-size N] [--lr RATE] [--optimizer adamw|sgd] [--weight-decay W] [--label-smoothing S]\n" +
-        "                    [--warmup-epochs N] [--train-batches N] [--checkpoint-dir DIR] [--checkpoint-every N] [--resume]\n" +
+        "                    [--warmup-epochs N] [--train-batches N] [--checkpoint-dir DIR] [--checkpoint-every N] [--resume] [--plot]\n" +
         "                    [--device cpu|cuda]\n" +
         "  --data DIR               the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
         "  --epochs N               passes over the training set (default 3)\n" +
@@ -28,6 +28,7 @@ public sealed class TrainingOptions
         "  --checkpoint-dir DIR     where checkpoints and metrics.csv go (default runs/fashion-mnist)\n" +
         "  --checkpoint-every N     also checkpoint every N steps inside an epoch\n" +
         "  --resume                 continue from the checkpoint in --checkpoint-dir\n" +
+        "  --plot                   draw metrics.png (loss and accuracy per epoch) beside metrics.csv\n" +
         "  --device cpu|cuda        default: cuda when available, else cpu";
 
     public string DataDirectory { get; private set; } = FashionMnistDataset.DebianDirectory;
@@ -64,6 +65,7 @@ public sealed class TrainingOptions
                 case "--checkpoint-dir": t = t with { CheckpointDirectory = Value() }; break;
                 case "--checkpoint-every": t = t with { CheckpointEverySteps = PositiveInt(name, Value()) }; break;
                 case "--resume": t = t with { Resume = true }; break;
+                case "--plot": t = t with { Plot = true }; break;
                 case "--device":
                     options.Device = Value();
                     if (options.Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device must be cpu or cuda, not '{options.Device}'.");

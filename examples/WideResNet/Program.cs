@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 // and ends with: final: accuracy=0.9123 parameters=... budget=... unshared=...
 const string Usage =
     "usage: WideResNet --data DIR [--model wrn-16-4|wrn-28-10] [--epochs N] [--budget FRACTION] [--seed N] [--batch-size N]\n" +
-    "                  [--lr RATE] [--weight-decay W] [--train-batches N] [--checkpoint-dir DIR] [--checkpoint-every N] [--resume] [--device cpu|cuda]\n" +
+    "                  [--lr RATE] [--weight-decay W] [--train-batches N] [--checkpoint-dir DIR] [--checkpoint-every N] [--resume] [--plot] [--device cpu|cuda]\n" +
     "  --model         wrn-16-4 on CIFAR-10 (default) or wrn-28-10 on CIFAR-100\n" +
     "  --data DIR      the CIFAR binary files (data_batch_1.bin ... test_batch.bin, or train.bin and test.bin)\n" +
     "  defaults: 200 epochs, SGD with Nesterov momentum 0.9, lr 0.1 divided by 5 at 30 %, 60 % and 80 %, weight decay 5e-4, batch 128,\n" +
@@ -51,6 +51,7 @@ try
             case "--checkpoint-dir": checkpoints = Value(); break;
             case "--checkpoint-every": trainer = trainer with { CheckpointEverySteps = Count() }; break;
             case "--resume": trainer = trainer with { Resume = true }; break;
+            case "--plot": trainer = trainer with { Plot = true }; break;
             case "--device": device = Value() is "cpu" or "cuda" ? args[i] : throw new ArgumentException("--device must be cpu or cuda."); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
             default: throw new ArgumentException($"Unknown option '{name}'.");
@@ -104,8 +105,9 @@ Console.WriteLine(network.Allocation);
 
 try
 {
-    var history = new Trainer(network, new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), trainer, target,
-        augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator)).Run();
+    var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels);
+    var history = ConsoleProgress.Run((progress, log) => new Trainer(network, trainingData, trainer, target, log,
+        augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress).Run());
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
         history[^1].TestAccuracy, network.TrainableParameters, network.Allocation.Budget, network.Allocation.Unshared));
     return 0;

@@ -28,16 +28,18 @@ public sealed class Trainer
     private readonly List<Parameter> _decayed;
     private readonly CheckpointStore? _checkpoints;
     private readonly Func<Tensor, Generator, Tensor>? _augment;
+    private readonly IProgress<TrainingProgress>? _progress;
 
     /// <summary>
     /// Creates a trainer; <paramref name="log"/> receives one line per progress report (default: the console);
     /// <paramref name="augment"/> transforms each training batch with a generator seeded by the step, so a
-    /// resumed run draws the same augmentations.
+    /// resumed run draws the same augmentations; <paramref name="progress"/> hears about every step (a live display).
     /// </summary>
     public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
-        Func<Tensor, Generator, Tensor>? augment = null)
+        Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null)
     {
         _augment = augment;
+        _progress = progress;
         if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
         _model = model;
         _data = data;
@@ -82,7 +84,15 @@ public sealed class Trainer
             for (int b = state.Step; b < batches; b++)
             {
                 state = Step(state, order, b, rate);
-                if ((b + 1) % 100 == 0 || b + 1 == batches)
+                double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
+                if (_progress is not null)
+                {
+                    double perBatch = seconds / (b + 1);
+                    double left = perBatch * ((batches - b - 1) + (double)(_options.Epochs - epoch - 1) * batches);
+                    _progress.Report(new TrainingProgress(epoch + 1, _options.Epochs, b + 1, batches, state.LossSum / state.Seen, (double)state.Correct / state.Seen,
+                        state.Seen / seconds, TimeSpan.FromSeconds(left)));
+                }
+                else if ((b + 1) % 100 == 0 || b + 1 == batches)
                     _log(string.Format(CultureInfo.InvariantCulture, "  epoch {0} batch {1}/{2}: loss={3:0.0000} accuracy={4:0.0000} {5:0} examples/s",
                         epoch + 1, b + 1, batches, state.LossSum / state.Seen, (double)state.Correct / state.Seen, state.Seen / (secondsBefore + clock.Elapsed.TotalSeconds)));
                 if (_options.CheckpointEverySteps is { } every && (b + 1) % every == 0 && b + 1 < batches)
@@ -95,7 +105,11 @@ public sealed class Trainer
             _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} test_accuracy={4:0.0000} lr={5:G4} {6:0}s",
                 record.Epoch, _options.Epochs, record.TrainLoss, record.TrainAccuracy, record.TestAccuracy, record.LearningRate, record.Seconds));
             _checkpoints?.Save(_model, _optimizer, state);
-            if (_checkpoints is not null) MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history);
+            if (_checkpoints is not null)
+            {
+                MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history);
+                if (_options.Plot) MetricsPlot.Write(Path.Combine(_checkpoints.Directory, "metrics.png"), history, _model.Network.ModelName);
+            }
         }
         return state.History;
     }

@@ -62,6 +62,8 @@ public sealed record TrainerOptions
     public string? CheckpointDirectory { get; init; }
     /// <summary>Also checkpoint every this many steps inside an epoch; null for the end of each epoch only.</summary>
     public int? CheckpointEverySteps { get; init; }
+    /// <summary>Also draw metrics.png (loss and accuracy per epoch) beside metrics.csv in <see cref="CheckpointDirectory"/>.</summary>
+    public bool Plot { get; init; }
     /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume { get; init; }
 
@@ -75,6 +77,7 @@ public sealed record TrainerOptions
         if (LabelSmoothing is < 0 or >= 1) return $"LabelSmoothing is {LabelSmoothing} but must be in [0, 1)";
         if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"WarmupEpochs is {WarmupEpochs} but must be below Epochs ({Epochs})";
         if (Resume && CheckpointDirectory is null) return "Resume needs a CheckpointDirectory";
+        if (Plot && CheckpointDirectory is null) return "Plot needs a CheckpointDirectory (the plot goes beside the checkpoints)";
         if (CheckpointEverySteps is < 1) return $"CheckpointEverySteps is {CheckpointEverySteps} but must be at least 1";
         return null;
     }

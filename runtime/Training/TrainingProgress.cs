@@ -1,0 +1,48 @@
+using System;
+using Spectre.Console;
+
+namespace NpasDsl.Training;
+
+/// <summary>Where a run is, reported after every step.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double ExamplesPerSecond, TimeSpan Remaining);
+
+/// <summary>
+/// The console display of a run: a live Spectre.Console progress bar with loss, accuracy, throughput and time
+/// left when a person watches a terminal, and plain lines (one per 100 batches and per epoch) when output is
+/// redirected or the <c>CI</c> variable is set.
+/// </summary>
+public static class ConsoleProgress
+{
+    /// <summary>Whether to draw a live display: output goes to a terminal and this is not a CI run.</summary>
+    public static bool IsInteractive(bool outputRedirected, string? ciVariable) => !outputRedirected && string.IsNullOrEmpty(ciVariable);
+
+    /// <summary>Runs <paramref name="train"/> with a progress reporter and a line logger suited to the console.</summary>
+    public static T Run<T>(Func<IProgress<TrainingProgress>?, Action<string>, T> train)
+    {
+        if (!IsInteractive(Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI")))
+            return train(null, Console.WriteLine);
+
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("starting", maxValue: 1);
+                var reporter = new Reporter(p =>
+                {
+                    task.MaxValue = (double)p.Epochs * p.Batches;
+                    task.Value = (double)(p.Epoch - 1) * p.Batches + p.Batch;
+                    task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {p.Remaining:hh\\:mm\\:ss}";
+                });
+                result = train(reporter, line => AnsiConsole.WriteLine(line));
+            });
+        return result;
+    }
+
+    /// <summary>Reports synchronously, on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class Reporter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
