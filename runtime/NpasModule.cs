@@ -159,7 +159,15 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     /// weight as <c>{path}.weight</c> beside its bias, norms as they are, and no banks, coefficients, embeddings or scales.
     /// It loads into a module built from <c>nn.Linear</c>, <c>nn.Conv2d</c>, ... with the same property names.
     /// </summary>
-    public Dictionary<string, Tensor> ExportUnsharedStateDict()
+    public Dictionary<string, Tensor> ExportUnsharedStateDict() => Export(compact: false);
+
+    /// <summary>
+    /// Like <see cref="ExportUnsharedStateDict"/>, but a layer that shares another's weights exactly (SPIN) has
+    /// no weight of its own: the compact form of a SPIN model, with one weight per weight set.
+    /// </summary>
+    public Dictionary<string, Tensor> ExportCompactStateDict() => Export(compact: true);
+
+    private Dictionary<string, Tensor> Export(bool compact)
     {
         var export = new Dictionary<string, Tensor>();
         var generated = SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
@@ -173,7 +181,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             export[name] = tensor.detach().clone();
         }
         foreach (var (path, layer) in generated)
-            export[path + ".weight"] = layer.Weight().detach().clone();
+            if (!compact || layer.Plan.SharesWeightsWith is null)
+                export[path + ".weight"] = layer.Weight().detach().clone();
         return export;
     }
 

@@ -58,3 +58,18 @@ public sealed partial class SpinNet : NpasModule
         return x;
     }
 }
+
+/// <summary>SPIN as in the paper: every weight set is a whole weight of its own (round robin, one slice per set), ready for fusion.</summary>
+[SharedBudget(1.0), Sharing(Combiner = Combiner.RoundRobin)]
+public sealed partial class SpinMixerNet : NpasModule
+{
+    [Linear(8, 8), Repeat(4), ShareGroup("mixers", Rate = 2)] public partial ModuleList<SharedLinear> Mixers { get; }
+    [LayerNorm(8)] public partial LayerNorm Norm { get; }
+    [Linear(8, 3), NoShare] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        foreach (var mixer in Mixers) x = x + relu(mixer.call(x));
+        return Head.call(Norm.call(x));
+    }
+}

@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NpasDsl.Planning;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Spin;
+
+/// <summary>How the members of a SPIN weight set are fused into one weight (methods.md section 8).</summary>
+public enum FusionMethod
+{
+    /// <summary>Ŵ = (1/r) Σ_j W_j.</summary>
+    Mean,
+    /// <summary>Ŵ = W of the set's first member.</summary>
+    ChooseFirst,
+    /// <summary>Ŵ = (1/r) Σ_j γ_j W_j with a learned scalar γ_j per member, starting at 1.</summary>
+    ScalarWeighted,
+    /// <summary>Ŵ = (1/r) Σ_j γ_j ⊙ W_j with a learned γ_j per output channel of each member, starting at 1.</summary>
+    ChannelWeighted,
+}
+
+/// <summary>What a fusion did, layer by layer.</summary>
+public sealed record FusionReport(IReadOnlyList<string> Fused, IReadOnlyList<string> Copied, IReadOnlyDictionary<string, string> Skipped)
+{
+    /// <inheritdoc />
+    public override string ToString()
+        => $"fused {Fused.Count} weight sets ({string.Join(", ", Fused)}); copied {Copied.Count} tensors" +
+           (Skipped.Count == 0 ? "" : "; kept the initial weight of " + string.Join("; ", Skipped.Select(s => $"{s.Key} ({s.Value})")));
+}
+
+/// <summary>
+/// Starts a SPIN-shared model from a pretrained unshared one. Every weight set of a <c>[ShareGroup(Rate = r)]</c>
+/// list gets the fusion of its members' pretrained weights; every other tensor with a matching name (biases,
+/// norms, layers that are not shared) is copied. The pretrained weights come as an unshared state dict: the
+/// keys of an ordinary TorchSharp model with the same property names (<c>Body.3.weight</c>), such as
+/// <see cref="NpasModule.ExportUnsharedStateDict"/> of the model trained at a budget of 1.
+/// </summary>
+public static class SpinFusion
+{
+    /// <summary>Fuses with <see cref="FusionMethod.Mean"/> or <see cref="FusionMethod.ChooseFirst"/>.</summary>
+    public static FusionReport Fuse(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, FusionMethod method)
+    {
+        if (method is FusionMethod.ScalarWeighted or FusionMethod.ChannelWeighted)
+            throw new ArgumentException($"{method} learns its γ from data: call FuseLearned with a loss and a number of steps.", nameof(method));
+        return Apply(model, pretrained, set => method == FusionMethod.Mean ? stack(set.Members).mean(new long[] { 0 }) : set.Members[0]);
+    }
+
+    /// <summary>
+    /// Fuses with learned γ (<see cref="FusionMethod.ScalarWeighted"/> or <see cref="FusionMethod.ChannelWeighted"/>):
+    /// γ starts at 1 (the mean), is trained for <paramref name="steps"/> Adam steps on <paramref name="batchLoss"/>
+    /// with everything else copied from the pretrained model and frozen, then the fused weights are written into
+    /// the model's banks.
+    /// </summary>
+    public static FusionReport FuseLearned(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, FusionMethod method,
+        Func<NpasModule, Tensor> batchLoss, int steps, double learningRate = 0.01)
+    {
+        if (method is not (FusionMethod.ScalarWeighted or FusionMethod.ChannelWeighted))
+            throw new ArgumentException($"{method} has nothing to learn: call Fuse.", nameof(method));
+        var sets = WeightSets(model, pretrained);
+        var gammas = sets.ToDictionary(s => s.Owner, s => s.Members.Select(w => new Parameter(method == FusionMethod.ScalarWeighted ? ones(1) : ones(w.shape[0]))).ToList());
+        Tensor Fused(WeightSet set) => stack(set.Members.Select((w, j) => Scale(w, gammas[set.Owner][j])).ToList()).mean(new long[] { 0 });
+
+        // Train γ through the model itself: each owner's weight is the fusion while we learn.
+        Copy(model, pretrained, sets);
+        var layers = model.SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
+        foreach (var set in sets) layers[set.Owner].WeightOverride = () => Fused(set);
+        var frozen = model.parameters().Where(p => p.requires_grad).ToList();
+        foreach (var p in frozen) p.requires_grad = false;
+        try
+        {
+            var optimizer = optim.Adam(gammas.Values.SelectMany(g => g), learningRate);
+            model.train();
+            for (int step = 0; step < steps; step++)
+            {
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                batchLoss(model).backward();
+                optimizer.step();
+            }
+        }
+        finally
+        {
+            foreach (var p in frozen) p.requires_grad = true;
+            foreach (var set in sets) layers[set.Owner].WeightOverride = null;
+        }
+        using (no_grad()) return Apply(model, pretrained, set => Fused(set).detach());
+    }
+
+    private static Tensor Scale(Tensor weight, Tensor gamma)
+        => gamma.shape[0] == 1 ? weight * gamma : weight * gamma.view(new long[] { gamma.shape[0] }.Concat(Enumerable.Repeat(1L, (int)weight.dim() - 1)).ToArray());
+
+    private sealed record WeightSet(string Owner, IReadOnlyList<Tensor> Members);
+
+    private static List<WeightSet> WeightSets(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained)
+    {
+        var sets = new List<WeightSet>();
+        foreach (var spec in model.Network.Layers.Where(l => l.ShareRate > 0))
+            for (int set = 0; set < spec.WeightSets; set++)
+            {
+                var members = Enumerable.Range(0, spec.Count).Where(i => spec.WeightSetOf(i) == set)
+                    .Select(i => Pretrained(pretrained, spec.InstanceName(i) + ".weight", spec.WeightShape)).ToList();
+                sets.Add(new WeightSet(spec.InstanceName(spec.OwnerOf(set)), members));
+            }
+        if (sets.Count == 0) throw new ArgumentException($"'{model.Network.ModelName}' has no [ShareGroup(..., Rate = r)] layers to fuse.");
+        return sets;
+    }
+
+    private static Tensor Pretrained(IReadOnlyDictionary<string, Tensor> pretrained, string key, IReadOnlyList<long> shape)
+    {
+        if (!pretrained.TryGetValue(key, out var tensor))
+            throw new KeyNotFoundException($"The pretrained state dict has no '{key}'; it must use the model's property names, as ExportUnsharedStateDict() writes them.");
+        if (!tensor.shape.SequenceEqual(shape))
+            throw new ArgumentException($"The pretrained '{key}' has shape [{string.Join(", ", tensor.shape)}] but the model's is [{string.Join(", ", shape)}].");
+        return tensor.detach();
+    }
+
+    /// <summary>Copies every pretrained tensor whose name and shape the model has (biases, norms, own weights).</summary>
+    private static List<string> Copy(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, List<WeightSet> sets)
+    {
+        var copied = new List<string>();
+        using var _ = no_grad();
+        foreach (var (name, tensor) in model.state_dict())
+            if (pretrained.TryGetValue(name, out var source) && source.shape.SequenceEqual(tensor.shape))
+            {
+                tensor.copy_(source);
+                copied.Add(name);
+            }
+        return copied;
+    }
+
+    private static FusionReport Apply(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, Func<WeightSet, Tensor> fuse)
+    {
+        var sets = WeightSets(model, pretrained);
+        var copied = Copy(model, pretrained, sets);
+        var layers = model.SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
+        var aliased = new HashSet<string>(model.Allocation.Aliases().SelectMany(a => new[] { a.First.Path, a.Second.Path }));
+        var fused = new List<string>();
+        var skipped = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        using var _ = no_grad();
+        foreach (var set in sets)
+        {
+            if (layers[set.Owner].SetGeneratedWeight(fuse(set), !aliased.Contains(set.Owner)) is { } why) skipped[set.Owner] = why;
+            else fused.Add(set.Owner);
+        }
+        // Other banked layers get their pretrained weight too when they own their bank region.
+        foreach (var (path, layer) in layers)
+        {
+            if (layer.Plan.Spec.ShareRate > 0 || layer.Plan.Source != WeightSource.Bank || !pretrained.TryGetValue(path + ".weight", out var weight)) continue;
+            if (layer.SetGeneratedWeight(weight.detach(), !aliased.Contains(path)) is { } why) skipped[path] = why;
+            else copied.Add(path + ".weight");
+        }
+        return new FusionReport(fused, copied, skipped);
+    }
+}
