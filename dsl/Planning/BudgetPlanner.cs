@@ -39,7 +39,7 @@ public static class BudgetPlanner
                 m => sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null, sharing.ExactTemplates)).ToArray();
             return new Layout(banks, layouts, sharing.Combiner);
         }
-        long low = banked.Sum(g => g.Members.Count);
+        long low = 0; // combiners without per-layer coefficients (round robin, average) may need none
         long high = available - banked.Sum(g => g.MinimumBank); // every bank at its minimum: valid whenever the budget check passed
         if (LayoutFor(high) is not { } atMinimum || atMinimum.Coefficients > high)
             throw new BudgetInfeasibleException(spec.ModelName, check.Budget, check.Minimum, check.Unshared);

@@ -1,0 +1,48 @@
+using System;
+using System.IO;
+using System.Linq;
+using NpasDsl.Data;
+using NpasDsl.Examples.ConvMixer;
+using NpasDsl.Runtime.Tests.Data;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Training;
+
+/// <summary>The ConvMixer example: SPIN's parameter saving, and pretrain-then-fuse as real processes.</summary>
+public sealed class ConvMixerExampleTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-convmixer-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public void Spin_at_rate_2_saves_four_pointwise_weights_and_uses_its_whole_budget()
+    {
+        using var unshared = new ConvMixerNet();
+        using var spin = new ConvMixerSpin();
+        Assert.Equal(594_186, unshared.TrainableParameters);
+        Assert.Equal(594_186 - 4 * 65_536, spin.TrainableParameters);
+        Assert.Equal(0, spin.Allocation.Breakdown.Unused);
+        Assert.Equal(4, spin.Allocation.Group("pointwise").Members.Count);
+    }
+
+    [Fact]
+    public void Pretrain_unshared_then_start_spin_from_it_by_fusion()
+    {
+        var data = Path.Combine(_directory, "cifar");
+        CifarTestFiles.Write(data, CifarVariant.Cifar10, train: 4, test: 4, seed: 6);
+        var pretrained = Path.Combine(_directory, "pretrained");
+        ExampleProcess.Finish(ExampleProcess.Start("ConvMixer", "--model", "unshared", "--data", data, "--epochs", "1", "--batch-size", "8",
+            "--train-batches", "1", "--checkpoint-dir", pretrained));
+        var checkpoint = Directory.GetFiles(pretrained, "model-*.bin").Single();
+
+        var output = ExampleProcess.Finish(ExampleProcess.Start("ConvMixer", "--model", "spin", "--data", data, "--epochs", "1", "--batch-size", "8",
+            "--train-batches", "1", "--checkpoint-dir", Path.Combine(_directory, "spin"), "--fuse-from", checkpoint, "--fusion", "mean"));
+        Assert.Contains("fusion (mean)", output);
+        Assert.Contains("fused 4 weight sets", output);
+        Assert.Matches(@"final: accuracy=0\.\d{4} parameters=332,042 budget=332,042 unshared=594,186\s*$", output);
+    }
+}
