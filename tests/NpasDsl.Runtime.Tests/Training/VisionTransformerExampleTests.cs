@@ -1,0 +1,41 @@
+using System;
+using System.IO;
+using System.Linq;
+using NpasDsl.Examples.VisionTransformer;
+using NpasDsl.Runtime.Tests.Data;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.Training;
+
+/// <summary>The vision transformer example: its sharing layout, a forward pass, and a short run as a process.</summary>
+public sealed class VisionTransformerExampleTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-vit-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public void Attention_and_mlp_projections_each_share_a_bank()
+    {
+        using var model = new FashionVit(new NpasOptions { Seed = 1 });
+        Assert.Equal(8, model.Allocation.Group("attention").Members.Count);
+        Assert.Equal(8, model.Allocation.Group("mlp").Members.Count);
+        Assert.Equal(model.Allocation.Breakdown.Total, model.TrainableParameters);
+        model.eval();
+        using var _ = no_grad();
+        Assert.Equal(new long[] { 3, 10 }, model.call(randn(new long[] { 3, 1, 28, 28 }, generator: new Generator(2))).shape);
+    }
+
+    [Fact]
+    public void Trains_a_few_steps_as_a_process()
+    {
+        IdxTestFiles.WriteFashionLike(Path.Combine(_directory, "data"), train: 64, test: 32, seed: 8);
+        var output = ExampleProcess.Finish(ExampleProcess.Start("VisionTransformer", "--data", Path.Combine(_directory, "data"), "--epochs", "1",
+            "--batch-size", "16", "--train-batches", "2", "--checkpoint-dir", Path.Combine(_directory, "runs")));
+        Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+\s*$", output);
+    }
+}
