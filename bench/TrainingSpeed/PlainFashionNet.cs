@@ -1,7 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn.functional;
+using NpasDsl.Examples.FashionMnist;
 
 namespace NpasDsl.Bench;
 
@@ -16,17 +16,5 @@ public sealed class PlainFashionNet : nn.Module<Tensor, Tensor>
 
     public PlainFashionNet() : base(nameof(PlainFashionNet)) => RegisterComponents();
 
-    public override Tensor forward(Tensor images)
-    {
-        var x = relu(StemNorm.call(Stem.call(images)));
-        x = max_pool2d(x, 2);
-        x = Block(x, 0);
-        x = Block(x, 1);
-        x = max_pool2d(x, 2);
-        x = Block(x, 2);
-        x = Block(x, 3);
-        return Head.call(adaptive_avg_pool2d(x, 1).flatten(1));
-    }
-
-    private Tensor Block(Tensor x, int i) => relu(BodyNorms[i].call(Body[i].call(x)));
+    public override Tensor forward(Tensor images) => FashionNetForward.Run(images, Stem, StemNorm, Body, BodyNorms, Head);
 }

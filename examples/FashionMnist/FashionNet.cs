@@ -1,4 +1,7 @@
+using System.Collections.Generic;
+using System.Linq;
 using NpasDsl;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
@@ -19,17 +22,23 @@ public sealed partial class FashionNet : NpasModule
     [Linear(64, 10)] private partial SharedLinear Head { get; }
 
     /// <summary>28x28 → 14x14 (two convolutions) → 7x7 (two convolutions) → global average → 10 logits.</summary>
-    public override Tensor forward(Tensor images)
-    {
-        var x = relu(StemNorm.call(Stem.call(images)));
-        x = max_pool2d(x, 2);
-        x = Block(x, 0);
-        x = Block(x, 1);
-        x = max_pool2d(x, 2);
-        x = Block(x, 2);
-        x = Block(x, 3);
-        return Head.call(adaptive_avg_pool2d(x, 1).flatten(1));
-    }
+    public override Tensor forward(Tensor images) => FashionNetForward.Run(images, Stem, StemNorm, Body, BodyNorms, Head);
+}
 
-    private Tensor Block(Tensor x, int i) => relu(BodyNorms[i].call(Body[i].call(x)));
+/// <summary>FashionNet's forward pass over its layers, shared with the unshared baseline of the speed benchmark.</summary>
+public static class FashionNetForward
+{
+    /// <summary>stem → pool → two blocks → pool → two blocks → global average → head; a block is relu(norm(conv(x))).</summary>
+    public static Tensor Run(Tensor images, nn.Module<Tensor, Tensor> stem, nn.Module<Tensor, Tensor> stemNorm,
+        IEnumerable<nn.Module<Tensor, Tensor>> body, IEnumerable<nn.Module<Tensor, Tensor>> bodyNorms, nn.Module<Tensor, Tensor> head)
+    {
+        var x = max_pool2d(relu(stemNorm.call(stem.call(images))), 2);
+        int block = 0;
+        foreach (var (conv, norm) in body.Zip(bodyNorms))
+        {
+            if (block++ == 2) x = max_pool2d(x, 2);
+            x = relu(norm.call(conv.call(x)));
+        }
+        return head.call(adaptive_avg_pool2d(x, 1).flatten(1));
+    }
 }

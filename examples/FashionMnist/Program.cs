@@ -83,6 +83,5 @@ catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchEx
     return 5;
 }
 
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
-    history[^1].TestAccuracy, model.TrainableParameters, model.Allocation.Budget, model.Allocation.Unshared));
+Console.WriteLine(FinalLine.For(model, history));
 return 0;

@@ -85,8 +85,7 @@ try
 {
     var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels);
     var history = ConsoleProgress.Run((progress, log) => new Trainer(model, trainingData, trainer, log: log, progress: progress).Run());
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
-        history[^1].TestAccuracy, model.TrainableParameters, model.Allocation.Budget, model.Allocation.Unshared));
+    Console.WriteLine(FinalLine.For(model, history));
     return 0;
 }
 catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException)

@@ -108,8 +108,7 @@ try
     var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels);
     var history = ConsoleProgress.Run((progress, log) => new Trainer(network, trainingData, trainer, target, log,
         augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress).Run());
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
-        history[^1].TestAccuracy, network.TrainableParameters, network.Allocation.Budget, network.Allocation.Unshared));
+    Console.WriteLine(FinalLine.For(network, history));
     return 0;
 }
 catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NpasDsl.Runtime.Tests;
@@ -13,4 +14,23 @@ internal static class TestData
 
     public static Tensor Tokens(int batch = 4, int length = 6, ulong seed = 5)
         => randint(0, 50, new long[] { batch, length }, generator: new Generator(seed));
+
+    /// <summary>Trains <paramref name="model"/> with Adam on the seeded image batch; returns the first and the last loss.</summary>
+    public static (float First, float Last) LossesOnFixedBatch(nn.Module<Tensor, Tensor> model, int steps = 40, double learningRate = 0.01)
+    {
+        var (images, labels) = Images();
+        var optimizer = optim.Adam(model.parameters(), lr: learningRate);
+        float first = 0, last = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = nn.functional.cross_entropy(model.call(images), labels);
+            loss.backward();
+            optimizer.step();
+            if (step == 0) first = loss.item<float>();
+            last = loss.item<float>();
+        }
+        return (first, last);
+    }
 }

@@ -37,19 +37,7 @@ public sealed class InterpolateTests
             Assert.InRange(layer.Weight().std().item<float>() / body.Spec.InitialStd, 0.98, 1.02);
         }
 
-        var (images, labels) = TestData.Images();
-        var optimizer = optim.Adam(model.parameters(), lr: 0.01);
-        float first = 0, last = 0;
-        for (int step = 0; step < 40; step++)
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var loss = nn.functional.cross_entropy(model.call(images), labels);
-            loss.backward();
-            optimizer.step();
-            if (step == 0) first = loss.item<float>();
-            last = loss.item<float>();
-        }
+        var (first, last) = TestData.LossesOnFixedBatch(model);
         Assert.True(last < 0.8f * first, $"loss went from {first} to {last}");
         Assert.True(model.Banks["shared"].grad!.abs().sum().item<float>() > 0);
     }

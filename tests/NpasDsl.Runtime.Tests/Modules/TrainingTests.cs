@@ -31,19 +31,7 @@ public sealed class TrainingTests
     public void A_few_steps_on_a_fixed_batch_lower_the_loss(double fraction)
     {
         using var model = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Fraction(fraction), Seed = 2 });
-        var (images, labels) = TestData.Images();
-        var optimizer = optim.Adam(model.parameters(), lr: 0.01);
-        float first = 0, last = 0;
-        for (int step = 0; step < 40; step++)
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var loss = nn.functional.cross_entropy(model.call(images), labels);
-            loss.backward();
-            optimizer.step();
-            if (step == 0) first = loss.item<float>();
-            last = loss.item<float>();
-        }
+        var (first, last) = TestData.LossesOnFixedBatch(model);
         Assert.True(last < 0.8f * first, $"loss went from {first} to {last}");
     }
 

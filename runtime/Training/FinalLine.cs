@@ -1,0 +1,13 @@
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace NpasDsl.Training;
+
+/// <summary>The one line every example ends with, so scripts and CI can read a run's outcome.</summary>
+public static class FinalLine
+{
+    /// <summary><c>final: accuracy=0.8712 parameters=12,345 budget=12,500 unshared=125,000</c>: the last epoch's test accuracy and the model's exact accounting.</summary>
+    public static string For(NpasModule model, IReadOnlyList<EpochRecord> history)
+        => string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
+            history[^1].TestAccuracy, model.TrainableParameters, model.Allocation.Budget, model.Allocation.Unshared);
+}
