@@ -15,6 +15,9 @@ public sealed class SharingAttribute : Attribute
     /// <summary>How a layer larger than its bank is grown from it.</summary>
     public Upsampler Upsampler { get; set; } = Upsampler.Repeat;
 
+    /// <summary>How the bank budget is divided between groups.</summary>
+    public BankSplit BankSplit { get; set; } = BankSplit.Proportional;
+
     /// <summary>The most templates one layer may combine (K_max).</summary>
     public int MaxTemplates { get; set; } = SharingDefaults.MaxTemplates;
 

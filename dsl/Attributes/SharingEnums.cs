@@ -37,6 +37,20 @@ public enum Upsampler
     Interpolate = 2,
 }
 
+/// <summary>How the budget left for banks is divided between groups.</summary>
+public enum BankSplit
+{
+    /// <summary>In proportion to the groups' unshared weight sizes (SSN).</summary>
+    Proportional = 0,
+    /// <summary>
+    /// In whole templates (SuperWeights): every group first gets one template of its largest layer; then, round
+    /// by round, groups with more layers than templates get one more, larger groups first, up to K_max; then
+    /// one template at a time round robin while one fits. What no whole template can use is left unused and
+    /// reported. Falls back to the proportional split when even one template per group does not fit.
+    /// </summary>
+    Templates = 1,
+}
+
 /// <summary>How repeated layers map onto shared weight sets (SPIN).</summary>
 public enum ShareMapping
 {

@@ -33,7 +33,10 @@ public static class BudgetPlanner
         long available = check.Budget - neverShared - paidInFull;
         Layout? LayoutFor(long reserve)
         {
-            var banks = BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
+            var banks = (sharing.BankSplit == BankSplit.Templates
+                    ? BudgetSplit.InTemplates(available - reserve, banked.Select(g => g.Largest).ToList(), banked.Select(g => g.Members.Count).ToList(), banked.Select(g => g.MaximumBank).ToList(), sharing.TemplateCap)
+                    : null)
+                ?? BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
             if (banks is null) return null;
             var layouts = banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.TemplateCap,
                 m => sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null, sharing.ExactTemplates)).ToArray();
@@ -138,6 +141,7 @@ public static class BudgetPlanner
             MinimumBank = BudgetCheck.MinimumBank(sizes, sharing.Upsampler);
             MinimumCost = BudgetCheck.MinimumGroupCost(sizes, sharing);
             MaximumBank = TemplateLayout.MaximumUsefulBank(sizes, sharing.TemplateCap);
+            Largest = sizes.Max();
             SharedSize = sizes.Sum();
         }
 
@@ -146,6 +150,7 @@ public static class BudgetPlanner
         public long MinimumBank { get; }
         public long MinimumCost { get; }
         public long MaximumBank { get; }
+        public long Largest { get; }
         public long SharedSize { get; }
         public bool PaidInFull { get; set; }
     }

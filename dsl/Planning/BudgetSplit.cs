@@ -67,4 +67,39 @@ public static class BudgetSplit
             return result;
         }
     }
+
+    /// <summary>
+    /// SuperWeights' split in whole templates (see <see cref="NpasDsl.BankSplit.Templates"/>): bank sizes in
+    /// multiples of each group's largest layer, never above <paramref name="maximums"/>; null when one template
+    /// per group does not fit.
+    /// </summary>
+    public static long[]? InTemplates(long available, IReadOnlyList<long> largest, IReadOnlyList<int> members, IReadOnlyList<long> maximums, int maxTemplates)
+    {
+        int n = largest.Count;
+        var templates = new long[n];
+        long used = 0;
+        for (int i = 0; i < n; i++) { templates[i] = 1; used += largest[i]; }
+        if (used > available) return null;
+
+        bool Fits(int i) => used + largest[i] <= available && (templates[i] + 1) * largest[i] <= maximums[i];
+        void Add(int i) { templates[i]++; used += largest[i]; }
+
+        var bySize = new List<int>();
+        for (int i = 0; i < n; i++) bySize.Add(i);
+        bySize.Sort((a, b) => members[b] != members[a] ? members[b].CompareTo(members[a]) : a.CompareTo(b));
+        for (int round = 2; round <= maxTemplates; round++)
+            foreach (int i in bySize)
+                if (templates[i] < round && members[i] > templates[i] && Fits(i)) Add(i);
+
+        for (bool added = true; added;)
+        {
+            added = false;
+            for (int i = 0; i < n; i++)
+                if (Fits(i)) { Add(i); added = true; }
+        }
+
+        var banks = new long[n];
+        for (int i = 0; i < n; i++) banks[i] = templates[i] * largest[i];
+        return banks;
+    }
 }

@@ -5,8 +5,10 @@ public sealed class SharingSpec
 {
     /// <summary>Creates the options.</summary>
     public SharingSpec(GroupStrategy strategy = GroupStrategy.Single, Combiner combiner = Combiner.WeightedAverage,
-        Upsampler upsampler = Upsampler.Repeat, int maxTemplates = SharingDefaults.MaxTemplates, long seed = 0, bool exactTemplates = false)
+        Upsampler upsampler = Upsampler.Repeat, int maxTemplates = SharingDefaults.MaxTemplates, long seed = 0, bool exactTemplates = false,
+        BankSplit bankSplit = BankSplit.Proportional)
     {
+        BankSplit = bankSplit;
         ExactTemplates = exactTemplates;
         Strategy = strategy;
         Combiner = combiner;
@@ -24,6 +26,8 @@ public sealed class SharingSpec
     public Combiner Combiner { get; }
     /// <summary>Upsampler for layers larger than their bank.</summary>
     public Upsampler Upsampler { get; }
+    /// <summary>How the bank budget is divided between groups.</summary>
+    public BankSplit BankSplit { get; }
     /// <summary>K_max: the most templates one layer combines.</summary>
     public int MaxTemplates { get; }
     /// <summary>The most templates a layer reads: K_max, or 1 for the round-robin combiner.</summary>

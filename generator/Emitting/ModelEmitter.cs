@@ -65,7 +65,8 @@ internal static class ModelEmitter
                 + ", combiner: global::NpasDsl.Combiner." + s.Combiner
                 + ", upsampler: global::NpasDsl.Upsampler." + s.Upsampler
                 + ", maxTemplates: " + Literal(s.MaxTemplates)
-                + ", seed: " + Literal(s.Seed) + ")";
+                + ", seed: " + Literal(s.Seed)
+                + ", bankSplit: global::NpasDsl.BankSplit." + s.BankSplit + ")";
             Layers = model.Layers.Select(l => new LayerView(l)).ToList();
         }
 

@@ -54,6 +54,7 @@ public sealed class AllocationFile
             Combiner = plan.Network.Sharing.Combiner,
             Upsampler = plan.Network.Sharing.Upsampler,
             MaxTemplates = plan.Network.Sharing.MaxTemplates,
+            BankSplit = plan.Network.Sharing.BankSplit,
         },
         AssignmentSource = plan.Network.Assignment?.Source,
         Groups = plan.Groups.Select(g => new GroupRecord { Name = g.Name, Bank = g.BankSize, Members = g.Members.ToList() }).ToList(),
@@ -136,6 +137,8 @@ public sealed class AllocationFile
         public Upsampler Upsampler { get; init; }
         /// <summary>K_max.</summary>
         public int MaxTemplates { get; init; }
+        /// <summary>How the bank budget was divided.</summary>
+        public BankSplit BankSplit { get; init; }
     }
 
     /// <summary>One group as stored.</summary>

@@ -63,11 +63,11 @@ internal static class SampleModels
         }
         """;
 
-    /// <summary>SPIN: exact sharing of repeated 1x1 convolutions at rate 2 with a strided mapping, ConvMixer style.</summary>
+    /// <summary>SPIN: exact sharing of repeated 1x1 convolutions at rate 2 with a strided mapping, ConvMixer style; banks split in whole templates.</summary>
     public const string SpinMixer = Usings + """
         namespace Demo.Isotropic;
 
-        [SharedBudget(1.0)]
+        [SharedBudget(1.0), Sharing(BankSplit = BankSplit.Templates)]
         public sealed partial class SpinMixer : NpasModule
         {
             [Conv2d(3, 32, 2, Stride = 2)] private partial SharedConv2d Patches { get; }

@@ -129,4 +129,29 @@ public sealed class PlannerTests
         Assert.Equal(first.Groups.Select(g => string.Join(",", g.Members)), BudgetPlanner.Plan(Spec(1)).Groups.Select(g => string.Join(",", g.Members)));
         Assert.NotEqual(first.Groups.Select(g => string.Join(",", g.Members)), BudgetPlanner.Plan(Spec(2)).Groups.Select(g => string.Join(",", g.Members)));
     }
+
+    [Fact]
+    public void Template_split_gives_groups_whole_templates_larger_groups_first()
+    {
+        // A: three layers of 100, B: one layer of 50. One template each (150), then A gets a second and a third
+        // (it has more layers than templates), then one template at a time round robin while one fits.
+        var banks = BudgetSplit.InTemplates(1000, new long[] { 100, 50 }, new[] { 3, 1 }, new long[] { 2400, 400 }, 8)!;
+        Assert.Equal(new long[] { 700, 300 }, banks);
+        Assert.Null(BudgetSplit.InTemplates(120, new long[] { 100, 50 }, new[] { 3, 1 }, new long[] { 2400, 400 }, 8));
+    }
+
+    [Fact]
+    public void A_model_with_the_template_split_has_banks_in_whole_templates()
+    {
+        var spec = new NetworkSpec("Net", BudgetSpec.Parameters(2000), new[]
+        {
+            LayerSpec.Linear("A", 10, 10, bias: false, repeat: 3, group: "a"),
+            LayerSpec.Linear("B", 5, 10, bias: false, group: "b"),
+            LayerSpec.Linear("C", 5, 10, bias: false, group: "b"),
+        }, new SharingSpec(bankSplit: BankSplit.Templates));
+        var plan = BudgetPlanner.Plan(spec);
+        Assert.All(plan.Groups, g => Assert.Equal(0, g.BankSize % (g.Name == "a" ? 100 : 50)));
+        Assert.True(plan.Breakdown.Total <= 2000);
+        Assert.Contains("bank split Templates", plan.ToString());
+    }
 }
