@@ -11,8 +11,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // ConvMixer-256/8 on CIFAR-10, unshared or with SPIN sharing of its pointwise convolutions:
-//   ConvMixer --model unshared --data DIR                       pretrain; checkpoints in runs/convmixer
-//   ConvMixer --model spin --data DIR --fuse-from runs/convmixer/model-....bin --fusion mean
+//   ConvMixer --model unshared --data DIR                       pretrain; checkpoints in runs/convmixer-unshared
+//   ConvMixer --model spin --data DIR --fuse-from runs/convmixer-unshared/model-....bin --fusion mean
 // and ends with: final: accuracy=... parameters=... budget=... unshared=...
 const string Usage =
     "usage: ConvMixer --data DIR [--model unshared|spin] [--fuse-from CHECKPOINT] [--fusion mean|first|scalar|channel] [--fusion-steps N]\n" +
@@ -84,7 +84,7 @@ var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, da
 
 try
 {
-    if (fuseFrom is not null && !trainer.Resume)
+    if (fuseFrom is not null && !(trainer.Resume && new CheckpointStore(trainer.CheckpointDirectory!).Exists))
     {
         using var pretrained = new ConvMixerNet();
         pretrained.LoadCheckpoint(fuseFrom);

@@ -14,7 +14,9 @@ public static class AtomicFile
         var temporary = full + ".tmp-" + Environment.ProcessId;
         try
         {
-            using (var stream = File.Create(temporary)) write(stream);
+            using (var stream = File.Create(temporary)) write(stream); // writers may close the stream themselves
+            using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite))
+                written.Flush(flushToDisk: true); // on disk before the rename: a power loss must not leave the name on empty data
             File.Move(temporary, full, overwrite: true);
         }
         finally

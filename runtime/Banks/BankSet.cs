@@ -61,7 +61,8 @@ public sealed class BankSet : nn.Module
     /// <summary>The <paramref name="length"/> entries the layer at <paramref name="path"/> reads from <paramref name="offset"/>, circularly.</summary>
     internal Tensor Read(string group, string path, long offset, long length)
     {
-        if (_pieces.TryGetValue(group, out var pieces) && _segments[group].ReadOf(path) is { } segments)
+        // Pieces from a pass that threw (its end hook never ran) may be disposed already: use them only while valid.
+        if (is_grad_enabled() && _pieces.TryGetValue(group, out var pieces) && !pieces[0].IsInvalid && _segments[group].ReadOf(path) is { } segments)
             return segments.Length == 1 ? pieces[segments[0]] : cat(segments.Select(i => pieces[i]).ToList(), 0);
         return Combiners.CircularBankReader.Read(this[group], offset, length);
     }

@@ -93,8 +93,9 @@ public sealed class CifarDataset
             }
         }
         var (mean, std) = Statistics(variant);
-        var images = tensor(pixels.ToArray(), new long[] { labels.Count, 3, 32, 32 }).to_type(ScalarType.Float32) / 255.0;
-        images = (images - tensor(mean).view(1, 3, 1, 1)) / tensor(std).view(1, 3, 1, 1);
-        return (images, tensor(labels.ToArray()));
+        using var scope = NewDisposeScope(); // the byte tensor and the intermediates go now, not at finalization
+        var images = tensor(pixels.ToArray(), new long[] { labels.Count, 3, 32, 32 }).to_type(ScalarType.Float32);
+        images.div_(255.0).sub_(tensor(mean).view(1, 3, 1, 1)).div_(tensor(std).view(1, 3, 1, 1));
+        return (images.MoveToOuterDisposeScope(), tensor(labels.ToArray()).MoveToOuterDisposeScope());
     }
 }

@@ -14,7 +14,8 @@ namespace NpasDsl.GroupSearch;
 /// batch the gradient of every layer's generated (composed) weight, and within each bin compare layers by the
 /// cosine of their gradients cropped to the common top-left block. Pairs are merged greedily in descending
 /// similarity while it exceeds τ; τ starts at 0.1 and falls by 0.05 until every group can hold one template of
-/// its largest layer within the bank budget. Layers whose gradients disagree keep separate weights.
+/// its largest layer within the bank budget. Layers whose gradients disagree are never merged with each other
+/// directly (merging is single-linkage, so two of them can still meet through a third that agrees with both).
 /// </summary>
 public static class GradientConflictGrouping
 {

@@ -38,7 +38,7 @@ public static class LearnedGrouping
             .ToList();
         double[][] points;
         using (no_grad())
-            points = layers.Select(l => l.Layer.Mixing!.data<float>().Select(v => (double)v).ToArray()).ToArray();
+            points = layers.Select(l => l.Layer.Mixing!.cpu().data<float>().Select(v => (double)v).ToArray()).ToArray();
 
         int groups = options.Groups ?? Math.Max(1, layers.Select(l => l.Layer.Plan.Spec.Kind + l.Layer.Plan.Spec.ShapeText).Distinct().Count());
         var clusters = KMeans.Cluster(points, groups, options.Seed);

@@ -144,8 +144,10 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         var bank = _banks[Plan.Group!];
         long size = Plan.Spec.WeightSize;
-        var indices = (arange(size, dtype: ScalarType.Int64) + Plan.Offset) % bank.shape[0];
-        var first = (target.reshape(size) / scale!).to_type(bank.dtype);
+        if (_combiner is not Combiner.WeightedAverage && Plan.Templates * size > bank.shape[0])
+            return "its templates overlap each other in the bank, so their mean cannot be set to a given weight";
+        var indices = (arange(size, dtype: ScalarType.Int64, device: bank.device) + Plan.Offset) % bank.shape[0];
+        var first = (target.to(bank.device).reshape(size) / scale!).to_type(bank.dtype);
         if (_combiner is Combiner.WeightedAverage)
         {
             coefficients!.zero_();

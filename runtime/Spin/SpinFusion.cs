@@ -59,12 +59,15 @@ public static class SpinFusion
         if (method is not (FusionMethod.ScalarWeighted or FusionMethod.ChannelWeighted))
             throw new ArgumentException($"{method} has nothing to learn: call Fuse.", nameof(method));
         var sets = WeightSets(model, pretrained);
-        var gammas = sets.ToDictionary(s => s.Owner, s => s.Members.Select(w => new Parameter(method == FusionMethod.ScalarWeighted ? ones(1) : ones(w.shape[0]))).ToList());
+        var device = model.parameters().First().device;
+        var gammas = sets.ToDictionary(s => s.Owner, s => s.Members.Select(w => new Parameter(method == FusionMethod.ScalarWeighted ? ones(1, device: device) : ones(w.shape[0], device: device))).ToList());
         Tensor Fused(WeightSet set) => stack(set.Members.Select((w, j) => Scale(w, gammas[set.Owner][j])).ToList()).mean(new long[] { 0 });
 
-        // Train γ through the model itself: each owner's weight is the fusion while we learn.
+        // Train γ through the model itself, every other weight already pretrained: each owner's weight is the
+        // fusion while we learn.
         Copy(model, pretrained, sets);
         var layers = model.SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
+        using (no_grad()) CopyOtherBankedLayers(model, pretrained, layers, new List<string>(), new SortedDictionary<string, string>(StringComparer.Ordinal));
         foreach (var set in sets) layers[set.Owner].WeightOverride = () => Fused(set);
         var frozen = model.parameters().Where(p => p.requires_grad).ToList();
         foreach (var p in frozen) p.requires_grad = false;
@@ -89,7 +92,13 @@ public static class SpinFusion
     }
 
     private static Tensor Scale(Tensor weight, Tensor gamma)
-        => gamma.shape[0] == 1 ? weight * gamma : weight * gamma.view(new long[] { gamma.shape[0] }.Concat(Enumerable.Repeat(1L, (int)weight.dim() - 1)).ToArray());
+    {
+        weight = weight.to(gamma.device);
+        if (gamma.shape[0] == 1) return weight * gamma;
+        var shape = Enumerable.Repeat(1L, (int)weight.dim()).ToArray();
+        shape[0] = gamma.shape[0]; // one γ per output channel
+        return weight * gamma.view(shape);
+    }
 
     private sealed record WeightSet(string Owner, IReadOnlyList<Tensor> Members);
 
@@ -144,13 +153,20 @@ public static class SpinFusion
             if (layers[set.Owner].SetGeneratedWeight(fuse(set), !aliased.Contains(set.Owner)) is { } why) skipped[set.Owner] = why;
             else fused.Add(set.Owner);
         }
-        // Other banked layers get their pretrained weight too when they own their bank region.
+        CopyOtherBankedLayers(model, pretrained, layers, copied, skipped);
+        return new FusionReport(fused, copied, skipped);
+    }
+
+    /// <summary>Banked layers outside SPIN sets get their pretrained weight too, when they own their bank region.</summary>
+    private static void CopyOtherBankedLayers(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, Dictionary<string, SharedLayer> layers,
+        List<string> copied, SortedDictionary<string, string> skipped)
+    {
+        var aliased = new HashSet<string>(model.Allocation.Aliases().SelectMany(a => new[] { a.First.Path, a.Second.Path }));
         foreach (var (path, layer) in layers)
         {
             if (layer.Plan.Spec.ShareRate > 0 || layer.Plan.Source != WeightSource.Bank || !pretrained.TryGetValue(path + ".weight", out var weight)) continue;
             if (layer.SetGeneratedWeight(weight.detach(), !aliased.Contains(path)) is { } why) skipped[path] = why;
             else copied.Add(path + ".weight");
         }
-        return new FusionReport(fused, copied, skipped);
     }
 }

@@ -44,14 +44,16 @@ public sealed class CheckpointStore
         });
         AtomicFile.Write(ManifestPath, stream => JsonSerializer.Serialize(stream, manifest, Json));
 
-        foreach (var old in System.IO.Directory.GetFiles(Directory, "*-*.bin*"))
+        // Only files this store wrote (model-000000123.bin, its allocation, optimizer-000000123.bin) are removed.
+        foreach (var old in System.IO.Directory.GetFiles(Directory))
         {
             var name = Path.GetFileName(old);
-            if (!name.StartsWith(manifest.Model, System.StringComparison.Ordinal) && !name.StartsWith(manifest.Optimizer, System.StringComparison.Ordinal)
-                && (name.StartsWith("model-", System.StringComparison.Ordinal) || name.StartsWith("optimizer-", System.StringComparison.Ordinal)))
+            if (OwnFile.IsMatch(name) && !name.StartsWith(manifest.Model, System.StringComparison.Ordinal) && !name.StartsWith(manifest.Optimizer, System.StringComparison.Ordinal))
                 File.Delete(old);
         }
     }
+
+    private static readonly System.Text.RegularExpressions.Regex OwnFile = new(@"^(model|optimizer)-\d{9}\.bin(\.allocation\.json)?$");
 
     /// <summary>Loads the checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>; returns the trainer state.</summary>
     /// <exception cref="AllocationMismatchException">The checkpoint is of a model with another allocation.</exception>

@@ -78,6 +78,7 @@ public sealed record TrainerOptions
         if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"WarmupEpochs is {WarmupEpochs} but must be below Epochs ({Epochs})";
         if (Resume && CheckpointDirectory is null) return "Resume needs a CheckpointDirectory";
         if (Plot && CheckpointDirectory is null) return "Plot needs a CheckpointDirectory (the plot goes beside the checkpoints)";
+        if (BatchesPerEpoch is < 1) return $"BatchesPerEpoch is {BatchesPerEpoch} but must be at least 1";
         if (CheckpointEverySteps is < 1) return $"CheckpointEverySteps is {CheckpointEverySteps} but must be at least 1";
         return null;
     }

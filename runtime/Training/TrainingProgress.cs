@@ -33,7 +33,7 @@ public static class ConsoleProgress
                 {
                     task.MaxValue = (double)p.Epochs * p.Batches;
                     task.Value = (double)(p.Epoch - 1) * p.Batches + p.Batch;
-                    task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {p.Remaining:hh\\:mm\\:ss}";
+                    task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {(int)p.Remaining.TotalHours}:{p.Remaining:mm\\:ss}";
                 });
                 result = train(reporter, line => AnsiConsole.WriteLine(line));
             });

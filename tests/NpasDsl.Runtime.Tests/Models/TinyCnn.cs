@@ -73,3 +73,12 @@ public sealed partial class SpinMixerNet : NpasModule
         return Head.call(Norm.call(x));
     }
 }
+
+/// <summary>Average combiner whose two templates overlap in a 100-entry bank: a weight set that fusion cannot set exactly.</summary>
+[SharedBudget(Parameters = 143), Sharing(Combiner = Combiner.Average)]
+public sealed partial class OverlappingAverageNet : NpasModule
+{
+    [Linear(8, 8), Repeat(2), ShareGroup("g", Rate = 2)] public partial ModuleList<SharedLinear> Layers { get; }
+
+    public override Tensor forward(Tensor x) => Layers[1].call(Layers[0].call(x));
+}

@@ -122,4 +122,16 @@ public sealed class TrainingTests
             Assert.All(model.parameters(), p => Assert.False(p.IsInvalid));
         }
     }
+
+    [Fact]
+    public void A_forward_pass_that_throws_leaves_no_stale_bank_pieces()
+    {
+        using var model = new TinyCnn();
+        using (NewDisposeScope())
+            Assert.ThrowsAny<System.Exception>(() => model.call(randn(new long[] { 2, 3, 8, 8 }))); // wrong channel count
+        Assert.NotEmpty(model.ExportUnsharedStateDict());
+        var (images, labels) = TestData.Images();
+        nn.functional.cross_entropy(model.call(images), labels).backward();
+        Assert.True(model.Banks["shared"].grad!.abs().sum().item<float>() > 0);
+    }
 }

@@ -95,4 +95,15 @@ public sealed class SpinFusionTests
         var e = Assert.Throws<KeyNotFoundException>(() => SpinFusion.Fuse(model, partial, FusionMethod.Mean));
         Assert.Contains("'Mixers.3.weight'", e.Message);
     }
+
+    [Fact]
+    public void A_set_whose_templates_overlap_is_reported_not_fused_wrongly()
+    {
+        using var model = new OverlappingAverageNet();
+        var g = new Generator(3);
+        var pretrained = new Dictionary<string, Tensor> { ["Layers.0.weight"] = randn(new long[] { 8, 8 }, generator: g), ["Layers.1.weight"] = randn(new long[] { 8, 8 }, generator: g) };
+        var report = SpinFusion.Fuse(model, pretrained, FusionMethod.Mean);
+        Assert.Empty(report.Fused);
+        Assert.Contains("overlap each other", report.Skipped["Layers.0"]);
+    }
 }

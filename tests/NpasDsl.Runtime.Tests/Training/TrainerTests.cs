@@ -64,6 +64,12 @@ public sealed class TrainerTests : IDisposable
         Assert.True(new CheckpointStore(_directory).Exists);
         Assert.Single(Directory.GetFiles(_directory, "model-*.bin"));
         Assert.Single(Directory.GetFiles(_directory, "optimizer-*.bin"));
+
+        // Files the store did not write survive its clean-up.
+        File.WriteAllText(Path.Combine(_directory, "model-best.bin"), "mine");
+        new Trainer(model, Data(), options with { Epochs = 4, Resume = true }, log: _ => { }).Run();
+        Assert.True(File.Exists(Path.Combine(_directory, "model-best.bin")));
+        Assert.Single(Directory.GetFiles(_directory, "model-0*.bin"));
     }
 
     [Fact]
@@ -106,5 +112,6 @@ public sealed class TrainerTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), new TrainerOptions { Epochs = 0 }));
         Assert.Contains("Epochs is 0", e.Message);
         Assert.Contains("Resume needs a CheckpointDirectory", Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), new TrainerOptions { Resume = true })).Message);
+        Assert.Contains("BatchesPerEpoch is 0", Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), new TrainerOptions { BatchesPerEpoch = 0 })).Message);
     }
 }
