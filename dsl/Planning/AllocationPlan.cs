@@ -12,8 +12,9 @@ public sealed class AllocationPlan
 {
     private readonly Dictionary<string, LayerPlan> _byPath;
 
-    internal AllocationPlan(NetworkSpec network, long unshared, IReadOnlyList<GroupPlan> groups, IReadOnlyList<LayerPlan> layers, BudgetBreakdown breakdown)
+    internal AllocationPlan(NetworkSpec network, long unshared, IReadOnlyList<GroupPlan> groups, IReadOnlyList<LayerPlan> layers, BudgetBreakdown breakdown, BankSplit bankSplitUsed)
     {
+        BankSplitUsed = bankSplitUsed;
         Network = network;
         Unshared = unshared;
         Groups = groups;
@@ -32,6 +33,11 @@ public sealed class AllocationPlan
     public IReadOnlyList<GroupPlan> Groups { get; }
     /// <summary>Every layer in declaration order (repeats expanded).</summary>
     public IReadOnlyList<LayerPlan> Layers { get; }
+    /// <summary>
+    /// The bank split actually used: the declared one, except that <see cref="BankSplit.Templates"/> falls back to
+    /// <see cref="BankSplit.Proportional"/> when one template per group does not fit.
+    /// </summary>
+    public BankSplit BankSplitUsed { get; }
     /// <summary>Where every parameter goes.</summary>
     public BudgetBreakdown Breakdown { get; }
 

@@ -21,7 +21,8 @@ public static class AllocationSummary
             .Append(plan.Network.Budget).Append(")\n");
         text.Append("used ").Append(N(b.Total)).Append(" = ").Append(b).Append('\n');
         text.Append("sharing: strategy ").Append(plan.Network.Sharing.Strategy).Append(", combiner ").Append(plan.Network.Sharing.Combiner)
-            .Append(", upsampler ").Append(plan.Network.Sharing.Upsampler).Append(", bank split ").Append(plan.Network.Sharing.BankSplit).Append(", K_max ").Append(N(plan.Network.Sharing.TemplateCap))
+            .Append(", upsampler ").Append(plan.Network.Sharing.Upsampler).Append(", bank split ").Append(plan.BankSplitUsed)
+            .Append(plan.BankSplitUsed != plan.Network.Sharing.BankSplit ? " (" + plan.Network.Sharing.BankSplit + " did not fit one template per group)" : "").Append(", K_max ").Append(N(plan.Network.Sharing.TemplateCap))
             .Append(plan.Network.Assignment is { } assignment ? ", groups from " + assignment.Source : "").Append("\n\n");
 
         var groups = new List<string[]> { new[] { "group", "bank", "layers", "unshared weights", "compression" } };

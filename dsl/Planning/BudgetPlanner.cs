@@ -33,14 +33,14 @@ public static class BudgetPlanner
         long available = check.Budget - neverShared - paidInFull;
         Layout? LayoutFor(long reserve)
         {
-            var banks = (sharing.BankSplit == BankSplit.Templates
-                    ? BudgetSplit.InTemplates(available - reserve, banked.Select(g => g.Largest).ToList(), banked.Select(g => g.Members.Count).ToList(), banked.Select(g => g.MaximumBank).ToList(), sharing.TemplateCap)
-                    : null)
-                ?? BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
+            var templated = sharing.BankSplit == BankSplit.Templates
+                ? BudgetSplit.InTemplates(available - reserve, banked.Select(g => g.Largest).ToList(), banked.Select(g => g.Members.Count).ToList(), banked.Select(g => g.MaximumBank).ToList(), sharing.TemplateCap)
+                : null;
+            var banks = templated ?? BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
             if (banks is null) return null;
             var layouts = banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.TemplateCap,
                 m => sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null, sharing.ExactTemplates)).ToArray();
-            return new Layout(banks, layouts, sharing.Combiner);
+            return new Layout(banks, layouts, sharing.Combiner, templated is not null ? BankSplit.Templates : BankSplit.Proportional);
         }
         long low = 0; // combiners without per-layer coefficients (round robin, average) may need none
         long high = available - banked.Sum(g => g.MinimumBank); // every bank at its minimum: valid whenever the budget check passed
@@ -128,7 +128,7 @@ public static class BudgetPlanner
             biases: spec.Layers.Sum(l => l.BiasSize * l.Count),
             norms: spec.Layers.Sum(l => l.NormSize * l.Count),
             ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.Spec.WeightSize));
-        return new AllocationPlan(spec, check.Unshared, groupPlans, layers, breakdown);
+        return new AllocationPlan(spec, check.Unshared, groupPlans, layers, breakdown, layout.Split);
     }
 
     private sealed class GroupDraft
@@ -157,8 +157,9 @@ public static class BudgetPlanner
 
     private sealed class Layout
     {
-        public Layout(long[] banks, (int Templates, long Offset, long ReadLength)[][] templates, Combiner combiner)
+        public Layout(long[] banks, (int Templates, long Offset, long ReadLength)[][] templates, Combiner combiner, BankSplit split)
         {
+            Split = split;
             Banks = banks;
             Templates = templates;
             SharedCoefficients = CoefficientCost.Shared(combiner, templates.SelectMany(g => g.Select(t => t.Templates)));
@@ -166,6 +167,7 @@ public static class BudgetPlanner
         }
 
         public long SharedCoefficients { get; }
+        public BankSplit Split { get; }
 
         public long[] Banks { get; }
         public (int Templates, long Offset, long ReadLength)[][] Templates { get; }

@@ -154,4 +154,14 @@ public sealed class PlannerTests
         Assert.True(plan.Breakdown.Total <= 2000);
         Assert.Contains("bank split Templates", plan.ToString());
     }
+
+    [Fact]
+    public void The_summary_says_when_the_template_split_fell_back()
+    {
+        var spec = new NetworkSpec("Net", BudgetSpec.Parameters(150), new[] { LayerSpec.Linear("A", 10, 10, bias: false, repeat: 3, group: "a"), LayerSpec.Linear("B", 10, 10, bias: false, repeat: 2, group: "b") },
+            new SharingSpec(bankSplit: BankSplit.Templates));
+        var plan = BudgetPlanner.Plan(spec); // 150 cannot pay one 100-entry template for each of the two groups
+        Assert.Equal(BankSplit.Proportional, plan.BankSplitUsed);
+        Assert.Contains("bank split Proportional (Templates did not fit one template per group)", plan.ToString());
+    }
 }
