@@ -78,13 +78,16 @@ public static class BudgetPlanner
 
     private static AllocationPlan Assemble(NetworkSpec spec, BudgetCheck check, List<GroupDraft> groups, List<GroupDraft> banked, Layout layout)
     {
-        var placement = new Dictionary<(LayerSpec, int), (string Group, int K, long Offset, long Bank, long Read)>();
+        // A layer grown by interpolation reads a grid of its bank: decided once per weight set, for its owner and its exact sharers.
+        InterpolationGrid? GridOf(LayerSpec layer, long bank)
+            => layer.WeightSize > bank && spec.Sharing.Upsampler == Upsampler.Interpolate && !spec.Sharing.ExactTemplates ? InterpolationGrid.For(layer, bank) : null;
+        var placement = new Dictionary<(LayerSpec, int), (string Group, int K, long Offset, long Bank, InterpolationGrid? Grid)>();
         var groupPlans = new List<GroupPlan>();
         for (int gi = 0; gi < banked.Count; gi++)
         {
             var g = banked[gi];
             for (int m = 0; m < g.Members.Count; m++)
-                placement[g.Members[m]] = (g.Name, layout.Templates[gi][m].Templates, layout.Templates[gi][m].Offset, layout.Banks[gi], layout.Templates[gi][m].ReadLength);
+                placement[g.Members[m]] = (g.Name, layout.Templates[gi][m].Templates, layout.Templates[gi][m].Offset, layout.Banks[gi], GridOf(g.Members[m].Spec, layout.Banks[gi]));
             groupPlans.Add(new GroupPlan(g.Name, layout.Banks[gi], g.Members.Select(x => x.Spec.InstanceName(x.Index)).ToList(), g.SharedSize));
         }
         var paidInFull = new HashSet<(LayerSpec, int)>(groups.Where(g => g.PaidInFull).SelectMany(g => g.Members));
@@ -103,20 +106,18 @@ public static class BudgetPlanner
                 else if (spec1.OwnerOf(spec1.WeightSetOf(i)) is var owner && owner != i)
                 {
                     var p = placement[(spec1, owner)];
-                    var ownerGrid = spec1.WeightSize > p.Bank && spec.Sharing.Upsampler == Upsampler.Interpolate && !spec.Sharing.ExactTemplates ? InterpolationGrid.For(spec1, p.Bank) : null;
                     layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset,
-                        $"same weights as {spec1.InstanceName(owner)} (rate {spec1.ShareRate}, {spec1.Mapping.ToString().ToLowerInvariant()})", spec1.InstanceName(owner), grid: ownerGrid));
+                        $"same weights as {spec1.InstanceName(owner)} (rate {spec1.ShareRate}, {spec1.Mapping.ToString().ToLowerInvariant()})", spec1.InstanceName(owner), grid: p.Grid));
                 }
                 else
                 {
                     var p = placement[(spec1, i)];
-                    var grid = spec1.WeightSize > p.Bank && spec.Sharing.Upsampler == Upsampler.Interpolate && !spec.Sharing.ExactTemplates ? InterpolationGrid.For(spec1, p.Bank) : null;
-                    string? note = grid is { } g2
+                    string? note = p.Grid is { } g2
                         ? $"interpolated from a {g2.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)}x{g2.Columns.ToString(System.Globalization.CultureInfo.InvariantCulture)} grid of the bank"
                         : spec1.WeightSize > p.Bank
                         ? "tiled x" + ((double)spec1.WeightSize / p.Bank).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " from a smaller bank"
                         : null;
-                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K), grid: grid));
+                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K), grid: p.Grid));
                 }
             }
         }
