@@ -40,6 +40,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' was made for '{saved.Model}'.");
             planned = planned.WithAssignment(saved.ToAssignment()).WithBudget(BudgetSpec.Parameters(saved.Budget));
         }
+        if (Options.Narrower is { } narrower) planned = FamilyLayout.Extend(planned, narrower.Allocation.Network);
         if (Options.Budget is { } budget) planned = planned.WithBudget(budget);
         if (Options.SharingOverride is { } sharing) planned = planned.WithSharing(sharing);
         if (Options.AssignmentOverride is { } assignment) planned = planned.WithAssignment(assignment);
@@ -235,13 +236,17 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (plan.Source == WeightSource.Own)
         {
             using var _ = no_grad();
-            initialWeight = empty(plan.WeightShape.ToArray()).normal_(0, plan.Spec.InitialStd, _generator).DetachFromDisposeScope();
+            var shape = plan.Spec.IsExtension(plan.Index) ? new[] { plan.GeneratedSize } : plan.WeightShape.ToArray();
+            initialWeight = empty(shape).normal_(0, plan.Spec.InitialStd, _generator).DetachFromDisposeScope();
         }
         _initialMixtures.TryGetValue(path, out var mixture);
         SharedLayer? owner = null;
         if (plan.SharesWeightsWith is { } ownerPath && !_layers.TryGetValue(ownerPath, out owner))
             throw new InvalidOperationException($"Layer '{path}' shares the weights of '{ownerPath}', which has not been created yet.");
-        return new LayerWiring(plan, _banks, Allocation.Network.Sharing.Combiner, _embeddings, mixture, initialWeight, owner)
+        SharedLayer? narrower = null;
+        if (plan.Spec.IsExtension(plan.Index) && !Options.Narrower!._layers.TryGetValue(path, out narrower))
+            throw new InvalidOperationException($"Layer '{path}' extends the narrower family member's layer of that name, which {Options.Narrower.Network.ModelName} does not have.");
+        return new LayerWiring(plan, _banks, Allocation.Network.Sharing.Combiner, _embeddings, mixture, initialWeight, owner, narrower)
         {
             SoftmaxCoefficients = Options.SoftmaxCoefficients,
             KeepWeightGradient = Options.KeepWeightGradients,

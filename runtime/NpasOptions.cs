@@ -30,6 +30,9 @@ public sealed class NpasOptions
     /// <summary>An explicit group assignment (group searches' warm-up bins).</summary>
     internal GroupAssignment? AssignmentOverride { get; init; }
 
+    /// <summary>In a family of networks, the narrower member whose weights are the top-left blocks of this member's (set by <see cref="Families.ModelFamily"/>).</summary>
+    internal NpasModule? Narrower { get; init; }
+
     /// <summary>Pass the weighted-average coefficients through a softmax over K (SSN's learned-grouping warm-up).</summary>
     internal bool SoftmaxCoefficients { get; init; }
 

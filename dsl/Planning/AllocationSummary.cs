@@ -34,7 +34,7 @@ public static class AllocationSummary
         var layers = new List<string[]> { new[] { "layer", "kind", "weight", "source", "K", "offset", "reads", "note" } };
         foreach (var l in plan.Layers)
         {
-            string source = l.Source switch { WeightSource.Bank => "bank " + l.Group, WeightSource.Own => "own", _ => "-" };
+            string source = l.Source switch { WeightSource.Bank => "bank " + l.Group, WeightSource.Own => "own", WeightSource.Inherited => "narrower member", _ => "-" };
             bool banked = l.Source == WeightSource.Bank;
             layers.Add(new[]
             {

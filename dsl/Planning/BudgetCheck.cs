@@ -34,7 +34,7 @@ public sealed class BudgetCheck
         var templates = new System.Collections.Generic.List<int>();
         foreach (var group in GroupAssigner.Assign(spec))
         {
-            var sizes = group.Value.Select(m => m.Spec.WeightSize).ToList();
+            var sizes = group.Value.Select(m => m.Spec.GeneratedSize(m.Index)).ToList();
             long bank = MinimumBank(sizes, spec.Sharing.Upsampler);
             minimum += bank;
             templates.AddRange(sizes.Select(size => spec.Sharing.TemplatesFor(size, bank)));
@@ -45,7 +45,15 @@ public sealed class BudgetCheck
 
     /// <summary>Biases, norm affines and the weights of <c>[NoShare]</c> layers.</summary>
     public static long NeverShared(NetworkSpec spec)
-        => spec.Layers.Sum(l => (l.BiasSize + l.NormSize + (l.Kind.HasShareableWeight() && l.NoShare ? l.WeightSize : 0)) * l.Count);
+        => spec.Layers.Sum(l => (l.BiasSize + l.NormSize) * l.Count + (l.Kind.HasShareableWeight() && l.NoShare ? OwnWeights(l) : 0));
+
+    /// <summary>The weight entries all layers of <paramref name="layer"/> hold themselves when none is drawn from a bank.</summary>
+    private static long OwnWeights(LayerSpec layer)
+    {
+        long total = 0;
+        for (int i = 0; i < layer.Count; i++) total += layer.GeneratedSize(i);
+        return total;
+    }
 
     /// <summary>
     /// The cheapest a group can be: its smallest bank plus the per-layer coefficients its members need with

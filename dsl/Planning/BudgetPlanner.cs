@@ -38,8 +38,8 @@ public static class BudgetPlanner
                 : null;
             var banks = templated ?? BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
             if (banks is null) return null;
-            var layouts = banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.WeightSize).ToList(), banks[i], sharing.TemplateCap,
-                m => sharing.Upsampler == Upsampler.Interpolate ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null, sharing.ExactTemplates)).ToArray();
+            var layouts = banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.GeneratedSize(m.Index)).ToList(), banks[i], sharing.TemplateCap,
+                m => sharing.Upsampler == Upsampler.Interpolate && !g.Members[m].Spec.IsExtension(g.Members[m].Index) ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null, sharing.ExactTemplates)).ToArray();
             return new Layout(banks, layouts, sharing.Combiner, templated is not null ? BankSplit.Templates : BankSplit.Proportional);
         }
         long low = 0; // combiners without per-layer coefficients (round robin, average) may need none
@@ -79,15 +79,17 @@ public static class BudgetPlanner
     private static AllocationPlan Assemble(NetworkSpec spec, BudgetCheck check, List<GroupDraft> groups, List<GroupDraft> banked, Layout layout)
     {
         // A layer grown by interpolation reads a grid of its bank: decided once per weight set, for its owner and its exact sharers.
-        InterpolationGrid? GridOf(LayerSpec layer, long bank)
-            => layer.WeightSize > bank && spec.Sharing.Upsampler == Upsampler.Interpolate && !spec.Sharing.ExactTemplates ? InterpolationGrid.For(layer, bank) : null;
+        // A family extension is a flat run of extra rows and columns, not a grid: it is tiled like Repeat.
+        InterpolationGrid? GridOf(LayerSpec layer, int index, long bank)
+            => layer.GeneratedSize(index) > bank && spec.Sharing.Upsampler == Upsampler.Interpolate && !spec.Sharing.ExactTemplates && !layer.IsExtension(index)
+                ? InterpolationGrid.For(layer, bank) : null;
         var placement = new Dictionary<(LayerSpec, int), (string Group, int K, long Offset, long Bank, InterpolationGrid? Grid)>();
         var groupPlans = new List<GroupPlan>();
         for (int gi = 0; gi < banked.Count; gi++)
         {
             var g = banked[gi];
             for (int m = 0; m < g.Members.Count; m++)
-                placement[g.Members[m]] = (g.Name, layout.Templates[gi][m].Templates, layout.Templates[gi][m].Offset, layout.Banks[gi], GridOf(g.Members[m].Spec, layout.Banks[gi]));
+                placement[g.Members[m]] = (g.Name, layout.Templates[gi][m].Templates, layout.Templates[gi][m].Offset, layout.Banks[gi], GridOf(g.Members[m].Spec, g.Members[m].Index, layout.Banks[gi]));
             groupPlans.Add(new GroupPlan(g.Name, layout.Banks[gi], g.Members.Select(x => x.Spec.InstanceName(x.Index)).ToList(), g.SharedSize));
         }
         var paidInFull = new HashSet<(LayerSpec, int)>(groups.Where(g => g.PaidInFull).SelectMany(g => g.Members));
@@ -99,6 +101,8 @@ public static class BudgetPlanner
             {
                 if (!spec1.Kind.HasShareableWeight())
                     layers.Add(new LayerPlan(spec1, i, WeightSource.None, null, 0, 0, "never shared"));
+                else if (spec1.IsExtension(i) && spec1.GeneratedSize(i) == 0)
+                    layers.Add(new LayerPlan(spec1, i, WeightSource.Inherited, null, 0, 0, "the narrower family member's weight"));
                 else if (spec1.NoShare)
                     layers.Add(new LayerPlan(spec1, i, WeightSource.Own, null, 0, 0, "[NoShare]"));
                 else if (paidInFull.Contains((spec1, i)))
@@ -114,9 +118,10 @@ public static class BudgetPlanner
                     var p = placement[(spec1, i)];
                     string? note = p.Grid is { } g2
                         ? $"interpolated from a {g2.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)}x{g2.Columns.ToString(System.Globalization.CultureInfo.InvariantCulture)} grid of the bank"
-                        : spec1.WeightSize > p.Bank
-                        ? "tiled x" + ((double)spec1.WeightSize / p.Bank).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " from a smaller bank"
+                        : spec1.GeneratedSize(i) > p.Bank
+                        ? "tiled x" + ((double)spec1.GeneratedSize(i) / p.Bank).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " from a smaller bank"
                         : null;
+                    if (spec1.IsExtension(i)) note = note is null ? "extends the narrower family member" : "extends the narrower family member; " + note;
                     layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K), grid: p.Grid));
                 }
             }
@@ -128,7 +133,7 @@ public static class BudgetPlanner
             coefficients: layers.Sum(l => l.Coefficients) + layout.SharedCoefficients,
             biases: spec.Layers.Sum(l => l.BiasSize * l.Count),
             norms: spec.Layers.Sum(l => l.NormSize * l.Count),
-            ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.Spec.WeightSize));
+            ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.GeneratedSize));
         return new AllocationPlan(spec, check.Unshared, groupPlans, layers, breakdown, layout.Split);
     }
 
@@ -138,7 +143,7 @@ public static class BudgetPlanner
         {
             Name = name;
             Members = members;
-            var sizes = members.Select(m => m.Spec.WeightSize).ToList();
+            var sizes = members.Select(m => m.Spec.GeneratedSize(m.Index)).ToList();
             MinimumBank = BudgetCheck.MinimumBank(sizes, sharing.Upsampler);
             MinimumCost = BudgetCheck.MinimumGroupCost(sizes, sharing);
             MaximumBank = TemplateLayout.MaximumUsefulBank(sizes, sharing.TemplateCap);

@@ -35,7 +35,9 @@ public static class GroupAssigner
         {
             if (!spec.IsShareable) continue;
             // With exact (SPIN) sharing a group holds one member per weight set: the repeat that owns it.
-            for (int set = 0; set < spec.WeightSets; set++) owners.Add((spec, spec.OwnerOf(set)));
+            // A family member's layer of the narrower member's very shape generates nothing and joins no group.
+            for (int set = 0; set < spec.WeightSets; set++)
+                if (spec.GeneratedSize(spec.OwnerOf(set)) > 0) owners.Add((spec, spec.OwnerOf(set)));
         }
         var random = strategy == GroupStrategy.Random ? RandomGroups(owners, network.Layers, network.Sharing.Seed) : null;
 

@@ -11,6 +11,8 @@ public enum WeightSource
     Own,
     /// <summary>No shareable weight (norm layers).</summary>
     None,
+    /// <summary>In a family of networks, exactly the narrower member's weight (same shape): nothing of its own.</summary>
+    Inherited,
 }
 
 /// <summary>The allocation of one layer (one element of a <c>[Repeat]</c> list counts as one layer).</summary>
@@ -46,7 +48,9 @@ public sealed class LayerPlan
     /// <summary>Where in the (circular) bank the first template starts.</summary>
     public long Offset { get; }
     /// <summary>Bank entries read, counting repeats: K_l · |W_l|, or the grid of an interpolated layer.</summary>
-    public long ReadLength => Grid?.Size ?? (long)Templates * Spec.WeightSize;
+    public long ReadLength => Grid?.Size ?? (long)Templates * GeneratedSize;
+    /// <summary>The weight entries the layer generates or holds itself: |W|, or what a family extension adds to the narrower member's block.</summary>
+    public long GeneratedSize => Spec.GeneratedSize(Index);
     /// <summary>For a layer grown by the Interpolate upsampler, the grid of bank entries it resizes; otherwise null.</summary>
     public InterpolationGrid? Grid { get; }
     /// <summary>

@@ -12,8 +12,9 @@ public sealed class LayerSpec
 {
     private LayerSpec(string name, LayerKind kind, int inSize, int outSize, int kernelHeight, int kernelWidth,
         int stride, int padding, int dilation, int groups, bool bias, int repeat, bool noShare, string? group,
-        int shareRate = 0, ShareMapping mapping = ShareMapping.Sequential)
+        int shareRate = 0, ShareMapping mapping = ShareMapping.Sequential, LayerExtension? extension = null)
     {
+        Extension = extension;
         Name = name;
         Kind = kind;
         In = inSize;
@@ -65,6 +66,25 @@ public sealed class LayerSpec
     /// <summary>How repeats map onto weight sets when <see cref="ShareRate"/> is set.</summary>
     public ShareMapping Mapping { get; }
 
+    /// <summary>
+    /// In a family of networks (<c>ModelFamily</c>), the narrower member's layer whose weight is the top-left
+    /// block of this one's: the layer then generates only the extra rows and columns. Null outside families.
+    /// </summary>
+    public LayerExtension? Extension { get; }
+
+    /// <summary>Whether repeat <paramref name="index"/> extends a narrower family member's layer.</summary>
+    public bool IsExtension(int index) => Extension is { } e && index < e.BaseCount;
+
+    /// <summary>
+    /// The weight entries layer <paramref name="index"/> generates itself: |W|, or, for a family extension, |W| minus
+    /// the narrower member's block (0 when both have the same shape: the layer is the narrower one's).
+    /// </summary>
+    public long GeneratedSize(int index) => IsExtension(index) ? WeightSize - Extension!.BlockSize(WeightShape) : WeightSize;
+
+    /// <summary>The spec as a family extension of <paramref name="extension"/>'s layer.</summary>
+    public LayerSpec Extending(LayerExtension extension)
+        => new(Name, Kind, In, Out, KernelHeight, KernelWidth, Stride, Padding, Dilation, Groups, Bias, Repeat, NoShare, Group, ShareRate, Mapping, extension);
+
     /// <summary>How many distinct weight sets the property has: n / r with exact sharing, else n.</summary>
     public int WeightSets => ShareRate > 0 ? Count / ShareRate : Count;
 
@@ -113,6 +133,17 @@ public sealed class LayerSpec
 
     /// <summary>Every trainable element of one layer when nothing is shared.</summary>
     public long UnsharedSize => WeightSize + BiasSize + NormSize;
+
+    /// <summary>Every trainable element of all the property's layers when nothing is shared (a family extension counts only what it adds).</summary>
+    public long UnsharedTotal
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < Count; i++) total += GeneratedSize(i) + BiasSize + NormSize;
+            return total;
+        }
+    }
 
     /// <summary>The fan-in used for Kaiming initialisation (0 for embeddings and norms).</summary>
     public long FanIn => Kind switch

@@ -32,7 +32,7 @@ public sealed class NetworkSpec
     public GroupAssignment? Assignment { get; }
 
     /// <summary>Trainable parameters of the same network with no sharing at all.</summary>
-    public long UnsharedParameters => Layers.Sum(l => l.UnsharedSize * l.Count);
+    public long UnsharedParameters => Layers.Sum(l => l.UnsharedTotal);
 
     /// <summary>The declaration with another budget (a run-time override).</summary>
     public NetworkSpec WithBudget(BudgetSpec budget) => new(ModelName, budget, Layers, Sharing, Assignment);

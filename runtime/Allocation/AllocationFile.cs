@@ -79,19 +79,23 @@ public sealed class AllocationFile
 
     /// <summary>Reads an allocation saved by <see cref="Save"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not an NpasDsl allocation.</exception>
-    public static AllocationFile Load(string path)
+    public static AllocationFile Load(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>Reads an allocation from its JSON text; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">The text is not an NpasDsl allocation.</exception>
+    internal static AllocationFile Parse(string json, string source)
     {
         AllocationFile? file;
         try
         {
-            file = JsonSerializer.Deserialize<AllocationFile>(File.ReadAllText(path), Json);
+            file = JsonSerializer.Deserialize<AllocationFile>(json, Json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not a readable NpasDsl allocation: {e.Message}", e);
+            throw new InvalidDataException($"{source} is not a readable NpasDsl allocation: {e.Message}", e);
         }
         if (file is null || file.Format != CurrentFormat)
-            throw new InvalidDataException($"{path} is not an NpasDsl allocation (expected \"format\": \"{CurrentFormat}\", found \"{file?.Format}\").");
+            throw new InvalidDataException($"{source} is not an NpasDsl allocation (expected \"format\": \"{CurrentFormat}\", found \"{file?.Format}\").");
         return file;
     }
 

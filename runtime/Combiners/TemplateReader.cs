@@ -12,7 +12,7 @@ internal static class TemplateReader
 {
     public static Tensor Read(Banks.BankSet banks, LayerPlan plan)
     {
-        long size = plan.Spec.WeightSize;
+        long size = plan.GeneratedSize;
         var read = banks.Read(plan.Group!, plan.Path, plan.Offset, plan.ReadLength);
         if (plan.Grid is not { } grid) return read.view(plan.Templates, size);
 

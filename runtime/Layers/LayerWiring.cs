@@ -9,8 +9,9 @@ namespace NpasDsl.Layers;
 public sealed class LayerWiring
 {
     internal LayerWiring(LayerPlan plan, BankSet banks, Combiner combiner, CoefficientEmbeddings? embeddings,
-        Tensor? initialMixture, Tensor? initialWeight, SharedLayer? weightOwner = null)
+        Tensor? initialMixture, Tensor? initialWeight, SharedLayer? weightOwner = null, SharedLayer? narrower = null)
     {
+        Narrower = narrower;
         Combiner = combiner;
         Embeddings = embeddings;
         WeightOwner = weightOwner;
@@ -35,4 +36,6 @@ public sealed class LayerWiring
     internal bool KeepWeightGradient { get; init; }
     /// <summary>With exact (SPIN) sharing, the layer whose weight this one uses.</summary>
     internal SharedLayer? WeightOwner { get; }
+    /// <summary>In a family of networks, the narrower member's layer whose weight is this one's top-left block.</summary>
+    internal SharedLayer? Narrower { get; }
 }

@@ -12,6 +12,6 @@ public sealed class SharedConv1d : SharedLayer
     public override Tensor forward(Tensor input)
     {
         var spec = Plan.Spec;
-        return nn.functional.conv1d(input, Weight(), Bias, stride: spec.Stride, padding: spec.Padding, dilation: spec.Dilation, groups: spec.Groups);
+        return Counted(nn.functional.conv1d(input, Weight(), Bias, stride: spec.Stride, padding: spec.Padding, dilation: spec.Dilation, groups: spec.Groups), spec.FanIn);
     }
 }

@@ -9,5 +9,5 @@ public sealed class SharedLinear : SharedLayer
     internal SharedLinear(LayerWiring wiring) : base(nameof(SharedLinear), wiring) { }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => nn.functional.linear(input, Weight(), Bias);
+    public override Tensor forward(Tensor input) => Counted(nn.functional.linear(input, Weight(), Bias), Plan.Spec.FanIn);
 }

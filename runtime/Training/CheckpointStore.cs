@@ -31,12 +31,14 @@ public sealed class CheckpointStore
     public bool Exists => File.Exists(ManifestPath);
 
     /// <summary>Writes a checkpoint.</summary>
-    public void Save(NpasModule model, OptimizerHelper optimizer, TrainingState state)
+    public void Save(NpasModule model, OptimizerHelper optimizer, TrainingState state) => Save(TrainingSubject.Of(model), optimizer, state);
+
+    internal void Save(TrainingSubject model, OptimizerHelper optimizer, TrainingState state)
     {
         System.IO.Directory.CreateDirectory(Directory);
         string tag = state.GlobalStep.ToString("D9", CultureInfo.InvariantCulture);
         var manifest = new Manifest { Model = $"model-{tag}.bin", Optimizer = $"optimizer-{tag}.bin", State = state };
-        model.SaveCheckpoint(Path.Combine(Directory, manifest.Model));
+        model.Save(Path.Combine(Directory, manifest.Model));
         AtomicFile.Write(Path.Combine(Directory, manifest.Optimizer), stream =>
         {
             using var writer = new BinaryWriter(stream);
@@ -57,11 +59,13 @@ public sealed class CheckpointStore
 
     /// <summary>Loads the checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>; returns the trainer state.</summary>
     /// <exception cref="AllocationMismatchException">The checkpoint is of a model with another allocation.</exception>
-    public TrainingState Load(NpasModule model, OptimizerHelper optimizer)
+    public TrainingState Load(NpasModule model, OptimizerHelper optimizer) => Load(TrainingSubject.Of(model), optimizer);
+
+    internal TrainingState Load(TrainingSubject model, OptimizerHelper optimizer)
     {
         var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(ManifestPath), Json)
             ?? throw new InvalidDataException($"{ManifestPath} is empty.");
-        model.LoadCheckpoint(Path.Combine(Directory, manifest.Model));
+        model.Load(Path.Combine(Directory, manifest.Model));
         using (var stream = File.OpenRead(Path.Combine(Directory, manifest.Optimizer)))
         using (var reader = new BinaryReader(stream))
             optimizer.load_state_dict(reader);

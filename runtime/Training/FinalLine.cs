@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 using System.Globalization;
 
@@ -10,4 +11,12 @@ public static class FinalLine
     public static string For(NpasModule model, IReadOnlyList<EpochRecord> history)
         => string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
             history[^1].TestAccuracy, model.TrainableParameters, model.Allocation.Budget, model.Allocation.Unshared);
+
+    /// <summary>
+    /// The same line for a family of networks: the ensemble's test accuracy, the family's parameters, the sum of its
+    /// members' budgets, and what the members cost as separate unshared networks.
+    /// </summary>
+    public static string For(Families.ModelFamily family, Families.FamilyEvaluation evaluation)
+        => string.Format(CultureInfo.InvariantCulture, "final: accuracy={0:0.0000} parameters={1:N0} budget={2:N0} unshared={3:N0}",
+            evaluation.EnsembleAccuracy, family.TrainableParameters, family.Members.Sum(m => m.Allocation.Budget), family.FullyParameterized);
 }

@@ -12,14 +12,14 @@ using static TorchSharp.torch;
 namespace NpasDsl.Training;
 
 /// <summary>
-/// Trains an <see cref="NpasModule"/> classifier: seeded data order, AdamW or Nesterov SGD, a per-epoch
+/// Trains an <see cref="NpasModule"/> classifier (or a <see cref="Families.ModelFamily"/> on the sum of its members' losses): seeded data order, AdamW or Nesterov SGD, a per-epoch
 /// schedule with warm-up, decoupled weight decay on banks and own weights only, label smoothing, gradient
 /// clipping, one dispose scope per step, atomic checkpoints that a killed run resumes from with the same
 /// result, and a clear stop (keeping the last good checkpoint) when the loss stops being finite.
 /// </summary>
 public sealed class Trainer
 {
-    private readonly NpasModule _model;
+    private readonly TrainingSubject _model;
     private readonly TrainingData _data;
     private readonly TrainerOptions _options;
     private readonly Device _device;
@@ -37,6 +37,18 @@ public sealed class Trainer
     /// </summary>
     public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
         Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null)
+        : this(TrainingSubject.Of(model), data, options, device, log, augment, progress) { }
+
+    /// <summary>
+    /// Creates a trainer for a family of networks: every step minimises the sum of the members' losses, the
+    /// accuracies are the ensemble's (softmax outputs averaged), and checkpoints hold every member.
+    /// </summary>
+    public Trainer(Families.ModelFamily family, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
+        Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null)
+        : this(TrainingSubject.Of(family), data, options, device, log, augment, progress) { }
+
+    private Trainer(TrainingSubject model, TrainingData data, TrainerOptions options, Device? device, Action<string>? log,
+        Func<Tensor, Generator, Tensor>? augment, IProgress<TrainingProgress>? progress)
     {
         _augment = augment;
         _progress = progress;
@@ -46,11 +58,11 @@ public sealed class Trainer
         _options = options;
         _device = device ?? CPU;
         _log = log ?? Console.WriteLine;
-        var parameters = model.parameters().ToList();
+        var parameters = model.Module.parameters().ToList();
         _optimizer = options.Optimizer == OptimizerKind.SgdNesterov
             ? optim.SGD(parameters, options.LearningRate, momentum: options.Momentum, nesterov: true)
             : optim.AdamW(parameters, options.LearningRate, weight_decay: 0);
-        _decayed = WeightDecay.Selected(model).ToList();
+        _decayed = model.Decayed.ToList();
         _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
     }
 
@@ -76,7 +88,7 @@ public sealed class Trainer
             int epoch = state.Epoch;
             double rate = LearningRateSchedule.At(_options, epoch);
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
-            _model.train();
+            _model.Module.train();
             using var order = randperm(count, generator: new Generator(unchecked((ulong)(_options.Seed * 1_000_003 + epoch))));
             var clock = Stopwatch.StartNew();
             double secondsBefore = state.Seconds;
@@ -108,7 +120,7 @@ public sealed class Trainer
             if (_checkpoints is not null)
             {
                 MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history);
-                if (_options.Plot) MetricsPlot.Write(Path.Combine(_checkpoints.Directory, "metrics.png"), history, _model.Network.ModelName);
+                if (_options.Plot) MetricsPlot.Write(Path.Combine(_checkpoints.Directory, "metrics.png"), history, _model.Name);
             }
         }
         return state.History;
@@ -127,15 +139,14 @@ public sealed class Trainer
         var labels = _data.TrainLabels.index_select(0, index).to(_device);
 
         _optimizer.zero_grad();
-        var logits = _model.call(inputs);
-        var loss = nn.functional.cross_entropy(logits, labels, label_smoothing: _options.LabelSmoothing);
+        var (loss, logits) = _model.Loss(inputs, labels, _options.LabelSmoothing);
         double value = loss.item<float>();
         if (!double.IsFinite(value))
             throw new TrainingDivergedException(string.Format(CultureInfo.InvariantCulture,
                 "The loss became {0} at epoch {1}, batch {2}; training stopped{3}. Lower the learning rate (now {4:G4}) or clip gradients.",
                 value, state.Epoch + 1, batch + 1, _checkpoints is { Exists: true } ? $" and the last good checkpoint in {_checkpoints.Directory} is kept" : "", rate));
         loss.backward();
-        if (_options.GradientClip is { } clip) nn.utils.clip_grad_norm_(_model.parameters(), clip);
+        if (_options.GradientClip is { } clip) nn.utils.clip_grad_norm_(_model.Module.parameters(), clip);
         _optimizer.step();
         if (_options.WeightDecay > 0)
             using (no_grad())
@@ -155,14 +166,14 @@ public sealed class Trainer
     /// <summary>Accuracy on the whole test set.</summary>
     public double Evaluate()
     {
-        _model.eval();
+        _model.Module.eval();
         using var _ = no_grad();
         long count = _data.TestInputs.shape[0], correct = 0;
         for (long start = 0; start < count; start += 1000)
         {
             using var scope = NewDisposeScope();
             long n = Math.Min(1000, count - start);
-            var logits = _model.call(_data.TestInputs.narrow(0, start, n).to(_device));
+            var logits = _model.Module.call(_data.TestInputs.narrow(0, start, n).to(_device));
             correct += logits.argmax(1).eq(_data.TestLabels.narrow(0, start, n).to(_device)).sum().item<long>();
         }
         return (double)correct / count;

@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using NpasDsl.Allocation;
+using NpasDsl.Planning;
+using NpasDsl.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Families;
+
+/// <summary>
+/// A family of networks drawn from one set of weights (SuperWeights' anytime prediction and ensembles): several
+/// DSL classes whose layers of the same name are nested, a narrower member's weight being the top-left block of
+/// a wider member's. The extra rows and columns of the wider member come from its own (per-width) banks, so every
+/// member reads the narrowest member's banks and the family holds each weight entry once.
+/// <para>
+/// Members are built in the order given: each extends the earlier member it can take the most weight entries from
+/// (all its layers of a common name must contain that member's), or none. The family trains on the sum of the
+/// members' losses; as a module it is the ensemble (<see cref="forward"/>: the log of the members' averaged softmax).
+/// </para>
+/// </summary>
+public sealed class ModelFamily : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<NpasModule> _members;
+    private readonly string?[] _narrower;
+
+    /// <summary>Builds the members in order; <paramref name="options"/> gives the seed (member i uses seed + i) and the device.</summary>
+    public ModelFamily(IReadOnlyList<FamilyMember> members, NpasOptions? options = null) : base(nameof(ModelFamily))
+    {
+        if (members is null || members.Count < 2) throw new ArgumentException("A family needs at least two members.", nameof(members));
+        var names = members.Select(m => m.Declaration.ModelName).ToList();
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
+            throw new ArgumentException($"Each member of a family must be a different model class; got {string.Join(", ", names)}.", nameof(members));
+        options ??= new NpasOptions();
+        var built = new List<NpasModule>();
+        _narrower = new string?[members.Count];
+        for (int i = 0; i < members.Count; i++)
+        {
+            var member = members[i];
+            NpasModule? narrower = null;
+            long best = 0;
+            foreach (var candidate in built)
+                if (FamilyLayout.Covered(member.Declaration, candidate.Network, out _) is { } covered && covered > best)
+                    (narrower, best) = (candidate, covered);
+            var model = member.Create(new NpasOptions
+            {
+                Seed = (options.Seed ?? member.Declaration.Sharing.Seed) + i,
+                Budget = member.Budget,
+                Narrower = narrower,
+            });
+            if (model.Network.ModelName != member.Declaration.ModelName)
+                throw new ArgumentException($"Member {i} was declared as {member.Declaration.ModelName} but its factory built a {model.Network.ModelName}.", nameof(members));
+            _narrower[i] = narrower?.Network.ModelName;
+            built.Add(model);
+        }
+        _members = new ModuleList<NpasModule>(built.ToArray());
+        register_module("members", _members);
+        if (options.Device is { } device) this.to(device);
+    }
+
+    /// <summary>Everything is registered explicitly (members under <c>members.{i}</c>).</summary>
+    protected override void RegisterComponents() { }
+
+    /// <summary>A name for logs and plots: the members' names joined.</summary>
+    public string Name => string.Join("+", Members.Select(m => m.Network.ModelName));
+
+    /// <summary>The members, in the order given.</summary>
+    public IReadOnlyList<NpasModule> Members => _members.ToList();
+
+    /// <summary>The model name of the member that member <paramref name="index"/> extends, or null when it extends none.</summary>
+    public string? NarrowerOf(int index) => _narrower[index];
+
+    /// <summary>Trainable scalars of the whole family (each member's own; nothing is counted twice).</summary>
+    public long TrainableParameters => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+
+    /// <summary>Trainable scalars of the members as separate, fully parameterised networks (what an ordinary ensemble costs).</summary>
+    public long FullyParameterized => Members.Sum(m => m.Network.UnsharedParameters);
+
+    /// <summary>Each member's logits for <paramref name="inputs"/>, in member order.</summary>
+    public Tensor[] MemberLogits(Tensor inputs) => Members.Select(m => m.call(inputs)).ToArray();
+
+    /// <summary>The ensemble's log-probabilities: log of the mean of the members' softmax outputs (argmax is the ensemble's prediction).</summary>
+    public override Tensor forward(Tensor inputs) => EnsembleLogProbabilities(MemberLogits(inputs));
+
+    /// <summary>log(mean_m softmax(logits_m)), computed stably in log space.</summary>
+    public static Tensor EnsembleLogProbabilities(IReadOnlyList<Tensor> logits)
+        => stack(logits.Select(l => l.log_softmax(1)).ToArray(), 0).logsumexp(0) - Math.Log(logits.Count);
+
+    /// <summary>The family's training loss: the sum of the members' cross-entropies, with the ensemble's log-probabilities for the accuracy.</summary>
+    public (Tensor Loss, Tensor Logits) SumOfLosses(Tensor inputs, Tensor labels, double labelSmoothing = 0)
+    {
+        var logits = MemberLogits(inputs);
+        var loss = logits.Select(l => nn.functional.cross_entropy(l, labels, label_smoothing: labelSmoothing)).Aggregate((a, b) => a + b);
+        return (loss, EnsembleLogProbabilities(logits));
+    }
+
+    /// <summary>The parameters weight decay applies to: every member's banks and own weights.</summary>
+    public IEnumerable<Parameter> DecayedParameters() => Members.SelectMany(WeightDecay.Selected);
+
+    /// <summary>Materializes every member for inference, narrowest first (a wider member builds on the narrower member's weights).</summary>
+    public void Materialize()
+    {
+        eval();
+        foreach (var member in Members) member.Materialize();
+    }
+
+    /// <inheritdoc />
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        foreach (var member in Members) member.train(train);
+    }
+
+    /// <summary>
+    /// Evaluates every member and the ensemble on a test set, and the anytime curve: members in order of their
+    /// multiply-accumulates per example, and the ensemble of the first k of them at their summed cost.
+    /// </summary>
+    public FamilyEvaluation Evaluate(Tensor images, Tensor labels, int batchSize = 500)
+    {
+        if (images.shape[0] != labels.shape[0] || images.shape[0] == 0)
+            throw new ArgumentException($"Evaluation needs as many labels as images (got {images.shape[0]} images and {labels.shape[0]} labels), and at least one.");
+        var device = Members[0].Banks.parameters().Concat(Members[0].parameters()).First().device;
+        var macs = Members.Select(m => MacCounter.PerExample(m, images.narrow(0, 0, 1).to(device))).ToArray();
+        var order = Enumerable.Range(0, macs.Length).OrderBy(i => macs[i]).ThenBy(i => i).ToArray();
+        long count = images.shape[0];
+        var memberCorrect = new long[macs.Length];
+        var prefixCorrect = new long[macs.Length];
+        eval();
+        using (no_grad())
+        {
+            for (long start = 0; start < count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                long n = Math.Min(batchSize, count - start);
+                var x = images.narrow(0, start, n).to(device);
+                var y = labels.narrow(0, start, n).to(device);
+                var logits = MemberLogits(x);
+                for (int m = 0; m < logits.Length; m++) memberCorrect[m] += logits[m].argmax(1).eq(y).sum().item<long>();
+                for (int k = 1; k <= order.Length; k++)
+                    prefixCorrect[k - 1] += EnsembleLogProbabilities(order.Take(k).Select(i => logits[i]).ToArray()).argmax(1).eq(y).sum().item<long>();
+            }
+        }
+        var members = Enumerable.Range(0, macs.Length)
+            .Select(m => new MemberResult(Members[m].Network.ModelName, Members[m].TrainableParameters, macs[m], (double)memberCorrect[m] / count)).ToList();
+        long cumulative = 0;
+        var anytime = order.Select((m, k) => new AnytimePoint(k + 1, Members[m].Network.ModelName, cumulative += macs[m], (double)prefixCorrect[k] / count)).ToList();
+        return new FamilyEvaluation(members, anytime, TrainableParameters, FullyParameterized);
+    }
+
+    /// <summary>Saves every member's state (keys <c>members.{i}.…</c>) and, beside it, each member's allocation as JSON; both atomically.</summary>
+    public void SaveCheckpoint(string path)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream);
+            save(writer);
+        });
+        var allocations = Members.Select(m => AllocationFile.From(m.Allocation)).ToList();
+        FamilyAllocations.Save(NpasModule.AllocationPathFor(path), allocations);
+    }
+
+    /// <summary>Loads a checkpoint of <see cref="SaveCheckpoint"/>, refusing one saved from a family with other members or allocations.</summary>
+    /// <exception cref="AllocationMismatchException">The checkpoint's family differs; the message says how.</exception>
+    public void LoadCheckpoint(string path)
+    {
+        var allocationPath = NpasModule.AllocationPathFor(path);
+        if (File.Exists(allocationPath))
+        {
+            var saved = FamilyAllocations.Load(allocationPath);
+            if (saved.Count != _members.Count)
+                throw new AllocationMismatchException($"The checkpoint {path} holds a family of {saved.Count} members; this family has {_members.Count} ({Name}).");
+            for (int i = 0; i < saved.Count; i++)
+                if (AllocationFile.From(Members[i].Allocation).FirstDifference(saved[i]) is { } difference)
+                    throw new AllocationMismatchException($"Member {i} ({Members[i].Network.ModelName}) of the checkpoint {path} was saved with another allocation: {difference}. Build the family from the same members, in the same order, with the same budgets.");
+        }
+        load(path);
+    }
+
+    /// <summary>The members: what each extends, its own parameters and what it would cost on its own.</summary>
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        text.Append(string.Create(CultureInfo.InvariantCulture, $"family of {_members.Count} networks: {TrainableParameters:N0} trainable parameters; as separate unshared networks {FullyParameterized:N0} ({(double)TrainableParameters / FullyParameterized:P1})\n"));
+        for (int i = 0; i < _members.Count; i++)
+        {
+            var m = Members[i];
+            text.Append(string.Create(CultureInfo.InvariantCulture,
+                $"  {m.Network.ModelName}: {m.TrainableParameters:N0} own parameters (budget {m.Allocation.Budget:N0}), unshared alone {m.Network.UnsharedParameters:N0}, {(NarrowerOf(i) is { } n ? "extends " + n : "extends no member")}\n"));
+        }
+        return text.ToString();
+    }
+}

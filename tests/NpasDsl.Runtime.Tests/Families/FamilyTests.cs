@@ -1,0 +1,239 @@
+using System;
+using System.IO;
+using System.Linq;
+using NpasDsl.Allocation;
+using NpasDsl.Families;
+using NpasDsl.Planning;
+using NpasDsl.Runtime.Tests.Models;
+using NpasDsl.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.Families;
+
+/// <summary>Families of networks from one set of weights (SuperWeights): nesting, accounting, training, ensembles, anytime order, checkpoints.</summary>
+public sealed class FamilyTests
+{
+    private static ModelFamily Family(long seed = 3, BudgetSpec? wideBudget = null) => new(new[]
+    {
+        FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)),
+        FamilyMember.Of(FamilyWide.Declaration, o => new FamilyWide(o), wideBudget),
+        FamilyMember.Of(FamilyDeep.Declaration, o => new FamilyDeep(o)),
+    }, new NpasOptions { Seed = seed });
+
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    private static Tensor Block(Tensor weight, Tensor narrower) => weight.narrow(0, 0, narrower.shape[0]).narrow(1, 0, narrower.shape[1]);
+
+    [Fact]
+    public void A_narrower_members_weights_are_the_top_left_blocks_of_the_wider_members()
+    {
+        using var family = Family();
+        var narrow = (FamilyNarrow)family.Members[0];
+        var wide = (FamilyWide)family.Members[1];
+        Assert.Equal("FamilyNarrow", family.NarrowerOf(1));
+        Assert.Equal(new long[] { 8, 1, 3, 3 }, wide.Stem.Weight().shape);
+        Assert.True(Same(narrow.Stem.Weight(), Block(wide.Stem.Weight(), narrow.Stem.Weight())));
+        Assert.True(Same(narrow.Body[0].Weight(), Block(wide.Body[0].Weight(), narrow.Body[0].Weight())));
+        Assert.True(Same(narrow.Head.Weight(), Block(wide.Head.Weight(), narrow.Head.Weight())));
+        // The extra rows and columns are the wide member's own: not a copy of the narrow block.
+        Assert.False(Same(wide.Body[0].Weight().narrow(0, 4, 4).narrow(1, 4, 4), narrow.Body[0].Weight()));
+    }
+
+    [Fact]
+    public void A_deeper_member_of_the_same_width_uses_the_narrower_weights_and_owns_only_its_extra_layers()
+    {
+        using var family = Family();
+        var narrow = (FamilyNarrow)family.Members[0];
+        var deep = (FamilyDeep)family.Members[2];
+        Assert.Equal("FamilyNarrow", family.NarrowerOf(2));
+        Assert.Equal(WeightSource.Inherited, deep.Allocation.Layer("Body.0").Source);
+        Assert.Equal(WeightSource.Inherited, deep.Allocation.Layer("Stem").Source);
+        Assert.Equal(WeightSource.Bank, deep.Allocation.Layer("Body.1").Source);
+        Assert.True(Same(narrow.Body[0].Weight(), deep.Body[0].Weight()));
+        Assert.Contains("narrower member", deep.Allocation.ToString());
+    }
+
+    [Fact]
+    public void Accounting_is_exact_per_member_and_the_family_holds_each_entry_once()
+    {
+        using var family = Family();
+        foreach (var member in family.Members)
+        {
+            Assert.Equal(member.Allocation.Breakdown.Total, member.TrainableParameters);
+            Assert.True(member.TrainableParameters <= member.Allocation.Budget, member.Network.ModelName);
+        }
+        Assert.Equal(family.Members.Sum(m => m.TrainableParameters), family.TrainableParameters);
+        // A wide member's fraction is of what it adds: the stem's extra 4 rows, the body's extra rows and columns,
+        // the head's extra columns, plus its own biases (8 + 8 + 4) and norm affine (16).
+        var wide = family.Members[1];
+        long added = (8 * 9 - 4 * 9) + (8 * 8 * 9 - 4 * 4 * 9) + (4 * 8 - 4 * 4);
+        Assert.Equal(added + 8 + 8 + 4 + 16, wide.Allocation.Unshared);
+        Assert.True(family.TrainableParameters < family.FullyParameterized);
+        Assert.Equal(FamilyNarrow.Declaration.UnsharedParameters + FamilyWide.Declaration.UnsharedParameters + FamilyDeep.Declaration.UnsharedParameters,
+            family.FullyParameterized);
+        Assert.Contains("extends FamilyNarrow", family.ToString());
+    }
+
+    [Fact]
+    public void A_wider_members_loss_trains_the_narrower_members_banks()
+    {
+        using var family = Family();
+        var (images, labels) = TestData.Images();
+        nn.functional.cross_entropy(family.Members[1].call(images), labels).backward();
+        Assert.True(family.Members[0].Banks["shared"].grad!.abs().sum().item<float>() > 0);
+        Assert.True(family.Members[1].Banks["shared"].grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void The_ensemble_averages_the_members_softmax_outputs()
+    {
+        using var family = Family();
+        family.eval();
+        var (images, labels) = TestData.Images();
+        var expected = stack(family.Members.Select(m => m.call(images).softmax(1)).ToArray(), 0).mean(new long[] { 0 }).log();
+        Assert.True(family.call(images).allclose(expected, rtol: 1e-5, atol: 1e-6));
+        var (loss, logits) = family.SumOfLosses(images, labels);
+        float sum = family.Members.Sum(m => nn.functional.cross_entropy(m.call(images), labels).item<float>());
+        Assert.Equal(sum, loss.item<float>(), 4);
+        Assert.True(logits.allclose(expected, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
+    public void Evaluation_orders_members_by_measured_multiply_accumulates_for_the_anytime_curve()
+    {
+        using var family = Family();
+        var (images, labels) = TestData.Images(count: 12);
+        var result = family.Evaluate(images, labels, batchSize: 5);
+        // On 8x8 inputs with padding 1: the stem costs out·9 per pixel, a body convolution out·in·9 per pixel, the head out·in.
+        long Macs(int width, int body) => 64L * width * 9 + body * 64L * width * width * 9 + 4L * width;
+        Assert.Equal(new[] { Macs(4, 1), Macs(8, 1), Macs(4, 2) }, result.Members.Select(m => m.MacsPerExample));
+        Assert.Equal(new[] { "FamilyNarrow", "FamilyDeep", "FamilyWide" }, result.Anytime.Select(p => p.Added));
+        Assert.Equal(new[] { Macs(4, 1), Macs(4, 1) + Macs(4, 2), Macs(4, 1) + Macs(4, 2) + Macs(8, 1) }, result.Anytime.Select(p => p.CumulativeMacs));
+        Assert.Equal(result.Members[0].Accuracy, result.Anytime[0].Accuracy);
+        family.eval();
+        using (no_grad())
+        {
+            double ensemble = family.call(images).argmax(1).eq(labels).sum().item<long>() / 12.0;
+            Assert.Equal(ensemble, result.EnsembleAccuracy, 10);
+        }
+        Assert.Contains("anytime", result.ToString());
+    }
+
+    [Fact]
+    public void Materialized_family_outputs_are_bit_identical()
+    {
+        using var family = Family();
+        family.eval();
+        var (images, _) = TestData.Images();
+        var members = family.Members.Select(m => m.call(images)).ToArray();
+        family.Materialize();
+        Assert.All(family.Members.SelectMany(m => m.SharedLayers()), l => Assert.True(l.Layer.IsMaterialized, l.Path));
+        for (int i = 0; i < members.Length; i++) Assert.True(Same(members[i], family.Members[i].call(images)));
+        family.train();
+        Assert.All(family.Members.SelectMany(m => m.SharedLayers()), l => Assert.False(l.Layer.IsMaterialized, l.Path));
+    }
+
+    [Fact]
+    public void The_unshared_export_of_a_wide_member_has_full_weights()
+    {
+        using var family = Family();
+        var export = family.Members[1].ExportUnsharedStateDict();
+        Assert.Equal(new long[] { 8, 8, 3, 3 }, export["Body.0.weight"].shape);
+        Assert.Equal(new long[] { 4, 8 }, export["Head.weight"].shape);
+    }
+
+    [Fact]
+    public void The_trainer_trains_a_family_on_the_sum_of_losses_deterministically()
+    {
+        var g = new Generator(4);
+        var images = randn(new long[] { 64, 1, 8, 8 }, generator: g);
+        var labels = (images.mean(new long[] { 1, 2, 3 }) > 0).to(ScalarType.Int64) + 2 * (images[.., 0, 0, 0] > 0).to(ScalarType.Int64);
+        var data = new TrainingData(images, labels, images, labels);
+        var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, Seed = 2 };
+        double Run()
+        {
+            using var family = Family();
+            var history = new Trainer(family, data, options, log: _ => { }).Run();
+            Assert.True(history[^1].TrainLoss < history[0].TrainLoss, $"{history[0].TrainLoss} -> {history[^1].TrainLoss}");
+            return history[^1].TestAccuracy + history[^1].TrainLoss;
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void A_checkpoint_round_trips_and_a_family_with_another_allocation_refuses_it()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"npas-family-{Guid.NewGuid():N}.bin");
+        try
+        {
+            var (images, _) = TestData.Images();
+            using var saved = Family(seed: 1);
+            saved.eval();
+            var expected = saved.call(images);
+            saved.SaveCheckpoint(path);
+            Assert.Contains("npasdsl-family/1", File.ReadAllText(NpasModule.AllocationPathFor(path)));
+
+            using var restored = Family(seed: 2);
+            restored.LoadCheckpoint(path);
+            restored.eval();
+            Assert.True(Same(expected, restored.call(images)));
+
+            using var other = Family(wideBudget: BudgetSpec.Fraction(0.9));
+            var e = Assert.Throws<AllocationMismatchException>(() => other.LoadCheckpoint(path));
+            Assert.Contains("FamilyWide", e.Message);
+        }
+        finally
+        {
+            foreach (var file in new[] { path, NpasModule.AllocationPathFor(path) }) File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_member_that_cannot_contain_the_narrower_layers_extends_no_member_and_the_layout_says_why()
+    {
+        Assert.Null(FamilyLayout.Covered(FamilyOtherKernel.Declaration, FamilyNarrow.Declaration, out var why));
+        Assert.Contains("kernels differ", why);
+        Assert.Null(FamilyLayout.Covered(FamilyNarrow.Declaration, FamilyWide.Declaration, out why));
+        Assert.Contains("larger", why);
+        var e = Assert.Throws<ArgumentException>(() => FamilyLayout.Extend(FamilyNarrow.Declaration, FamilyWide.Declaration));
+        Assert.Contains("FamilyNarrow cannot extend FamilyWide", e.Message);
+
+        using var family = new ModelFamily(new[]
+        {
+            FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)),
+            FamilyMember.Of(FamilyOtherKernel.Declaration, o => new FamilyOtherKernel(o)),
+        });
+        Assert.Null(family.NarrowerOf(1));
+        Assert.Equal(FamilyOtherKernel.Declaration.UnsharedParameters, family.Members[1].Allocation.Unshared);
+    }
+
+    [Fact]
+    public void Bad_families_are_refused_with_the_reason()
+    {
+        Assert.Contains("at least two", Assert.Throws<ArgumentException>(() => new ModelFamily(new[] { FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)) })).Message);
+        Assert.Contains("different model class", Assert.Throws<ArgumentException>(() => new ModelFamily(new[]
+        {
+            FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)),
+            FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)),
+        })).Message);
+        Assert.Contains("built a FamilyWide", Assert.Throws<ArgumentException>(() => new ModelFamily(new[]
+        {
+            FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)),
+            FamilyMember.Of(FamilyDeep.Declaration, o => new FamilyWide(o)),
+        })).Message);
+    }
+
+    [Fact]
+    public void Compose_and_extra_are_inverse()
+    {
+        var g = new Generator(9);
+        var weight = randn(new long[] { 6, 5, 3 }, generator: g);
+        var narrower = weight.narrow(0, 0, 2).narrow(1, 0, 4).contiguous();
+        var extra = FamilyWeight.Extra(weight, 2, 4);
+        Assert.Equal(6 * 5 * 3 - 2 * 4 * 3, extra.shape[0]);
+        Assert.True(Same(weight, FamilyWeight.Compose(narrower, extra, new long[] { 6, 5, 3 })));
+        Assert.Throws<ArgumentException>(() => FamilyWeight.Compose(narrower, extra.narrow(0, 1, extra.shape[0] - 1), new long[] { 6, 5, 3 }));
+    }
+}

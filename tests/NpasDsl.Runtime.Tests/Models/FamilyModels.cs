@@ -1,0 +1,62 @@
+using NpasDsl;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace NpasDsl.Runtime.Tests.Models;
+
+/// <summary>The narrowest member of the test family: width 4, one body convolution.</summary>
+[SharedBudget(0.5)]
+public sealed partial class FamilyNarrow : NpasModule
+{
+    [Conv2d(1, 4, 3, Padding = 1)] public partial SharedConv2d Stem { get; }
+    [Conv2d(4, 4, 3, Padding = 1), Repeat(1)] public partial ModuleList<SharedConv2d> Body { get; }
+    [BatchNorm2d(4)] public partial BatchNorm2d Norm { get; }
+    [Linear(4, 4)] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x) => FamilyForward.Run(x, Stem, Body, Norm, Head);
+}
+
+/// <summary>Twice as wide: its weights hold the narrow member's as their top-left blocks.</summary>
+[SharedBudget(0.5)]
+public sealed partial class FamilyWide : NpasModule
+{
+    [Conv2d(1, 8, 3, Padding = 1)] public partial SharedConv2d Stem { get; }
+    [Conv2d(8, 8, 3, Padding = 1), Repeat(1)] public partial ModuleList<SharedConv2d> Body { get; }
+    [BatchNorm2d(8)] public partial BatchNorm2d Norm { get; }
+    [Linear(8, 4)] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x) => FamilyForward.Run(x, Stem, Body, Norm, Head);
+}
+
+/// <summary>As narrow as the narrow member but one body convolution deeper: the common layers are the narrow member's.</summary>
+[SharedBudget(0.5)]
+public sealed partial class FamilyDeep : NpasModule
+{
+    [Conv2d(1, 4, 3, Padding = 1)] public partial SharedConv2d Stem { get; }
+    [Conv2d(4, 4, 3, Padding = 1), Repeat(2)] public partial ModuleList<SharedConv2d> Body { get; }
+    [BatchNorm2d(4)] public partial BatchNorm2d Norm { get; }
+    [Linear(4, 4)] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x) => FamilyForward.Run(x, Stem, Body, Norm, Head);
+}
+
+/// <summary>A member whose stem has another kernel than the narrow member's: it cannot extend it.</summary>
+[SharedBudget(0.5)]
+public sealed partial class FamilyOtherKernel : NpasModule
+{
+    [Conv2d(1, 8, 5, Padding = 2)] public partial SharedConv2d Stem { get; }
+    [Linear(8, 4)] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x) => Head.call(relu(Stem.call(x)).mean(new long[] { 2, 3 }));
+}
+
+internal static class FamilyForward
+{
+    public static Tensor Run(Tensor x, SharedConv2d stem, ModuleList<SharedConv2d> body, BatchNorm2d norm, SharedLinear head)
+    {
+        x = relu(stem.call(x));
+        foreach (var conv in body) x = relu(conv.call(x));
+        return head.call(relu(norm.call(x)).mean(new long[] { 2, 3 }));
+    }
+}

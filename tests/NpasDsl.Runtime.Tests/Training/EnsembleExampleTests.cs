@@ -1,0 +1,50 @@
+using System;
+using System.IO;
+using System.Linq;
+using NpasDsl.Examples.Ensemble;
+using NpasDsl.Families;
+using NpasDsl.Runtime.Tests.Data;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.Training;
+
+/// <summary>The ensemble example: how its WRN family nests, a forward pass, and a short run as a process.</summary>
+public sealed class EnsembleExampleTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-ensemble-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public void Every_wider_or_deeper_wrn_extends_the_member_it_shares_most_with()
+    {
+        using var family = new ModelFamily(new[]
+        {
+            FamilyMember.Of(Wrn10x1.Declaration, o => new Wrn10x1(o)),
+            FamilyMember.Of(Wrn16x1.Declaration, o => new Wrn16x1(o)),
+            FamilyMember.Of(Wrn10x2.Declaration, o => new Wrn10x2(o)),
+            FamilyMember.Of(Wrn16x2.Declaration, o => new Wrn16x2(o)),
+        }, new NpasOptions { Seed = 1 });
+        Assert.Equal(new string?[] { null, "Wrn10x1", "Wrn10x1", "Wrn10x2" }, Enumerable.Range(0, 4).Select(family.NarrowerOf));
+        Assert.True(family.TrainableParameters < family.FullyParameterized / 2, family.ToString());
+        family.eval();
+        using var _ = no_grad();
+        Assert.Equal(new long[] { 2, 10 }, family.call(randn(new long[] { 2, 1, 28, 28 }, generator: new Generator(3))).shape);
+    }
+
+    [Fact]
+    public void Trains_a_few_steps_as_a_process_and_reports_members_ensemble_and_anytime_curve()
+    {
+        IdxTestFiles.WriteFashionLike(Path.Combine(_directory, "data"), train: 32, test: 16, seed: 4);
+        var output = ExampleProcess.Finish(ExampleProcess.Start("Ensemble", "--data", Path.Combine(_directory, "data"), "--epochs", "1",
+            "--batch-size", "16", "--train-batches", "1", "--checkpoint-dir", Path.Combine(_directory, "runs")));
+        Assert.Contains("anytime (cheapest first)", output);
+        Assert.Contains("+ Wrn16x2", output);
+        Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+\s*$", output);
+        Assert.True(File.Exists(Path.Combine(_directory, "runs", "trainer.json")));
+    }
+}
