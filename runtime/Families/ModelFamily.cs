@@ -81,8 +81,20 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     /// <summary>Trainable scalars of the members as separate, fully parameterised networks (what an ordinary ensemble costs).</summary>
     public long FullyParameterized => Members.Sum(m => m.Network.UnsharedParameters);
 
-    /// <summary>Each member's logits for <paramref name="inputs"/>, in member order.</summary>
-    public Tensor[] MemberLogits(Tensor inputs) => Members.Select(m => m.call(inputs)).ToArray();
+    /// <summary>Each member's logits for <paramref name="inputs"/>, in member order; every weight is generated once for all members.</summary>
+    public Tensor[] MemberLogits(Tensor inputs)
+    {
+        var layers = Members.SelectMany(m => m.SharedLayers()).Select(l => l.Layer).ToList();
+        foreach (var layer in layers) layer.BeginSharedPass();
+        try
+        {
+            return Members.Select(m => m.call(inputs)).ToArray();
+        }
+        finally
+        {
+            foreach (var layer in layers) layer.EndSharedPass();
+        }
+    }
 
     /// <summary>The ensemble's log-probabilities: log of the mean of the members' softmax outputs (argmax is the ensemble's prediction).</summary>
     public override Tensor forward(Tensor inputs) => EnsembleLogProbabilities(MemberLogits(inputs));

@@ -40,6 +40,8 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     private readonly bool _softmax;
     private readonly bool _keepWeightGradient;
     private Tensor? _materialized;
+    private bool _reuseWithinPass;
+    private Tensor? _passWeight;
 
     /// <summary>Creates the layer from its wiring.</summary>
     protected SharedLayer(string name, LayerWiring wiring) : base(name)
@@ -113,8 +115,23 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         if (_weightOwner is not null) return _weightOwner.Weight();
         if (WeightOverride is not null) return WeightOverride();
         if (_materialized is not null) return _materialized;
-        if (_narrower is not null) return FamilyWeight.Compose(_narrower.Weight(), Plan.Source == WeightSource.Inherited ? null : OwnPart(), _shape);
-        return OwnPart();
+        if (_passWeight is not null) return _passWeight;
+        var result = _narrower is not null ? FamilyWeight.Compose(_narrower.Weight(), Plan.Source == WeightSource.Inherited ? null : OwnPart(), _shape) : OwnPart();
+        if (_reuseWithinPass) _passWeight = result;
+        return result;
+    }
+
+    /// <summary>
+    /// Between these calls every weight is generated once and reused: a family's members read the narrower
+    /// members' weights, which would otherwise be generated again for every member of one forward pass.
+    /// </summary>
+    internal void BeginSharedPass() => _reuseWithinPass = true;
+
+    /// <summary>Ends <see cref="BeginSharedPass"/>: the reused weights live on only in the autograd graph.</summary>
+    internal void EndSharedPass()
+    {
+        _reuseWithinPass = false;
+        _passWeight = null;
     }
 
     /// <summary>The part of the weight this layer holds or generates itself: all of it, or a family extension's extra rows and columns (flat).</summary>

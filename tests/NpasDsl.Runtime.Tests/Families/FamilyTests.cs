@@ -87,6 +87,20 @@ public sealed class FamilyTests
     }
 
     [Fact]
+    public void Generating_each_weight_once_per_family_pass_gives_the_gradients_of_separate_passes()
+    {
+        using var family = Family();
+        var (images, labels) = TestData.Images();
+        family.SumOfLosses(images, labels).Loss.backward();
+        var once = family.parameters().Select(p => p.grad!.clone()).ToList();
+        family.zero_grad();
+        foreach (var member in family.Members) nn.functional.cross_entropy(member.call(images), labels).backward();
+        var separate = family.parameters().Select(p => p.grad!).ToList();
+        Assert.Equal(separate.Count, once.Count);
+        for (int i = 0; i < once.Count; i++) Assert.True(once[i].allclose(separate[i], rtol: 1e-4, atol: 1e-6), $"parameter {i}");
+    }
+
+    [Fact]
     public void The_ensemble_averages_the_members_softmax_outputs()
     {
         using var family = Family();
