@@ -1,4 +1,3 @@
-using System.Linq;
 using NpasDsl;
 using NpasDsl.Examples.WideResNet;
 using TorchSharp.Modules;
@@ -33,11 +32,7 @@ public sealed partial class Wrn10x1 : NpasModule
 
     private WrnParts _parts = null!;
 
-    partial void OnCreated() => _parts = new WrnParts(Stem,
-        WrnGroup.Blocks(InputNorm, C1a, S1, N1, C1)
-            .Concat(WrnGroup.Blocks(N1[1], C2a, S2, N2, C2))
-            .Concat(WrnGroup.Blocks(N2[1], C3a, S3, N3, C3)).ToList(),
-        N3[1], Head);
+    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, S1, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
 
     public override Tensor forward(Tensor images) => _parts.Forward(Channels.Rgb(images));
 }
@@ -64,11 +59,7 @@ public sealed partial class Wrn16x1 : NpasModule
 
     private WrnParts _parts = null!;
 
-    partial void OnCreated() => _parts = new WrnParts(Stem,
-        WrnGroup.Blocks(InputNorm, C1a, S1, N1, C1)
-            .Concat(WrnGroup.Blocks(N1[3], C2a, S2, N2, C2))
-            .Concat(WrnGroup.Blocks(N2[3], C3a, S3, N3, C3)).ToList(),
-        N3[3], Head);
+    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, S1, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
 
     public override Tensor forward(Tensor images) => _parts.Forward(Channels.Rgb(images));
 }
@@ -95,11 +86,7 @@ public sealed partial class Wrn10x2 : NpasModule
 
     private WrnParts _parts = null!;
 
-    partial void OnCreated() => _parts = new WrnParts(Stem,
-        WrnGroup.Blocks(InputNorm, C1a, S1, N1, C1)
-            .Concat(WrnGroup.Blocks(N1[1], C2a, S2, N2, C2))
-            .Concat(WrnGroup.Blocks(N2[1], C3a, S3, N3, C3)).ToList(),
-        N3[1], Head);
+    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, S1, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
 
     public override Tensor forward(Tensor images) => _parts.Forward(Channels.Rgb(images));
 }
@@ -126,11 +113,7 @@ public sealed partial class Wrn16x2 : NpasModule
 
     private WrnParts _parts = null!;
 
-    partial void OnCreated() => _parts = new WrnParts(Stem,
-        WrnGroup.Blocks(InputNorm, C1a, S1, N1, C1)
-            .Concat(WrnGroup.Blocks(N1[3], C2a, S2, N2, C2))
-            .Concat(WrnGroup.Blocks(N2[3], C3a, S3, N3, C3)).ToList(),
-        N3[3], Head);
+    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, S1, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
 
     public override Tensor forward(Tensor images) => _parts.Forward(Channels.Rgb(images));
 }

@@ -18,11 +18,12 @@ using static TorchSharp.torch;
 // added cheapest first). Ends with: final: accuracy=<ensemble> parameters=<family> budget=<members' budgets> unshared=<separate networks>
 const string Usage =
     "usage: Ensemble [--dataset fashion-mnist|cifar10] [--data DIR] [--epochs N] [--budget FRACTION] [--seed N] [--batch-size N]\n" +
-    "                [--lr RATE] [--train-batches N] [--test-images N] [--checkpoint-dir DIR] [--resume] [--plot] [--device cpu|cuda]\n" +
+    "                [--lr RATE] [--train-batches N] [--test-images N] [--threads N] [--checkpoint-dir DIR] [--resume] [--plot] [--device cpu|cuda]\n" +
     "  --dataset        fashion-mnist (default; grey images repeated to three channels) or cifar10 (binary version, random crops and flips)\n" +
     "  --data DIR       the data set's files (default for Fashion-MNIST: " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --budget F       every member's budget as a fraction of what it adds to the member it extends (default: declared, 0.5)\n" +
     "  --test-images N  evaluate on the first N test images (default: all)\n" +
+    "  --threads N      CPU threads for TorchSharp (default: its own choice)\n" +
     "  defaults: 1 epoch, AdamW, lr 0.003 with a cosine schedule, batch 128, seed 1; checkpoints in runs/ensemble";
 
 string dataset = "fashion-mnist", device = cuda.is_available() ? "cuda" : "cpu";
@@ -49,6 +50,7 @@ try
             case "--lr": trainer = trainer with { LearningRate = Number() }; break;
             case "--train-batches": trainer = trainer with { BatchesPerEpoch = Count() }; break;
             case "--test-images": testImages = Count(); break;
+            case "--threads": set_num_threads(Count()); break;
             case "--checkpoint-dir": checkpoints = Value(); break;
             case "--resume": trainer = trainer with { Resume = true }; break;
             case "--plot": trainer = trainer with { Plot = true }; break;

@@ -30,11 +30,7 @@ public sealed partial class Wrn16x4 : NpasModule
 
     private WrnParts _parts = null!;
 
-    partial void OnCreated() => _parts = new WrnParts(Stem,
-        WrnGroup.Blocks(InputNorm, C1a, S1, N1, C1)
-            .Concat(WrnGroup.Blocks(N1[3], C2a, S2, N2, C2))
-            .Concat(WrnGroup.Blocks(N2[3], C3a, S3, N3, C3)).ToList(),
-        N3[3], Head);
+    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, S1, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
 
     public override Tensor forward(Tensor images) => _parts.Forward(images);
 }

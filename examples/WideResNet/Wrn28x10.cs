@@ -30,11 +30,7 @@ public sealed partial class Wrn28x10 : NpasModule
 
     private WrnParts _parts = null!;
 
-    partial void OnCreated() => _parts = new WrnParts(Stem,
-        WrnGroup.Blocks(InputNorm, C1a, S1, N1, C1)
-            .Concat(WrnGroup.Blocks(N1[7], C2a, S2, N2, C2))
-            .Concat(WrnGroup.Blocks(N2[7], C3a, S3, N3, C3)).ToList(),
-        N3[7], Head);
+    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, S1, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
 
     public override Tensor forward(Tensor images) => _parts.Forward(images);
 }

@@ -13,6 +13,25 @@ namespace NpasDsl.Examples.WideResNet;
 /// </summary>
 public sealed record WrnParts(Module<Tensor, Tensor> Stem, IReadOnlyList<WrnBlock> Blocks, Module<Tensor, Tensor> FinalNorm, Module<Tensor, Tensor> Head)
 {
+    /// <summary>
+    /// The WRN of three groups declared as the examples declare them: per group g a first convolution <c>Cga</c>, a
+    /// shortcut <c>Sg</c>, the width-to-width convolutions <c>Cg</c> and the norms <c>Ng</c>; each group's last norm is
+    /// the next group's input norm, and the third group's the final norm.
+    /// </summary>
+    public static WrnParts Of(Module<Tensor, Tensor> stem, Module<Tensor, Tensor> inputNorm, Module<Tensor, Tensor> head,
+        params (Module<Tensor, Tensor> First, Module<Tensor, Tensor> Shortcut, IEnumerable<Module<Tensor, Tensor>> Norms, IEnumerable<Module<Tensor, Tensor>> Convs)[] groups)
+    {
+        var blocks = new List<WrnBlock>();
+        var input = inputNorm;
+        foreach (var (first, shortcut, norms, convs) in groups)
+        {
+            var groupNorms = norms.ToList();
+            blocks.AddRange(WrnGroup.Blocks(input, first, shortcut, groupNorms, convs));
+            input = groupNorms[^1];
+        }
+        return new WrnParts(stem, blocks, input, head);
+    }
+
     /// <summary>stem → blocks → norm → relu → global average → classifier.</summary>
     public Tensor Forward(Tensor x)
     {
