@@ -38,7 +38,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         {
             if (saved.Model != declaration.ModelName)
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' was made for '{saved.Model}'.");
-            planned = planned.WithAssignment(saved.ToAssignment()).WithBudget(BudgetSpec.Parameters(saved.Budget));
+            planned = planned.WithAssignment(saved.ToAssignment()).WithCoefficientPartition(saved.ToCoefficientPartition()).WithBudget(BudgetSpec.Parameters(saved.Budget));
         }
         if (Options.Budget is { } budget) planned = planned.WithBudget(budget);
         if (Options.SharingOverride is { } sharing) planned = planned.WithSharing(sharing);
@@ -241,10 +241,15 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         SharedLayer? owner = null;
         if (plan.SharesWeightsWith is { } ownerPath && !_layers.TryGetValue(ownerPath, out owner))
             throw new InvalidOperationException($"Layer '{path}' shares the weights of '{ownerPath}', which has not been created yet.");
+        SharedLayer? coefficientOwner = null;
+        if (plan.CoefficientsFrom is { } from && !_layers.TryGetValue(from, out coefficientOwner))
+            throw new InvalidOperationException($"Layer '{path}' reads the coefficients of '{from}', which has not been created yet.");
         return new LayerWiring(plan, _banks, Allocation.Network.Sharing.Combiner, _embeddings, mixture, initialWeight, owner)
         {
             SoftmaxCoefficients = Options.SoftmaxCoefficients,
             KeepWeightGradient = Options.KeepWeightGradients,
+            CoefficientOwner = coefficientOwner,
+            LendsCoefficients = Allocation.Layers.Any(l => l.CoefficientsFrom == path),
         };
     }
 
