@@ -38,7 +38,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         {
             if (saved.Model != declaration.ModelName)
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' was made for '{saved.Model}'.");
-            planned = planned.WithAssignment(saved.ToAssignment()).WithBudget(BudgetSpec.Parameters(saved.Budget));
+            planned = planned.WithAssignment(saved.ToAssignment()).WithCoefficientPartition(saved.ToCoefficientPartition()).WithBudget(BudgetSpec.Parameters(saved.Budget));
         }
         if (Options.Narrower is { } narrower) planned = FamilyLayout.Extend(planned, narrower.Allocation.Network);
         if (Options.Budget is { } budget) planned = planned.WithBudget(budget);
@@ -246,10 +246,15 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         SharedLayer? narrower = null;
         if (plan.Spec.IsExtension(plan.Index) && !Options.Narrower!._layers.TryGetValue(path, out narrower))
             throw new InvalidOperationException($"Layer '{path}' extends the narrower family member's layer of that name, which {Options.Narrower.Network.ModelName} does not have.");
+        SharedLayer? coefficientOwner = null;
+        if (plan.CoefficientsFrom is { } from && !_layers.TryGetValue(from, out coefficientOwner))
+            throw new InvalidOperationException($"Layer '{path}' reads the coefficients of '{from}', which has not been created yet.");
         return new LayerWiring(plan, _banks, Allocation.Network.Sharing.Combiner, _embeddings, mixture, initialWeight, owner, narrower)
         {
             SoftmaxCoefficients = Options.SoftmaxCoefficients,
             KeepWeightGradient = Options.KeepWeightGradients,
+            CoefficientOwner = coefficientOwner,
+            LendsCoefficients = Allocation.Layers.Any(l => l.CoefficientsFrom == path),
         };
     }
 

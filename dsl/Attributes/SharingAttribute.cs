@@ -18,6 +18,9 @@ public sealed class SharingAttribute : Attribute
     /// <summary>How the bank budget is divided between groups.</summary>
     public BankSplit BankSplit { get; set; } = BankSplit.Proportional;
 
+    /// <summary>Whether same-shape layers of a group start with one coefficient vector (SuperWeights), to be split later by <c>CoefficientUnsharing</c>.</summary>
+    public CoefficientSharing CoefficientSharing { get; set; } = CoefficientSharing.None;
+
     /// <summary>The most templates one layer may combine (K_max).</summary>
     public int MaxTemplates { get; set; } = SharingDefaults.MaxTemplates;
 

@@ -24,6 +24,7 @@ public static class AllocationSummary
             .Append(", upsampler ").Append(plan.Network.Sharing.Upsampler).Append(", bank split ").Append(plan.BankSplitUsed)
             .Append(plan.BankSplitUsed != plan.Network.Sharing.BankSplit ? " (" + plan.Network.Sharing.BankSplit + " did not fit one template per group)" : "").Append(", K_max ").Append(N(plan.Network.Sharing.TemplateCap))
             .Append(plan.Network.Assignment is { } assignment ? ", groups from " + assignment.Source : "").Append("\n\n");
+        text.Append(CoefficientSets.Describe(plan));
 
         var groups = new List<string[]> { new[] { "group", "bank", "layers", "unshared weights", "compression" } };
         foreach (var g in plan.Groups)
@@ -39,7 +40,8 @@ public static class AllocationSummary
             layers.Add(new[]
             {
                 l.Path, l.Spec.Kind.DisplayName(), l.Spec.Kind.HasShareableWeight() ? l.Spec.ShapeText : l.Spec.In.ToString(Invariant), source,
-                banked ? N(l.Templates) : "-", banked ? N(l.Offset) : "-", banked ? N(l.ReadLength) : "-", l.Note ?? "",
+                banked ? N(l.Templates) : "-", banked ? N(l.Offset) : "-", banked ? N(l.ReadLength) : "-",
+                l.CoefficientsFrom is { } from ? (l.Note is null ? "" : l.Note + "; ") + "coefficients of " + from : l.Note ?? "",
             });
         }
         AppendTable(text, layers, rightAligned: new[] { 4, 5, 6 });

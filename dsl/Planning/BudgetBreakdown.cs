@@ -5,8 +5,10 @@ namespace NpasDsl.Planning;
 /// <summary>Where every parameter of the budget goes. The total counts every trainable scalar of the model.</summary>
 public sealed class BudgetBreakdown
 {
-    internal BudgetBreakdown(long budget, long banks, long coefficients, long biases, long norms, long ownWeights)
+    internal BudgetBreakdown(long budget, long banks, long coefficients, long biases, long norms, long ownWeights, long coefficientReserve = 0, long coefficientReserveUsed = 0)
     {
+        CoefficientReserve = coefficientReserve;
+        CoefficientReserveUsed = coefficientReserveUsed;
         Budget = budget;
         Banks = banks;
         Coefficients = coefficients;
@@ -27,15 +29,25 @@ public sealed class BudgetBreakdown
     public long Norms { get; }
     /// <summary>Weights of ordinary layers.</summary>
     public long OwnWeights { get; }
+    /// <summary>
+    /// With coefficient sharing: what the coefficient vectors that unsharing may add can cost at most, set aside from
+    /// the banks (see <see cref="CoefficientSets"/>). The part already used is counted in <see cref="Coefficients"/>.
+    /// </summary>
+    public long CoefficientReserve { get; }
+    /// <summary>The part of <see cref="CoefficientReserve"/> that vectors added by unsharing hold.</summary>
+    public long CoefficientReserveUsed { get; }
+    /// <summary>The reserve not used yet: Total + this never exceeds the budget.</summary>
+    public long CoefficientReserveLeft => CoefficientReserve - CoefficientReserveUsed;
     /// <summary>Every trainable parameter of the model.</summary>
     public long Total => Banks + Coefficients + Biases + Norms + OwnWeights;
-    /// <summary>Budget left unassigned (never negative).</summary>
-    public long Unused => Budget - Total;
+    /// <summary>Budget left unassigned and not reserved (never negative).</summary>
+    public long Unused => Budget - Total - CoefficientReserveLeft;
 
     /// <inheritdoc />
     public override string ToString()
     {
         static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
-        return $"banks {N(Banks)} + coefficients {N(Coefficients)} + biases {N(Biases)} + norms {N(Norms)} + own weights {N(OwnWeights)} = {N(Total)} of {N(Budget)} (unused {N(Unused)})";
+        string reserved = CoefficientReserve > 0 ? $"reserved for coefficient unsharing {N(CoefficientReserveLeft)}, " : "";
+        return $"banks {N(Banks)} + coefficients {N(Coefficients)} + biases {N(Biases)} + norms {N(Norms)} + own weights {N(OwnWeights)} = {N(Total)} of {N(Budget)} ({reserved}unused {N(Unused)})";
     }
 }

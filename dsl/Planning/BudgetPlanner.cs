@@ -93,6 +93,8 @@ public static class BudgetPlanner
             groupPlans.Add(new GroupPlan(g.Name, layout.Banks[gi], g.Members.Select(x => x.Spec.InstanceName(x.Index)).ToList(), g.SharedSize));
         }
         var paidInFull = new HashSet<(LayerSpec, int)>(groups.Where(g => g.PaidInFull).SelectMany(g => g.Members));
+        var coefficientSets = CoefficientSets.For(spec, spec.Layers.SelectMany(s => Enumerable.Range(0, s.Count).Where(i => placement.ContainsKey((s, i)))
+            .Select(i => (s, i, placement[(s, i)].Group, placement[(s, i)].K))).ToList());
 
         var layers = new List<LayerPlan>();
         foreach (var spec1 in spec.Layers)
@@ -122,7 +124,9 @@ public static class BudgetPlanner
                         ? "tiled x" + ((double)spec1.GeneratedSize(i) / p.Bank).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " from a smaller bank"
                         : null;
                     if (spec1.IsExtension(i)) note = note is null ? "extends the narrower family member" : "extends the narrower family member; " + note;
-                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K), grid: p.Grid));
+                    var borrowed = coefficientSets.BorrowedFrom(spec1.InstanceName(i)); // its set's vector is paid by the set's first member
+                    layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: borrowed is null ? CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K) : 0,
+                        grid: p.Grid, coefficientsFrom: borrowed));
                 }
             }
         }
@@ -133,7 +137,8 @@ public static class BudgetPlanner
             coefficients: layers.Sum(l => l.Coefficients) + layout.SharedCoefficients,
             biases: spec.Layers.Sum(l => l.BiasSize * l.Count),
             norms: spec.Layers.Sum(l => l.NormSize * l.Count),
-            ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.GeneratedSize));
+            ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.GeneratedSize),
+            coefficientReserve: coefficientSets.Reserve, coefficientReserveUsed: coefficientSets.ReserveUsed);
         return new AllocationPlan(spec, check.Unshared, groupPlans, layers, breakdown, layout.Split);
     }
 

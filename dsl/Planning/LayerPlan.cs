@@ -19,8 +19,9 @@ public enum WeightSource
 public sealed class LayerPlan
 {
     internal LayerPlan(LayerSpec spec, int index, WeightSource source, string? group, int templates, long offset, string? note,
-        string? sharesWeightsWith = null, long coefficients = 0, InterpolationGrid? grid = null)
+        string? sharesWeightsWith = null, long coefficients = 0, InterpolationGrid? grid = null, string? coefficientsFrom = null)
     {
+        CoefficientsFrom = coefficientsFrom;
         Grid = grid;
         SharesWeightsWith = sharesWeightsWith;
         Coefficients = coefficients;
@@ -60,6 +61,11 @@ public sealed class LayerPlan
     public string? SharesWeightsWith { get; }
     /// <summary>Learned coefficients this layer owns (the weighted average's α_l: one per template; none for other combiners or a layer that shares another's weights).</summary>
     public long Coefficients { get; }
+    /// <summary>
+    /// With coefficient sharing, the path of the layer whose coefficient vector this one reads (the first member of its
+    /// set); null when it reads its own, or has none.
+    /// </summary>
+    public string? CoefficientsFrom { get; }
     /// <summary>The weight shape.</summary>
     public IReadOnlyList<long> WeightShape => Spec.WeightShape;
     /// <summary>Why the layer is allocated as it is, when that is worth saying.</summary>

@@ -11,8 +11,10 @@ namespace NpasDsl.Planning;
 public sealed class NetworkSpec
 {
     /// <summary>Creates a description.</summary>
-    public NetworkSpec(string modelName, BudgetSpec budget, IReadOnlyList<LayerSpec> layers, SharingSpec? sharing = null, GroupAssignment? assignment = null)
+    public NetworkSpec(string modelName, BudgetSpec budget, IReadOnlyList<LayerSpec> layers, SharingSpec? sharing = null, GroupAssignment? assignment = null,
+        CoefficientPartition? coefficientPartition = null)
     {
+        CoefficientPartition = coefficientPartition;
         Assignment = assignment;
         ModelName = modelName;
         Budget = budget;
@@ -30,16 +32,21 @@ public sealed class NetworkSpec
     public SharingSpec Sharing { get; }
     /// <summary>An explicit group assignment (from a group search or a saved allocation) that replaces the strategy; null for none.</summary>
     public GroupAssignment? Assignment { get; }
+    /// <summary>How coefficient unsharing split the shared coefficient vectors (from a saved allocation); null for the sets of the sharing option.</summary>
+    public CoefficientPartition? CoefficientPartition { get; }
 
     /// <summary>Trainable parameters of the same network with no sharing at all.</summary>
     public long UnsharedParameters => Layers.Sum(l => l.UnsharedTotal);
 
     /// <summary>The declaration with another budget (a run-time override).</summary>
-    public NetworkSpec WithBudget(BudgetSpec budget) => new(ModelName, budget, Layers, Sharing, Assignment);
+    public NetworkSpec WithBudget(BudgetSpec budget) => new(ModelName, budget, Layers, Sharing, Assignment, CoefficientPartition);
 
     /// <summary>The declaration with an explicit group assignment.</summary>
-    public NetworkSpec WithAssignment(GroupAssignment? assignment) => new(ModelName, Budget, Layers, Sharing, assignment);
+    public NetworkSpec WithAssignment(GroupAssignment? assignment) => new(ModelName, Budget, Layers, Sharing, assignment, CoefficientPartition);
 
     /// <summary>The declaration with other sharing options.</summary>
-    public NetworkSpec WithSharing(SharingSpec sharing) => new(ModelName, Budget, Layers, sharing, Assignment);
+    public NetworkSpec WithSharing(SharingSpec sharing) => new(ModelName, Budget, Layers, sharing, Assignment, CoefficientPartition);
+
+    /// <summary>The declaration with an explicit coefficient partition.</summary>
+    public NetworkSpec WithCoefficientPartition(CoefficientPartition? partition) => new(ModelName, Budget, Layers, Sharing, Assignment, partition);
 }

@@ -6,8 +6,9 @@ public sealed class SharingSpec
     /// <summary>Creates the options.</summary>
     public SharingSpec(GroupStrategy strategy = GroupStrategy.Single, Combiner combiner = Combiner.WeightedAverage,
         Upsampler upsampler = Upsampler.Repeat, int maxTemplates = SharingDefaults.MaxTemplates, long seed = 0, bool exactTemplates = false,
-        BankSplit bankSplit = BankSplit.Proportional)
+        BankSplit bankSplit = BankSplit.Proportional, CoefficientSharing coefficientSharing = CoefficientSharing.None)
     {
+        CoefficientSharing = coefficientSharing;
         BankSplit = bankSplit;
         ExactTemplates = exactTemplates;
         Strategy = strategy;
@@ -28,6 +29,8 @@ public sealed class SharingSpec
     public Upsampler Upsampler { get; }
     /// <summary>How the bank budget is divided between groups.</summary>
     public BankSplit BankSplit { get; }
+    /// <summary>Whether same-shape layers of a group start with one coefficient vector (weighted-average combiner only).</summary>
+    public CoefficientSharing CoefficientSharing { get; }
     /// <summary>K_max: the most templates one layer combines.</summary>
     public int MaxTemplates { get; }
     /// <summary>The most templates a layer reads: K_max, or 1 for the round-robin combiner.</summary>

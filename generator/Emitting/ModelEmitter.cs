@@ -66,7 +66,9 @@ internal static class ModelEmitter
                 + ", upsampler: global::NpasDsl.Upsampler." + s.Upsampler
                 + ", maxTemplates: " + Literal(s.MaxTemplates)
                 + ", seed: " + Literal(s.Seed)
-                + ", bankSplit: global::NpasDsl.BankSplit." + s.BankSplit + ")";
+                + ", bankSplit: global::NpasDsl.BankSplit." + s.BankSplit
+                // Written only when set, so that declarations without coefficient sharing generate what they always did.
+                + (s.CoefficientSharing == CoefficientSharing.None ? "" : ", coefficientSharing: global::NpasDsl.CoefficientSharing." + s.CoefficientSharing) + ")";
             Layers = model.Layers.Select(l => new LayerView(l)).ToList();
         }
 

@@ -21,7 +21,8 @@ internal sealed record ModelSpec(
 internal sealed record BudgetModel(bool IsFraction, double Fraction, long Parameters);
 
 /// <summary>The <c>[Sharing]</c> options with defaults filled in.</summary>
-internal sealed record SharingModel(GroupStrategy Strategy, Combiner Combiner, Upsampler Upsampler, int MaxTemplates, long Seed, BankSplit BankSplit);
+internal sealed record SharingModel(GroupStrategy Strategy, Combiner Combiner, Upsampler Upsampler, int MaxTemplates, long Seed, BankSplit BankSplit,
+    CoefficientSharing CoefficientSharing);
 
 /// <summary>
 /// One layer property: its attribute's numbers and how the property is declared. <see cref="Identifier"/> is the

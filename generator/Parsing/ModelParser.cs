@@ -135,7 +135,7 @@ internal static class ModelParser
     {
         var data = type.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharingAttribute);
         var defaults = SharingSpec.Default;
-        if (data is null) return new SharingModel(defaults.Strategy, defaults.Combiner, defaults.Upsampler, defaults.MaxTemplates, defaults.Seed, defaults.BankSplit);
+        if (data is null) return new SharingModel(defaults.Strategy, defaults.Combiner, defaults.Upsampler, defaults.MaxTemplates, defaults.Seed, defaults.BankSplit, defaults.CoefficientSharing);
 
         var attribute = new AttributeReader(data, cancellationToken);
         if (!attribute.IsBound) return null;
@@ -146,6 +146,7 @@ internal static class ModelParser
         int maxTemplates = attribute.Named("MaxTemplates", defaults.MaxTemplates);
         long seed = attribute.Named("Seed", defaults.Seed);
         var bankSplit = (BankSplit)attribute.Named("BankSplit", (int)defaults.BankSplit);
+        var coefficientSharing = (CoefficientSharing)attribute.Named("CoefficientSharing", (int)defaults.CoefficientSharing);
 
         void Check(bool valid, string name, string problem)
         {
@@ -157,8 +158,11 @@ internal static class ModelParser
         Check(Enum.IsDefined(typeof(Combiner), combiner), "Combiner", $"Combiner {(int)combiner} is not a Combiner; use one of {string.Join(", ", Enum.GetNames(typeof(Combiner)))}");
         Check(Enum.IsDefined(typeof(Upsampler), upsampler), "Upsampler", $"Upsampler {(int)upsampler} is not an Upsampler; use one of {string.Join(", ", Enum.GetNames(typeof(Upsampler)))}");
         Check(Enum.IsDefined(typeof(BankSplit), bankSplit), "BankSplit", $"BankSplit {(int)bankSplit} is not a BankSplit; use one of {string.Join(", ", Enum.GetNames(typeof(BankSplit)))}");
+        Check(Enum.IsDefined(typeof(CoefficientSharing), coefficientSharing), "CoefficientSharing", $"CoefficientSharing {(int)coefficientSharing} is not a CoefficientSharing; use one of {string.Join(", ", Enum.GetNames(typeof(CoefficientSharing)))}");
+        Check(coefficientSharing == CoefficientSharing.None || combiner == Combiner.WeightedAverage, "CoefficientSharing",
+            $"CoefficientSharing.{coefficientSharing} shares the weighted-average combiner's per-layer coefficient vectors, but Combiner {combiner} has none; use Combiner.WeightedAverage or drop CoefficientSharing");
         Check(maxTemplates >= 1, "MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use 1 or more (the default is {1})", maxTemplates, SharingDefaults.MaxTemplates));
-        return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed, bankSplit) : null;
+        return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed, bankSplit, coefficientSharing) : null;
     }
 
     private static bool IsFirstAttributedDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax syntax, CancellationToken cancellationToken)

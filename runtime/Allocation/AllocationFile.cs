@@ -55,6 +55,7 @@ public sealed class AllocationFile
             Upsampler = plan.Network.Sharing.Upsampler,
             MaxTemplates = plan.Network.Sharing.MaxTemplates,
             BankSplit = plan.Network.Sharing.BankSplit,
+            CoefficientSharing = plan.Network.Sharing.CoefficientSharing,
         },
         AssignmentSource = plan.Network.Assignment?.Source,
         Groups = plan.Groups.Select(g => new GroupRecord { Name = g.Name, Bank = g.BankSize, Members = g.Members.ToList() }).ToList(),
@@ -67,12 +68,21 @@ public sealed class AllocationFile
             Offset = l.Offset,
             ReadLength = l.Source == WeightSource.Bank ? l.ReadLength : 0,
             SharesWeightsWith = l.SharesWeightsWith,
+            CoefficientsFrom = l.CoefficientsFrom,
         }).ToList(),
     };
 
     /// <summary>The group of every banked layer, to plan the same layout again.</summary>
     public GroupAssignment ToAssignment()
         => new(Groups.SelectMany(g => g.Members.Select(m => new KeyValuePair<string, string>(m, g.Name))), AssignmentSource ?? "allocation file");
+
+    /// <summary>
+    /// How the shared coefficient vectors are split (every banked layer → the first member of its set), to plan the
+    /// same vectors again; null when the allocation does not share coefficients.
+    /// </summary>
+    public CoefficientPartition? ToCoefficientPartition()
+        => Sharing.CoefficientSharing == CoefficientSharing.None ? null
+            : new(Layers.Where(l => l.Source == WeightSource.Bank).Select(l => new KeyValuePair<string, string>(l.Path, l.CoefficientsFrom ?? l.Path)));
 
     /// <summary>The JSON text.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json).Replace("\r\n", "\n") + "\n";
@@ -128,7 +138,8 @@ public sealed class AllocationFile
     }
 
     private static string Describe(LayerRecord? layer) => layer is null ? "missing"
-        : layer.Source == WeightSource.Bank ? $"in bank '{layer.Group}' with {layer.Templates} templates at offset {layer.Offset:N0}" : "an ordinary layer";
+        : layer.Source == WeightSource.Bank ? $"in bank '{layer.Group}' with {layer.Templates} templates at offset {layer.Offset:N0}"
+            + (layer.CoefficientsFrom is { } from ? $", reading the coefficients of '{from}'" : "") : "an ordinary layer";
 
     /// <summary>The sharing options as stored.</summary>
     public sealed record SharingRecord
@@ -143,6 +154,8 @@ public sealed class AllocationFile
         public int MaxTemplates { get; init; }
         /// <summary>How the bank budget was divided.</summary>
         public BankSplit BankSplit { get; init; }
+        /// <summary>Whether same-shape layers share coefficient vectors (absent in older files: none).</summary>
+        public CoefficientSharing CoefficientSharing { get; init; }
     }
 
     /// <summary>One group as stored.</summary>
@@ -173,5 +186,7 @@ public sealed class AllocationFile
         public long ReadLength { get; init; }
         /// <summary>The layer whose weight it uses (exact sharing), or null.</summary>
         public string? SharesWeightsWith { get; init; }
+        /// <summary>With coefficient sharing, the layer whose coefficient vector it reads (the first member of its set), or null.</summary>
+        public string? CoefficientsFrom { get; init; }
     }
 }

@@ -25,7 +25,7 @@ internal static class CoefficientInitializer
         using var scope = NewDisposeScope(); // the QR temporaries go; the rows handed out are detached
         foreach (var layer in plan.Layers)
         {
-            if (layer.Source != WeightSource.Bank || layer.SharesWeightsWith is not null) continue;
+            if (layer.Source != WeightSource.Bank || layer.SharesWeightsWith is not null || layer.CoefficientsFrom is not null) continue; // one row per vector
             int size = combiner == Combiner.Embedding ? CoefficientCost.EmbeddingSize : layer.Templates;
             if (!current.TryGetValue(size, out var state) || state.NextRow == size)
                 state = (RandomOrthogonal(size, generator), 0);

@@ -34,6 +34,10 @@ public sealed class LayerWiring
     internal bool SoftmaxCoefficients { get; init; }
     /// <summary>Keep the gradient of each generated weight (for the gradient-conflict search).</summary>
     internal bool KeepWeightGradient { get; init; }
+    /// <summary>With coefficient sharing, the first member of the layer's set, whose coefficient vector it reads; null when it owns its own.</summary>
+    internal SharedLayer? CoefficientOwner { get; init; }
+    /// <summary>Whether other layers read this layer's coefficient vector.</summary>
+    internal bool LendsCoefficients { get; init; }
     /// <summary>With exact (SPIN) sharing, the layer whose weight this one uses.</summary>
     internal SharedLayer? WeightOwner { get; }
     /// <summary>In a family of networks, the narrower member's layer whose weight is this one's top-left block.</summary>

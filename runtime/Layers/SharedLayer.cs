@@ -15,7 +15,7 @@ namespace NpasDsl;
 /// A layer whose weight is either generated from its group's bank (state dict: <c>coefficients</c>,
 /// <c>scale</c>) or is its own ordinary parameter (<c>weight</c>). The bias is always its own.
 /// </summary>
-public abstract class SharedLayer : nn.Module<Tensor, Tensor>
+public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
 {
     // Field names equal the registered names: TorchSharp's .to() finds and replaces tensors by field name.
 #pragma warning disable IDE1006 // the names are the state-dict keys
@@ -65,7 +65,12 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         {
             switch (_combiner)
             {
+                case Combiner.WeightedAverage when wiring.CoefficientOwner is { } owner:
+                    _coefficientOwner = owner; // coefficient sharing: the set's vector is registered on its first member
+                    _lendsCoefficients = wiring.LendsCoefficients;
+                    break;
                 case Combiner.WeightedAverage:
+                    _lendsCoefficients = wiring.LendsCoefficients;
                     coefficients = new Parameter(Mixture(wiring));
                     coefficients.DetachFromDisposeScope();
                     register_parameter(nameof(coefficients), coefficients);
@@ -181,6 +186,7 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
         if (!regionIsExclusive) return "other layers read the same bank entries";
         if (Plan.Grid is not null || Plan.Spec.WeightSize > _banks[Plan.Group!].shape[0]) return "it is grown from a smaller bank";
         if (_combiner is Combiner.Embedding) return "the embedding combiner shares its coefficients between layers";
+        if (_coefficientOwner is not null || _lendsCoefficients) return "it shares its coefficient vector with other layers";
         if (_softmax) return "it belongs to a group-search warm-up model";
         using var _ = no_grad();
         var bank = _banks[Plan.Group!];
@@ -207,7 +213,7 @@ public abstract class SharedLayer : nn.Module<Tensor, Tensor>
     internal Tensor? WeightGradient => LastWeight?.grad ?? weight?.grad;
 
     /// <summary>The coefficients α as the combiner uses them: raw, or softmax over K in a learned-grouping warm-up.</summary>
-    internal Tensor? Mixing => coefficients is null ? null : _softmax ? coefficients.softmax(0) : coefficients;
+    internal Tensor? Mixing => ReadCoefficients() is not { } raw ? null : _softmax ? raw.softmax(0) : raw;
 
     /// <summary>The flat generated weight with scale <paramref name="weightScale"/>, by this layer's combiner.</summary>
     private Tensor Generate(Tensor weightScale)

@@ -197,6 +197,14 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS013_coefficient_sharing_needs_the_weighted_average_combiner()
+    {
+        var d = Single(Model("[SharedBudget(0.5), Sharing(Combiner = Combiner.Average, CoefficientSharing = CoefficientSharing.ByShape)]", OneLayer), "NPAS013");
+        Assert.Equal("CoefficientSharing = CoefficientSharing.ByShape", At(d));
+        Assert.Contains("Combiner Average has none", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS014_sharing_attribute_on_a_norm_is_a_warning_located_in_the_real_syntax_tree()
     {
         var members = "    [BatchNorm2d(8), NoShare] private partial BatchNorm2d Norm { get; }\n" + OneLayer;

@@ -1,7 +1,7 @@
 namespace NpasDsl.Generator.Tests;
 
 /// <summary>Model sources the tests compile. Each is a complete file a user could write.</summary>
-internal static class SampleModels
+internal static partial class SampleModels
 {
     public const string Usings = """
         using NpasDsl;

@@ -8,6 +8,7 @@ namespace NpasDsl.Generator.Tests;
 public sealed class SnapshotTests
 {
     [Theory]
+    [InlineData(nameof(SampleModels.CoefficientNet), SampleModels.CoefficientNet)]
     [InlineData(nameof(SampleModels.FashionNet), SampleModels.FashionNet)]
     [InlineData(nameof(SampleModels.SequenceModel), SampleModels.SequenceModel)]
     [InlineData(nameof(SampleModels.WideNet), SampleModels.WideNet)]
