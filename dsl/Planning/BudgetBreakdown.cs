@@ -5,8 +5,9 @@ namespace NpasDsl.Planning;
 /// <summary>Where every parameter of the budget goes. The total counts every trainable scalar of the model.</summary>
 public sealed class BudgetBreakdown
 {
-    internal BudgetBreakdown(long budget, long banks, long coefficients, long biases, long norms, long ownWeights)
+    internal BudgetBreakdown(long budget, long banks, long coefficients, long biases, long norms, long ownWeights, long masks = 0)
     {
+        Masks = masks;
         Budget = budget;
         Banks = banks;
         Coefficients = coefficients;
@@ -21,6 +22,8 @@ public sealed class BudgetBreakdown
     public long Banks { get; }
     /// <summary>Learned combiner coefficients.</summary>
     public long Coefficients { get; }
+    /// <summary>Learned copy masks of layers tiled by the Mask upsampler.</summary>
+    public long Masks { get; }
     /// <summary>Biases (never shared).</summary>
     public long Biases { get; }
     /// <summary>Norm affine weights and biases (never shared).</summary>
@@ -28,7 +31,7 @@ public sealed class BudgetBreakdown
     /// <summary>Weights of ordinary layers.</summary>
     public long OwnWeights { get; }
     /// <summary>Every trainable parameter of the model.</summary>
-    public long Total => Banks + Coefficients + Biases + Norms + OwnWeights;
+    public long Total => Banks + Coefficients + Masks + Biases + Norms + OwnWeights;
     /// <summary>Budget left unassigned (never negative).</summary>
     public long Unused => Budget - Total;
 
@@ -36,6 +39,8 @@ public sealed class BudgetBreakdown
     public override string ToString()
     {
         static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
-        return $"banks {N(Banks)} + coefficients {N(Coefficients)} + biases {N(Biases)} + norms {N(Norms)} + own weights {N(OwnWeights)} = {N(Total)} of {N(Budget)} (unused {N(Unused)})";
+        // Masks exist only with the Mask upsampler on tiled layers; the line names them whenever there are any.
+        string masks = Masks > 0 ? $" + masks {N(Masks)}" : "";
+        return $"banks {N(Banks)} + coefficients {N(Coefficients)}{masks} + biases {N(Biases)} + norms {N(Norms)} + own weights {N(OwnWeights)} = {N(Total)} of {N(Budget)} (unused {N(Unused)})";
     }
 }
