@@ -112,6 +112,18 @@ public sealed class DiagnosticTests
         Assert.Contains("need 1,022", d.GetMessage()); // 1,000 own weights + 10 + 10 biases + 1 coefficient + 1 bank entry
     }
 
+    [Fact]
+    public void NPAS005_with_the_Mask_upsampler_counts_the_cheapest_masks()
+    {
+        // Repeat would tile Head from a one-entry bank (2 parameters). With masks that bank would give each of its
+        // 1,000 copies a mask entry; the cheapest is a 125-entry bank: 7 masked copies x 16 entries + 1 coefficient.
+        var members = "    [Linear(100, 10, Bias = false)] private partial SharedLinear Head { get; }";
+        var d = Single(Model("[SharedBudget(Parameters = 200), Sharing(Upsampler = Upsampler.Mask)]", members), "NPAS005");
+        Assert.Contains("copy masks (112)", d.GetMessage());
+        Assert.Contains("at least 238 parameters", d.GetMessage());
+        Assert.Empty(GeneratorHarness.Run(Model("[SharedBudget(Parameters = 238), Sharing(Upsampler = Upsampler.Mask)]", members)).Diagnostics);
+    }
+
     [Theory]
     [InlineData("[Linear(0, 10)]", "SharedLinear", "0", "in features is 0")]
     [InlineData("[Conv2d(3, -4, 3)]", "SharedConv2d", "-4", "out channels is -4")]
