@@ -23,7 +23,7 @@ public static class BudgetPlanner
             .ToList();
         long neverShared = BudgetCheck.NeverShared(spec);
 
-        PayLoneLayersInFull(groups, check, neverShared);
+        PayLoneLayersInFull(groups, check);
         var banked = groups.Where(g => !g.PaidInFull).ToList();
         long paidInFull = groups.Where(g => g.PaidInFull).Sum(g => g.SharedSize);
 
@@ -69,10 +69,13 @@ public static class BudgetPlanner
     /// group's minimum bank, one lone layer may take at most half of what is left, and at least one group
     /// keeps its bank.
     /// </summary>
-    private static void PayLoneLayersInFull(List<GroupDraft> groups, BudgetCheck check, long neverShared)
+    private static void PayLoneLayersInFull(List<GroupDraft> groups, BudgetCheck check)
     {
         if (check.Budget >= check.Unshared) return;
-        long remaining = check.Budget - neverShared - groups.Sum(g => g.MinimumCost);
+        // What the budget holds beyond the minimum. The minimum also counts the coefficients shared model-wide (the
+        // embedding combiner's A_K, b_K), which no group's own minimum cost includes: leaving them out let a lone
+        // layer take the budget they need.
+        long remaining = check.Budget - check.Minimum;
         foreach (var lone in groups.Where(g => g.Members.Count == 1).OrderBy(g => g.SharedSize))
         {
             long extra = lone.SharedSize - lone.MinimumCost; // its full weight instead of the cheapest bank and coefficients

@@ -156,6 +156,44 @@ public sealed class MaskTests(ITestOutputHelper output)
         foreach (var (path, weight) in weights) Assert.True(export[path + ".weight"].eq(weight).all().item<bool>(), path);
     }
 
+    [Theory]
+    [InlineData(Combiner.WeightedAverage, 0.2)]
+    [InlineData(Combiner.Embedding, 0.4)] // A_K and b_K cost 25 per template count: 0.2 cannot pay for them
+    [InlineData(Combiner.RoundRobin, 0.2)]
+    [InlineData(Combiner.Average, 0.2)]
+    public void Every_combiner_tiles_with_masks_counts_them_and_trains(Combiner combiner, double fraction)
+    {
+        using var model = new MaskNet(new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(fraction), SharingOverride = new SharingSpec(combiner: combiner, upsampler: Upsampler.Mask) });
+        var plan = model.Allocation;
+        Assert.True(plan.Breakdown.Masks > 0, plan.ToString());
+        Assert.Equal(plan.Breakdown.Total, model.TrainableParameters);
+        Assert.True(plan.Breakdown.Total <= plan.Budget);
+        var (first, last) = TestData.LossesOnFixedBatch(model, steps: 20);
+        Assert.True(last < first, $"loss went from {first} to {last}");
+        Assert.True(MaskOf(Layer(model, "Body.0")).grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void A_checkpoint_keeps_the_masks()
+    {
+        using var model = new MaskNet(new NpasOptions { Seed = 1 });
+        TestData.LossesOnFixedBatch(model, steps: 3);
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"npas-mask-{Guid.NewGuid():N}.bin");
+        try
+        {
+            model.SaveCheckpoint(path);
+            using var restored = new MaskNet(new NpasOptions { Seed = 2 });
+            Assert.False(MaskOf(Layer(restored, "Body.2")).eq(MaskOf(Layer(model, "Body.2"))).all().item<bool>());
+            restored.LoadCheckpoint(path);
+            Assert.True(MaskOf(Layer(restored, "Body.2")).eq(MaskOf(Layer(model, "Body.2"))).all().item<bool>());
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+            System.IO.File.Delete(NpasModule.AllocationPathFor(path));
+        }
+    }
+
     [Fact]
     public void A_budget_that_cannot_pay_for_the_masks_throws_with_the_numbers()
     {

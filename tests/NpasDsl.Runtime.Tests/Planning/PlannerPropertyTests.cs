@@ -39,6 +39,48 @@ public sealed class PlannerPropertyTests
     }
 
     [Fact]
+    public void Random_networks_with_masks_or_tiles_plan_within_budget_with_every_combiner_and_bank_split()
+    {
+        // Also the embedding combiner's model-wide coefficients: a lone layer paid in full once took the budget they need.
+        var random = new Random(11);
+        for (int trial = 0; trial < 1500; trial++)
+        {
+            var drawn = RandomNetwork(random);
+            var upsampler = random.Next(3) == 0 ? Upsampler.Repeat : Upsampler.Mask;
+            var sharing = new SharingSpec(drawn.Sharing.Strategy, (Combiner)random.Next(4), upsampler, drawn.Sharing.MaxTemplates, bankSplit: (BankSplit)random.Next(2));
+            var spec = drawn.WithSharing(sharing);
+            if (random.Next(3) == 0) spec = spec.WithBudget(BudgetSpec.Parameters(Math.Max(1, BudgetCheck.For(spec).Minimum + random.Next(-3, 40))));
+            var check = BudgetCheck.For(spec);
+            if (!check.IsFeasible)
+            {
+                var e = Assert.Throws<BudgetInfeasibleException>(() => BudgetPlanner.Plan(spec));
+                Assert.Equal(check.Minimum, e.Minimum);
+                continue;
+            }
+            var plan = BudgetPlanner.Plan(spec);
+            var why = $"trial {trial}:\n{plan}";
+            Assert.True(plan.Breakdown.Total <= plan.Budget, why);
+            Assert.Equal(plan.Layers.Sum(l => l.Masks), plan.Breakdown.Masks);
+            Assert.All(plan.Layers.Where(l => l.Source == WeightSource.Bank && l.SharesWeightsWith is null),
+                l => Assert.Equal(upsampler == Upsampler.Mask ? CopyMasks.Entries(l.Spec.WeightSize, plan.Group(l.Group!).BankSize) : 0, l.Masks));
+        }
+    }
+
+    [Theory]
+    [InlineData(Upsampler.Repeat)]
+    [InlineData(Upsampler.Mask)]
+    public void A_lone_layer_paid_in_full_leaves_the_shared_embedding_coefficients_their_budget(Upsampler upsampler)
+    {
+        // The embedding combiner's A_K, b_K belong to no group, so a group's minimum cost leaves them out; paying
+        // Tiny in full must still leave them what the minimum counted.
+        var layers = new[] { LayerSpec.Linear("Tiny", 1, 3, bias: false), LayerSpec.Linear("Big", 100, 10, bias: false) };
+        var spec = new NetworkSpec("Net", BudgetSpec.Parameters(1), layers, new SharingSpec(GroupStrategy.ByShape, Combiner.Embedding, upsampler));
+        long minimum = BudgetCheck.For(spec).Minimum;
+        for (long budget = minimum; budget < minimum + 30; budget++)
+            Assert.True(BudgetPlanner.Plan(spec.WithBudget(BudgetSpec.Parameters(budget))).Breakdown.Total <= budget);
+    }
+
+    [Fact]
     public void Mask_plans_every_budget_the_check_accepts_within_it_and_nearly_all_used()
     {
         // Masks grow as banks shrink, so the reserve search no longer sees a monotone need: every budget from the
