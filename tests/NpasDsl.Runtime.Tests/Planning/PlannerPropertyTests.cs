@@ -85,13 +85,7 @@ public sealed class PlannerPropertyTests
     {
         // Masks grow as banks shrink, so the reserve search no longer sees a monotone need: every budget from the
         // minimum up must still be planned, never exceeded, and (but for less than a mask period per layer) used.
-        var layers = new[]
-        {
-            LayerSpec.Conv2d("Stem", 1, 64, 3, 3, padding: 1), LayerSpec.BatchNorm2d("StemNorm", 64),
-            LayerSpec.Conv2d("Body", 64, 64, 3, 3, padding: 1, repeat: 4), LayerSpec.BatchNorm2d("BodyNorms", 64, repeat: 4),
-            LayerSpec.Linear("Head", 64, 10),
-        };
-        var spec = new NetworkSpec("FashionNet", BudgetSpec.Parameters(1), layers, new SharingSpec(upsampler: Upsampler.Mask));
+        var spec = FashionNet(Upsampler.Mask);
         var check = BudgetCheck.For(spec);
         Assert.True(check.MinimumMasks > 0);
         Assert.Throws<BudgetInfeasibleException>(() => BudgetPlanner.Plan(spec.WithBudget(BudgetSpec.Parameters(check.Minimum - 1))));
@@ -106,6 +100,26 @@ public sealed class PlannerPropertyTests
             Assert.True(plan.Groups.Single().BankSize >= BudgetCheck.MinimumBank(plan.Layers.Where(l => l.Source == WeightSource.Bank).Select(l => l.Spec.WeightSize).ToList(), spec.Sharing));
         }
     }
+
+    [Fact]
+    public void Masks_of_the_fashion_mnist_cnn_at_ten_percent_cost_what_the_readme_says()
+    {
+        var plan = BudgetPlanner.Plan(FashionNet(Upsampler.Mask).WithBudget(BudgetSpec.Fraction(0.1)));
+        Assert.Equal(14_964, plan.Budget);
+        long bank = plan.Groups.Single().BankSize;
+        Assert.InRange(bank, 13_700, 13_900);
+        Assert.All(plan.Layers.Where(l => l.Path.StartsWith("Body.", StringComparison.Ordinal)), l => Assert.Equal(3, CopyMasks.Copies(l.Spec.WeightSize, bank)));
+        Assert.Equal(4 * 2 * 16, plan.Breakdown.Masks);
+        Assert.Equal(4 * 2 * 576, plan.Layers.Where(l => l.Masks > 0).Sum(l => (CopyMasks.Copies(l.Spec.WeightSize, bank) - 1) * l.Spec.WeightSize / l.Spec.Out)); // with a row-long period
+    }
+
+    /// <summary>The Fashion-MNIST CNN of the example (64 channels).</summary>
+    private static NetworkSpec FashionNet(Upsampler upsampler) => new("FashionNet", BudgetSpec.Parameters(1), new[]
+    {
+        LayerSpec.Conv2d("Stem", 1, 64, 3, 3, padding: 1), LayerSpec.BatchNorm2d("StemNorm", 64),
+        LayerSpec.Conv2d("Body", 64, 64, 3, 3, padding: 1, repeat: 4), LayerSpec.BatchNorm2d("BodyNorms", 64, repeat: 4),
+        LayerSpec.Linear("Head", 64, 10),
+    }, new SharingSpec(upsampler: upsampler));
 
     [Theory]
     [InlineData(36864, 1536, 24, 16 * 23)]   // 24 full copies: 23 masks of 16
