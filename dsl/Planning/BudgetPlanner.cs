@@ -32,9 +32,9 @@ public static class BudgetPlanner
         // bisection for the smallest reserve with needed(c) <= c: it leaves the most for the banks. The bisection
         // keeps `high` a valid reserve at every step, so the layout it returns never exceeds the budget. Without
         // masks needed(c) never grows as c grows and the reserve found is the smallest. Masks grow as banks shrink,
-        // so with the Mask upsampler needed(c) - c can step back by less than a mask period near the answer, and
-        // the reserve found may then be a few entries larger than the smallest; every bank stays at or above the
-        // group's cheapest bank (its minimum), which keeps the masks bounded.
+        // so with the Mask upsampler needed(c) <= c may fail again at a larger c and the reserve found may be a
+        // little above the smallest (the tests see at most a mask period per tiled layer left unused). No bank goes
+        // below its group's cheapest bank (its minimum), which bounds the masks.
         long available = check.Budget - neverShared - paidInFull;
         Layout? LayoutFor(long reserve)
         {
