@@ -24,6 +24,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     private readonly BankSet _banks;
     private readonly Generator _generator;
     private readonly Dictionary<string, Tensor> _initialMixtures;
+    private readonly Dictionary<string, Tensor> _initialMasks;
     private readonly CoefficientEmbeddings? _embeddings;
     private readonly Dictionary<string, SharedLayer> _layers = new();
 
@@ -52,8 +53,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
                 "The model's declaration or NpasDsl changed since it was saved; search the groups again, or use the declaration it was saved with.");
         Seed = Options.Seed ?? declaration.Sharing.Seed;
 
-        // One private generator draws every initial value in a fixed order (banks, coefficients, own
-        // weights), so two models built from one seed are identical whatever else uses the global RNG.
+        // One private generator draws every initial value in a fixed order (banks, coefficients, copy masks,
+        // own weights), so two models built from one seed are identical whatever else uses the global RNG.
         _generator = new Generator(unchecked((ulong)Seed));
         _banks = new BankSet(Allocation, _generator);
         register_module("banks", _banks);
@@ -67,6 +68,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             _embeddings = new CoefficientEmbeddings(templateCounts, _generator);
             register_module("combiner", _embeddings);
         }
+        _initialMasks = MaskInitializer.Create(Allocation, _generator); // a model without masks draws nothing here
     }
 
     /// <summary>
@@ -128,6 +130,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (actual != Allocation.Breakdown.Total)
             throw new InvalidOperationException($"'{Network.ModelName}' holds {actual:N0} trainable parameters but its allocation accounts for {Allocation.Breakdown.Total:N0}. This is a bug in NpasDsl; please report it with the model declaration.");
         _initialMixtures.Clear();
+        _initialMasks.Clear();
         if (Options.Device is { } device) this.to(device);
     }
 
@@ -157,7 +160,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// The state dict of the equivalent ordinary (unshared) TorchSharp model: every shared layer's generated
-    /// weight as <c>{path}.weight</c> beside its bias, norms as they are, and no banks, coefficients, embeddings or scales.
+    /// weight as <c>{path}.weight</c> beside its bias, norms as they are, and no banks, coefficients, masks, embeddings or scales.
     /// It loads into a module built from <c>nn.Linear</c>, <c>nn.Conv2d</c>, ... with the same property names.
     /// </summary>
     public Dictionary<string, Tensor> ExportUnsharedStateDict() => Export(compact: false);
@@ -178,7 +181,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             if (name.StartsWith("banks.", StringComparison.Ordinal) || name.StartsWith("combiner.", StringComparison.Ordinal)) continue;
             int dot = name.LastIndexOf('.');
             string owner = dot < 0 ? "" : name.Substring(0, dot), entry = name.Substring(dot + 1);
-            if (generated.ContainsKey(owner) && entry is "coefficients" or "scale" or "embedding") continue;
+            if (generated.ContainsKey(owner) && entry is "coefficients" or "scale" or "embedding" or "mask") continue;
             export[name] = tensor.detach().clone();
         }
         foreach (var (path, layer) in generated)
@@ -240,6 +243,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             initialWeight = empty(shape).normal_(0, plan.Spec.InitialStd, _generator).DetachFromDisposeScope();
         }
         _initialMixtures.TryGetValue(path, out var mixture);
+        _initialMasks.TryGetValue(path, out var mask);
         SharedLayer? owner = null;
         if (plan.SharesWeightsWith is { } ownerPath && !_layers.TryGetValue(ownerPath, out owner))
             throw new InvalidOperationException($"Layer '{path}' shares the weights of '{ownerPath}', which has not been created yet.");
@@ -255,6 +259,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             KeepWeightGradient = Options.KeepWeightGradients,
             CoefficientOwner = coefficientOwner,
             LendsCoefficients = Allocation.Layers.Any(l => l.CoefficientsFrom == path),
+            InitialMask = mask,
         };
     }
 

@@ -35,6 +35,12 @@ public enum Upsampler
     None = 1,
     /// <summary>Resize a smaller grid of bank entries bilinearly to the layer's shape (falls back to tiling when even the smallest grid does not fit).</summary>
     Interpolate = 2,
+    /// <summary>
+    /// Tile the bank like <see cref="Repeat"/>, but multiply every copy after the first elementwise by 1 + m_c, where
+    /// m_c is that copy's own learned mask of period 16 (initialised near 0), so the copies can diverge. Every
+    /// mask entry is a trainable parameter counted in the budget (state dict: <c>{layer}.mask</c>).
+    /// </summary>
+    Mask = 3,
 }
 
 /// <summary>How the budget left for banks is divided between groups.</summary>

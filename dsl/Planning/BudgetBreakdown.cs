@@ -5,8 +5,9 @@ namespace NpasDsl.Planning;
 /// <summary>Where every parameter of the budget goes. The total counts every trainable scalar of the model.</summary>
 public sealed class BudgetBreakdown
 {
-    internal BudgetBreakdown(long budget, long banks, long coefficients, long biases, long norms, long ownWeights, long coefficientReserve = 0, long coefficientReserveUsed = 0)
+    internal BudgetBreakdown(long budget, long banks, long coefficients, long biases, long norms, long ownWeights, long masks = 0, long coefficientReserve = 0, long coefficientReserveUsed = 0)
     {
+        Masks = masks;
         CoefficientReserve = coefficientReserve;
         CoefficientReserveUsed = coefficientReserveUsed;
         Budget = budget;
@@ -23,6 +24,8 @@ public sealed class BudgetBreakdown
     public long Banks { get; }
     /// <summary>Learned combiner coefficients.</summary>
     public long Coefficients { get; }
+    /// <summary>Learned copy masks of layers tiled by the Mask upsampler.</summary>
+    public long Masks { get; }
     /// <summary>Biases (never shared).</summary>
     public long Biases { get; }
     /// <summary>Norm affine weights and biases (never shared).</summary>
@@ -39,7 +42,7 @@ public sealed class BudgetBreakdown
     /// <summary>The reserve not used yet: Total + this never exceeds the budget.</summary>
     public long CoefficientReserveLeft => CoefficientReserve - CoefficientReserveUsed;
     /// <summary>Every trainable parameter of the model.</summary>
-    public long Total => Banks + Coefficients + Biases + Norms + OwnWeights;
+    public long Total => Banks + Coefficients + Masks + Biases + Norms + OwnWeights;
     /// <summary>Budget left unassigned and not reserved (never negative).</summary>
     public long Unused => Budget - Total - CoefficientReserveLeft;
 
@@ -47,7 +50,9 @@ public sealed class BudgetBreakdown
     public override string ToString()
     {
         static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        // Masks exist only with the Mask upsampler on tiled layers; the line names them whenever there are any.
+        string masks = Masks > 0 ? $" + masks {N(Masks)}" : "";
         string reserved = CoefficientReserve > 0 ? $"reserved for coefficient unsharing {N(CoefficientReserveLeft)}, " : "";
-        return $"banks {N(Banks)} + coefficients {N(Coefficients)} + biases {N(Biases)} + norms {N(Norms)} + own weights {N(OwnWeights)} = {N(Total)} of {N(Budget)} ({reserved}unused {N(Unused)})";
+        return $"banks {N(Banks)} + coefficients {N(Coefficients)}{masks} + biases {N(Biases)} + norms {N(Norms)} + own weights {N(OwnWeights)} = {N(Total)} of {N(Budget)} ({reserved}unused {N(Unused)})";
     }
 }

@@ -3,13 +3,14 @@ using System.Globalization;
 
 namespace NpasDsl.Planning;
 
-/// <summary>A budget below what the model can never do without (biases, norms, own weights, minimal coefficients and banks).</summary>
+/// <summary>A budget below what the model can never do without (biases, norms, own weights, minimal coefficients, masks and banks).</summary>
 public sealed class BudgetInfeasibleException : Exception
 {
-    /// <summary>Creates the exception.</summary>
-    public BudgetInfeasibleException(string modelName, long budget, long minimum, long unshared)
-        : base(Describe(modelName, budget, minimum, unshared))
+    /// <summary>Creates the exception; <paramref name="minimumMasks"/> is the part of the minimum that goes to Mask upsampler masks.</summary>
+    public BudgetInfeasibleException(string modelName, long budget, long minimum, long unshared, long minimumMasks = 0)
+        : base(Describe(modelName, budget, minimum, unshared, minimumMasks))
     {
+        MinimumMasks = minimumMasks;
         Budget = budget;
         Minimum = minimum;
         Unshared = unshared;
@@ -21,15 +22,21 @@ public sealed class BudgetInfeasibleException : Exception
     public long Minimum { get; }
     /// <summary>The unshared parameter count.</summary>
     public long Unshared { get; }
+    /// <summary>Mask entries the smallest feasible allocation needs (Mask upsampler; 0 otherwise).</summary>
+    public long MinimumMasks { get; }
 
     /// <summary>The message shared by this exception and the compile-time diagnostic.</summary>
-    public static string Describe(string modelName, long budget, long minimum, long unshared)
+    public static string Describe(string modelName, long budget, long minimum, long unshared, long minimumMasks = 0)
     {
         var c = CultureInfo.InvariantCulture;
+        // Masks are named only where there are some, so models without the Mask upsampler read as they always did.
+        string needs = minimumMasks > 0
+            ? string.Format(c, "the smallest coefficients, copy masks ({0:N0}) and banks", minimumMasks)
+            : "the smallest coefficients and banks";
         return string.Format(c,
-            "The budget of {0:N0} parameters for '{1}' cannot be met: biases, norms, unshared layers and the smallest coefficients and banks need {2:N0}. " +
+            "The budget of {0:N0} parameters for '{1}' cannot be met: biases, norms, unshared layers and {4} need {2:N0}. " +
             "Raise the budget to at least {2:N0} parameters (a fraction of {3}) or share more layers.",
-            budget, modelName, minimum, FeasibleFraction(minimum, unshared));
+            budget, modelName, minimum, FeasibleFraction(minimum, unshared), needs);
     }
 
     /// <summary>The smallest fraction whose floor reaches <paramref name="minimum"/>, as invariant text with 4 significant digits, rounded up.</summary>

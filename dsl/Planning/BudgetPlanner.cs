@@ -15,7 +15,7 @@ public static class BudgetPlanner
     public static AllocationPlan Plan(NetworkSpec spec, long? budgetOverride = null)
     {
         var check = BudgetCheck.For(spec, budgetOverride);
-        if (!check.IsFeasible) throw new BudgetInfeasibleException(spec.ModelName, check.Budget, check.Minimum, check.Unshared);
+        if (!check.IsFeasible) throw check.Failure(spec.ModelName);
 
         var sharing = spec.Sharing;
         var groups = GroupAssigner.Assign(spec)
@@ -23,13 +23,18 @@ public static class BudgetPlanner
             .ToList();
         long neverShared = BudgetCheck.NeverShared(spec);
 
-        PayLoneLayersInFull(groups, check, neverShared);
+        PayLoneLayersInFull(groups, check);
         var banked = groups.Where(g => !g.PaidInFull).ToList();
         long paidInFull = groups.Where(g => g.PaidInFull).Sum(g => g.SharedSize);
 
         // Coefficients depend on K_l, which depends on the bank sizes, which depend on what the coefficients
-        // leave. needed(c), the coefficients a layout needs when c are set aside, never grows as c grows, so
-        // the smallest reserve with needed(c) <= c is found by bisection: it leaves the most for the banks.
+        // leave. needed(c), the coefficients (and masks) a layout needs when c are set aside, is searched by
+        // bisection for the smallest reserve with needed(c) <= c: it leaves the most for the banks. The bisection
+        // keeps `high` a valid reserve at every step, so the layout it returns never exceeds the budget. Without
+        // masks needed(c) never grows as c grows and the reserve found is the smallest. Masks grow as banks shrink,
+        // so with the Mask upsampler needed(c) <= c may fail again at a larger c and the reserve found may be a
+        // little above the smallest (the tests see at most a mask period per tiled layer left unused). No bank goes
+        // below its group's cheapest bank (its minimum), which bounds the masks.
         long available = check.Budget - neverShared - paidInFull;
         Layout? LayoutFor(long reserve)
         {
@@ -40,16 +45,17 @@ public static class BudgetPlanner
             if (banks is null) return null;
             var layouts = banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.GeneratedSize(m.Index)).ToList(), banks[i], sharing.TemplateCap,
                 m => sharing.Upsampler == Upsampler.Interpolate && !g.Members[m].Spec.IsExtension(g.Members[m].Index) ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null, sharing.ExactTemplates)).ToArray();
-            return new Layout(banks, layouts, sharing.Combiner, templated is not null ? BankSplit.Templates : BankSplit.Proportional);
+            var masks = banked.Select((g, i) => g.Members.Select(m => sharing.MaskEntriesFor(m.Spec.GeneratedSize(m.Index), banks[i])).ToArray()).ToArray();
+            return new Layout(banks, layouts, masks, sharing.Combiner, templated is not null ? BankSplit.Templates : BankSplit.Proportional);
         }
         long low = 0; // combiners without per-layer coefficients (round robin, average) may need none
         long high = available - banked.Sum(g => g.MinimumBank); // every bank at its minimum: valid whenever the budget check passed
-        if (LayoutFor(high) is not { } atMinimum || atMinimum.Coefficients > high)
-            throw new BudgetInfeasibleException(spec.ModelName, check.Budget, check.Minimum, check.Unshared);
+        if (LayoutFor(high) is not { } atMinimum || atMinimum.Needed > high)
+            throw check.Failure(spec.ModelName);
         while (low < high)
         {
             long middle = low + (high - low) / 2;
-            if (LayoutFor(middle) is { } layout && layout.Coefficients <= middle) high = middle;
+            if (LayoutFor(middle) is { } layout && layout.Needed <= middle) high = middle;
             else low = middle + 1;
         }
         var best = LayoutFor(high)!;
@@ -63,10 +69,13 @@ public static class BudgetPlanner
     /// group's minimum bank, one lone layer may take at most half of what is left, and at least one group
     /// keeps its bank.
     /// </summary>
-    private static void PayLoneLayersInFull(List<GroupDraft> groups, BudgetCheck check, long neverShared)
+    private static void PayLoneLayersInFull(List<GroupDraft> groups, BudgetCheck check)
     {
         if (check.Budget >= check.Unshared) return;
-        long remaining = check.Budget - neverShared - groups.Sum(g => g.MinimumCost);
+        // What the budget holds beyond the minimum. The minimum also counts the coefficients shared model-wide (the
+        // embedding combiner's A_K, b_K), which no group's own minimum cost includes: leaving them out let a lone
+        // layer take the budget they need.
+        long remaining = check.Budget - check.Minimum;
         foreach (var lone in groups.Where(g => g.Members.Count == 1).OrderBy(g => g.SharedSize))
         {
             long extra = lone.SharedSize - lone.MinimumCost; // its full weight instead of the cheapest bank and coefficients
@@ -83,13 +92,13 @@ public static class BudgetPlanner
         InterpolationGrid? GridOf(LayerSpec layer, int index, long bank)
             => layer.GeneratedSize(index) > bank && spec.Sharing.Upsampler == Upsampler.Interpolate && !spec.Sharing.ExactTemplates && !layer.IsExtension(index)
                 ? InterpolationGrid.For(layer, bank) : null;
-        var placement = new Dictionary<(LayerSpec, int), (string Group, int K, long Offset, long Bank, InterpolationGrid? Grid)>();
+        var placement = new Dictionary<(LayerSpec, int), (string Group, int K, long Offset, long Bank, InterpolationGrid? Grid, long Masks)>();
         var groupPlans = new List<GroupPlan>();
         for (int gi = 0; gi < banked.Count; gi++)
         {
             var g = banked[gi];
             for (int m = 0; m < g.Members.Count; m++)
-                placement[g.Members[m]] = (g.Name, layout.Templates[gi][m].Templates, layout.Templates[gi][m].Offset, layout.Banks[gi], GridOf(g.Members[m].Spec, g.Members[m].Index, layout.Banks[gi]));
+                placement[g.Members[m]] = (g.Name, layout.Templates[gi][m].Templates, layout.Templates[gi][m].Offset, layout.Banks[gi], GridOf(g.Members[m].Spec, g.Members[m].Index, layout.Banks[gi]), layout.Masks[gi][m]);
             groupPlans.Add(new GroupPlan(g.Name, layout.Banks[gi], g.Members.Select(x => x.Spec.InstanceName(x.Index)).ToList(), g.SharedSize));
         }
         var paidInFull = new HashSet<(LayerSpec, int)>(groups.Where(g => g.PaidInFull).SelectMany(g => g.Members));
@@ -118,15 +127,17 @@ public static class BudgetPlanner
                 else
                 {
                     var p = placement[(spec1, i)];
+                    var invariant = System.Globalization.CultureInfo.InvariantCulture;
                     string? note = p.Grid is { } g2
-                        ? $"interpolated from a {g2.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)}x{g2.Columns.ToString(System.Globalization.CultureInfo.InvariantCulture)} grid of the bank"
+                        ? $"interpolated from a {g2.Rows.ToString(invariant)}x{g2.Columns.ToString(invariant)} grid of the bank"
                         : spec1.GeneratedSize(i) > p.Bank
-                        ? "tiled x" + ((double)spec1.GeneratedSize(i) / p.Bank).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " from a smaller bank"
+                        ? "tiled x" + ((double)spec1.GeneratedSize(i) / p.Bank).ToString("0.##", invariant) + " from a smaller bank"
+                          + (p.Masks > 0 ? ", " + MaskedCopiesText(CopyMasks.Copies(spec1.GeneratedSize(i), p.Bank), p.Masks) : "")
                         : null;
                     if (spec1.IsExtension(i)) note = note is null ? "extends the narrower family member" : "extends the narrower family member; " + note;
                     var borrowed = coefficientSets.BorrowedFrom(spec1.InstanceName(i)); // its set's vector is paid by the set's first member
                     layers.Add(new LayerPlan(spec1, i, WeightSource.Bank, p.Group, p.K, p.Offset, note, coefficients: borrowed is null ? CoefficientCost.PerLayer(spec.Sharing.Combiner, p.K) : 0,
-                        grid: p.Grid, coefficientsFrom: borrowed));
+                        grid: p.Grid, coefficientsFrom: borrowed, masks: p.Masks));
                 }
             }
         }
@@ -135,11 +146,20 @@ public static class BudgetPlanner
             check.Budget,
             banks: layout.Banks.Sum(),
             coefficients: layers.Sum(l => l.Coefficients) + layout.SharedCoefficients,
+            masks: layers.Sum(l => l.Masks),
             biases: spec.Layers.Sum(l => l.BiasSize * l.Count),
             norms: spec.Layers.Sum(l => l.NormSize * l.Count),
             ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.GeneratedSize),
             coefficientReserve: coefficientSets.Reserve, coefficientReserveUsed: coefficientSets.ReserveUsed);
         return new AllocationPlan(spec, check.Unshared, groupPlans, layers, breakdown, layout.Split);
+    }
+
+    /// <summary>"copy 2 masked (16 mask entries)" or "copies 2-4 masked (48 mask entries)".</summary>
+    private static string MaskedCopiesText(long copies, long masks)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        string which = copies == 2 ? "copy 2" : "copies 2-" + copies.ToString(invariant);
+        return $"{which} masked ({masks.ToString("N0", invariant)} mask entries)";
     }
 
     private sealed class GroupDraft
@@ -149,7 +169,7 @@ public static class BudgetPlanner
             Name = name;
             Members = members;
             var sizes = members.Select(m => m.Spec.GeneratedSize(m.Index)).ToList();
-            MinimumBank = BudgetCheck.MinimumBank(sizes, sharing.Upsampler);
+            MinimumBank = BudgetCheck.MinimumBank(sizes, sharing);
             MinimumCost = BudgetCheck.MinimumGroupCost(sizes, sharing);
             MaximumBank = TemplateLayout.MaximumUsefulBank(sizes, sharing.TemplateCap);
             Largest = sizes.Max();
@@ -168,14 +188,21 @@ public static class BudgetPlanner
 
     private sealed class Layout
     {
-        public Layout(long[] banks, (int Templates, long Offset, long ReadLength)[][] templates, Combiner combiner, BankSplit split)
+        public Layout(long[] banks, (int Templates, long Offset, long ReadLength)[][] templates, long[][] masks, Combiner combiner, BankSplit split)
         {
             Split = split;
             Banks = banks;
             Templates = templates;
+            Masks = masks;
             SharedCoefficients = CoefficientCost.Shared(combiner, templates.SelectMany(g => g.Select(t => t.Templates)));
             Coefficients = templates.Sum(g => g.Sum(t => CoefficientCost.PerLayer(combiner, t.Templates))) + SharedCoefficients;
+            Needed = Coefficients + masks.Sum(g => g.Sum());
         }
+
+        /// <summary>Mask entries of every member, per group (Mask upsampler; zeros otherwise).</summary>
+        public long[][] Masks { get; }
+        /// <summary>What the reserve must pay for: coefficients and masks.</summary>
+        public long Needed { get; }
 
         public long SharedCoefficients { get; }
         public BankSplit Split { get; }

@@ -19,9 +19,10 @@ public enum WeightSource
 public sealed class LayerPlan
 {
     internal LayerPlan(LayerSpec spec, int index, WeightSource source, string? group, int templates, long offset, string? note,
-        string? sharesWeightsWith = null, long coefficients = 0, InterpolationGrid? grid = null, string? coefficientsFrom = null)
+        string? sharesWeightsWith = null, long coefficients = 0, InterpolationGrid? grid = null, string? coefficientsFrom = null, long masks = 0)
     {
         CoefficientsFrom = coefficientsFrom;
+        Masks = masks;
         Grid = grid;
         SharesWeightsWith = sharesWeightsWith;
         Coefficients = coefficients;
@@ -66,6 +67,11 @@ public sealed class LayerPlan
     /// set); null when it reads its own, or has none.
     /// </summary>
     public string? CoefficientsFrom { get; }
+    /// <summary>
+    /// Learned mask entries this layer owns: with the Mask upsampler, those of the copies after the first of a layer
+    /// tiled from a smaller bank (<see cref="CopyMasks"/>); 0 otherwise, and for a layer that shares another's weights.
+    /// </summary>
+    public long Masks { get; }
     /// <summary>The weight shape.</summary>
     public IReadOnlyList<long> WeightShape => Spec.WeightShape;
     /// <summary>Why the layer is allocated as it is, when that is worth saying.</summary>

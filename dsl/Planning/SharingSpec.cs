@@ -46,6 +46,14 @@ public sealed class SharingSpec
     public int TemplatesFor(long weightSize, long bankSize)
         => ExactTemplates ? TemplateCap : TemplateLayout.TemplatesFor(weightSize, bankSize, TemplateCap);
 
+    /// <summary>
+    /// Mask entries a layer of <paramref name="weightSize"/> elements owns in a bank of <paramref name="bankSize"/>:
+    /// with the Mask upsampler, those of its copies after the first (<see cref="CopyMasks"/>); otherwise none. A layer
+    /// that reads exactly K templates (a group-search warm-up) is never tiled, so it has none either.
+    /// </summary>
+    public long MaskEntriesFor(long weightSize, long bankSize)
+        => Upsampler == Upsampler.Mask && !ExactTemplates ? CopyMasks.Entries(weightSize, bankSize) : 0;
+
     /// <summary>Seed for initialisation.</summary>
     public long Seed { get; }
 }

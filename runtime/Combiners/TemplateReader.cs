@@ -5,15 +5,17 @@ namespace NpasDsl.Combiners;
 
 /// <summary>
 /// A layer's K templates as one [K, |W|] tensor: K consecutive |W|-sized slices of its circular read of the
-/// bank (a view when the read does not wrap), or, for a layer grown by the Interpolate upsampler, its grid of
-/// bank entries resized bilinearly to the layer's [out, in·k] shape.
+/// bank (a view when the read does not wrap); for a layer grown by the Interpolate upsampler, its grid of
+/// bank entries resized bilinearly to the layer's [out, in·k] shape; for a layer grown by the Mask upsampler,
+/// its tiled read with every copy after the first multiplied by that copy's 1 + mask (<see cref="MaskedCopies"/>).
 /// </summary>
 internal static class TemplateReader
 {
-    public static Tensor Read(Banks.BankSet banks, LayerPlan plan)
+    public static Tensor Read(Banks.BankSet banks, LayerPlan plan, Tensor? mask = null)
     {
         long size = plan.GeneratedSize;
         var read = banks.Read(plan.Group!, plan.Path, plan.Offset, plan.ReadLength);
+        if (mask is not null) return (read * MaskedCopies.Multiplier(mask, size, banks[plan.Group!].shape[0])).view(1, size);
         if (plan.Grid is not { } grid) return read.view(plan.Templates, size);
 
         long rows = plan.WeightShape[0];

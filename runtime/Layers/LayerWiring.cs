@@ -30,6 +30,8 @@ public sealed class LayerWiring
     /// <summary>The initial α (weighted average) or φ (embedding combiner); null for the others.</summary>
     internal Tensor? InitialMixture { get; }
     internal Tensor? InitialWeight { get; }
+    /// <summary>The initial copy masks m (Mask upsampler, a layer tiled from a smaller bank); null for none.</summary>
+    internal Tensor? InitialMask { get; init; }
     /// <summary>Pass the weighted-average coefficients through a softmax over K.</summary>
     internal bool SoftmaxCoefficients { get; init; }
     /// <summary>Keep the gradient of each generated weight (for the gradient-conflict search).</summary>

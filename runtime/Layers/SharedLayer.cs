@@ -13,7 +13,8 @@ namespace NpasDsl;
 
 /// <summary>
 /// A layer whose weight is either generated from its group's bank (state dict: <c>coefficients</c>,
-/// <c>scale</c>) or is its own ordinary parameter (<c>weight</c>). The bias is always its own.
+/// <c>scale</c>, and <c>mask</c> for a layer the Mask upsampler tiles) or is its own ordinary parameter
+/// (<c>weight</c>). The bias is always its own.
 /// </summary>
 public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
 {
@@ -25,6 +26,8 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     protected Parameter? coefficients;
     /// <summary>The fixed embedding φ_l (a buffer; embedding combiner).</summary>
     protected Tensor? embedding;
+    /// <summary>The learned masks of the copies after the first (Mask upsampler, a layer larger than its bank).</summary>
+    protected Parameter? mask;
     /// <summary>The fixed initial-scale correction s (a buffer, not trained).</summary>
     protected Tensor? scale;
     /// <summary>The bias (never shared).</summary>
@@ -80,6 +83,13 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
                     register_buffer(nameof(embedding), embedding);
                     break;
             }
+            if (Plan.Masks > 0)
+            {
+                mask = new Parameter(wiring.InitialMask ?? throw new ArgumentException($"Layer '{Plan.Path}' is tiled with masks but has no initial masks."));
+                mask.DetachFromDisposeScope();
+                register_parameter(nameof(mask), mask);
+            }
+            // Measured with the masks in place, so the masked copies start at the Kaiming spread too.
             using var one = ones(1);
             float s = WeightedAverageCombiner.InitialScale(() => Generate(one), Plan.GeneratedSize, spec.InitialStd);
             scale = tensor(new[] { s }).DetachFromDisposeScope();
@@ -218,7 +228,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>The flat generated weight with scale <paramref name="weightScale"/>, by this layer's combiner.</summary>
     private Tensor Generate(Tensor weightScale)
     {
-        var templates = TemplateReader.Read(_banks, Plan);
+        var templates = TemplateReader.Read(_banks, Plan, mask);
         return _combiner switch
         {
             Combiner.WeightedAverage => WeightedAverageCombiner.Combine(templates, Mixing!, weightScale),

@@ -42,7 +42,7 @@ public sealed record TrainerOptions
     public double LearningRate { get; init; } = 0.003;
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
-    /// <summary>Decoupled weight decay, applied to banks and own weights only (never to coefficients, biases or norms).</summary>
+    /// <summary>Decoupled weight decay, applied to banks and own weights only (never to coefficients, copy masks, biases or norms).</summary>
     public double WeightDecay { get; init; }
     /// <summary>The schedule after the warm-up.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;

@@ -6,8 +6,9 @@ namespace NpasDsl.Training;
 
 /// <summary>
 /// The parameters weight decay applies to: the banks and the weights of ordinary layers. Combiner coefficients
-/// (methods.md: "excluded from weight decay"), the embedding combiner's A and b, biases and norm affines are not
-/// decayed.
+/// (methods.md: "excluded from weight decay"), the embedding combiner's A and b, the Mask upsampler's copy masks
+/// (like coefficients, they say how to reuse the bank, and decay would pull every copy back to a plain tile),
+/// biases and norm affines are not decayed.
 /// </summary>
 public static class WeightDecay
 {

@@ -112,6 +112,20 @@ public sealed class DiagnosticTests
         Assert.Contains("need 1,022", d.GetMessage()); // 1,000 own weights + 10 + 10 biases + 1 coefficient + 1 bank entry
     }
 
+    [Fact]
+    public void NPAS005_with_the_Mask_upsampler_counts_the_cheapest_masks()
+    {
+        // The example of docs/diagnostics/NPAS005.md. Repeat would tile Head from a one-entry bank (minimum 52).
+        // With masks that bank would give each of its 1,000 copies a mask entry; the cheapest bank has 125 entries:
+        // 7 masked copies x 16 entries + 1 coefficient, so 50 + 125 + 112 + 1 = 288.
+        var members = "    [Linear(100, 10)] private partial SharedLinear Head { get; }\n    [LayerNorm(20)] private partial LayerNorm Norm { get; }";
+        var d = Single(Model("[SharedBudget(0.01), Sharing(Upsampler = Upsampler.Mask)]", members), "NPAS005");
+        var message = d.GetMessage();
+        Assert.Contains("the smallest coefficients, copy masks (112) and banks need 288", message);
+        Assert.Contains("at least 288 parameters (a fraction of 0.2743)", message);
+        Assert.Empty(GeneratorHarness.Run(Model("[SharedBudget(Parameters = 288), Sharing(Upsampler = Upsampler.Mask)]", members)).Diagnostics);
+    }
+
     [Theory]
     [InlineData("[Linear(0, 10)]", "SharedLinear", "0", "in features is 0")]
     [InlineData("[Conv2d(3, -4, 3)]", "SharedConv2d", "-4", "out channels is -4")]

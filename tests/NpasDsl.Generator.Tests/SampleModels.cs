@@ -63,6 +63,22 @@ internal static partial class SampleModels
         }
         """;
 
+    /// <summary>The Mask upsampler at a low budget: the body is tiled from a smaller bank and each copy after the first learns its own mask.</summary>
+    public const string MaskedNet = Usings + """
+        namespace Demo.Masked;
+
+        [SharedBudget(0.1), Sharing(Upsampler = Upsampler.Mask)]
+        public sealed partial class MaskedNet : NpasModule
+        {
+            [Conv2d(1, 32, 3, Padding = 1)] private partial SharedConv2d Stem { get; }
+            [BatchNorm2d(32)] private partial BatchNorm2d StemNorm { get; }
+            [Conv2d(32, 32, 3, Padding = 1), Repeat(4)] private partial ModuleList<SharedConv2d> Body { get; }
+            [Linear(32, 10)] private partial SharedLinear Head { get; }
+
+            public override Tensor forward(Tensor x) => Head.call(Body[0].call(StemNorm.call(Stem.call(x))).mean(new long[] { 2, 3 }));
+        }
+        """;
+
     /// <summary>SPIN: exact sharing of repeated 1x1 convolutions at rate 2 with a strided mapping, ConvMixer style; banks split in whole templates.</summary>
     public const string SpinMixer = Usings + """
         namespace Demo.Isotropic;

@@ -13,6 +13,7 @@ public sealed class SnapshotTests
     [InlineData(nameof(SampleModels.SequenceModel), SampleModels.SequenceModel)]
     [InlineData(nameof(SampleModels.WideNet), SampleModels.WideNet)]
     [InlineData(nameof(SampleModels.SpinMixer), SampleModels.SpinMixer)]
+    [InlineData(nameof(SampleModels.MaskedNet), SampleModels.MaskedNet)]
     public void Generated_code_matches_baseline_and_compiles_cleanly(string name, string source)
     {
         var (driver, output, diagnostics) = GeneratorHarness.Run(source);

@@ -32,7 +32,105 @@ public sealed class PlannerPropertyTests
             Assert.All(plan.Layers.Where(l => l.Source == WeightSource.Bank), l => Assert.InRange(l.Templates, 1, spec.Sharing.MaxTemplates));
             if (spec.Sharing.Upsampler == Upsampler.None)
                 Assert.All(plan.Layers.Where(l => l.Source == WeightSource.Bank), l => Assert.True(l.Spec.WeightSize <= plan.Group(l.Group!).BankSize, why));
+            Assert.Equal(plan.Layers.Sum(l => l.Masks), plan.Breakdown.Masks);
+            Assert.All(plan.Layers.Where(l => l.Source == WeightSource.Bank && l.SharesWeightsWith is null), l => Assert.Equal(
+                spec.Sharing.Upsampler == Upsampler.Mask ? CopyMasks.Entries(l.Spec.WeightSize, plan.Group(l.Group!).BankSize) : 0, l.Masks));
         }
+    }
+
+    [Fact]
+    public void Random_networks_with_masks_or_tiles_plan_within_budget_with_every_combiner_and_bank_split()
+    {
+        // Also the embedding combiner's model-wide coefficients: a lone layer paid in full once took the budget they need.
+        var random = new Random(11);
+        for (int trial = 0; trial < 1500; trial++)
+        {
+            var drawn = RandomNetwork(random);
+            var upsampler = random.Next(3) == 0 ? Upsampler.Repeat : Upsampler.Mask;
+            var sharing = new SharingSpec(drawn.Sharing.Strategy, (Combiner)random.Next(4), upsampler, drawn.Sharing.MaxTemplates, bankSplit: (BankSplit)random.Next(2));
+            var spec = drawn.WithSharing(sharing);
+            if (random.Next(3) == 0) spec = spec.WithBudget(BudgetSpec.Parameters(Math.Max(1, BudgetCheck.For(spec).Minimum + random.Next(-3, 40))));
+            var check = BudgetCheck.For(spec);
+            if (!check.IsFeasible)
+            {
+                var e = Assert.Throws<BudgetInfeasibleException>(() => BudgetPlanner.Plan(spec));
+                Assert.Equal(check.Minimum, e.Minimum);
+                continue;
+            }
+            var plan = BudgetPlanner.Plan(spec);
+            var why = $"trial {trial}:\n{plan}";
+            Assert.True(plan.Breakdown.Total <= plan.Budget, why);
+            Assert.Equal(plan.Layers.Sum(l => l.Masks), plan.Breakdown.Masks);
+            Assert.All(plan.Layers.Where(l => l.Source == WeightSource.Bank && l.SharesWeightsWith is null),
+                l => Assert.Equal(upsampler == Upsampler.Mask ? CopyMasks.Entries(l.Spec.WeightSize, plan.Group(l.Group!).BankSize) : 0, l.Masks));
+        }
+    }
+
+    [Theory]
+    [InlineData(Upsampler.Repeat)]
+    [InlineData(Upsampler.Mask)]
+    public void A_lone_layer_paid_in_full_leaves_the_shared_embedding_coefficients_their_budget(Upsampler upsampler)
+    {
+        // The embedding combiner's A_K, b_K belong to no group, so a group's minimum cost leaves them out; paying
+        // Tiny in full must still leave them what the minimum counted.
+        var layers = new[] { LayerSpec.Linear("Tiny", 1, 3, bias: false), LayerSpec.Linear("Big", 100, 10, bias: false) };
+        var spec = new NetworkSpec("Net", BudgetSpec.Parameters(1), layers, new SharingSpec(GroupStrategy.ByShape, Combiner.Embedding, upsampler));
+        long minimum = BudgetCheck.For(spec).Minimum;
+        for (long budget = minimum; budget < minimum + 30; budget++)
+            Assert.True(BudgetPlanner.Plan(spec.WithBudget(BudgetSpec.Parameters(budget))).Breakdown.Total <= budget);
+    }
+
+    [Fact]
+    public void Mask_plans_every_budget_the_check_accepts_within_it_and_nearly_all_used()
+    {
+        // Masks grow as banks shrink, so the reserve search no longer sees a monotone need: every budget from the
+        // minimum up must still be planned, never exceeded, and (but for less than a mask period per layer) used.
+        var spec = FashionNet(Upsampler.Mask);
+        var check = BudgetCheck.For(spec);
+        Assert.True(check.MinimumMasks > 0);
+        Assert.Throws<BudgetInfeasibleException>(() => BudgetPlanner.Plan(spec.WithBudget(BudgetSpec.Parameters(check.Minimum - 1))));
+        var budgets = Enumerable.Range(0, 60).Select(i => check.Minimum + i)
+            .Concat(Enumerable.Range(1, 60).Select(i => check.Minimum + i * 997L))
+            .Concat(new[] { 0.05, 0.1, 0.2, 0.5, 0.9, 1.0 }.Select(f => BudgetSpec.Fraction(f).Resolve(spec.UnsharedParameters)));
+        foreach (long budget in budgets)
+        {
+            var plan = BudgetPlanner.Plan(spec.WithBudget(BudgetSpec.Parameters(budget)));
+            Assert.True(plan.Breakdown.Total <= budget, plan.ToString());
+            Assert.True(plan.Breakdown.Unused <= CopyMasks.Period * plan.Layers.Count(l => l.Masks > 0) + 2, plan.ToString());
+            Assert.True(plan.Groups.Single().BankSize >= BudgetCheck.MinimumBank(plan.Layers.Where(l => l.Source == WeightSource.Bank).Select(l => l.Spec.WeightSize).ToList(), spec.Sharing));
+        }
+    }
+
+    [Fact]
+    public void Masks_of_the_fashion_mnist_cnn_at_ten_percent_cost_what_the_readme_says()
+    {
+        var plan = BudgetPlanner.Plan(FashionNet(Upsampler.Mask).WithBudget(BudgetSpec.Fraction(0.1)));
+        Assert.Equal(14_964, plan.Budget);
+        long bank = plan.Groups.Single().BankSize;
+        Assert.InRange(bank, 13_700, 13_900);
+        Assert.All(plan.Layers.Where(l => l.Path.StartsWith("Body.", StringComparison.Ordinal)), l => Assert.Equal(3, CopyMasks.Copies(l.Spec.WeightSize, bank)));
+        Assert.Equal(4 * 2 * 16, plan.Breakdown.Masks);
+        Assert.Equal(4 * 2 * 576, plan.Layers.Where(l => l.Masks > 0).Sum(l => (CopyMasks.Copies(l.Spec.WeightSize, bank) - 1) * l.Spec.WeightSize / l.Spec.Out)); // with a row-long period
+    }
+
+    /// <summary>The Fashion-MNIST CNN of the example (64 channels).</summary>
+    private static NetworkSpec FashionNet(Upsampler upsampler) => new("FashionNet", BudgetSpec.Parameters(1), new[]
+    {
+        LayerSpec.Conv2d("Stem", 1, 64, 3, 3, padding: 1), LayerSpec.BatchNorm2d("StemNorm", 64),
+        LayerSpec.Conv2d("Body", 64, 64, 3, 3, padding: 1, repeat: 4), LayerSpec.BatchNorm2d("BodyNorms", 64, repeat: 4),
+        LayerSpec.Linear("Head", 64, 10),
+    }, new SharingSpec(upsampler: upsampler));
+
+    [Theory]
+    [InlineData(36864, 1536, 24, 16 * 23)]   // 24 full copies: 23 masks of 16
+    [InlineData(576, 226, 3, 16 + 16)]       // copies of 226, 226 and 124 entries
+    [InlineData(100, 90, 2, 10)]             // the last copy holds 10 entries: one mask entry each
+    [InlineData(100, 10, 10, 9 * 10)]        // copies shorter than the period: one mask entry per element
+    [InlineData(100, 100, 1, 0)]             // the layer fits its bank: no copies, no masks
+    public void Mask_entries_count_one_period_per_copy_after_the_first(long weight, long bank, long copies, long entries)
+    {
+        Assert.Equal(copies, CopyMasks.Copies(weight, bank));
+        Assert.Equal(entries, CopyMasks.Entries(weight, bank));
     }
 
     [Fact]
@@ -115,7 +213,7 @@ public sealed class PlannerPropertyTests
                 _ => LayerSpec.LayerNorm(name, random.Next(1, 64), repeat),
             });
         }
-        var sharing = new SharingSpec((GroupStrategy)random.Next(3), Combiner.WeightedAverage, random.Next(4) == 0 ? Upsampler.None : Upsampler.Repeat, random.Next(1, 12));
+        var sharing = new SharingSpec((GroupStrategy)random.Next(3), Combiner.WeightedAverage, random.Next(4) switch { 0 => Upsampler.None, 1 => Upsampler.Mask, _ => Upsampler.Repeat }, random.Next(1, 12));
         var spec = new NetworkSpec("Net", BudgetSpec.Fraction(1), layers, sharing);
         long minimum = BudgetCheck.For(spec).Minimum;
         var budget = random.Next(3) switch
