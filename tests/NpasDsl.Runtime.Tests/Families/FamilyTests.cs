@@ -240,6 +240,26 @@ public sealed class FamilyTests
     }
 
     [Fact]
+    public void Extensions_work_with_masked_copies_and_shared_coefficient_vectors()
+    {
+        using var family = new ModelFamily(new[]
+        {
+            FamilyMember.Of(MaskedNarrow.Declaration, o => new MaskedNarrow(o)),
+            FamilyMember.Of(MaskedWide.Declaration, o => new MaskedWide(o)),
+        }, new NpasOptions { Seed = 6 });
+        var narrow = (MaskedNarrow)family.Members[0];
+        var wide = (MaskedWide)family.Members[1];
+        Assert.Equal("MaskedNarrow", family.NarrowerOf(1));
+        foreach (var member in family.Members) Assert.Equal(member.Allocation.Breakdown.Total, member.TrainableParameters);
+        Assert.True(wide.Allocation.Breakdown.Masks > 0, wide.Allocation.ToString());
+        Assert.Equal("Body.0", wide.Allocation.Layer("Body.1").CoefficientsFrom);
+        Assert.True(Same(narrow.Body[1].Weight(), Block(wide.Body[1].Weight(), narrow.Body[1].Weight())));
+        var (images, labels) = TestData.Images();
+        family.SumOfLosses(images, labels).Loss.backward();
+        Assert.True(narrow.Banks["shared"].grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void Compose_and_extra_are_inverse()
     {
         var g = new Generator(9);

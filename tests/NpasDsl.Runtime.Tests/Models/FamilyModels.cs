@@ -60,3 +60,37 @@ internal static class FamilyForward
         return head.call(relu(norm.call(x)).mean(new long[] { 2, 3 }));
     }
 }
+
+/// <summary>A narrow member at a low budget whose layers are tiled from a small bank with masked copies.</summary>
+[SharedBudget(0.3)]
+[Sharing(Upsampler = Upsampler.Mask)]
+public sealed partial class MaskedNarrow : NpasModule
+{
+    [Conv2d(1, 8, 3, Padding = 1)] public partial SharedConv2d Stem { get; }
+    [Conv2d(8, 8, 3, Padding = 1), Repeat(2)] public partial ModuleList<SharedConv2d> Body { get; }
+    [Linear(8, 4)] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = relu(Stem.call(x));
+        foreach (var conv in Body) x = relu(conv.call(x));
+        return Head.call(x.mean(new long[] { 2, 3 }));
+    }
+}
+
+/// <summary>Its wider member, also masked, sharing coefficient vectors between same-shape layers.</summary>
+[SharedBudget(0.3)]
+[Sharing(Upsampler = Upsampler.Mask, CoefficientSharing = CoefficientSharing.ByShape)]
+public sealed partial class MaskedWide : NpasModule
+{
+    [Conv2d(1, 16, 3, Padding = 1)] public partial SharedConv2d Stem { get; }
+    [Conv2d(16, 16, 3, Padding = 1), Repeat(2)] public partial ModuleList<SharedConv2d> Body { get; }
+    [Linear(16, 4)] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = relu(Stem.call(x));
+        foreach (var conv in Body) x = relu(conv.call(x));
+        return Head.call(x.mean(new long[] { 2, 3 }));
+    }
+}
