@@ -43,7 +43,15 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         }
         if (Options.Narrower is { } narrower) planned = FamilyLayout.Extend(planned, narrower.Allocation.Network);
         if (Options.Budget is { } budget) planned = planned.WithBudget(budget);
-        if (Options.SharingOverride is { } sharing) planned = planned.WithSharing(sharing);
+        if (Options.Sharing is { } sharing)
+        {
+            // The generator's NPAS013 checks never saw these options: the same rules, checked here.
+            if (sharing.MaxTemplates < 1)
+                throw new ArgumentException($"The sharing options for '{declaration.ModelName}' allow {sharing.MaxTemplates} templates per layer; use at least 1 (8 is the default).", nameof(options));
+            if (sharing.CoefficientSharing != CoefficientSharing.None && sharing.Combiner != Combiner.WeightedAverage)
+                throw new ArgumentException($"The sharing options for '{declaration.ModelName}' share coefficient vectors with the {sharing.Combiner} combiner, which has none per layer; use Combiner.WeightedAverage or CoefficientSharing.None.", nameof(options));
+            planned = planned.WithSharing(sharing);
+        }
         if (Options.AssignmentOverride is { } assignment) planned = planned.WithAssignment(assignment);
         if (planned.Budget.Validate() is { } problem)
             throw new ArgumentException($"Invalid budget for '{declaration.ModelName}': {problem}. Use a finite fraction above 0 or a positive parameter count.", nameof(options));

@@ -24,8 +24,12 @@ public sealed class NpasOptions
     /// <summary>The device to move the model to once it is built (null keeps it on the CPU).</summary>
     public torch.Device? Device { get; init; }
 
-    /// <summary>Sharing options that replace the declared ones (group searches build their warm-up models with this).</summary>
-    internal SharingSpec? SharingOverride { get; init; }
+    /// <summary>
+    /// Sharing options that replace the declared <c>[Sharing]</c> (strategy, combiner, upsampler, bank split, template
+    /// cap, seed), for trying configurations without a new class. Like a run-time budget they bypass the compile-time
+    /// checks, so the planner checks them again and throws <see cref="BudgetInfeasibleException"/> naming the shortfall.
+    /// </summary>
+    public SharingSpec? Sharing { get; init; }
 
     /// <summary>An explicit group assignment (group searches' warm-up bins).</summary>
     internal GroupAssignment? AssignmentOverride { get; init; }

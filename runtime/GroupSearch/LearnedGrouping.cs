@@ -28,7 +28,7 @@ public static class LearnedGrouping
     {
         options ??= new GroupSearchOptions();
         var warmupSharing = new SharingSpec(GroupStrategy.Single, Combiner.WeightedAverage, Upsampler.Repeat, WarmupTemplates, options.Seed, exactTemplates: true);
-        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, SharingOverride = warmupSharing, SoftmaxCoefficients = true });
+        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = warmupSharing, SoftmaxCoefficients = true });
         Warmup.Train(warmup, batchLoss, options);
 
         // Representations: the softmax coefficients of every layer that owns a weight in the shared bank

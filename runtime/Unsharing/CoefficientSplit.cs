@@ -60,7 +60,7 @@ public sealed class CoefficientSplit
             Seed = model.Seed,
             Device = options.Device,
             Allocation = Allocation,
-            SharingOverride = options.SharingOverride,
+            Sharing = options.Sharing,
             SoftmaxCoefficients = options.SoftmaxCoefficients,
             KeepWeightGradients = options.KeepWeightGradients,
         });

@@ -47,7 +47,7 @@ public sealed class GroupSearchTests
     public void The_warmup_model_reads_exactly_four_templates_mixed_by_a_softmax()
     {
         var sharing = new SharingSpec(GroupStrategy.Single, Combiner.WeightedAverage, Upsampler.Repeat, LearnedGrouping.WarmupTemplates, 0, exactTemplates: true);
-        using var warmup = new TinyCnn(new NpasOptions { SharingOverride = sharing, SoftmaxCoefficients = true });
+        using var warmup = new TinyCnn(new NpasOptions { Sharing = sharing, SoftmaxCoefficients = true });
         Assert.All(warmup.SharedLayers(), l => Assert.Equal(4, l.Layer.Plan.Templates));
         using var _ = no_grad();
         Assert.All(warmup.SharedLayers(), l => Assert.Equal(1.0, l.Layer.Mixing!.sum().item<float>(), 5));

@@ -64,7 +64,7 @@ public sealed class MaskTests(ITestOutputHelper output)
     public void Copies_start_as_tiles_times_one_plus_their_mask_and_diverge_in_training()
     {
         using var model = new MaskNet(new NpasOptions { Seed = 3 });
-        using var repeat = new MaskNet(new NpasOptions { Seed = 3, SharingOverride = new SharingSpec(upsampler: Upsampler.Repeat) });
+        using var repeat = new MaskNet(new NpasOptions { Seed = 3, Sharing = new SharingSpec(upsampler: Upsampler.Repeat) });
         long bank = model.Allocation.Groups.Single().BankSize;
 
         var layer = Layer(model, "Body.1");
@@ -163,7 +163,7 @@ public sealed class MaskTests(ITestOutputHelper output)
     [InlineData(Combiner.Average, 0.2)]
     public void Every_combiner_tiles_with_masks_counts_them_and_trains(Combiner combiner, double fraction)
     {
-        using var model = new MaskNet(new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(fraction), SharingOverride = new SharingSpec(combiner: combiner, upsampler: Upsampler.Mask) });
+        using var model = new MaskNet(new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(fraction), Sharing = new SharingSpec(combiner: combiner, upsampler: Upsampler.Mask) });
         var plan = model.Allocation;
         Assert.True(plan.Breakdown.Masks > 0, plan.ToString());
         Assert.Equal(plan.Breakdown.Total, model.TrainableParameters);

@@ -1,0 +1,38 @@
+using System;
+using NpasDsl.Planning;
+using NpasDsl.Runtime.Tests.Models;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Modules;
+
+/// <summary>Sharing options chosen at start-up: planned like declared ones, and checked again since the generator never saw them.</summary>
+public sealed class SharingOverrideTests
+{
+    [Fact]
+    public void Run_time_sharing_options_replace_the_declared_ones()
+    {
+        using var model = new TinyCnn(new NpasOptions { Sharing = new SharingSpec(GroupStrategy.ByShape, upsampler: Upsampler.Mask), Budget = BudgetSpec.Fraction(0.5), Seed = 1 });
+        Assert.Equal(GroupStrategy.ByShape, model.Allocation.Network.Sharing.Strategy);
+        Assert.Equal(Upsampler.Mask, model.Allocation.Network.Sharing.Upsampler);
+        Assert.DoesNotContain(model.Allocation.Groups, g => g.Name == GroupAssigner.SingleGroupName);
+        Assert.Equal(model.Allocation.Breakdown.Total, model.TrainableParameters);
+        Assert.Equal(SharingSpec.Default.Strategy, model.Network.Sharing.Strategy); // the declaration itself is unchanged
+    }
+
+    [Fact]
+    public void Impossible_run_time_sharing_options_are_refused_with_the_fix()
+    {
+        var none = Assert.Throws<ArgumentException>(() => new TinyCnn(new NpasOptions { Sharing = new SharingSpec(maxTemplates: 0) }));
+        Assert.Contains("at least 1", none.Message);
+        var mixed = Assert.Throws<ArgumentException>(() => new TinyCnn(new NpasOptions
+        {
+            Sharing = new SharingSpec(combiner: Combiner.Average, coefficientSharing: CoefficientSharing.ByShape),
+        }));
+        Assert.Contains("Combiner.WeightedAverage", mixed.Message);
+        Assert.Throws<BudgetInfeasibleException>(() => new TinyCnn(new NpasOptions
+        {
+            Budget = BudgetSpec.Parameters(60),
+            Sharing = new SharingSpec(upsampler: Upsampler.None),
+        }));
+    }
+}
