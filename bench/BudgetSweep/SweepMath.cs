@@ -90,7 +90,7 @@ public static class SweepReport
     public static readonly IReadOnlyList<double> Budgets = new[] { 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0 };
 
     /// <summary>Accuracy difference in percentage points.</summary>
-    public static double Points(double accuracy, double reference) => (accuracy - reference) * 100;
+    public static double Points(double accuracy, double reference) => Math.Round((accuracy - reference) * 100, 9);
 
     /// <summary>
     /// Issue 5's targets: at budget 0.1 within 1.0 point of the full model and at least 0.5 points above the
