@@ -1,0 +1,160 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using NpasDsl;
+using NpasDsl.Bench.BudgetSweep;
+using NpasDsl.Data;
+using NpasDsl.Examples.FashionMnist;
+using NpasDsl.Planning;
+using NpasDsl.Training;
+using static TorchSharp.torch;
+
+// Accuracy under budgets (issue 5): the example's FashionNet at budgets 0.02 to 2.0, the full unshared CNN and
+// a reduced-width CNN with no more parameters than budget 0.1, each trained by the same Trainer with the same
+// epochs, seed, optimizer and data order on Fashion-MNIST. Each result is printed, and the markdown table and the
+// plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
+const string Usage =
+    "usage: BudgetSweep [--epochs N] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR]\n" +
+    "  --epochs N          passes over the training set for every configuration (default 2)\n" +
+    "  --train-batches N   stop each epoch after N batches (quick check)\n" +
+    "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
+    "  --out DIR           where budget-sweep.md and budget-sweep.png go (default docs/)\n" +
+    "  --seed N            seed of initialisation and data order (default 1)\n" +
+    "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")";
+
+int epochs = 2;
+int? trainBatches = null, threads = null;
+string output = "docs", dataDirectory = FashionMnistDataset.DebianDirectory;
+long seed = 1;
+try
+{
+    for (int i = 0; i < args.Length; i++)
+    {
+        string name = args[i];
+        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+        int Positive() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{name} needs a positive integer.");
+        switch (name)
+        {
+            case "--epochs": epochs = Positive(); break;
+            case "--train-batches": trainBatches = Positive(); break;
+            case "--threads": threads = Positive(); break;
+            case "--out": output = Value(); break;
+            case "--seed": seed = long.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
+            case "--data": dataDirectory = Value(); break;
+            case "-h" or "--help": Console.WriteLine(Usage); return 0;
+            default: throw new ArgumentException($"Unknown option '{name}'.");
+        }
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
+    return 2;
+}
+
+FashionMnistDataset data;
+try
+{
+    data = FashionMnistDataset.Load(dataDirectory);
+}
+catch (Exception e) when (e is FileNotFoundException or InvalidDataException or DirectoryNotFoundException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 3;
+}
+if (threads is { } n) set_num_threads(n);
+
+// The baselines must be the example's architecture: checked against the shipped declaration, not assumed.
+if (SweepMath.ArchitectureDifference(SweepMath.UnsharedSpec(SweepMath.FullWidth), FashionNet.Declaration) is { } difference)
+{
+    Console.Error.WriteLine($"error: the baseline CNN no longer matches the example's FashionNet: {difference}.");
+    return 4;
+}
+
+var trainer = new TrainerOptions { Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed };
+var command = "dotnet run -c Release --project bench/BudgetSweep -- " + string.Join(" ", args);
+Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+    "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} weight_decay={6} seed={7} threads={8} data={9} out={10}",
+    trainer.Epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", trainer.BatchSize, trainer.Optimizer, trainer.LearningRate,
+    trainer.Schedule, trainer.WeightDecay, seed, get_num_threads(), dataDirectory, output));
+
+// Parameter counts first (cheap): every budget must be feasible, and budget 0.1 sets the reduced width.
+var sharedParameters = new Dictionary<double, long>();
+foreach (var b in SweepReport.Budgets)
+{
+    try
+    {
+        using var probe = new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b) });
+        sharedParameters[b] = probe.TrainableParameters;
+    }
+    catch (BudgetInfeasibleException e)
+    {
+        Console.Error.WriteLine($"error: budget {b}: {e.Message}");
+        return 5;
+    }
+}
+var (reducedWidth, reducedParameters) = SweepMath.ReducedWidth(sharedParameters[0.1]);
+Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+    "reduced width: {0} channels, {1:N0} parameters unshared (budget 0.1 has {2:N0}; {3} channels would need {4:N0}); full width {5}: {6:N0}",
+    reducedWidth, reducedParameters, sharedParameters[0.1], reducedWidth + 1, SweepMath.UnsharedParameters(reducedWidth + 1),
+    SweepMath.FullWidth, SweepMath.UnsharedParameters(SweepMath.FullWidth)));
+
+string fullLabel = $"full unshared ({SweepMath.FullWidth} channels)";
+string reducedLabel = $"reduced width ({reducedWidth} channels, unshared)";
+static string SharedLabel(double b) => "shared, budget " + b.ToString("0.00", CultureInfo.InvariantCulture);
+var tableOrder = SweepReport.Budgets.Select(SharedLabel).Append(fullLabel).Append(reducedLabel).ToList();
+
+// Training order: the baselines and the targeted budgets first, so a stopped run has the comparisons that matter.
+var runs = new List<(string Label, double? Budget, Func<NpasModule> Create)>
+{
+    (fullLabel, null, () => new WidthFashionNet(SweepMath.FullWidth, new NpasOptions { Seed = seed })),
+    (reducedLabel, null, () => new WidthFashionNet(reducedWidth, new NpasOptions { Seed = seed })),
+};
+foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is not (0.1 or 2.0))))
+    runs.Add((SharedLabel(b), b, () => new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b) })));
+
+var trainingData = new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels);
+var results = new List<SweepResult>();
+string markdownPath = Path.Combine(output, "budget-sweep.md"), plotPath = Path.Combine(output, "budget-sweep.png");
+foreach (var (label, budget, create) in runs)
+{
+    random.manual_seed(seed);
+    using var model = create();
+    Console.WriteLine($"== {label}: {model.TrainableParameters:N0} trainable parameters");
+    var history = new Trainer(model, trainingData, trainer, CPU, line => Console.WriteLine($"  [{label}] {line.TrimStart()}")).Run();
+    var last = history[^1];
+    var result = new SweepResult(label, budget, model.TrainableParameters, last.TestAccuracy, history.Sum(r => r.Seconds));
+    results.Add(result);
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | test_accuracy={2:0.0000} | epochs={3} | {4:0}s",
+        label, result.Parameters, result.Accuracy, history.Count, result.Seconds));
+    Write(results.Count == runs.Count);
+}
+
+Console.WriteLine();
+Console.WriteLine(SweepReport.Table(results, tableOrder, fullLabel));
+Console.WriteLine("targets (issue 5), measured in this run:");
+foreach (var check in SweepReport.Targets(results, fullLabel, reducedLabel))
+    Console.WriteLine($"  {check.Target}: {check.Verdict} ({check.Measured})");
+Console.WriteLine($"wrote {markdownPath} and {plotPath}");
+return 0;
+
+void Write(bool complete)
+{
+    var text = new System.Text.StringBuilder();
+    text.Append("# Accuracy under budgets\n\n");
+    text.Append(string.Format(CultureInfo.InvariantCulture,
+        "`{0}` ({1} epochs{2}, AdamW lr {3}, cosine schedule, batch {4}, seed {5}, {6} threads). {7}\n\n",
+        command.TrimEnd(), epochs, trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed, get_num_threads(),
+        complete ? "Complete." : $"Partial: {results.Count} of {runs.Count} configurations measured so far."));
+    text.Append(SweepReport.Table(results, tableOrder, fullLabel));
+    text.Append("\nTargets (issue 5), measured in this run:\n\n");
+    text.Append(SweepReport.TargetList(SweepReport.Targets(results, fullLabel, reducedLabel)));
+    Directory.CreateDirectory(output);
+    var temporary = markdownPath + ".tmp";
+    File.WriteAllText(temporary, text.ToString());
+    File.Move(temporary, markdownPath, overwrite: true);
+    SweepPlot.Write(plotPath, results, fullLabel, reducedLabel,
+        string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST test accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : ""));
+}

@@ -1,0 +1,56 @@
+using System.Linq;
+using NpasDsl.Bench.BudgetSweep;
+using NpasDsl.Planning;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Bench;
+
+/// <summary>The pure pieces of bench/BudgetSweep (linked from the bench): the width search, the targets and the table.</summary>
+public sealed class BudgetSweepTests
+{
+    [Fact]
+    public void Full_width_has_the_examples_unshared_parameter_count_and_plans_with_every_weight_its_own()
+    {
+        Assert.Equal(149_642, SweepMath.UnsharedParameters(SweepMath.FullWidth));
+        var plan = BudgetPlanner.Plan(SweepMath.UnsharedSpec(19));
+        Assert.Equal(SweepMath.UnsharedParameters(19), plan.Breakdown.Total);
+        Assert.All(plan.Layers.Where(l => l.Spec.Kind.HasShareableWeight()), l => Assert.Equal(WeightSource.Own, l.Source));
+    }
+
+    [Fact]
+    public void Reduced_width_is_the_widest_that_does_not_exceed_the_limit()
+    {
+        // 36 w^2 + 34 w + 10: 19 channels need 13,652, 20 need 15,090; budget 0.1 of FashionNet is 14,964.
+        Assert.Equal((19, 13_652L), SweepMath.ReducedWidth(14_964));
+        Assert.Equal((20, 15_090L), SweepMath.ReducedWidth(15_090));
+        Assert.Equal((64, 149_642L), SweepMath.ReducedWidth(10_000_000));
+        Assert.Throws<System.ArgumentOutOfRangeException>(() => SweepMath.ReducedWidth(SweepMath.UnsharedParameters(1) - 1));
+    }
+
+    [Fact]
+    public void Targets_are_checked_from_the_measurements_and_missing_ones_are_not_measured()
+    {
+        var checks = SweepReport.Targets(full: 0.90, reduced: 0.88, at01: 0.892, at20: 0.899);
+        Assert.Equal(new bool?[] { true, true, false }, checks.Select(c => c.Met).ToArray());
+        Assert.Equal("-0.80 points against full", checks[0].Measured);
+        Assert.False(SweepReport.Targets(0.90, 0.888, 0.8899, 0.90)[0].Met);   // 1.01 points below full
+        Assert.False(SweepReport.Targets(0.90, 0.888, 0.8920, 0.90)[1].Met);   // 0.40 above reduced
+        Assert.True(SweepReport.Targets(0.90, 0.888, 0.8920, 0.90)[2].Met);    // equal to full
+        Assert.All(SweepReport.Targets(null, null, 0.9, null), c => Assert.Null(c.Met));
+    }
+
+    [Fact]
+    public void Table_lists_rows_in_order_with_the_difference_to_full()
+    {
+        var results = new[]
+        {
+            new SweepResult("full", null, 149_642, 0.9, 10),
+            new SweepResult("shared, budget 0.10", 0.1, 14_964, 0.8875, 12),
+        };
+        var table = SweepReport.Table(results, new[] { "shared, budget 0.02", "shared, budget 0.10", "full" }, "full");
+        var rows = table.Split('\n', System.StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, rows.Length);
+        Assert.Equal("| shared, budget 0.10 | 14,964 | 0.8875 | -1.25 | 12 |", rows[2]);
+        Assert.Equal("| full | 149,642 | 0.9000 | 0.00 | 10 |", rows[3]);
+    }
+}
