@@ -16,16 +16,18 @@ using static TorchSharp.torch;
 // epochs, seed, optimizer and data order on Fashion-MNIST. Each result is printed, and the markdown table and the
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
-    "usage: BudgetSweep [--epochs N] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR]\n" +
+    "usage: BudgetSweep [--epochs N] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
     "  --out DIR           where budget-sweep.md and budget-sweep.png go (default docs/)\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
-    "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")";
+    "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
+    "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)";
 
 int epochs = 2;
 int? trainBatches = null, threads = null;
+double? configurations = null;
 string output = "docs", dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
 try
@@ -43,6 +45,9 @@ try
             case "--out": output = Value(); break;
             case "--seed": seed = long.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
             case "--data": dataDirectory = Value(); break;
+            case "--configurations":
+                configurations = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var c) && c > 0 && double.IsFinite(c) ? c : throw new ArgumentException($"{name} needs a budget fraction above 0.");
+                break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
             default: throw new ArgumentException($"Unknown option '{name}'.");
         }
@@ -79,6 +84,13 @@ Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} weight_decay={6} seed={7} threads={8} data={9} out={10}",
     trainer.Epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", trainer.BatchSize, trainer.Optimizer, trainer.LearningRate,
     trainer.Schedule, trainer.WeightDecay, seed, get_num_threads(), dataDirectory, output));
+
+if (configurations is { } configurationBudget)
+{
+    ConfigurationSweep.Run(configurationBudget, new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), trainer, seed, command,
+        Path.Combine(output, "budget-configurations.md"));
+    return 0;
+}
 
 // Parameter counts first (cheap): every budget must be feasible, and budget 0.1 sets the reduced width.
 var sharedParameters = new Dictionary<double, long>();
