@@ -39,6 +39,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         {
             if (saved.Model != declaration.ModelName)
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' was made for '{saved.Model}'.");
+            if (saved.Extends is { } extended && Options.Narrower?.Network.ModelName != extended)
+                throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' is of a family member that extends {extended}: build it inside the same ModelFamily, after {extended}.");
             planned = planned.WithAssignment(saved.ToAssignment()).WithCoefficientPartition(saved.ToCoefficientPartition()).WithBudget(BudgetSpec.Parameters(saved.Budget));
         }
         if (Options.Narrower is { } narrower) planned = FamilyLayout.Extend(planned, narrower.Allocation.Network);
@@ -59,7 +61,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (Options.Allocation is { } expected && Options.Budget is null && AllocationFile.From(Allocation).FirstDifference(expected) is { } difference)
             throw new AllocationMismatchException($"The saved allocation does not come out the same for '{declaration.ModelName}': {difference}. " +
                 "The model's declaration or NpasDsl changed since it was saved; search the groups again, or use the declaration it was saved with.");
-        Seed = Options.Seed ?? declaration.Sharing.Seed;
+        Seed = Options.Seed ?? planned.Sharing.Seed;
 
         // One private generator draws every initial value in a fixed order (banks, coefficients, copy masks,
         // own weights), so two models built from one seed are identical whatever else uses the global RNG.

@@ -54,15 +54,7 @@ public sealed class BudgetCheck
 
     /// <summary>Biases, norm affines and the weights of <c>[NoShare]</c> layers.</summary>
     public static long NeverShared(NetworkSpec spec)
-        => spec.Layers.Sum(l => (l.BiasSize + l.NormSize) * l.Count + (l.Kind.HasShareableWeight() && l.NoShare ? OwnWeights(l) : 0));
-
-    /// <summary>The weight entries all layers of <paramref name="layer"/> hold themselves when none is drawn from a bank.</summary>
-    private static long OwnWeights(LayerSpec layer)
-    {
-        long total = 0;
-        for (int i = 0; i < layer.Count; i++) total += layer.GeneratedSize(i);
-        return total;
-    }
+        => spec.Layers.Sum(l => (l.BiasSize + l.NormSize) * l.Count + (l.Kind.HasShareableWeight() && l.NoShare ? l.GeneratedTotal : 0));
 
     /// <summary>
     /// The cheapest a group can be: its smallest bank plus the per-layer coefficients and masks its members need

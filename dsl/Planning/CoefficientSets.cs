@@ -96,7 +96,7 @@ public sealed class CoefficientSets
             string path = owner.Spec.InstanceName(owner.Index);
             // Without a partition every compatible layer is in one set; with one, a layer it does not name is alone.
             string label = partition is null ? "" : partition.SetOf(path) ?? path;
-            string key = string.Join("\n", owner.Group, owner.Spec.Kind.DisplayName(), owner.Spec.ShapeText, owner.Templates.ToString(System.Globalization.CultureInfo.InvariantCulture), label);
+            string key = string.Join("\n", owner.Group, owner.Spec.Kind.DisplayName(), owner.Spec.ShapeText, owner.Spec.GeneratedSize(owner.Index).ToString(System.Globalization.CultureInfo.InvariantCulture), owner.Templates.ToString(System.Globalization.CultureInfo.InvariantCulture), label);
             if (founders.TryGetValue(key, out var founder)) borrowed[path] = founder;
             else founders[key] = path;
         }

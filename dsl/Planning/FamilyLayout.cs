@@ -38,7 +38,7 @@ public static class FamilyLayout
         if (Covered(wider, narrower, out var why) is null) throw new ArgumentException($"{wider.ModelName} cannot extend {narrower.ModelName}: {why}.");
         var bases = Matches(wider, narrower).ToDictionary(m => m.Layer, m => m.Base);
         var layers = wider.Layers.Select(l => bases.TryGetValue(l, out var b) ? l.Extending(Extension(b)) : l).ToList();
-        return new NetworkSpec(wider.ModelName, wider.Budget, layers, wider.Sharing, wider.Assignment);
+        return wider.Extending(narrower.ModelName, layers);
     }
 
     private static LayerExtension Extension(LayerSpec narrower) => new(narrower.WeightShape[0], narrower.WeightShape[1], narrower.Count);
@@ -58,7 +58,8 @@ public static class FamilyLayout
         var baseShape = base1.WeightShape;
         if (!shape.Skip(2).SequenceEqual(baseShape.Skip(2))) return "their kernels differ";
         if (baseShape[0] > shape[0] || baseShape[1] > shape[1]) return "the narrower layer is larger in rows or columns";
-        if (layer.ShareRate > 0 && base1.Count < layer.Count) return "exact (SPIN) sharing needs the same repeat count in both members";
+        if ((layer.ShareRate > 0 || base1.ShareRate > 0) && (layer.ShareRate != base1.ShareRate || layer.Mapping != base1.Mapping || layer.Count != base1.Count))
+            return "exact (SPIN) sharing must have the same rate, mapping and repeat count in both members";
         return null;
     }
 }

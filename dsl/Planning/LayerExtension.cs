@@ -13,8 +13,9 @@ public sealed class LayerExtension
     /// <summary>Describes the narrower layer: the first two dimensions of its weight and its repeat count.</summary>
     public LayerExtension(long baseRows, long baseColumns, int baseCount)
     {
-        if (baseRows < 1 || baseColumns < 1 || baseCount < 1)
-            throw new ArgumentOutOfRangeException(nameof(baseRows), "A narrower layer has at least one row, one column and one repeat.");
+        if (baseRows < 1) throw new ArgumentOutOfRangeException(nameof(baseRows), baseRows, "A narrower layer has at least one row.");
+        if (baseColumns < 1) throw new ArgumentOutOfRangeException(nameof(baseColumns), baseColumns, "A narrower layer has at least one column.");
+        if (baseCount < 1) throw new ArgumentOutOfRangeException(nameof(baseCount), baseCount, "A narrower property has at least one repeat.");
         BaseRows = baseRows;
         BaseColumns = baseColumns;
         BaseCount = baseCount;

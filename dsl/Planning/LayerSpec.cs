@@ -135,12 +135,15 @@ public sealed class LayerSpec
     public long UnsharedSize => WeightSize + BiasSize + NormSize;
 
     /// <summary>Every trainable element of all the property's layers when nothing is shared (a family extension counts only what it adds).</summary>
-    public long UnsharedTotal
+    public long UnsharedTotal => GeneratedTotal + (BiasSize + NormSize) * Count;
+
+    /// <summary>The weight entries all the property's layers generate or hold themselves (<see cref="GeneratedSize"/> summed).</summary>
+    public long GeneratedTotal
     {
         get
         {
             long total = 0;
-            for (int i = 0; i < Count; i++) total += GeneratedSize(i) + BiasSize + NormSize;
+            for (int i = 0; i < Count; i++) total += GeneratedSize(i);
             return total;
         }
     }

@@ -12,8 +12,9 @@ public sealed class NetworkSpec
 {
     /// <summary>Creates a description.</summary>
     public NetworkSpec(string modelName, BudgetSpec budget, IReadOnlyList<LayerSpec> layers, SharingSpec? sharing = null, GroupAssignment? assignment = null,
-        CoefficientPartition? coefficientPartition = null)
+        CoefficientPartition? coefficientPartition = null, string? extendedFrom = null)
     {
+        ExtendedFrom = extendedFrom;
         CoefficientPartition = coefficientPartition;
         Assignment = assignment;
         ModelName = modelName;
@@ -35,18 +36,24 @@ public sealed class NetworkSpec
     /// <summary>How coefficient unsharing split the shared coefficient vectors (from a saved allocation); null for the sets of the sharing option.</summary>
     public CoefficientPartition? CoefficientPartition { get; }
 
+    /// <summary>In a family of networks, the narrower member whose weights this one's extend (see <see cref="FamilyLayout"/>); null outside families.</summary>
+    public string? ExtendedFrom { get; }
+
     /// <summary>Trainable parameters of the same network with no sharing at all.</summary>
     public long UnsharedParameters => Layers.Sum(l => l.UnsharedTotal);
 
     /// <summary>The declaration with another budget (a run-time override).</summary>
-    public NetworkSpec WithBudget(BudgetSpec budget) => new(ModelName, budget, Layers, Sharing, Assignment, CoefficientPartition);
+    public NetworkSpec WithBudget(BudgetSpec budget) => new(ModelName, budget, Layers, Sharing, Assignment, CoefficientPartition, ExtendedFrom);
 
     /// <summary>The declaration with an explicit group assignment.</summary>
-    public NetworkSpec WithAssignment(GroupAssignment? assignment) => new(ModelName, Budget, Layers, Sharing, assignment, CoefficientPartition);
+    public NetworkSpec WithAssignment(GroupAssignment? assignment) => new(ModelName, Budget, Layers, Sharing, assignment, CoefficientPartition, ExtendedFrom);
 
     /// <summary>The declaration with other sharing options.</summary>
-    public NetworkSpec WithSharing(SharingSpec sharing) => new(ModelName, Budget, Layers, sharing, Assignment, CoefficientPartition);
+    public NetworkSpec WithSharing(SharingSpec sharing) => new(ModelName, Budget, Layers, sharing, Assignment, CoefficientPartition, ExtendedFrom);
 
     /// <summary>The declaration with an explicit coefficient partition.</summary>
-    public NetworkSpec WithCoefficientPartition(CoefficientPartition? partition) => new(ModelName, Budget, Layers, Sharing, Assignment, partition);
+    public NetworkSpec WithCoefficientPartition(CoefficientPartition? partition) => new(ModelName, Budget, Layers, Sharing, Assignment, partition, ExtendedFrom);
+
+    /// <summary>The declaration as a family member extending <paramref name="narrower"/>, with its layers replaced by <paramref name="layers"/>.</summary>
+    public NetworkSpec Extending(string narrower, IReadOnlyList<LayerSpec> layers) => new(ModelName, Budget, layers, Sharing, Assignment, CoefficientPartition, narrower);
 }

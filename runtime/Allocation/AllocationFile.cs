@@ -29,6 +29,9 @@ public sealed class AllocationFile
     public string Format { get; init; } = CurrentFormat;
     /// <summary>The model class name.</summary>
     public string Model { get; init; } = "";
+    /// <summary>In a family of networks, the narrower member this model extends (its layers hold only what they add); null otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Extends { get; init; }
     /// <summary>The budget in parameters.</summary>
     public long Budget { get; init; }
     /// <summary>Trainable parameters with no sharing.</summary>
@@ -46,6 +49,7 @@ public sealed class AllocationFile
     public static AllocationFile From(AllocationPlan plan) => new()
     {
         Model = plan.Network.ModelName,
+        Extends = plan.Network.ExtendedFrom,
         Budget = plan.Budget,
         Unshared = plan.Unshared,
         Sharing = new SharingRecord
@@ -120,6 +124,7 @@ public sealed class AllocationFile
     public string? FirstDifference(AllocationFile other)
     {
         if (Model != other.Model) return $"the model is '{Model}' here but '{other.Model}' there";
+        if (Extends != other.Extends) return $"the model extends {Extends ?? "no family member"} here but {other.Extends ?? "no family member"} there";
         if (Budget != other.Budget) return $"the budget is {Budget:N0} here but {other.Budget:N0} there";
         if (Sharing != other.Sharing) return $"the sharing options are {Sharing} here but {other.Sharing} there";
         var mine = Groups.ToDictionary(g => g.Name);

@@ -24,6 +24,8 @@ public static class FamilyWeight
         if ((extra?.shape[0] ?? 0) != columnEntries + rowEntries)
             throw new ArgumentException($"A weight of shape [{string.Join(", ", shape)}] around a [{string.Join(", ", narrower.shape)}] block needs {columnEntries + rowEntries} extra entries, not {extra?.shape[0] ?? 0}.");
         if (extra is null) return narrower;
+        if (narrower.device_type != extra.device_type || narrower.device_index != extra.device_index)
+            throw new InvalidOperationException($"A family member's weight is on {extra.device} but its narrower member's on {narrower.device}: move the whole family with family.to(device), not one member.");
         var tail = shape.Skip(2).ToArray();
         var top = columnEntries == 0 ? narrower
             : cat(new[] { narrower, extra.narrow(0, 0, columnEntries).view(new[] { rows0, columns - columns0 }.Concat(tail).ToArray()) }, 1);

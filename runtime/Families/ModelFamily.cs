@@ -28,6 +28,7 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<NpasModule> _members;
     private readonly string?[] _narrower;
+    private readonly string?[] _whyStandalone;
 
     /// <summary>Builds the members in order; <paramref name="options"/> gives the seed (member i uses seed + i) and the device.</summary>
     public ModelFamily(IReadOnlyList<FamilyMember> members, NpasOptions? options = null) : base(nameof(ModelFamily))
@@ -37,26 +38,43 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
         if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
             throw new ArgumentException($"Each member of a family must be a different model class; got {string.Join(", ", names)}.", nameof(members));
         options ??= new NpasOptions();
+        if (options.Allocation is not null || options.Budget is not null || options.Sharing is not null)
+            throw new ArgumentException("A family takes only a seed and a device from its options; give each member its budget with FamilyMember.Of(..., budget).", nameof(options));
         var built = new List<NpasModule>();
         _narrower = new string?[members.Count];
-        for (int i = 0; i < members.Count; i++)
+        _whyStandalone = new string?[members.Count];
+        try
         {
-            var member = members[i];
-            NpasModule? narrower = null;
-            long best = 0;
-            foreach (var candidate in built)
-                if (FamilyLayout.Covered(member.Declaration, candidate.Network, out _) is { } covered && covered > best)
-                    (narrower, best) = (candidate, covered);
-            var model = member.Create(new NpasOptions
+            for (int i = 0; i < members.Count; i++)
             {
-                Seed = (options.Seed ?? member.Declaration.Sharing.Seed) + i,
-                Budget = member.Budget,
-                Narrower = narrower,
-            });
-            if (model.Network.ModelName != member.Declaration.ModelName)
-                throw new ArgumentException($"Member {i} was declared as {member.Declaration.ModelName} but its factory built a {model.Network.ModelName}.", nameof(members));
-            _narrower[i] = narrower?.Network.ModelName;
-            built.Add(model);
+                var member = members[i];
+                NpasModule? narrower = null;
+                long best = 0;
+                foreach (var candidate in built)
+                {
+                    if (FamilyLayout.Covered(member.Declaration, candidate.Network, out var why) is { } covered && covered > best)
+                        (narrower, best) = (candidate, covered);
+                    else if (why is not null)
+                        _whyStandalone[i] ??= why;
+                }
+                var model = member.Create(new NpasOptions
+                {
+                    Seed = (options.Seed ?? member.Declaration.Sharing.Seed) + i,
+                    Budget = member.Budget,
+                    Narrower = narrower,
+                });
+                built.Add(model);
+                if (model.Network.ModelName != member.Declaration.ModelName)
+                    throw new ArgumentException($"Member {i} was declared as {member.Declaration.ModelName} but its factory built a {model.Network.ModelName}.", nameof(members));
+                _narrower[i] = narrower?.Network.ModelName;
+                if (narrower is not null) _whyStandalone[i] = null;
+                else _whyStandalone[i] ??= "it has no layer of the same name as an earlier member";
+            }
+        }
+        catch
+        {
+            foreach (var model in built) model.Dispose();
+            throw;
         }
         _members = new ModuleList<NpasModule>(built.ToArray());
         register_module("members", _members);
@@ -74,6 +92,9 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
 
     /// <summary>The model name of the member that member <paramref name="index"/> extends, or null when it extends none.</summary>
     public string? NarrowerOf(int index) => _narrower[index];
+
+    /// <summary>Why member <paramref name="index"/> extends no earlier member (null when it extends one, and for the first).</summary>
+    public string? WhyStandalone(int index) => index == 0 ? null : _whyStandalone[index];
 
     /// <summary>Trainable scalars of the whole family (each member's own; nothing is counted twice).</summary>
     public long TrainableParameters => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
@@ -114,18 +135,14 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     /// <summary>The parameters weight decay applies to: every member's banks and own weights.</summary>
     public IEnumerable<Parameter> DecayedParameters() => Members.SelectMany(WeightDecay.Selected);
 
-    /// <summary>Materializes every member for inference, narrowest first (a wider member builds on the narrower member's weights).</summary>
+    /// <summary>
+    /// Materializes every member for inference, narrowest first (a wider member builds on the narrower member's weights).
+    /// Training any member changes the weights the others read: materialize the family again afterwards.
+    /// </summary>
     public void Materialize()
     {
         eval();
         foreach (var member in Members) member.Materialize();
-    }
-
-    /// <inheritdoc />
-    public override void train(bool train = true)
-    {
-        base.train(train);
-        foreach (var member in Members) member.train(train);
     }
 
     /// <summary>
@@ -202,7 +219,7 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
         {
             var m = Members[i];
             text.Append(string.Create(CultureInfo.InvariantCulture,
-                $"  {m.Network.ModelName}: {m.TrainableParameters:N0} own parameters (budget {m.Allocation.Budget:N0}), unshared alone {m.Network.UnsharedParameters:N0}, {(NarrowerOf(i) is { } n ? "extends " + n : "extends no member")}\n"));
+                $"  {m.Network.ModelName}: {m.TrainableParameters:N0} own parameters (budget {m.Allocation.Budget:N0}), unshared alone {m.Network.UnsharedParameters:N0}, {(NarrowerOf(i) is { } n ? "extends " + n : i == 0 ? "extends no member" : "extends no member: " + WhyStandalone(i))}\n"));
         }
         return text.ToString();
     }

@@ -125,13 +125,21 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     /// The layer's full weight: generated from the bank (a new tensor in the current dispose scope), or its
     /// own parameter. Do not dispose the result: for an own weight it is the parameter itself.
     /// </summary>
-    public Tensor Weight()
+    public Tensor Weight() => Weight(fresh: false);
+
+    /// <summary>
+    /// The weight; <paramref name="fresh"/> ignores a materialized weight. A family member in training asks its narrower
+    /// member for a fresh weight, so its gradient reaches the narrower banks even when that member was materialized.
+    /// </summary>
+    private Tensor Weight(bool fresh)
     {
-        if (_weightOwner is not null) return _weightOwner.Weight();
+        if (_weightOwner is not null) return _weightOwner.Weight(fresh);
         if (WeightOverride is not null) return WeightOverride();
-        if (_materialized is not null) return _materialized;
+        if (_materialized is not null && !fresh) return _materialized;
         if (_passWeight is not null) return _passWeight;
-        var result = _narrower is not null ? FamilyWeight.Compose(_narrower.Weight(), Plan.Source == WeightSource.Inherited ? null : OwnPart(), _shape) : OwnPart();
+        var result = _narrower is not null
+            ? FamilyWeight.Compose(_narrower.Weight(fresh || training), Plan.Source == WeightSource.Inherited ? null : OwnPart(), _shape)
+            : OwnPart();
         if (_reuseWithinPass) _passWeight = result;
         return result;
     }
@@ -241,12 +249,14 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
         => wiring.InitialMixture ?? throw new ArgumentException($"Layer '{Plan.Path}' combines with {_combiner} but has no initial coefficients.");
 
     /// <summary>Whether the generated weight is computed once and reused (see <see cref="NpasModule.Materialize"/>).</summary>
-    public bool IsMaterialized => _materialized is not null;
+    public bool IsMaterialized => _materialized is not null || (Plan.Source == WeightSource.Inherited && _narrower!.IsMaterialized);
 
     /// <summary>Computes the generated weight once, with the very ops of the on-the-fly path, and reuses it.</summary>
     internal void Materialize()
     {
-        if (_weightOwner is not null || (weight is not null && _narrower is null)) return; // shares another layer's weight, or owns a plain one
+        // Shares another layer's weight, owns a plain one, or is a narrower family member's very weight: nothing of its own to compute
+        // (and nothing to dispose later that another layer still uses).
+        if (_weightOwner is not null || (weight is not null && _narrower is null) || Plan.Source == WeightSource.Inherited) return;
         Dematerialize();
         using var _ = no_grad();
         using var scope = NewDisposeScope();

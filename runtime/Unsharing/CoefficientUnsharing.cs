@@ -50,6 +50,9 @@ public sealed class CoefficientUnsharing : IDisposable
         if (!CoefficientSets.Applies(model.Allocation.Network.Sharing))
             throw new InvalidOperationException($"'{model.Network.ModelName}' does not share coefficient vectors: declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] " +
                 "(with the weighted-average combiner) to use coefficient unsharing.");
+        if (model.Allocation.Network.ExtendedFrom is { } narrower)
+            throw new InvalidOperationException($"'{model.Network.ModelName}' is a family member extending {narrower}; a split rebuilds the model on its own, " +
+                "which would cut it from the family. Coefficient unsharing works on models outside families.");
         return new CoefficientUnsharing(model);
     }
 

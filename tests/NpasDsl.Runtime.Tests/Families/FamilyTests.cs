@@ -260,6 +260,74 @@ public sealed class FamilyTests
     }
 
     [Fact]
+    public void Materializing_and_training_again_never_frees_a_weight_another_member_still_reads()
+    {
+        using var family = Family();
+        var (images, labels) = TestData.Images();
+        family.Materialize();
+        Assert.True(family.Members[2].SharedLayers().First(l => l.Path == "Stem").Layer.IsMaterialized); // inherited: the narrow member's
+        family.Members[2].train();
+        family.Members[2].call(images);
+        family.Members[0].Materialize();
+        family.Members[0].call(images);
+        family.Members[1].call(images);
+        // The wide member trains alone while the narrow member is materialized: its gradient still reaches the narrow banks.
+        family.Members[1].train();
+        nn.functional.cross_entropy(family.Members[1].call(images), labels).backward();
+        Assert.True(family.Members[0].Banks["shared"].grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void Exact_sharing_must_match_for_members_to_nest()
+    {
+        NetworkSpec Spin(string name, int rate) => new(name, BudgetSpec.Fraction(0.5), new[]
+        {
+            LayerSpec.Conv2d("Body", 4, 4, 3, 3, padding: 1, repeat: 2, shareRate: rate),
+        });
+        Assert.Null(FamilyLayout.Covered(Spin("Wide", 2), Spin("Narrow", 0), out var why));
+        Assert.Contains("same rate", why);
+        Assert.NotNull(FamilyLayout.Covered(Spin("Wide", 2), Spin("Narrow", 2), out _));
+    }
+
+    [Fact]
+    public void A_family_members_allocation_cannot_rebuild_it_outside_its_family()
+    {
+        using var family = Family();
+        var saved = AllocationFile.From(family.Members[1].Allocation);
+        Assert.Equal("FamilyNarrow", saved.Extends);
+        Assert.Contains("\"extends\": \"FamilyNarrow\"", saved.ToJson());
+        var e = Assert.Throws<AllocationMismatchException>(() => new FamilyWide(new NpasOptions { Allocation = saved }));
+        Assert.Contains("ModelFamily", e.Message);
+        Assert.DoesNotContain("extends", AllocationFile.From(family.Members[0].Allocation).ToJson());
+    }
+
+    [Fact]
+    public void A_family_takes_only_a_seed_and_a_device_and_says_why_a_member_stands_alone()
+    {
+        var members = new[]
+        {
+            FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)),
+            FamilyMember.Of(FamilyOtherKernel.Declaration, o => new FamilyOtherKernel(o)),
+        };
+        Assert.Contains("FamilyMember.Of", Assert.Throws<ArgumentException>(() => new ModelFamily(members, new NpasOptions { Budget = BudgetSpec.Fraction(0.3) })).Message);
+        using var family = new ModelFamily(members);
+        Assert.Contains("kernels differ", family.WhyStandalone(1));
+        Assert.Contains("extends no member: layer 'Stem'", family.ToString());
+    }
+
+    [Fact]
+    public void Coefficient_unsharing_refuses_a_family_member()
+    {
+        using var family = new ModelFamily(new[]
+        {
+            FamilyMember.Of(MaskedNarrow.Declaration, o => new MaskedNarrow(o)),
+            FamilyMember.Of(MaskedWide.Declaration, o => new MaskedWide(o)),
+        });
+        var e = Assert.Throws<InvalidOperationException>(() => NpasDsl.Unsharing.CoefficientUnsharing.Track(family.Members[1]));
+        Assert.Contains("family member", e.Message);
+    }
+
+    [Fact]
     public void Compose_and_extra_are_inverse()
     {
         var g = new Generator(9);
