@@ -157,8 +157,8 @@ void Write(bool complete)
     var text = new System.Text.StringBuilder();
     text.Append("# Accuracy under budgets\n\n");
     text.Append(string.Format(CultureInfo.InvariantCulture,
-        "`{0}` ({1} epochs{2}, AdamW lr {3}, cosine schedule, batch {4}, seed {5}, {6} threads). {7}\n\n",
-        command.TrimEnd(), epochs, trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed, get_num_threads(),
+        "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule, batch {5}, seed {6}, TorchSharp threads: {7}). {8}\n\n",
+        command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed, get_num_threads(),
         complete ? "Complete." : $"Partial: {results.Count} of {runs.Count} configurations measured so far."));
     text.Append(SweepReport.Table(results, tableOrder, fullLabel));
     text.Append("\nTargets (issue 5), measured in this run:\n\n");
