@@ -16,18 +16,20 @@ using static TorchSharp.torch;
 // epochs, seed, optimizer and data order on Fashion-MNIST. Each result is printed, and the markdown table and the
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
-    "usage: BudgetSweep [--epochs N] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET]\n" +
+    "usage: BudgetSweep [--epochs N] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
     "  --out DIR           where budget-sweep.md and budget-sweep.png go (default docs/)\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
     "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
-    "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)";
+    "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
+    "  --only LIST         train only these, comma-separated: full, reduced and budgets (e.g. full,reduced,0.1), to repeat them with another seed";
 
 int epochs = 2;
 int? trainBatches = null, threads = null;
 double? configurations = null;
+HashSet<string>? only = null;
 string output = "docs", dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
 try
@@ -45,6 +47,7 @@ try
             case "--out": output = Value(); break;
             case "--seed": seed = long.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
             case "--data": dataDirectory = Value(); break;
+            case "--only": only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal); break;
             case "--configurations":
                 configurations = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var c) && c > 0 && double.IsFinite(c) ? c : throw new ArgumentException($"{name} needs a budget fraction above 0.");
                 break;
@@ -126,6 +129,19 @@ var runs = new List<(string Label, double? Budget, Func<NpasModule> Create)>
 };
 foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is not (0.1 or 2.0))))
     runs.Add((SharedLabel(b), b, () => new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b) })));
+
+if (only is not null)
+{
+    bool Wanted((string Label, double? Budget, Func<NpasModule> Create) run)
+        => run.Budget is { } b ? only.Contains(b.ToString("0.##", CultureInfo.InvariantCulture)) : only.Contains(run.Label == fullLabel ? "full" : "reduced");
+    var unknown = only.Where(o => o is not ("full" or "reduced") && !SweepReport.Budgets.Any(b => b.ToString("0.##", CultureInfo.InvariantCulture) == o)).ToList();
+    if (unknown.Count > 0)
+    {
+        Console.Error.WriteLine($"error: --only knows full, reduced and the budgets {string.Join(", ", SweepReport.Budgets.Select(b => b.ToString("0.##", CultureInfo.InvariantCulture)))}; not {string.Join(", ", unknown)}.");
+        return 2;
+    }
+    runs = runs.Where(Wanted).ToList();
+}
 
 var trainingData = new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels);
 var results = new List<SweepResult>();
