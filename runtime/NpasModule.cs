@@ -48,10 +48,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (Options.Sharing is { } sharing)
         {
             // The generator's NPAS013 checks never saw these options: the same rules, checked here.
-            if (sharing.MaxTemplates < 1)
-                throw new ArgumentException($"The sharing options for '{declaration.ModelName}' allow {sharing.MaxTemplates} templates per layer; use at least 1 (8 is the default).", nameof(options));
-            if (sharing.CoefficientSharing != CoefficientSharing.None && sharing.Combiner != Combiner.WeightedAverage)
-                throw new ArgumentException($"The sharing options for '{declaration.ModelName}' share coefficient vectors with the {sharing.Combiner} combiner, which has none per layer; use Combiner.WeightedAverage or CoefficientSharing.None.", nameof(options));
+            if (sharing.Problems().Select(p => p.Problem).FirstOrDefault() is { } invalid)
+                throw new ArgumentException($"Invalid sharing options for '{declaration.ModelName}': {invalid}.", nameof(options));
             planned = planned.WithSharing(sharing);
         }
         if (Options.AssignmentOverride is { } assignment) planned = planned.WithAssignment(assignment);
@@ -268,10 +266,14 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             SoftmaxCoefficients = Options.SoftmaxCoefficients,
             KeepWeightGradient = Options.KeepWeightGradients,
             CoefficientOwner = coefficientOwner,
-            LendsCoefficients = Allocation.Layers.Any(l => l.CoefficientsFrom == path),
+            LendsCoefficients = Lenders.Contains(path),
             InitialMask = mask,
         };
     }
+
+    /// <summary>The layers whose coefficient vector other layers read (coefficient sharing), found once rather than per layer.</summary>
+    private HashSet<string> Lenders => _lenders ??= new HashSet<string>(Allocation.Layers.Select(l => l.CoefficientsFrom).OfType<string>(), StringComparer.Ordinal);
+    private HashSet<string>? _lenders;
 
     private T Remember<T>(T layer) where T : SharedLayer
     {

@@ -1,3 +1,7 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
 namespace NpasDsl.Planning;
 
 /// <summary>The class-level <c>[Sharing]</c> options, with their defaults filled in.</summary>
@@ -56,4 +60,26 @@ public sealed class SharingSpec
 
     /// <summary>Seed for initialisation.</summary>
     public long Seed { get; }
+
+    /// <summary>
+    /// What is wrong with these options, each with the option to blame: the rules of NPAS013, which the generator reports
+    /// at the <c>[Sharing]</c> argument and the runtime checks again for options given at start-up. Empty when they are usable.
+    /// </summary>
+    public IEnumerable<(string Option, string Problem)> Problems()
+    {
+        if (!Enum.IsDefined(typeof(GroupStrategy), Strategy))
+            yield return ("Strategy", $"Strategy {(int)Strategy} is not a GroupStrategy; use one of {string.Join(", ", Enum.GetNames(typeof(GroupStrategy)))}");
+        if (!Enum.IsDefined(typeof(Combiner), Combiner))
+            yield return ("Combiner", $"Combiner {(int)Combiner} is not a Combiner; use one of {string.Join(", ", Enum.GetNames(typeof(Combiner)))}");
+        if (!Enum.IsDefined(typeof(Upsampler), Upsampler))
+            yield return ("Upsampler", $"Upsampler {(int)Upsampler} is not an Upsampler; use one of {string.Join(", ", Enum.GetNames(typeof(Upsampler)))}");
+        if (!Enum.IsDefined(typeof(BankSplit), BankSplit))
+            yield return ("BankSplit", $"BankSplit {(int)BankSplit} is not a BankSplit; use one of {string.Join(", ", Enum.GetNames(typeof(BankSplit)))}");
+        if (!Enum.IsDefined(typeof(CoefficientSharing), CoefficientSharing))
+            yield return ("CoefficientSharing", $"CoefficientSharing {(int)CoefficientSharing} is not a CoefficientSharing; use one of {string.Join(", ", Enum.GetNames(typeof(CoefficientSharing)))}");
+        if (CoefficientSharing != CoefficientSharing.None && Combiner != Combiner.WeightedAverage)
+            yield return ("CoefficientSharing", $"CoefficientSharing.{CoefficientSharing} shares the weighted-average combiner's per-layer coefficient vectors, but Combiner {Combiner} has none; use Combiner.WeightedAverage or drop CoefficientSharing");
+        if (MaxTemplates < 1)
+            yield return ("MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use 1 or more (the default is {1})", MaxTemplates, SharingDefaults.MaxTemplates));
+    }
 }

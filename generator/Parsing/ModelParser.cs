@@ -154,14 +154,9 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, attribute.NamedLocation(name), type.Name, problem));
             ok = false;
         }
-        Check(Enum.IsDefined(typeof(GroupStrategy), strategy), "Strategy", $"Strategy {(int)strategy} is not a GroupStrategy; use one of {string.Join(", ", Enum.GetNames(typeof(GroupStrategy)))}");
-        Check(Enum.IsDefined(typeof(Combiner), combiner), "Combiner", $"Combiner {(int)combiner} is not a Combiner; use one of {string.Join(", ", Enum.GetNames(typeof(Combiner)))}");
-        Check(Enum.IsDefined(typeof(Upsampler), upsampler), "Upsampler", $"Upsampler {(int)upsampler} is not an Upsampler; use one of {string.Join(", ", Enum.GetNames(typeof(Upsampler)))}");
-        Check(Enum.IsDefined(typeof(BankSplit), bankSplit), "BankSplit", $"BankSplit {(int)bankSplit} is not a BankSplit; use one of {string.Join(", ", Enum.GetNames(typeof(BankSplit)))}");
-        Check(Enum.IsDefined(typeof(CoefficientSharing), coefficientSharing), "CoefficientSharing", $"CoefficientSharing {(int)coefficientSharing} is not a CoefficientSharing; use one of {string.Join(", ", Enum.GetNames(typeof(CoefficientSharing)))}");
-        Check(coefficientSharing == CoefficientSharing.None || combiner == Combiner.WeightedAverage, "CoefficientSharing",
-            $"CoefficientSharing.{coefficientSharing} shares the weighted-average combiner's per-layer coefficient vectors, but Combiner {combiner} has none; use Combiner.WeightedAverage or drop CoefficientSharing");
-        Check(maxTemplates >= 1, "MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use 1 or more (the default is {1})", maxTemplates, SharingDefaults.MaxTemplates));
+        // One set of rules for the attribute and for options given at start-up (SharingSpec.Problems).
+        foreach (var (option, problem) in new SharingSpec(strategy, combiner, upsampler, maxTemplates, seed, bankSplit: bankSplit, coefficientSharing: coefficientSharing).Problems())
+            Check(false, option, problem);
         return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed, bankSplit, coefficientSharing) : null;
     }
 

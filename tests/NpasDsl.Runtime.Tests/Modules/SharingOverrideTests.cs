@@ -29,6 +29,8 @@ public sealed class SharingOverrideTests
             Sharing = new SharingSpec(combiner: Combiner.Average, coefficientSharing: CoefficientSharing.ByShape),
         }));
         Assert.Contains("Combiner.WeightedAverage", mixed.Message);
+        var undefined = Assert.Throws<ArgumentException>(() => new TinyCnn(new NpasOptions { Sharing = new SharingSpec(upsampler: (Upsampler)7) }));
+        Assert.Contains("Upsampler 7 is not an Upsampler", undefined.Message);
         Assert.Throws<BudgetInfeasibleException>(() => new TinyCnn(new NpasOptions
         {
             Budget = BudgetSpec.Parameters(60),
