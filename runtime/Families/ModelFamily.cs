@@ -29,6 +29,7 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     private readonly ModuleList<NpasModule> _members;
     private readonly string?[] _narrower;
     private readonly string?[] _whyStandalone;
+    private readonly List<SharedLayer> _sharedLayers; // every member's, found once: a family pass brackets them all
 
     /// <summary>Builds the members in order; <paramref name="options"/> gives the seed (member i uses seed + i) and the device.</summary>
     public ModelFamily(IReadOnlyList<FamilyMember> members, NpasOptions? options = null) : base(nameof(ModelFamily))
@@ -78,6 +79,7 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
         }
         _members = new ModuleList<NpasModule>(built.ToArray());
         register_module("members", _members);
+        _sharedLayers = built.SelectMany(m => m.SharedLayers()).Select(l => l.Layer).ToList();
         if (options.Device is { } device) this.to(device);
     }
 
@@ -105,15 +107,14 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     /// <summary>Each member's logits for <paramref name="inputs"/>, in member order; every weight is generated once for all members.</summary>
     public Tensor[] MemberLogits(Tensor inputs)
     {
-        var layers = Members.SelectMany(m => m.SharedLayers()).Select(l => l.Layer).ToList();
-        foreach (var layer in layers) layer.BeginSharedPass();
+        foreach (var layer in _sharedLayers) layer.BeginSharedPass();
         try
         {
             return Members.Select(m => m.call(inputs)).ToArray();
         }
         finally
         {
-            foreach (var layer in layers) layer.EndSharedPass();
+            foreach (var layer in _sharedLayers) layer.EndSharedPass();
         }
     }
 
@@ -153,7 +154,7 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     {
         if (images.shape[0] != labels.shape[0] || images.shape[0] == 0)
             throw new ArgumentException($"Evaluation needs as many labels as images (got {images.shape[0]} images and {labels.shape[0]} labels), and at least one.");
-        var device = Members[0].Banks.parameters().Concat(Members[0].parameters()).First().device;
+        var device = Members[0].parameters().First().device;
         var macs = Members.Select(m => MacCounter.PerExample(m, images.narrow(0, 0, 1).to(device))).ToArray();
         var order = Enumerable.Range(0, macs.Length).OrderBy(i => macs[i]).ThenBy(i => i).ToArray();
         long count = images.shape[0];
