@@ -3,20 +3,39 @@ using System.Linq;
 
 namespace NpasDsl.Training;
 
-/// <summary>The learning rate of an epoch: linear warm-up, then the chosen schedule. A pure function, stepped once per epoch.</summary>
+/// <summary>
+/// The learning rate at a point of training: linear warm-up, then the chosen schedule. A pure function of the
+/// position, so a resumed run recomputes exactly the rates an uninterrupted one used. With
+/// <see cref="ScheduleInterval.Step"/> (the default) warm-up and cosine move with every batch, so the cosine
+/// really reaches (almost) 0 at the last step; step and multi-step decays happen at epoch boundaries either way.
+/// </summary>
 public static class LearningRateSchedule
 {
-    /// <summary>The rate for 0-based <paramref name="epoch"/>.</summary>
-    public static double At(TrainerOptions options, int epoch)
+    /// <summary>The rate held through 0-based <paramref name="epoch"/> when the schedule is stepped once per epoch.</summary>
+    public static double At(TrainerOptions options, int epoch) => At(options, epoch, 0, 1);
+
+    /// <summary>
+    /// The rate for batch <paramref name="batch"/> (0-based) of <paramref name="epoch"/> (0-based), an epoch having
+    /// <paramref name="batchesPerEpoch"/> batches; with <see cref="ScheduleInterval.Epoch"/> the batch is ignored.
+    /// </summary>
+    public static double At(TrainerOptions options, int epoch, int batch, int batchesPerEpoch)
     {
+        if (batchesPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(batchesPerEpoch), batchesPerEpoch, "An epoch has at least one batch.");
+        if (batch < 0 || batch >= batchesPerEpoch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch must be in [0, {batchesPerEpoch}).");
+        // Positions are counted in "ticks": batches when stepping per batch, whole epochs otherwise.
+        int ticksPerEpoch = options.Interval == ScheduleInterval.Step ? batchesPerEpoch : 1;
+        long tick = (long)epoch * ticksPerEpoch + (options.Interval == ScheduleInterval.Step ? batch : 0);
+        long warmup = (long)options.WarmupEpochs * ticksPerEpoch;
         double peak = options.LearningRate;
-        if (epoch < options.WarmupEpochs) return peak * (epoch + 1) / (options.WarmupEpochs + 1);
-        int e = epoch - options.WarmupEpochs, span = Math.Max(1, options.Epochs - options.WarmupEpochs);
+        if (tick < warmup) return peak * (tick + 1) / (warmup + 1);
+
+        long after = tick - warmup, span = Math.Max(1, (long)(options.Epochs - options.WarmupEpochs) * ticksPerEpoch);
+        int e = epoch - options.WarmupEpochs;
         return options.Schedule switch
         {
             ScheduleKind.Step => peak * Math.Pow(options.Gamma, e / Math.Max(1, options.StepSize)),
             ScheduleKind.MultiStep => peak * Math.Pow(options.Gamma, options.Milestones.Count(m => epoch + 1 >= m)),
-            ScheduleKind.Cosine => peak * 0.5 * (1 + Math.Cos(Math.PI * e / span)),
+            ScheduleKind.Cosine => peak * 0.5 * (1 + Math.Cos(Math.PI * after / span)),
             _ => peak,
         };
     }

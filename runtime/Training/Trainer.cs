@@ -12,8 +12,8 @@ using static TorchSharp.torch;
 namespace NpasDsl.Training;
 
 /// <summary>
-/// Trains an <see cref="NpasModule"/> classifier (or a <see cref="Families.ModelFamily"/> on the sum of its members' losses): seeded data order, AdamW or Nesterov SGD, a per-epoch
-/// schedule with warm-up, decoupled weight decay on banks and own weights only, label smoothing, gradient
+/// Trains an <see cref="NpasModule"/> classifier (or a <see cref="Families.ModelFamily"/> on the sum of its members' losses): seeded data order, AdamW or Nesterov SGD, a schedule
+/// with warm-up stepped per batch or per epoch, decoupled weight decay on banks and own weights only, label smoothing, gradient
 /// clipping, one dispose scope per step, atomic checkpoints that a killed run resumes from with the same
 /// result, and a clear stop (keeping the last good checkpoint) when the loss stops being finite.
 /// </summary>
@@ -86,8 +86,6 @@ public sealed class Trainer
         while (state.Epoch < _options.Epochs)
         {
             int epoch = state.Epoch;
-            double rate = LearningRateSchedule.At(_options, epoch);
-            foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
             _model.Module.train();
             using var order = randperm(count, generator: new Generator(unchecked((ulong)(_options.Seed * 1_000_003 + epoch))));
             var clock = Stopwatch.StartNew();
@@ -95,6 +93,8 @@ public sealed class Trainer
 
             for (int b = state.Step; b < batches; b++)
             {
+                double rate = LearningRateSchedule.At(_options, epoch, b, batches);
+                foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
                 state = Step(state, order, b, rate);
                 double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
                 if (_progress is not null)
@@ -111,7 +111,8 @@ public sealed class Trainer
                     _checkpoints?.Save(_model, _optimizer, state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds });
             }
 
-            var record = new EpochRecord(epoch + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen, Evaluate(), rate, secondsBefore + clock.Elapsed.TotalSeconds);
+            var record = new EpochRecord(epoch + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen, Evaluate(),
+                LearningRateSchedule.At(_options, epoch, batches - 1, batches), secondsBefore + clock.Elapsed.TotalSeconds);
             var history = new List<EpochRecord>(state.History) { record };
             state = new TrainingState { Epoch = epoch + 1, GlobalStep = state.GlobalStep, History = history };
             _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} test_accuracy={4:0.0000} lr={5:G4} {6:0}s",

@@ -12,7 +12,7 @@ public enum OptimizerKind
     SgdNesterov,
 }
 
-/// <summary>How the learning rate changes from epoch to epoch (after the linear warm-up).</summary>
+/// <summary>How the learning rate changes over training (after the linear warm-up).</summary>
 public enum ScheduleKind
 {
     /// <summary>The peak rate throughout.</summary>
@@ -23,6 +23,15 @@ public enum ScheduleKind
     MultiStep,
     /// <summary>Cosine decay from the peak to 0 over the epochs after the warm-up.</summary>
     Cosine,
+}
+
+/// <summary>How often the learning rate is recomputed.</summary>
+public enum ScheduleInterval
+{
+    /// <summary>Before every batch: warm-up and cosine move smoothly and the cosine anneals to (almost) 0 by the last step.</summary>
+    Step,
+    /// <summary>Once at the start of every epoch (the rate is held through the epoch).</summary>
+    Epoch,
 }
 
 /// <summary>Everything the trainer does, in one place; the defaults train the Fashion-MNIST example.</summary>
@@ -46,6 +55,8 @@ public sealed record TrainerOptions
     public double WeightDecay { get; init; }
     /// <summary>The schedule after the warm-up.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+    /// <summary>Whether warm-up and cosine are recomputed before every batch (default) or once per epoch.</summary>
+    public ScheduleInterval Interval { get; init; } = ScheduleInterval.Step;
     /// <summary>Epochs of linear warm-up from 0 to the peak rate.</summary>
     public int WarmupEpochs { get; init; }
     /// <summary>Step schedule: epochs between decays.</summary>

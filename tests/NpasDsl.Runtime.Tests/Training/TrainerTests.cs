@@ -37,8 +37,34 @@ public sealed class TrainerTests : IDisposable
     [InlineData(ScheduleKind.Constant, 2, new[] { 1.0 / 3, 2.0 / 3, 1.0, 1.0 })]
     public void Learning_rate_schedules(ScheduleKind schedule, int warmup, double[] expected)
     {
-        var options = new TrainerOptions { Epochs = 4, LearningRate = 1, Schedule = schedule, WarmupEpochs = warmup, StepSize = 2, Milestones = new[] { 4 } };
-        for (int epoch = 0; epoch < 4; epoch++) Assert.Equal(expected[epoch], LearningRateSchedule.At(options, epoch), 12);
+        var options = new TrainerOptions { Epochs = 4, LearningRate = 1, Schedule = schedule, WarmupEpochs = warmup, StepSize = 2, Milestones = new[] { 4 }, Interval = ScheduleInterval.Epoch };
+        for (int epoch = 0; epoch < 4; epoch++)
+        {
+            Assert.Equal(expected[epoch], LearningRateSchedule.At(options, epoch), 12);
+            Assert.Equal(expected[epoch], LearningRateSchedule.At(options, epoch, 3, 5), 12); // held through the epoch
+        }
+    }
+
+    [Fact]
+    public void A_per_step_cosine_anneals_smoothly_to_almost_zero_after_a_per_step_warm_up()
+    {
+        // 3 epochs of 4 batches, 1 of them warm-up: 4 warm-up steps, then a cosine over the 8 steps left.
+        var options = new TrainerOptions { Epochs = 3, LearningRate = 2, Schedule = ScheduleKind.Cosine, WarmupEpochs = 1 };
+        Assert.Equal(ScheduleInterval.Step, options.Interval);
+        var rates = Enumerable.Range(0, 12).Select(t => LearningRateSchedule.At(options, t / 4, t % 4, 4)).ToArray();
+        for (int t = 0; t < 4; t++) Assert.Equal(2.0 * (t + 1) / 5, rates[t], 12);
+        for (int s = 0; s < 8; s++) Assert.Equal(2 * 0.5 * (1 + Math.Cos(Math.PI * s / 8)), rates[4 + s], 12);
+        Assert.True(rates[^1] < 0.08, $"the last step runs at {rates[^1]}");
+        for (int t = 5; t < 12; t++) Assert.True(rates[t] < rates[t - 1]);
+    }
+
+    [Fact]
+    public void Step_decays_stay_at_epoch_boundaries_when_stepping_per_batch()
+    {
+        var options = new TrainerOptions { Epochs = 4, LearningRate = 1, Schedule = ScheduleKind.Step, StepSize = 2 };
+        Assert.Equal(1.0, LearningRateSchedule.At(options, 1, 9, 10), 12);
+        Assert.Equal(0.1, LearningRateSchedule.At(options, 2, 0, 10), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.At(options, 0, 10, 10));
     }
 
     [Fact]
