@@ -268,6 +268,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             CoefficientOwner = coefficientOwner,
             LendsCoefficients = Lenders.Contains(path),
             InitialMask = mask,
+            Upsampler = Allocation.Network.Sharing.Upsampler,
         };
     }
 

@@ -17,6 +17,7 @@ using static TorchSharp.torch;
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
+    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
@@ -24,12 +25,17 @@ const string Usage =
     "  --seed N            seed of initialisation and data order (default 1)\n" +
     "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
+    "  --strategy S, --upsampler U, --coefficient-sharing C\n" +
+    "                      train the shared models under these [Sharing] choices instead of FashionNet's declared ones\n" +
     "  --only LIST         train only these, comma-separated: full, reduced and budgets (e.g. full,reduced,0.1), to repeat them with another seed";
 
 int epochs = 2;
 int? trainBatches = null, threads = null;
 double? configurations = null;
 HashSet<string>? only = null;
+GroupStrategy strategy = FashionNet.Declaration.Sharing.Strategy;
+Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
+CoefficientSharing coefficientSharing = FashionNet.Declaration.Sharing.CoefficientSharing;
 string output = "docs", dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
 try
@@ -51,6 +57,9 @@ try
             case "--configurations":
                 configurations = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var c) && c > 0 && double.IsFinite(c) ? c : throw new ArgumentException($"{name} needs a budget fraction above 0.");
                 break;
+            case "--strategy": strategy = Named<GroupStrategy>(name, Value()); break;
+            case "--upsampler": upsampler = Named<Upsampler>(name, Value()); break;
+            case "--coefficient-sharing": coefficientSharing = Named<CoefficientSharing>(name, Value()); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
             default: throw new ArgumentException($"Unknown option '{name}'.");
         }
@@ -81,12 +90,15 @@ if (SweepMath.ArchitectureDifference(SweepMath.UnsharedSpec(SweepMath.FullWidth)
     return 4;
 }
 
+var declared = FashionNet.Declaration.Sharing;
+var sharing = new SharingSpec(strategy, declared.Combiner, upsampler, declared.MaxTemplates, declared.Seed, bankSplit: declared.BankSplit, coefficientSharing: coefficientSharing);
+string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner}, upsampler {sharing.Upsampler}, coefficient sharing {sharing.CoefficientSharing}";
 var trainer = new TrainerOptions { Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed };
 var command = "dotnet run -c Release --project bench/BudgetSweep -- " + string.Join(" ", args);
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-    "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} weight_decay={6} seed={7} threads={8} data={9} out={10}",
+    "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} per {6} weight_decay={7} seed={8} threads={9} data={10} out={11} sharing: {12}",
     trainer.Epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", trainer.BatchSize, trainer.Optimizer, trainer.LearningRate,
-    trainer.Schedule, trainer.WeightDecay, seed, get_num_threads(), dataDirectory, output));
+    trainer.Schedule, trainer.Interval.ToString().ToLowerInvariant(), trainer.WeightDecay, seed, get_num_threads(), dataDirectory, output, sharingText));
 
 if (configurations is { } configurationBudget)
 {
@@ -101,7 +113,7 @@ foreach (var b in SweepReport.Budgets)
 {
     try
     {
-        using var probe = new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b) });
+        using var probe = new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing });
         sharedParameters[b] = probe.TrainableParameters;
     }
     catch (BudgetInfeasibleException e)
@@ -128,7 +140,7 @@ var runs = new List<(string Label, double? Budget, Func<NpasModule> Create)>
     (reducedLabel, null, () => new WidthFashionNet(reducedWidth, new NpasOptions { Seed = seed })),
 };
 foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is not (0.1 or 2.0))))
-    runs.Add((SharedLabel(b), b, () => new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b) })));
+    runs.Add((SharedLabel(b), b, () => new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing })));
 
 if (only is not null)
 {
@@ -168,14 +180,19 @@ foreach (var check in SweepReport.Targets(results, fullLabel, reducedLabel))
 Console.WriteLine($"wrote {markdownPath} and {plotPath}");
 return 0;
 
+static T Named<T>(string option, string value) where T : struct, Enum
+    => Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)
+        ? parsed
+        : throw new ArgumentException($"{option} needs one of {string.Join(", ", Enum.GetNames<T>())}; not '{value}'.");
+
 void Write(bool complete)
 {
     var text = new System.Text.StringBuilder();
     text.Append("# Accuracy under budgets\n\n");
     text.Append(string.Format(CultureInfo.InvariantCulture,
-        "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule, batch {5}, seed {6}, TorchSharp threads: {7}). {8}\n\n",
+        "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}, TorchSharp threads: {7}; shared models: {9}). {8}\n\n",
         command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed, get_num_threads(),
-        complete ? "Complete." : $"Partial: {results.Count} of {runs.Count} configurations measured so far."));
+        complete ? "Complete." : $"Partial: {results.Count} of {runs.Count} configurations measured so far.", sharingText));
     text.Append(SweepReport.Table(results, tableOrder, fullLabel));
     text.Append("\nTargets (issue 5), measured in this run:\n\n");
     text.Append(SweepReport.TargetList(SweepReport.Targets(results, fullLabel, reducedLabel)));

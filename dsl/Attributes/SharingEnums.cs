@@ -41,6 +41,12 @@ public enum Upsampler
     /// mask entry is a trainable parameter counted in the budget (state dict: <c>{layer}.mask</c>).
     /// </summary>
     Mask = 3,
+    /// <summary>
+    /// Tile the bank like <see cref="Repeat"/>, then permute the tiled entries and flip their signs by a fixed
+    /// pseudo-random map of the layer (HashedNets): no extra parameters, but the copies no longer repeat each other as
+    /// shifted filters, and layers reading the same bank get different weights instead of identical ones.
+    /// </summary>
+    Hash = 4,
 }
 
 /// <summary>How the budget left for banks is divided between groups.</summary>

@@ -42,6 +42,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     private readonly CoefficientEmbeddings? _embeddings;
     private readonly bool _softmax;
     private readonly bool _keepWeightGradient;
+    private readonly HashedCopies? _hash;
     private Tensor? _materialized;
     private bool _reuseWithinPass;
     private Tensor? _passWeight;
@@ -83,6 +84,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
                     register_buffer(nameof(embedding), embedding);
                     break;
             }
+            if (wiring.Upsampler == Upsampler.Hash) _hash = HashedCopies.For(Plan, _banks[Plan.Group!].shape[0]);
             if (Plan.Masks > 0)
             {
                 mask = new Parameter(wiring.InitialMask ?? throw new ArgumentException($"Layer '{Plan.Path}' is tiled with masks but has no initial masks."));
@@ -236,7 +238,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>The flat generated weight with scale <paramref name="weightScale"/>, by this layer's combiner.</summary>
     private Tensor Generate(Tensor weightScale)
     {
-        var templates = TemplateReader.Read(_banks, Plan, mask);
+        var templates = TemplateReader.Read(_banks, Plan, mask, _hash);
         return _combiner switch
         {
             Combiner.WeightedAverage => WeightedAverageCombiner.Combine(templates, Mixing!, weightScale),
@@ -261,6 +263,17 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         _materialized = Weight().DetachFromDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _hash?.Dispose();
+            Dematerialize();
+        }
+        base.Dispose(disposing);
     }
 
     /// <summary>Drops the materialized weight, so the next forward generates it from the bank again.</summary>

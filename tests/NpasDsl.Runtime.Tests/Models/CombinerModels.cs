@@ -66,3 +66,14 @@ public sealed partial class MaskNet : NpasModule
 
     public override Tensor forward(Tensor x) => SmallNet.Forward(Stem, Body, Head, x);
 }
+
+/// <summary>The small network with the Hash upsampler, at a budget where the body layers are grown from a smaller bank.</summary>
+[SharedBudget(0.2), Sharing(Upsampler = Upsampler.Hash)]
+public sealed partial class HashNet : NpasModule
+{
+    [Conv2d(1, 8, 3, Padding = 1)] private partial SharedConv2d Stem { get; }
+    [Conv2d(8, 8, 3, Padding = 1), Repeat(3)] private partial ModuleList<SharedConv2d> Body { get; }
+    [Linear(8, 4)] private partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x) => SmallNet.Forward(Stem, Body, Head, x);
+}

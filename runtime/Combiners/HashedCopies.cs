@@ -1,0 +1,81 @@
+using System;
+using NpasDsl.Planning;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Combiners;
+
+/// <summary>
+/// The Hash upsampler at run time (HashedNets, Chen et al. 2015): entry j of a layer grown from a smaller bank is
+/// sign_j · tiled[π(j)], where tiled is the layer's circular read of the bank (as <see cref="Upsampler.Repeat"/> reads
+/// it), π a fixed permutation of its positions and sign_j = ±1. Every bank entry is still used ⌊|W|/B⌋ or ⌈|W|/B⌉
+/// times, so no capacity is lost, but the copies no longer line up as shifted filters of each other, and layers
+/// that read the same bank region get different maps instead of bit-identical weights.
+/// <para>
+/// π and the signs are drawn from a generator seeded by the layer's path and sizes alone, never by the model's seed,
+/// so they are recomputed exactly on every construction: a checkpoint loads into any model with the same allocation,
+/// and nothing needs storing (no parameters, no state-dict entries).
+/// </para>
+/// </summary>
+internal sealed class HashedCopies : IDisposable
+{
+    private Tensor _permutation;
+    private Tensor _signs;
+
+    private HashedCopies(Tensor permutation, Tensor signs)
+    {
+        _permutation = permutation;
+        _signs = signs;
+    }
+
+    /// <summary>The map of <paramref name="plan"/>'s layer when it is grown from a bank of <paramref name="bankSize"/> entries; null when it fits.</summary>
+    public static HashedCopies? For(LayerPlan plan, long bankSize)
+    {
+        long size = plan.GeneratedSize;
+        if (plan.Templates != 1 || plan.Grid is not null || size <= bankSize) return null;
+        using var scope = NewDisposeScope();
+        var generator = new Generator(Seed(plan.Path, size, bankSize, plan.Offset));
+        var permutation = randperm(size, generator: generator);
+        var signs = randint(0, 2, new[] { size }, generator: generator).to_type(ScalarType.Float32) * 2 - 1;
+        return new HashedCopies(permutation.DetachFromDisposeScope(), signs.DetachFromDisposeScope());
+    }
+
+    /// <summary>The hashed weight (flat) from the layer's tiled read.</summary>
+    public Tensor Apply(Tensor tiled)
+    {
+        if (_permutation.device_type != tiled.device_type || _permutation.device_index != tiled.device_index)
+        {
+            // The model moved: move the map once, not on every pass.
+            var permutation = _permutation.to(tiled.device).DetachFromDisposeScope();
+            var signs = _signs.to(tiled.device).DetachFromDisposeScope();
+            _permutation.Dispose();
+            _signs.Dispose();
+            (_permutation, _signs) = (permutation, signs);
+        }
+        return tiled.index_select(0, _permutation) * _signs.to_type(tiled.dtype);
+    }
+
+    /// <summary>FNV-1a over the layer's identity: stable across processes and platforms (string.GetHashCode is not).</summary>
+    internal static ulong Seed(string path, long size, long bankSize, long offset)
+    {
+        ulong hash = 14695981039346656037UL;
+        void Mix(ulong value)
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                hash ^= (value >> (8 * i)) & 0xFF;
+                hash *= 1099511628211UL;
+            }
+        }
+        foreach (char c in path) Mix(c);
+        Mix((ulong)size);
+        Mix((ulong)bankSize);
+        Mix((ulong)offset);
+        return hash;
+    }
+
+    public void Dispose()
+    {
+        _permutation.Dispose();
+        _signs.Dispose();
+    }
+}

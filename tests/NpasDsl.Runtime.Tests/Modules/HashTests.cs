@@ -1,0 +1,110 @@
+using System.Linq;
+using NpasDsl.Planning;
+using NpasDsl.Runtime.Tests.Models;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.Modules;
+
+/// <summary>
+/// The Hash upsampler: a layer larger than its bank reads the Repeat tiling of the bank through a fixed, seeded
+/// permutation with random signs; no parameters are added, layers that fit their bank are untouched, and the map
+/// depends on the layer alone, so a checkpoint loads into any model with the same allocation.
+/// </summary>
+public sealed class HashTests
+{
+    private static SharedLayer Layer(NpasModule model, string path) => model.SharedLayers().Single(l => l.Path == path).Layer;
+
+    /// <summary>The generated weight without its initial-scale correction: exactly the entries read from the bank.</summary>
+    private static Tensor Unscaled(NpasModule model, string path)
+    {
+        var layer = Layer(model, path);
+        var scale = layer.named_buffers().Single(b => b.name == "scale").buffer;
+        var coefficients = layer.named_parameters().Single(p => p.name == "coefficients").parameter;
+        return (layer.Weight() / (scale * coefficients)).flatten();
+    }
+
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    private static HashNet Repeat(long seed) => new(new NpasOptions { Seed = seed, Sharing = new SharingSpec(upsampler: Upsampler.Repeat) });
+
+    [Fact]
+    public void A_hashed_layer_is_a_signed_permutation_of_its_tiled_read_and_adds_no_parameters()
+    {
+        using var hashed = new HashNet(new NpasOptions { Seed = 3 });
+        using var tiled = Repeat(3);
+        var plan = hashed.Allocation;
+        Assert.True(plan.Layer("Body.0").Spec.WeightSize > plan.Groups.Single().BankSize, plan.ToString());
+        Assert.Equal(tiled.TrainableParameters, hashed.TrainableParameters);
+        Assert.Equal(tiled.state_dict().Keys, hashed.state_dict().Keys);
+        Assert.Contains("hashed (permuted, signed)", plan.ToString());
+
+        using var _ = no_grad();
+        var h = Unscaled(hashed, "Body.0");
+        var t = Unscaled(tiled, "Body.0");
+        Assert.False(h.allclose(t), "hashing must change the arrangement");
+        Assert.True(h.abs().sort().Values.allclose(t.abs().sort().Values, rtol: 1e-5, atol: 1e-6), "the same bank entries, each used as often");
+        long flipped = h.sign().ne(t.sign()).sum().item<long>(); // signs flip about half the entries, whatever the order
+        Assert.InRange(flipped, h.numel() / 4, 3 * h.numel() / 4);
+    }
+
+    [Fact]
+    public void The_copies_of_the_bank_inside_a_layer_no_longer_repeat_each_other()
+    {
+        using var tiled = Repeat(4);
+        using var hashed = new HashNet(new NpasOptions { Seed = 4 });
+        long bank = tiled.Allocation.Groups.Single().BankSize;
+        using var _ = no_grad();
+        // Repeat: entry j and entry j + B of a tiled layer are the same bank entry; with Hash they almost never are.
+        static double Repeats(Tensor w, long b) => w.narrow(0, b, w.numel() - b).eq(w.narrow(0, 0, w.numel() - b)).to_type(ScalarType.Float64).mean().item<double>();
+        Assert.Equal(1.0, Repeats(Unscaled(tiled, "Body.0"), bank));
+        Assert.True(Repeats(Unscaled(hashed, "Body.0"), bank) < 0.05);
+        // Every layer gets its own map: two layers' hashed weights share no more structure than chance.
+        var a = Unscaled(hashed, "Body.0");
+        var b = Unscaled(hashed, "Body.1");
+        float cosine = ((a * b).sum() / (a.norm() * b.norm())).item<float>();
+        Assert.InRange(cosine, -0.2f, 0.2f);
+    }
+
+    [Fact]
+    public void Layers_that_fit_their_bank_are_read_exactly_as_with_repeat()
+    {
+        using var hashed = new HashNet(new NpasOptions { Seed = 5, Budget = BudgetSpec.Fraction(1.5) });
+        using var tiled = new HashNet(new NpasOptions { Seed = 5, Budget = BudgetSpec.Fraction(1.5), Sharing = new SharingSpec(upsampler: Upsampler.Repeat) });
+        using var _ = no_grad();
+        Assert.All(hashed.Allocation.Layers.Where(l => l.Source == WeightSource.Bank), l => Assert.True(l.Spec.WeightSize <= hashed.Allocation.Group(l.Group!).BankSize));
+        foreach (var path in new[] { "Stem", "Body.0", "Body.2", "Head" })
+            Assert.True(Same(Layer(hashed, path).Weight(), Layer(tiled, path).Weight()), path);
+        Assert.DoesNotContain("hashed", hashed.Allocation.ToString());
+    }
+
+    [Fact]
+    public void The_map_is_the_layers_own_so_a_state_dict_loads_into_a_model_built_with_another_seed()
+    {
+        using var first = new HashNet(new NpasOptions { Seed = 6 });
+        using var second = new HashNet(new NpasOptions { Seed = 7 });
+        var input = randn(new long[] { 2, 1, 6, 6 }, generator: new Generator(1));
+        first.eval();
+        second.eval();
+        using var _ = no_grad();
+        Assert.False(first.call(input).allclose(second.call(input)));
+        second.load_state_dict(first.state_dict());
+        Assert.True(Same(first.call(input), second.call(input)));
+    }
+
+    [Fact]
+    public void The_gradient_reaches_every_bank_entry_and_materializing_keeps_the_outputs()
+    {
+        using var model = new HashNet(new NpasOptions { Seed = 8 });
+        var input = randn(new long[] { 4, 1, 6, 6 }, generator: new Generator(2));
+        model.call(input).square().sum().backward();
+        var bank = model.Banks[model.Banks.GroupNames().Single()];
+        Assert.Equal(0, bank.grad!.eq(0).sum().item<long>());
+
+        model.eval();
+        using var _ = no_grad();
+        var onTheFly = model.call(input);
+        model.Materialize();
+        Assert.True(Same(onTheFly, model.call(input)));
+    }
+}
