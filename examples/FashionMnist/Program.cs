@@ -67,8 +67,8 @@ catch (BudgetInfeasibleException e)
 
 var t = options.Trainer;
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-    "FashionMnist: epochs={0} batch={1} optimizer={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} data={10} checkpoints={11}{12}",
-    t.Epochs, t.BatchSize, t.Optimizer, t.LearningRate, t.WeightDecay, t.LabelSmoothing, t.WarmupEpochs, t.Seed, device.type, get_num_threads(), options.DataDirectory, t.CheckpointDirectory, t.Resume ? " (resume)" : ""));
+    "FashionMnist: epochs={0} batch={1} optimizer={2} lr={3} schedule={13} per {14} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} data={10} checkpoints={11}{12}",
+    t.Epochs, t.BatchSize, t.Optimizer, t.LearningRate, t.WeightDecay, t.LabelSmoothing, t.WarmupEpochs, t.Seed, device.type, get_num_threads(), options.DataDirectory, t.CheckpointDirectory, t.Resume ? " (resume)" : "", t.Schedule, t.Interval.ToString().ToLowerInvariant()));
 Console.WriteLine(model.Allocation);
 
 IReadOnlyList<EpochRecord> history;

@@ -11,7 +11,7 @@ public sealed class TrainingOptions
     public const string Usage =
         "usage: FashionMnist [--data DIR] [--epochs N] [--budget FRACTION | --budget-parameters N] [--seed N]\n" +
         "                    [--batch-size N] [--lr RATE] [--optimizer adamw|sgd] [--weight-decay W] [--label-smoothing S]\n" +
-        "                    [--warmup-epochs N] [--train-batches N] [--checkpoint-dir DIR] [--checkpoint-every N] [--resume] [--plot]\n" +
+        "                    [--warmup-epochs N] [--schedule-per step|epoch] [--train-batches N] [--checkpoint-dir DIR] [--checkpoint-every N] [--resume] [--plot]\n" +
         "                    [--device cpu|cuda]\n" +
         "  --data DIR               the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
         "  --epochs N               passes over the training set (default 3)\n" +
@@ -24,6 +24,7 @@ public sealed class TrainingOptions
         "  --weight-decay W         decoupled weight decay on banks and own weights (default 0)\n" +
         "  --label-smoothing S      label smoothing of the loss (default 0)\n" +
         "  --warmup-epochs N        epochs of linear learning-rate warm-up (default 0)\n" +
+        "  --schedule-per step|epoch  recompute warm-up and cosine before every batch (default) or once per epoch\n" +
         "  --train-batches N        stop each epoch after N batches (for smoke runs)\n" +
         "  --checkpoint-dir DIR     where checkpoints and metrics.csv go (default runs/fashion-mnist)\n" +
         "  --checkpoint-every N     also checkpoint every N steps inside an epoch\n" +
@@ -61,6 +62,9 @@ public sealed class TrainingOptions
                 case "--weight-decay": t = t with { WeightDecay = NonNegativeDouble(name, Value()) }; break;
                 case "--label-smoothing": t = t with { LabelSmoothing = NonNegativeDouble(name, Value()) }; break;
                 case "--warmup-epochs": t = t with { WarmupEpochs = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var w) && w >= 0 ? w : throw new ArgumentException($"{name} needs a non-negative integer.") }; break;
+                case "--schedule-per":
+                    t = t with { Interval = Value() switch { "step" => ScheduleInterval.Step, "epoch" => ScheduleInterval.Epoch, var v => throw new ArgumentException($"--schedule-per must be step or epoch, not '{v}'.") } };
+                    break;
                 case "--train-batches": t = t with { BatchesPerEpoch = PositiveInt(name, Value()) }; break;
                 case "--checkpoint-dir": t = t with { CheckpointDirectory = Value() }; break;
                 case "--checkpoint-every": t = t with { CheckpointEverySteps = PositiveInt(name, Value()) }; break;
