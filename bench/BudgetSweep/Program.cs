@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
-    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C]\n" +
+    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--results FILE]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
@@ -27,6 +27,8 @@ const string Usage =
     "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
     "  --strategy S, --upsampler U, --coefficient-sharing C\n" +
     "                      train the shared models under these [Sharing] choices instead of FashionNet's declared ones\n" +
+    "  --results FILE      share results with the other processes of this sweep (split them with --only): each appends its\n" +
+    "                      results to FILE and writes the report from every result there measured with the same settings\n" +
     "  --only LIST         train only these, comma-separated: full, reduced and budgets (e.g. full,reduced,0.1), to repeat them with another seed";
 
 int epochs = 2;
@@ -36,6 +38,7 @@ HashSet<string>? only = null;
 GroupStrategy strategy = FashionNet.Declaration.Sharing.Strategy;
 Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
 CoefficientSharing coefficientSharing = FashionNet.Declaration.Sharing.CoefficientSharing;
+string? resultsFile = null;
 string output = "docs", dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
 try
@@ -53,6 +56,7 @@ try
             case "--out": output = Value(); break;
             case "--seed": seed = long.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
             case "--data": dataDirectory = Value(); break;
+            case "--results": resultsFile = Value(); break;
             case "--only": only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal); break;
             case "--configurations":
                 configurations = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var c) && c > 0 && double.IsFinite(c) ? c : throw new ArgumentException($"{name} needs a budget fraction above 0.");
@@ -157,6 +161,9 @@ if (only is not null)
 
 var trainingData = new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels);
 var results = new List<SweepResult>();
+// What makes results comparable across the processes of one sweep (the thread count does not change accuracy).
+string settings = string.Format(CultureInfo.InvariantCulture, "epochs={0} batches={1} seed={2} lr={3} schedule={4}/{5} {6}",
+    epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", seed, trainer.LearningRate, trainer.Schedule, trainer.Interval, sharingText);
 string markdownPath = Path.Combine(output, "budget-sweep.md"), plotPath = Path.Combine(output, "budget-sweep.png");
 foreach (var (label, budget, create) in runs)
 {
@@ -167,15 +174,17 @@ foreach (var (label, budget, create) in runs)
     var last = history[^1];
     var result = new SweepResult(label, budget, model.TrainableParameters, last.TestAccuracy, history.Sum(r => r.Seconds));
     results.Add(result);
+    if (resultsFile is not null) SweepResultsFile.Append(resultsFile, settings, result);
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | test_accuracy={2:0.0000} | epochs={3} | {4:0}s",
         label, result.Parameters, result.Accuracy, history.Count, result.Seconds));
-    Write(results.Count == runs.Count);
+    Write();
 }
 
 Console.WriteLine();
-Console.WriteLine(SweepReport.Table(results, tableOrder, fullLabel));
+var measured = resultsFile is null ? results : SweepResultsFile.Read(resultsFile, settings);
+Console.WriteLine(SweepReport.Table(measured, tableOrder, fullLabel));
 Console.WriteLine("targets (issue 5), measured in this run:");
-foreach (var check in SweepReport.Targets(results, fullLabel, reducedLabel))
+foreach (var check in SweepReport.Targets(measured, fullLabel, reducedLabel))
     Console.WriteLine($"  {check.Target}: {check.Verdict} ({check.Measured})");
 Console.WriteLine($"wrote {markdownPath} and {plotPath}");
 return 0;
@@ -185,21 +194,25 @@ static T Named<T>(string option, string value) where T : struct, Enum
         ? parsed
         : throw new ArgumentException($"{option} needs one of {string.Join(", ", Enum.GetNames<T>())}; not '{value}'.");
 
-void Write(bool complete)
+void Write()
 {
+    // With a shared results file the report covers every process's results, not only this one's.
+    var reported = resultsFile is null ? results : SweepResultsFile.Read(resultsFile, settings);
+    bool complete = tableOrder.All(l => reported.Any(r => r.Label == l));
     var text = new System.Text.StringBuilder();
     text.Append("# Accuracy under budgets\n\n");
     text.Append(string.Format(CultureInfo.InvariantCulture,
         "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}, TorchSharp threads: {7}; shared models: {9}). {8}\n\n",
         command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed, get_num_threads(),
-        complete ? "Complete." : $"Partial: {results.Count} of {runs.Count} configurations measured so far.", sharingText));
-    text.Append(SweepReport.Table(results, tableOrder, fullLabel));
+        (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
+        + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText));
+    text.Append(SweepReport.Table(reported, tableOrder, fullLabel));
     text.Append("\nTargets (issue 5), measured in this run:\n\n");
-    text.Append(SweepReport.TargetList(SweepReport.Targets(results, fullLabel, reducedLabel)));
+    text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
     Directory.CreateDirectory(output);
     var temporary = markdownPath + ".tmp";
     File.WriteAllText(temporary, text.ToString());
     File.Move(temporary, markdownPath, overwrite: true);
-    SweepPlot.Write(plotPath, results, fullLabel, reducedLabel,
+    SweepPlot.Write(plotPath, reported, fullLabel, reducedLabel,
         string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST test accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : ""));
 }

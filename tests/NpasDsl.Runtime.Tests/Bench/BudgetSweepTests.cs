@@ -53,4 +53,34 @@ public sealed class BudgetSweepTests
         Assert.Equal("| shared, budget 0.10 | 14,964 | 0.8875 | -1.25 | 12 |", rows[2]);
         Assert.Equal("| full | 149,642 | 0.9000 | 0.00 | 10 |", rows[3]);
     }
+
+    [Fact]
+    public void A_results_file_merges_the_processes_of_one_sweep_and_ignores_other_settings()
+    {
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "npas-sweep-" + System.Guid.NewGuid().ToString("N"), "results.tsv");
+        try
+        {
+            Assert.Empty(SweepResultsFile.Read(path, "epochs=3"));
+            SweepResultsFile.Append(path, "epochs=3", new SweepResult("full", null, 149_642, 0.91, 600.5));
+            SweepResultsFile.Append(path, "epochs=2", new SweepResult("full", null, 149_642, 0.88, 400));
+            SweepResultsFile.Append(path, "epochs=3", new SweepResult("shared, budget 0.10", 0.1, 14_964, 0.1 + 0.2, 590));
+            SweepResultsFile.Append(path, "epochs=3", new SweepResult("full", null, 149_642, 0.915, 610)); // measured again: the last counts
+
+            var rows = SweepResultsFile.Read(path, "epochs=3");
+            Assert.Equal(new[] { "full", "shared, budget 0.10" }, rows.Select(r => r.Label));
+            Assert.Equal(0.915, rows[0].Accuracy);
+            Assert.Null(rows[0].Budget);
+            Assert.Equal(new SweepResult("shared, budget 0.10", 0.1, 14_964, 0.1 + 0.2, 590), rows[1]); // round-trips exactly
+            Assert.Single(SweepResultsFile.Read(path, "epochs=2"));
+
+            System.IO.File.AppendAllText(path, "broken line\n");
+            var error = Assert.Throws<System.IO.InvalidDataException>(() => SweepResultsFile.Read(path, "epochs=3"));
+            Assert.Contains("line 5", error.Message);
+            Assert.Throws<System.ArgumentException>(() => SweepResultsFile.Append(path, "a\tb", rows[0]));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(System.IO.Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
 }
