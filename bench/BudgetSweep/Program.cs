@@ -16,10 +16,11 @@ using static TorchSharp.torch;
 // epochs, seed, optimizer and data order on Fashion-MNIST. Each result is printed, and the markdown table and the
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
-    "usage: BudgetSweep [--epochs N] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
+    "usage: BudgetSweep [--epochs N] [--lr RATE] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
     "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--results FILE]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
+    "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
     "  --out DIR           where budget-sweep.md and budget-sweep.png go (default docs/)\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
@@ -34,6 +35,7 @@ const string Usage =
 int epochs = 2;
 int? trainBatches = null, threads = null;
 double? configurations = null;
+double learningRate = new TrainerOptions().LearningRate;
 HashSet<string>? only = null;
 GroupStrategy strategy = FashionNet.Declaration.Sharing.Strategy;
 Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
@@ -53,6 +55,9 @@ try
             case "--epochs": epochs = Positive(); break;
             case "--train-batches": trainBatches = Positive(); break;
             case "--threads": threads = Positive(); break;
+            case "--lr":
+                learningRate = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 && double.IsFinite(r) ? r : throw new ArgumentException($"{name} needs a finite rate above 0.");
+                break;
             case "--out": output = Value(); break;
             case "--seed": seed = long.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
             case "--data": dataDirectory = Value(); break;
@@ -97,7 +102,7 @@ if (SweepMath.ArchitectureDifference(SweepMath.UnsharedSpec(SweepMath.FullWidth)
 var declared = FashionNet.Declaration.Sharing;
 var sharing = new SharingSpec(strategy, declared.Combiner, upsampler, declared.MaxTemplates, declared.Seed, bankSplit: declared.BankSplit, coefficientSharing: coefficientSharing);
 string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner}, upsampler {sharing.Upsampler}, coefficient sharing {sharing.CoefficientSharing}";
-var trainer = new TrainerOptions { Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed };
+var trainer = new TrainerOptions { Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate };
 var command = "dotnet run -c Release --project bench/BudgetSweep -- " + string.Join(" ", args);
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} per {6} weight_decay={7} seed={8} threads={9} data={10} out={11} sharing: {12}",
@@ -210,7 +215,7 @@ void Write()
     text.Append("\nTargets (issue 5), measured in this run:\n\n");
     text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
     Directory.CreateDirectory(output);
-    var temporary = markdownPath + ".tmp";
+    var temporary = $"{markdownPath}.{Environment.ProcessId}.tmp"; // processes of one sweep may write at once
     File.WriteAllText(temporary, text.ToString());
     File.Move(temporary, markdownPath, overwrite: true);
     SweepPlot.Write(plotPath, reported, fullLabel, reducedLabel,
