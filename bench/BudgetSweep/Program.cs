@@ -111,6 +111,11 @@ Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
 
 if (configurations is { } configurationBudget)
 {
+    if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing)
+    {
+        Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler and --coefficient-sharing.");
+        return 2;
+    }
     ConfigurationSweep.Run(configurationBudget, new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), trainer, seed, command,
         Path.Combine(output, "budget-configurations.md"));
     return 0;
@@ -179,23 +184,25 @@ foreach (var (label, budget, create) in runs)
     var last = history[^1];
     var result = new SweepResult(label, budget, model.TrainableParameters, last.TestAccuracy, history.Sum(r => r.Seconds));
     results.Add(result);
-    if (resultsFile is not null) SweepResultsFile.Append(resultsFile, settings, result);
+    if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => SweepResultsFile.Append(resultsFile, settings, result));
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | test_accuracy={2:0.0000} | epochs={3} | {4:0}s",
         label, result.Parameters, result.Accuracy, history.Count, result.Seconds));
-    Write();
+    if (resultsFile is null) Write();
+    else SweepResultsFile.Locked(resultsFile, Write); // no other process may append or report in between
 }
 
 Console.WriteLine();
-var measured = resultsFile is null ? results : SweepResultsFile.Read(resultsFile, settings);
+IReadOnlyList<SweepResult> measured = results;
+if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => measured = SweepResultsFile.Read(resultsFile, settings));
 Console.WriteLine(SweepReport.Table(measured, tableOrder, fullLabel));
-Console.WriteLine("targets (issue 5), measured in this run:");
+Console.WriteLine(resultsFile is null ? "targets (issue 5), measured in this run:" : $"targets (issue 5), measured by the processes sharing {resultsFile}:");
 foreach (var check in SweepReport.Targets(measured, fullLabel, reducedLabel))
     Console.WriteLine($"  {check.Target}: {check.Verdict} ({check.Measured})");
 Console.WriteLine($"wrote {markdownPath} and {plotPath}");
 return 0;
 
 static T Named<T>(string option, string value) where T : struct, Enum
-    => Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)
+    => !value.Contains(',') && Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)
         ? parsed
         : throw new ArgumentException($"{option} needs one of {string.Join(", ", Enum.GetNames<T>())}; not '{value}'.");
 
@@ -212,7 +219,7 @@ void Write()
         (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
         + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText));
     text.Append(SweepReport.Table(reported, tableOrder, fullLabel));
-    text.Append("\nTargets (issue 5), measured in this run:\n\n");
+    text.Append(resultsFile is null ? "\nTargets (issue 5), measured in this run:\n\n" : "\nTargets (issue 5), measured by these processes:\n\n");
     text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
     Directory.CreateDirectory(output);
     var temporary = $"{markdownPath}.{Environment.ProcessId}.tmp"; // processes of one sweep may write at once

@@ -12,14 +12,41 @@ namespace NpasDsl.Bench.BudgetSweep;
 /// measured configuration, and each rewrites the report from every line of the same settings, so the last process to
 /// finish writes the whole table. A line is tab-separated: settings, label, budget (empty for a baseline),
 /// parameters, accuracy, seconds. Lines of other settings are kept but ignored; a configuration measured twice
-/// with the same settings counts once, by its last line.
+/// with the same settings counts once, by its last line. Callers hold <see cref="Locked"/> around each append, read and report.
 /// </summary>
 public static class SweepResultsFile
 {
+    private static readonly char[] Separators = { '\t', '\n', '\r' };
+
+    /// <summary>
+    /// Runs <paramref name="action"/> while holding <c>FILE.lock</c> exclusively, so that one process's append, read
+    /// and report are not interleaved with another's (.NET appends at the end it saw on opening, not atomically).
+    /// </summary>
+    public static void Locked(string path, Action action)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory) Directory.CreateDirectory(directory);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            FileStream gate;
+            try
+            {
+                gate = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                System.Threading.Thread.Sleep(100);
+                continue;
+            }
+            using (gate) action();
+            return;
+        }
+    }
+
     /// <summary>Appends <paramref name="result"/>, measured under <paramref name="settings"/>, as one line (one short append: whole lines even when processes append at once).</summary>
     public static void Append(string path, string settings, SweepResult result)
     {
-        if (settings.Contains('\t') || settings.Contains('\n') || result.Label.Contains('\t') || result.Label.Contains('\n'))
+        if (settings.IndexOfAny(Separators) >= 0 || result.Label.IndexOfAny(Separators) >= 0)
             throw new ArgumentException("Settings and labels must not contain tabs or line breaks.");
         var line = string.Join('\t', settings, result.Label, result.Budget?.ToString("R", CultureInfo.InvariantCulture) ?? "",
             result.Parameters.ToString(CultureInfo.InvariantCulture), result.Accuracy.ToString("R", CultureInfo.InvariantCulture),

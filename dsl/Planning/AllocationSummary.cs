@@ -57,7 +57,9 @@ public static class AllocationSummary
                 long bank = plan.Group(group.Key!).BankSize;
                 foreach (var a in group)
                 {
-                    bool identicalMemory = a.First.Offset == a.Second.Offset && a.First.ReadLength == a.Second.ReadLength;
+                    // Hashed layers read the same entries through different maps: same memory, not the same templates.
+                    bool hashed = plan.Network.Sharing.Upsampler == Upsampler.Hash && a.First.Templates == 1 && a.First.GeneratedSize > bank;
+                    bool identicalMemory = a.First.Offset == a.Second.Offset && a.First.ReadLength == a.Second.ReadLength && !hashed;
                     text.Append("  ").Append(a.First.Path).Append(" ~ ").Append(a.Second.Path).Append(": ").Append(N(a.Entries))
                         .Append(" entries (").Append(Percent(a.Entries, bank)).Append(" of bank ").Append(group.Key).Append(')')
                         .Append(identicalMemory ? ", same templates (they differ only by their coefficients)" : "").Append('\n');

@@ -24,7 +24,7 @@ public sealed class TrainingOptions
         "  --weight-decay W         decoupled weight decay on banks and own weights (default 0)\n" +
         "  --label-smoothing S      label smoothing of the loss (default 0)\n" +
         "  --warmup-epochs N        epochs of linear learning-rate warm-up (default 0)\n" +
-        "  --schedule-per step|epoch  recompute warm-up and cosine before every batch (default) or once per epoch\n" +
+        "  --schedule-per step|epoch  warm-up and cosine recomputed before every batch (default) or once per epoch\n" +
         "  --train-batches N        stop each epoch after N batches (for smoke runs)\n" +
         "  --checkpoint-dir DIR     where checkpoints and metrics.csv go (default runs/fashion-mnist)\n" +
         "  --checkpoint-every N     also checkpoint every N steps inside an epoch\n" +

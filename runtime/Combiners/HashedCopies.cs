@@ -11,9 +11,10 @@ namespace NpasDsl.Combiners;
 /// times, so no capacity is lost, but the copies no longer line up as shifted filters of each other, and layers
 /// that read the same bank region get different maps instead of bit-identical weights.
 /// <para>
-/// π and the signs are drawn from a generator seeded by the layer's path and sizes alone, never by the model's seed,
-/// so they are recomputed exactly on every construction: a checkpoint loads into any model with the same allocation,
-/// and nothing needs storing (no parameters, no state-dict entries).
+/// π and the signs are drawn in managed code (Fisher–Yates driven by SplitMix64) from a seed made of the layer's path
+/// and sizes alone, never the model's seed or libtorch's generator. They are therefore rebuilt exactly on every
+/// construction, on every platform and TorchSharp version: a checkpoint loads into any model with the same
+/// allocation, and nothing needs storing (no parameters, no state-dict entries).
 /// </para>
 /// </summary>
 internal sealed class HashedCopies : IDisposable
@@ -32,11 +33,25 @@ internal sealed class HashedCopies : IDisposable
     {
         long size = plan.GeneratedSize;
         if (plan.Templates != 1 || plan.Grid is not null || size <= bankSize) return null;
+        var (permutation, signs) = Map(Seed(plan.Path, size, bankSize, plan.Offset), size);
         using var scope = NewDisposeScope();
-        var generator = new Generator(Seed(plan.Path, size, bankSize, plan.Offset));
-        var permutation = randperm(size, generator: generator);
-        var signs = randint(0, 2, new[] { size }, generator: generator).to_type(ScalarType.Float32) * 2 - 1;
-        return new HashedCopies(permutation.DetachFromDisposeScope(), signs.DetachFromDisposeScope());
+        return new HashedCopies(tensor(permutation).DetachFromDisposeScope(), tensor(signs).DetachFromDisposeScope());
+    }
+
+    /// <summary>π (a permutation of 0 .. size − 1) and the signs, from <paramref name="seed"/>.</summary>
+    internal static (long[] Permutation, float[] Signs) Map(ulong seed, long size)
+    {
+        var state = seed;
+        var permutation = new long[size];
+        for (long i = 0; i < size; i++) permutation[i] = i;
+        for (long i = size - 1; i > 0; i--)
+        {
+            long j = (long)(SplitMix64(ref state) % (ulong)(i + 1)); // the modulo bias is below 2^-40 for any real layer
+            (permutation[i], permutation[j]) = (permutation[j], permutation[i]);
+        }
+        var signs = new float[size];
+        for (long i = 0; i < size; i++) signs[i] = (SplitMix64(ref state) >> 63) == 0 ? 1f : -1f;
+        return (permutation, signs);
     }
 
     /// <summary>The hashed weight (flat) from the layer's tiled read.</summary>
@@ -51,7 +66,8 @@ internal sealed class HashedCopies : IDisposable
             _signs.Dispose();
             (_permutation, _signs) = (permutation, signs);
         }
-        return tiled.index_select(0, _permutation) * _signs.to_type(tiled.dtype);
+        var signed = tiled.index_select(0, _permutation);
+        return tiled.dtype == _signs.dtype ? signed * _signs : signed * _signs.to_type(tiled.dtype);
     }
 
     /// <summary>FNV-1a over the layer's identity: stable across processes and platforms (string.GetHashCode is not).</summary>
@@ -71,6 +87,14 @@ internal sealed class HashedCopies : IDisposable
         Mix((ulong)bankSize);
         Mix((ulong)offset);
         return hash;
+    }
+
+    private static ulong SplitMix64(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 
     public void Dispose()

@@ -53,6 +53,7 @@ public sealed class Trainer
         _augment = augment;
         _progress = progress;
         if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
+        if (data.TrainInputs.shape[0] == 0) throw new ArgumentException("The training set has no examples; give the trainer at least one.", nameof(data));
         _model = model;
         _data = data;
         _options = options;

@@ -87,6 +87,8 @@ public sealed record TrainerOptions
         if (WeightDecay < 0) return $"WeightDecay is {WeightDecay} but must not be negative";
         if (LabelSmoothing is < 0 or >= 1) return $"LabelSmoothing is {LabelSmoothing} but must be in [0, 1)";
         if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"WarmupEpochs is {WarmupEpochs} but must be below Epochs ({Epochs})";
+        if (!Enum.IsDefined(Interval)) return $"Interval is {(int)Interval} but must be one of {string.Join(", ", Enum.GetNames<ScheduleInterval>())}";
+        if (!Enum.IsDefined(Schedule)) return $"Schedule is {(int)Schedule} but must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}";
         if (Resume && CheckpointDirectory is null) return "Resume needs a CheckpointDirectory";
         if (Plot && CheckpointDirectory is null) return "Plot needs a CheckpointDirectory (the plot goes beside the checkpoints)";
         if (BatchesPerEpoch is < 1) return $"BatchesPerEpoch is {BatchesPerEpoch} but must be at least 1";

@@ -77,6 +77,17 @@ public sealed class BudgetSweepTests
             var error = Assert.Throws<System.IO.InvalidDataException>(() => SweepResultsFile.Read(path, "epochs=3"));
             Assert.Contains("line 5", error.Message);
             Assert.Throws<System.ArgumentException>(() => SweepResultsFile.Append(path, "a\tb", rows[0]));
+            Assert.Throws<System.ArgumentException>(() => SweepResultsFile.Append(path, "a\rb", rows[0]));
+
+            // While one process holds the lock, no other can take it.
+            bool ran = false;
+            SweepResultsFile.Locked(path, () =>
+            {
+                Assert.Throws<System.IO.IOException>(() => new System.IO.FileStream(path + ".lock", System.IO.FileMode.Open, System.IO.FileAccess.ReadWrite, System.IO.FileShare.None));
+                ran = true;
+            });
+            Assert.True(ran);
+            using (new System.IO.FileStream(path + ".lock", System.IO.FileMode.Open, System.IO.FileAccess.ReadWrite, System.IO.FileShare.None)) { } // released
         }
         finally
         {

@@ -115,6 +115,37 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(expected.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy)), actual.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy)));
     }
 
+    private sealed class StopAt(int epoch, int batch) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Epoch == epoch && value.Batch == batch) throw new OperationCanceledException("killed mid-epoch");
+        }
+    }
+
+    [Fact]
+    public void The_rate_moves_every_batch_and_a_run_resumed_mid_epoch_ends_like_an_uninterrupted_one()
+    {
+        // Cosine stepped per batch: the rates inside an epoch differ, so resuming mid-epoch must recompute them.
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, LearningRate = 0.01, WeightDecay = 0.01 };
+        using var straight = new TinyCnn(new NpasOptions { Seed = 5 });
+        var trainer = new Trainer(straight, Data(), options, log: _ => { });
+        var expected = trainer.Run();
+        Assert.Equal(LearningRateSchedule.At(options, 1, 5, 6), trainer.Optimizer.ParamGroups.First().LearningRate, 12);
+        Assert.Equal(LearningRateSchedule.At(options, 1, 5, 6), expected[^1].LearningRate, 12);
+        Assert.True(expected[^1].LearningRate < 0.001, "the cosine ends near 0");
+
+        var checkpointed = options with { CheckpointDirectory = _directory, CheckpointEverySteps = 2 };
+        using (var first = new TinyCnn(new NpasOptions { Seed = 5 }))
+            Assert.Throws<OperationCanceledException>(() => new Trainer(first, Data(), checkpointed, log: _ => { }, progress: new StopAt(2, 4)).Run());
+        using var resumed = new TinyCnn(new NpasOptions { Seed = 99 });
+        var lines = new System.Collections.Generic.List<string>();
+        var actual = new Trainer(resumed, Data(), checkpointed with { Resume = true }, log: lines.Add).Run();
+
+        Assert.Contains(lines, l => l.StartsWith("resumed from") && l.Contains("epoch 2, batch 2"));
+        Assert.Equal(expected.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy, r.LearningRate)), actual.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy, r.LearningRate)));
+    }
+
     [Fact]
     public void A_loss_that_is_not_finite_stops_training_and_keeps_the_last_good_checkpoint()
     {
