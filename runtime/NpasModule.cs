@@ -268,7 +268,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             CoefficientOwner = coefficientOwner,
             LendsCoefficients = Lenders.Contains(path),
             InitialMask = mask,
-            Upsampler = Allocation.Network.Sharing.Upsampler,
+            Hashed = plan.Source == WeightSource.Bank && Allocation.Network.Sharing.HashesLayer(plan.GeneratedSize, Allocation.Group(plan.Group!).BankSize, plan.Templates),
         };
     }
 

@@ -58,7 +58,7 @@ public static class AllocationSummary
                 foreach (var a in group)
                 {
                     // Hashed layers read the same entries through different maps: same memory, not the same templates.
-                    bool hashed = plan.Network.Sharing.Upsampler == Upsampler.Hash && a.First.Templates == 1 && a.First.GeneratedSize > bank;
+                    bool hashed = plan.Network.Sharing.HashesLayer(a.First.GeneratedSize, bank, a.First.Templates);
                     bool identicalMemory = a.First.Offset == a.Second.Offset && a.First.ReadLength == a.Second.ReadLength && !hashed;
                     text.Append("  ").Append(a.First.Path).Append(" ~ ").Append(a.Second.Path).Append(": ").Append(N(a.Entries))
                         .Append(" entries (").Append(Percent(a.Entries, bank)).Append(" of bank ").Append(group.Key).Append(')')

@@ -133,7 +133,7 @@ public static class BudgetPlanner
                         : spec1.GeneratedSize(i) > p.Bank
                         ? "tiled x" + ((double)spec1.GeneratedSize(i) / p.Bank).ToString("0.##", invariant) + " from a smaller bank"
                           + (p.Masks > 0 ? ", " + MaskedCopiesText(CopyMasks.Copies(spec1.GeneratedSize(i), p.Bank), p.Masks) : "")
-                          + (spec.Sharing.Upsampler == Upsampler.Hash && p.K == 1 ? ", hashed (permuted, signed)" : "")
+                          + (spec.Sharing.HashesLayer(spec1.GeneratedSize(i), p.Bank, p.K) ? ", hashed (permuted, signed)" : "")
                         : null;
                     if (spec1.IsExtension(i)) note = note is null ? "extends the narrower family member" : "extends the narrower family member; " + note;
                     var borrowed = coefficientSets.BorrowedFrom(spec1.InstanceName(i)); // its set's vector is paid by the set's first member

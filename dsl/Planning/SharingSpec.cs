@@ -58,6 +58,14 @@ public sealed class SharingSpec
     public long MaskEntriesFor(long weightSize, long bankSize)
         => Upsampler == Upsampler.Mask && !ExactTemplates ? CopyMasks.Entries(weightSize, bankSize) : 0;
 
+    /// <summary>
+    /// Whether a layer generating <paramref name="generatedSize"/> entries from <paramref name="templates"/> templates of a bank of
+    /// <paramref name="bankSize"/> is read through a hash map (<see cref="Upsampler.Hash"/>): only a single-template layer larger than its bank.
+    /// The planner's note, the allocation summary and the run-time layer all ask this one question.
+    /// </summary>
+    public bool HashesLayer(long generatedSize, long bankSize, int templates)
+        => Upsampler == Upsampler.Hash && templates == 1 && generatedSize > bankSize;
+
     /// <summary>Seed for initialisation.</summary>
     public long Seed { get; }
 

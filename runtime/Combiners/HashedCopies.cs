@@ -28,11 +28,10 @@ internal sealed class HashedCopies : IDisposable
         _signs = signs;
     }
 
-    /// <summary>The map of <paramref name="plan"/>'s layer when it is grown from a bank of <paramref name="bankSize"/> entries; null when it fits.</summary>
-    public static HashedCopies? For(LayerPlan plan, long bankSize)
+    /// <summary>The map of <paramref name="plan"/>'s layer, grown from a bank of <paramref name="bankSize"/> entries (see <see cref="SharingSpec.HashesLayer"/>).</summary>
+    public static HashedCopies For(LayerPlan plan, long bankSize)
     {
         long size = plan.GeneratedSize;
-        if (plan.Templates != 1 || plan.Grid is not null || size <= bankSize) return null;
         var (permutation, signs) = Map(Seed(plan.Path, size, bankSize, plan.Offset), size);
         using var scope = NewDisposeScope();
         return new HashedCopies(tensor(permutation).DetachFromDisposeScope(), tensor(signs).DetachFromDisposeScope());

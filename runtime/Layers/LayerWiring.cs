@@ -32,8 +32,8 @@ public sealed class LayerWiring
     internal Tensor? InitialWeight { get; }
     /// <summary>The initial copy masks m (Mask upsampler, a layer tiled from a smaller bank); null for none.</summary>
     internal Tensor? InitialMask { get; init; }
-    /// <summary>How a layer larger than its bank is grown from it (Hash permutes and signs the tiled read).</summary>
-    internal Upsampler Upsampler { get; init; } = Upsampler.Repeat;
+    /// <summary>Whether the layer reads its tiled bank entries through a hash map (<see cref="SharingSpec.HashesLayer"/>).</summary>
+    internal bool Hashed { get; init; }
     /// <summary>Pass the weighted-average coefficients through a softmax over K.</summary>
     internal bool SoftmaxCoefficients { get; init; }
     /// <summary>Keep the gradient of each generated weight (for the gradient-conflict search).</summary>

@@ -84,7 +84,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
                     register_buffer(nameof(embedding), embedding);
                     break;
             }
-            if (wiring.Upsampler == Upsampler.Hash) _hash = HashedCopies.For(Plan, _banks[Plan.Group!].shape[0]);
+            if (wiring.Hashed) _hash = HashedCopies.For(Plan, _banks[Plan.Group!].shape[0]);
             if (Plan.Masks > 0)
             {
                 mask = new Parameter(wiring.InitialMask ?? throw new ArgumentException($"Layer '{Plan.Path}' is tiled with masks but has no initial masks."));
