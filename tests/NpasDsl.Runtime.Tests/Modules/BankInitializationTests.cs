@@ -55,7 +55,7 @@ public sealed class BankInitializationTests
     {
         // s_l multiplies every step of the layer's weight: with the body's scale in the whole bank it is about 1
         // (it was about 0.5 when the head's scale covered a third of the bank).
-        using var model = new Models.FashionLikeNet(new NpasOptions { Seed = 1 });
+        using var model = new NpasDsl.Examples.FashionMnist.FashionNet(new NpasOptions { Seed = 1 });
         foreach (var (path, layer) in model.SharedLayers().Where(l => l.Path.StartsWith("Body.", System.StringComparison.Ordinal)))
         {
             var scale = layer.named_buffers().Single(b => b.name == "scale").buffer.item<float>();
