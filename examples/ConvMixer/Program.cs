@@ -15,53 +15,49 @@ using static TorchSharp.torch;
 //   ConvMixer --model spin --data DIR --fuse-from runs/convmixer-unshared/model-....bin --fusion mean
 // and ends with: final: accuracy=... parameters=... budget=... unshared=...
 const string Usage =
-    "usage: ConvMixer --data DIR [--model unshared|spin] [--fuse-from CHECKPOINT] [--fusion mean|first|scalar|channel] [--fusion-steps N]\n" +
-    "                 [--epochs N] [--seed N] [--batch-size N] [--lr RATE] [--train-batches N] [--checkpoint-dir DIR] [--resume] [--plot]\n" +
+    "usage: ConvMixer --data DIR [--model unshared|spin] [--fuse-from CHECKPOINT] [--fusion mean|first|scalar|channel] [--fusion-steps N] [trainer options]\n" +
+    "  --data DIR       the CIFAR-10 binary files (data_batch_1.bin ... test_batch.bin)\n" +
     "  --fuse-from      a checkpoint of the unshared model to start the SPIN model from (its pointwise weights are fused)\n" +
-    "  defaults: 20 epochs, AdamW lr 0.01 with cosine schedule and 2 warm-up epochs, weight decay 0.01, batch 128, crops and flips";
+    "  --fusion-steps N steps that learn the fusion weights of the scalar and channel fusions (default 50)\n" +
+    "  defaults: 20 epochs, AdamW lr 0.01 with cosine schedule and 2 warm-up epochs, weight decay 0.01, batch 128, crops and flips;\n" +
+    "            checkpoints in runs/convmixer-<model>\n" +
+    TrainerCommandLine.Usage;
 
 string model = "unshared", data = "", fusion = "mean";
-string? fuseFrom = null, checkpoints = null;
+string? fuseFrom = null;
 int fusionSteps = 50;
-var trainer = new TrainerOptions { Epochs = 20, LearningRate = 0.01, WeightDecay = 0.01, WarmupEpochs = 2, Schedule = ScheduleKind.Cosine };
+var line = new TrainerCommandLine(new TrainerOptions { Epochs = 20, LearningRate = 0.01, WeightDecay = 0.01, WarmupEpochs = 2, Schedule = ScheduleKind.Cosine });
+TrainerOptions trainer;
+Device device;
 try
 {
     for (int i = 0; i < args.Length; i++)
     {
         string name = args[i];
         string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
-        int Count() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{name} needs a positive integer.");
         switch (name)
         {
             case "--model": model = Value() is "unshared" or "spin" ? args[i] : throw new ArgumentException("--model must be unshared or spin."); break;
             case "--data": data = Value(); break;
             case "--fuse-from": fuseFrom = Value(); break;
             case "--fusion": fusion = Value() is "mean" or "first" or "scalar" or "channel" ? args[i] : throw new ArgumentException("--fusion must be mean, first, scalar or channel."); break;
-            case "--fusion-steps": fusionSteps = Count(); break;
-            case "--epochs":
-                int epochs = Count();
-                trainer = trainer with { Epochs = epochs, WarmupEpochs = Math.Min(trainer.WarmupEpochs, epochs - 1) }; // warm-up must end before training does
-                break;
-            case "--seed": trainer = trainer with { Seed = Count() }; break;
-            case "--batch-size": trainer = trainer with { BatchSize = Count() }; break;
-            case "--lr": trainer = trainer with { LearningRate = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 ? r : throw new ArgumentException("--lr needs a positive number.") }; break;
-            case "--train-batches": trainer = trainer with { BatchesPerEpoch = Count() }; break;
-            case "--checkpoint-dir": checkpoints = Value(); break;
-            case "--resume": trainer = trainer with { Resume = true }; break;
-            case "--plot": trainer = trainer with { Plot = true }; break;
+            case "--fusion-steps": fusionSteps = TrainerCommandLine.PositiveInteger(name, Value()); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
-            default: throw new ArgumentException($"Unknown option '{name}'.");
+            default:
+                if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
+                break;
         }
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
     if (fuseFrom is not null && model != "spin") throw new ArgumentException("--fuse-from starts the SPIN model; add --model spin.");
+    trainer = line.Finish(o => o with { CheckpointDirectory = o.CheckpointDirectory ?? Path.Combine("runs", "convmixer-" + model) });
+    device = line.Apply();
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
     return 2;
 }
-trainer = trainer with { CheckpointDirectory = checkpoints ?? Path.Combine("runs", "convmixer-" + model) };
 
 CifarDataset dataset;
 try
@@ -75,10 +71,10 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
 }
 
 random.manual_seed(trainer.Seed);
-var options = new NpasOptions { Seed = trainer.Seed };
+var options = new NpasOptions { Seed = trainer.Seed, Device = device };
 NpasModule network = model == "spin" ? new ConvMixerSpin(options) : new ConvMixerNet(options);
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "ConvMixer: model={0} data={1} epochs={2} batch={3} lr={4} seed={5} checkpoints={6}",
-    model, data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.Seed, trainer.CheckpointDirectory));
+Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "ConvMixer: model={0} data={1} epochs={2} batch={3} lr={4} weight_decay={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
+    model, data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(network.Allocation);
 var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels);
 
@@ -93,7 +89,7 @@ try
         Tensor Loss(NpasModule m)
         {
             var index = randint(0, trainingData.TrainInputs.shape[0], new long[] { trainer.BatchSize }, generator: g);
-            return nn.functional.cross_entropy(m.call(trainingData.TrainInputs.index_select(0, index)), trainingData.TrainLabels.index_select(0, index));
+            return nn.functional.cross_entropy(m.call(trainingData.TrainInputs.index_select(0, index).to(device)), trainingData.TrainLabels.index_select(0, index).to(device));
         }
         var report = fusion switch
         {
@@ -105,7 +101,7 @@ try
         Console.WriteLine($"fusion ({fusion}) from {fuseFrom}: {report}");
     }
 
-    var history = ConsoleProgress.Run((progress, log) => new Trainer(network, trainingData, trainer, log: log,
+    var history = ConsoleProgress.Run((progress, log) => new Trainer(network, trainingData, trainer, device, log,
         augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress).Run());
     Console.WriteLine(FinalLine.For(network, history));
     return 0;

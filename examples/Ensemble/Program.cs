@@ -17,57 +17,51 @@ using static TorchSharp.torch;
 // members' losses, and the test set gives each member's accuracy, the ensemble's, and the anytime curve (members
 // added cheapest first). Ends with: final: accuracy=<ensemble> parameters=<family> budget=<members' budgets> unshared=<separate networks>
 const string Usage =
-    "usage: Ensemble [--dataset fashion-mnist|cifar10] [--data DIR] [--epochs N] [--budget FRACTION] [--seed N] [--batch-size N]\n" +
-    "                [--lr RATE] [--train-batches N] [--test-images N] [--threads N] [--checkpoint-dir DIR] [--resume] [--plot] [--device cpu|cuda]\n" +
+    "usage: Ensemble [--dataset fashion-mnist|cifar10] [--data DIR] [--budget FRACTION] [--test-images N] [trainer options]\n" +
     "  --dataset        fashion-mnist (default; grey images repeated to three channels) or cifar10 (binary version, random crops and flips)\n" +
     "  --data DIR       the data set's files (default for Fashion-MNIST: " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --budget F       every member's budget as a fraction of what it adds to the member it extends (default: declared, 0.5)\n" +
     "  --test-images N  evaluate on the first N test images (default: all)\n" +
-    "  --threads N      CPU threads for TorchSharp (default: its own choice)\n" +
-    "  defaults: 1 epoch, AdamW, lr 0.003 with a cosine schedule, batch 128, seed 1; checkpoints in runs/ensemble";
+    "  defaults: 1 epoch, AdamW, lr 0.003 with a cosine schedule, batch 128, seed 1; checkpoints in runs/ensemble\n" +
+    TrainerCommandLine.Usage;
 
-string dataset = "fashion-mnist", device = cuda.is_available() ? "cuda" : "cpu";
-string? data = null, checkpoints = null;
+string dataset = "fashion-mnist";
+string? data = null;
 double? budget = null;
 int? testImages = null;
-var trainer = new TrainerOptions { Epochs = 1, BatchSize = 128, LearningRate = 0.003, Schedule = ScheduleKind.Cosine, Seed = 1 };
+var line = new TrainerCommandLine(new TrainerOptions
+{
+    Epochs = 1, BatchSize = 128, LearningRate = 0.003, Schedule = ScheduleKind.Cosine, Seed = 1, CheckpointDirectory = Path.Combine("runs", "ensemble"),
+});
+TrainerOptions trainer;
+Device target;
 try
 {
     for (int i = 0; i < args.Length; i++)
     {
         string name = args[i];
         string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
-        double Number() => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v : throw new ArgumentException($"{name} needs a finite number above 0.");
-        int Count() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{name} needs a positive integer.");
         switch (name)
         {
             case "--dataset": dataset = Value() is "fashion-mnist" or "cifar10" ? args[i] : throw new ArgumentException("--dataset must be fashion-mnist or cifar10."); break;
             case "--data": data = Value(); break;
-            case "--epochs": trainer = trainer with { Epochs = Count() }; break;
-            case "--budget": budget = Number(); break;
-            case "--seed": trainer = trainer with { Seed = Count() }; break;
-            case "--batch-size": trainer = trainer with { BatchSize = Count() }; break;
-            case "--lr": trainer = trainer with { LearningRate = Number() }; break;
-            case "--train-batches": trainer = trainer with { BatchesPerEpoch = Count() }; break;
-            case "--test-images": testImages = Count(); break;
-            case "--threads": set_num_threads(Count()); break;
-            case "--checkpoint-dir": checkpoints = Value(); break;
-            case "--resume": trainer = trainer with { Resume = true }; break;
-            case "--plot": trainer = trainer with { Plot = true }; break;
-            case "--device": device = Value() is "cpu" or "cuda" ? args[i] : throw new ArgumentException("--device must be cpu or cuda."); break;
+            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, Value()); break;
+            case "--test-images": testImages = TrainerCommandLine.PositiveInteger(name, Value()); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
-            default: throw new ArgumentException($"Unknown option '{name}'.");
+            default:
+                if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
+                break;
         }
     }
     if (dataset == "cifar10" && data is null) throw new ArgumentException("--dataset cifar10 needs --data DIR (the CIFAR-10 binary files).");
-    if (device == "cuda" && !cuda.is_available()) throw new ArgumentException("--device cuda was given but CUDA is not available; build with -p:TorchBackend=cuda on a machine with a GPU.");
+    trainer = line.Finish();
+    target = line.Apply();
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
     return 2;
 }
-trainer = trainer with { CheckpointDirectory = checkpoints ?? Path.Combine("runs", "ensemble") };
 
 Tensor trainImages, trainLabels, testImagesTensor, testLabels;
 try
@@ -91,7 +85,6 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
 if (testImages is { } limit && limit < testImagesTensor.shape[0])
     (testImagesTensor, testLabels) = (testImagesTensor.narrow(0, 0, limit), testLabels.narrow(0, 0, limit));
 
-var target = device == "cuda" ? CUDA : CPU;
 random.manual_seed(trainer.Seed);
 ModelFamily family;
 try

@@ -40,17 +40,16 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
     return 3;
 }
 
-if (options.Device == "cuda" && !cuda.is_available())
+Device device;
+try
 {
-    Console.Error.WriteLine("error: --device cuda was given but CUDA is not available; build with -p:TorchBackend=cuda on a machine with a GPU, or use --device cpu.");
+    device = options.Line.Apply();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
     return 2;
 }
-var device = options.Device switch
-{
-    "cpu" => CPU,
-    "cuda" => CUDA,
-    _ => cuda.is_available() ? CUDA : CPU,
-};
 random.manual_seed(options.Trainer.Seed);
 
 FashionNet model;

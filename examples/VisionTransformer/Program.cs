@@ -13,41 +13,36 @@ using static TorchSharp.torch;
 // A small vision transformer on Fashion-MNIST with shared attention and MLP projections; ends with
 // final: accuracy=... parameters=... budget=... unshared=...
 const string Usage =
-    "usage: VisionTransformer [--data DIR] [--epochs N] [--budget FRACTION] [--seed N] [--batch-size N] [--lr RATE] [--train-batches N]\n" +
-    "                         [--checkpoint-dir DIR] [--resume] [--plot]\n" +
-    "  defaults: Fashion-MNIST from " + FashionMnistDataset.DebianDirectory + ", 10 epochs, AdamW lr 0.001 with 1 warm-up epoch and cosine decay,\n" +
-    "            weight decay 0.05, label smoothing 0.1, batch 128, checkpoints in runs/vit";
+    "usage: VisionTransformer [--data DIR] [--budget FRACTION] [trainer options]\n" +
+    "  --data DIR       the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
+    "  --budget F       override the declared budget (a fraction of the unshared parameters)\n" +
+    "  defaults: 10 epochs, AdamW lr 0.001 with 1 warm-up epoch and cosine decay, weight decay 0.05, label smoothing 0.1,\n" +
+    "            batch 128, seed 1; checkpoints in runs/vit\n" +
+    TrainerCommandLine.Usage;
 
 string data = FashionMnistDataset.DebianDirectory;
 double? budget = null;
-var trainer = new TrainerOptions { Epochs = 10, LearningRate = 0.001, WeightDecay = 0.05, LabelSmoothing = 0.1, WarmupEpochs = 1, CheckpointDirectory = Path.Combine("runs", "vit") };
+var line = new TrainerCommandLine(new TrainerOptions { Epochs = 10, LearningRate = 0.001, WeightDecay = 0.05, LabelSmoothing = 0.1, WarmupEpochs = 1, CheckpointDirectory = Path.Combine("runs", "vit") });
+TrainerOptions trainer;
+Device device;
 try
 {
     for (int i = 0; i < args.Length; i++)
     {
         string name = args[i];
         string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
-        int Count() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{name} needs a positive integer.");
-        double Positive() => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v : throw new ArgumentException($"{name} needs a finite positive number.");
         switch (name)
         {
             case "--data": data = Value(); break;
-            case "--epochs":
-                int epochs = Count();
-                trainer = trainer with { Epochs = epochs, WarmupEpochs = Math.Min(trainer.WarmupEpochs, epochs - 1) }; // warm-up must end before training does
-                break;
-            case "--budget": budget = Positive(); break;
-            case "--seed": trainer = trainer with { Seed = Count() }; break;
-            case "--batch-size": trainer = trainer with { BatchSize = Count() }; break;
-            case "--lr": trainer = trainer with { LearningRate = Positive() }; break;
-            case "--train-batches": trainer = trainer with { BatchesPerEpoch = Count() }; break;
-            case "--checkpoint-dir": trainer = trainer with { CheckpointDirectory = Value() }; break;
-            case "--resume": trainer = trainer with { Resume = true }; break;
-            case "--plot": trainer = trainer with { Plot = true }; break;
+            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
-            default: throw new ArgumentException($"Unknown option '{name}'.");
+            default:
+                if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
+                break;
         }
     }
+    trainer = line.Finish();
+    device = line.Apply();
 }
 catch (ArgumentException e)
 {
@@ -70,21 +65,21 @@ random.manual_seed(trainer.Seed);
 FashionVit model;
 try
 {
-    model = new FashionVit(new NpasOptions { Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null });
+    model = new FashionVit(new NpasOptions { Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device });
 }
 catch (BudgetInfeasibleException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 4;
 }
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "VisionTransformer: data={0} epochs={1} batch={2} lr={3} seed={4} checkpoints={5}",
-    data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.Seed, trainer.CheckpointDirectory));
+Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "VisionTransformer: data={0} epochs={1} batch={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
+    data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.LabelSmoothing, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(model.Allocation);
 
 try
 {
     var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels);
-    var history = ConsoleProgress.Run((progress, log) => new Trainer(model, trainingData, trainer, log: log, progress: progress).Run());
+    var history = ConsoleProgress.Run((progress, log) => new Trainer(model, trainingData, trainer, device, log, progress: progress).Run());
     Console.WriteLine(FinalLine.For(model, history));
     return 0;
 }

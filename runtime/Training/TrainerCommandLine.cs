@@ -1,0 +1,155 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Training;
+
+/// <summary>
+/// The command-line options of the <see cref="Trainer"/> that every training program shares. One parser, so that
+/// every example accepts the same flags, with the same checks and the same error messages. A program reads its own
+/// options and hands every other one to <see cref="TryRead"/>:
+/// <code>
+/// var line = new TrainerCommandLine(new TrainerOptions { Epochs = 10 });
+/// for (int i = 0; i &lt; args.Length; i++)
+/// {
+///     string name = args[i];
+///     string Value() => i + 1 &lt; args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+///     switch (name)
+///     {
+///         case "--data": data = Value(); break;
+///         default: if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'."); break;
+///     }
+/// }
+/// var trainer = line.Finish();
+/// var device = line.Apply();
+/// </code>
+/// </summary>
+public sealed class TrainerCommandLine
+{
+    /// <summary>What every program built on the trainer accepts; append it to the program's own usage text.</summary>
+    public const string Usage =
+        "trainer options:\n" +
+        "  --epochs N                 passes over the training set\n" +
+        "  --seed N                   seed of initialisation and data order\n" +
+        "  --batch-size N             examples per step\n" +
+        "  --lr RATE                  peak learning rate\n" +
+        "  --optimizer adamw|sgd      AdamW or SGD with Nesterov momentum\n" +
+        "  --weight-decay W           decoupled weight decay on banks and own weights (never coefficients, masks, biases, norms)\n" +
+        "  --label-smoothing S        label smoothing of the loss, in [0, 1)\n" +
+        "  --warmup-epochs N          epochs of linear warm-up (a shorter --epochs shortens the default warm-up)\n" +
+        "  --schedule-per step|epoch  recompute warm-up and cosine before every batch, or once per epoch\n" +
+        "  --gradient-clip NORM       clip the global gradient norm\n" +
+        "  --train-batches N          stop each epoch after N batches (smoke runs)\n" +
+        "  --checkpoint-dir DIR       where checkpoints, metrics.csv and metrics.png go\n" +
+        "  --checkpoint-every N       also checkpoint every N steps inside an epoch\n" +
+        "  --resume                   continue from the checkpoint in the checkpoint directory\n" +
+        "  --plot                     draw metrics.png (loss and accuracy per epoch) beside metrics.csv\n" +
+        "  --device cpu|cuda          default: cuda when available, else cpu\n" +
+        "  --threads N                CPU threads of TorchSharp (default: its own choice)";
+
+    private readonly HashSet<string> _given = new(StringComparer.Ordinal);
+
+    /// <summary>Starts from the program's defaults; every option read replaces one of them.</summary>
+    public TrainerCommandLine(TrainerOptions defaults) => Options = defaults ?? throw new ArgumentNullException(nameof(defaults));
+
+    /// <summary>The trainer's options as read so far (<see cref="Finish"/> gives the checked ones).</summary>
+    public TrainerOptions Options { get; private set; }
+
+    /// <summary>"cpu" or "cuda" when <c>--device</c> was given; null means CUDA when available, else CPU.</summary>
+    public string? DeviceName { get; private set; }
+
+    /// <summary><c>--threads</c>, or null for TorchSharp's own choice.</summary>
+    public int? Threads { get; private set; }
+
+    /// <summary>Whether <paramref name="option"/> (e.g. "--epochs") was on the command line.</summary>
+    public bool Given(string option) => _given.Contains(option);
+
+    /// <summary>
+    /// Reads <paramref name="name"/> if it is a trainer option, taking its value (when it has one) from
+    /// <paramref name="value"/>; returns false, reading nothing, for any other name.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is missing or not what the option needs.</exception>
+    public bool TryRead(string name, Func<string> value)
+    {
+        var o = Options;
+        switch (name)
+        {
+            case "--epochs": o = o with { Epochs = PositiveInteger(name, value()) }; break;
+            case "--seed": o = o with { Seed = Integer(name, value()) }; break;
+            case "--batch-size": o = o with { BatchSize = PositiveInteger(name, value()) }; break;
+            case "--lr": o = o with { LearningRate = PositiveNumber(name, value()) }; break;
+            case "--optimizer":
+                o = o with { Optimizer = value() switch { "adamw" => OptimizerKind.AdamW, "sgd" => OptimizerKind.SgdNesterov, var v => throw new ArgumentException($"--optimizer must be adamw or sgd, not '{v}'.") } };
+                break;
+            case "--weight-decay": o = o with { WeightDecay = NonNegativeNumber(name, value()) }; break;
+            case "--label-smoothing": o = o with { LabelSmoothing = NonNegativeNumber(name, value()) }; break;
+            case "--warmup-epochs": o = o with { WarmupEpochs = NonNegativeInteger(name, value()) }; break;
+            case "--schedule-per":
+                o = o with { Interval = value() switch { "step" => ScheduleInterval.Step, "epoch" => ScheduleInterval.Epoch, var v => throw new ArgumentException($"--schedule-per must be step or epoch, not '{v}'.") } };
+                break;
+            case "--gradient-clip": o = o with { GradientClip = PositiveNumber(name, value()) }; break;
+            case "--train-batches": o = o with { BatchesPerEpoch = PositiveInteger(name, value()) }; break;
+            case "--checkpoint-dir": o = o with { CheckpointDirectory = value() }; break;
+            case "--checkpoint-every": o = o with { CheckpointEverySteps = PositiveInteger(name, value()) }; break;
+            case "--resume": o = o with { Resume = true }; break;
+            case "--plot": o = o with { Plot = true }; break;
+            case "--device":
+                DeviceName = value() is var d && d is "cpu" or "cuda" ? d : throw new ArgumentException($"--device must be cpu or cuda, not '{d}'.");
+                break;
+            case "--threads": Threads = PositiveInteger(name, value()); break;
+            default: return false;
+        }
+        Options = o;
+        _given.Add(name);
+        return true;
+    }
+
+    /// <summary>
+    /// The options once every argument is read: <paramref name="complete"/> fills in what depends on the program's own
+    /// options (a checkpoint directory named after the model, milestones from the epochs), a default warm-up that a
+    /// shorter <c>--epochs</c> would outlast ends one epoch before training does, and the result is validated.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options contradict each other; the message says how.</exception>
+    public TrainerOptions Finish(Func<TrainerOptions, TrainerOptions>? complete = null)
+    {
+        var o = complete?.Invoke(Options) ?? Options;
+        if (!Given("--warmup-epochs") && o.WarmupEpochs >= o.Epochs) o = o with { WarmupEpochs = o.Epochs - 1 };
+        if (o.Validate() is { } problem) throw new ArgumentException(problem + ".");
+        return o;
+    }
+
+    /// <summary>Sets TorchSharp's thread count (<c>--threads</c>) and returns the device to train on.</summary>
+    /// <exception cref="ArgumentException"><c>--device cuda</c> was given but this build or machine has no CUDA.</exception>
+    public Device Apply()
+    {
+        if (Threads is { } threads) set_num_threads(threads);
+        return DeviceName switch
+        {
+            "cpu" => CPU,
+            "cuda" when cuda.is_available() => CUDA,
+            "cuda" => throw new ArgumentException("--device cuda was given but CUDA is not available; build with -p:TorchBackend=cuda on a machine with a GPU, or use --device cpu."),
+            _ => cuda.is_available() ? CUDA : CPU,
+        };
+    }
+
+    /// <summary>An integer (any sign), or an error naming <paramref name="option"/>.</summary>
+    public static long Integer(string option, string text)
+        => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"{option} needs an integer, not '{text}'.");
+
+    /// <summary>An integer above 0, or an error naming <paramref name="option"/>.</summary>
+    public static int PositiveInteger(string option, string text)
+        => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{option} needs a positive integer, not '{text}'.");
+
+    /// <summary>An integer of at least 0, or an error naming <paramref name="option"/>.</summary>
+    public static int NonNegativeInteger(string option, string text)
+        => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ArgumentException($"{option} needs an integer of at least 0, not '{text}'.");
+
+    /// <summary>A finite number above 0, or an error naming <paramref name="option"/>.</summary>
+    public static double PositiveNumber(string option, string text)
+        => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v : throw new ArgumentException($"{option} needs a finite positive number, not '{text}'.");
+
+    /// <summary>A finite number of at least 0, or an error naming <paramref name="option"/>.</summary>
+    public static double NonNegativeNumber(string option, string text)
+        => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v) ? v : throw new ArgumentException($"{option} needs a finite number of at least 0, not '{text}'.");
+}

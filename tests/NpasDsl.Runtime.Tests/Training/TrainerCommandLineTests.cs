@@ -1,0 +1,121 @@
+using System;
+using NpasDsl.Training;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Training;
+
+/// <summary>The trainer options every example shares: parsed once, with the same checks and messages everywhere.</summary>
+public sealed class TrainerCommandLineTests
+{
+    private static TrainerCommandLine Read(TrainerOptions defaults, params string[] args)
+    {
+        var line = new TrainerCommandLine(defaults);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
+        }
+        return line;
+    }
+
+    [Fact]
+    public void Every_trainer_option_reaches_the_options()
+    {
+        var line = Read(new TrainerOptions(),
+            "--epochs", "7", "--seed", "-3", "--batch-size", "64", "--lr", "0.05", "--optimizer", "sgd", "--weight-decay", "5e-4",
+            "--label-smoothing", "0.1", "--warmup-epochs", "2", "--schedule-per", "epoch", "--gradient-clip", "1.5", "--train-batches", "9",
+            "--checkpoint-dir", "runs/x", "--checkpoint-every", "11", "--resume", "--plot", "--device", "cpu", "--threads", "2");
+        var o = line.Finish();
+        Assert.Equal(7, o.Epochs);
+        Assert.Equal(-3, o.Seed);
+        Assert.Equal(64, o.BatchSize);
+        Assert.Equal(0.05, o.LearningRate);
+        Assert.Equal(OptimizerKind.SgdNesterov, o.Optimizer);
+        Assert.Equal(5e-4, o.WeightDecay);
+        Assert.Equal(0.1, o.LabelSmoothing);
+        Assert.Equal(2, o.WarmupEpochs);
+        Assert.Equal(ScheduleInterval.Epoch, o.Interval);
+        Assert.Equal(1.5, o.GradientClip);
+        Assert.Equal(9, o.BatchesPerEpoch);
+        Assert.Equal("runs/x", o.CheckpointDirectory);
+        Assert.Equal(11, o.CheckpointEverySteps);
+        Assert.True(o.Resume);
+        Assert.True(o.Plot);
+        Assert.Equal("cpu", line.DeviceName);
+        Assert.Equal(2, line.Threads);
+        Assert.True(line.Given("--lr"));
+        Assert.False(line.Given("--model"));
+    }
+
+    [Fact]
+    public void Options_not_given_keep_the_programs_defaults()
+    {
+        var defaults = new TrainerOptions { Epochs = 20, LearningRate = 0.01, WeightDecay = 0.01, WarmupEpochs = 2, CheckpointDirectory = "runs/d" };
+        Assert.Equal(defaults, Read(defaults).Finish());
+        Assert.Null(Read(defaults).DeviceName);
+    }
+
+    [Fact]
+    public void Other_options_are_left_to_the_program()
+    {
+        var line = new TrainerCommandLine(new TrainerOptions());
+        bool asked = false;
+        Assert.False(line.TryRead("--model", () => { asked = true; return "x"; }));
+        Assert.False(asked); // the program's own option keeps its value for the program
+        Assert.Equal(new TrainerOptions(), line.Options);
+    }
+
+    [Fact]
+    public void A_shorter_run_shortens_the_default_warmup_but_not_a_given_one()
+    {
+        var defaults = new TrainerOptions { Epochs = 10, WarmupEpochs = 2 };
+        Assert.Equal(0, Read(defaults, "--epochs", "1").Finish().WarmupEpochs);
+        Assert.Equal(1, Read(defaults, "--epochs", "2").Finish().WarmupEpochs);
+        var e = Assert.Throws<ArgumentException>(() => Read(defaults, "--epochs", "2", "--warmup-epochs", "2").Finish());
+        Assert.Contains("WarmupEpochs is 2 but must be below Epochs (2)", e.Message);
+    }
+
+    [Fact]
+    public void Finish_completes_what_depends_on_the_programs_options_before_checking()
+    {
+        // WideResNet names its checkpoint directory after --model, so --resume alone must be accepted.
+        var o = Read(new TrainerOptions(), "--resume").Finish(t => t with { CheckpointDirectory = t.CheckpointDirectory ?? "runs/wrn-16-4" });
+        Assert.Equal("runs/wrn-16-4", o.CheckpointDirectory);
+        Assert.Contains("Resume needs a CheckpointDirectory", Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--resume").Finish()).Message);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "--epochs needs a positive integer, not '0'.")]
+    [InlineData("--epochs", "two", "--epochs needs a positive integer, not 'two'.")]
+    [InlineData("--seed", "1.5", "--seed needs an integer, not '1.5'.")]
+    [InlineData("--lr", "-1", "--lr needs a finite positive number, not '-1'.")]
+    [InlineData("--lr", "Infinity", "--lr needs a finite positive number, not 'Infinity'.")]
+    [InlineData("--weight-decay", "-0.1", "--weight-decay needs a finite number of at least 0, not '-0.1'.")]
+    [InlineData("--warmup-epochs", "-1", "--warmup-epochs needs an integer of at least 0, not '-1'.")]
+    [InlineData("--optimizer", "adam", "--optimizer must be adamw or sgd, not 'adam'.")]
+    [InlineData("--schedule-per", "batch", "--schedule-per must be step or epoch, not 'batch'.")]
+    [InlineData("--device", "gpu", "--device must be cpu or cuda, not 'gpu'.")]
+    [InlineData("--threads", "0", "--threads needs a positive integer, not '0'.")]
+    public void Bad_values_are_named_with_the_option(string option, string value, string message)
+        => Assert.Equal(message, Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), option, value)).Message);
+
+    [Fact]
+    public void A_missing_value_says_so()
+        => Assert.Equal("--lr needs a value.", Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--lr")).Message);
+
+    [Fact]
+    public void The_cpu_device_is_always_available()
+    {
+        var device = Read(new TrainerOptions(), "--device", "cpu").Apply();
+        Assert.Equal(TorchSharp.DeviceType.CPU, device.type);
+    }
+
+    [Fact]
+    public void Asking_for_cuda_without_it_names_the_build_switch()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return; // this machine can run CUDA; nothing to refuse
+        var e = Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--device", "cuda").Apply());
+        Assert.Contains("-p:TorchBackend=cuda", e.Message);
+    }
+}
