@@ -49,23 +49,19 @@ try
     {
         string name = args[i];
         string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
-        int Positive() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{name} needs a positive integer.");
+        int Positive() => TrainerCommandLine.PositiveInteger(name, Value());
         switch (name)
         {
             case "--epochs": epochs = Positive(); break;
             case "--train-batches": trainBatches = Positive(); break;
             case "--threads": threads = Positive(); break;
-            case "--lr":
-                learningRate = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 && double.IsFinite(r) ? r : throw new ArgumentException($"{name} needs a finite rate above 0.");
-                break;
+            case "--lr": learningRate = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--out": output = Value(); break;
-            case "--seed": seed = long.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
+            case "--seed": seed = TrainerCommandLine.Integer(name, Value()); break;
             case "--data": dataDirectory = Value(); break;
             case "--results": resultsFile = Value(); break;
             case "--only": only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal); break;
-            case "--configurations":
-                configurations = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var c) && c > 0 && double.IsFinite(c) ? c : throw new ArgumentException($"{name} needs a budget fraction above 0.");
-                break;
+            case "--configurations": configurations = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--strategy": strategy = Named<GroupStrategy>(name, Value()); break;
             case "--upsampler": upsampler = Named<Upsampler>(name, Value()); break;
             case "--coefficient-sharing": coefficientSharing = Named<CoefficientSharing>(name, Value()); break;
