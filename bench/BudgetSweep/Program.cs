@@ -117,9 +117,11 @@ if (configurations is { } configurationBudget)
     return 0;
 }
 
-// Parameter counts first (cheap): every budget must be feasible, and budget 0.1 sets the reduced width.
+// Parameter counts first (cheap): every budget this run trains must be feasible, and budget 0.1 sets the reduced width.
+// (A budget left out with --only is not probed: under other [Sharing] choices the smallest may not be feasible.)
+static string BudgetKey(double b) => b.ToString("0.##", CultureInfo.InvariantCulture);
 var sharedParameters = new Dictionary<double, long>();
-foreach (var b in SweepReport.Budgets)
+foreach (var b in SweepReport.Budgets.Where(b => b == 0.1 || only is null || only.Contains(BudgetKey(b))))
 {
     try
     {
@@ -155,11 +157,11 @@ foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is 
 if (only is not null)
 {
     bool Wanted((string Label, double? Budget, Func<NpasModule> Create) run)
-        => run.Budget is { } b ? only.Contains(b.ToString("0.##", CultureInfo.InvariantCulture)) : only.Contains(run.Label == fullLabel ? "full" : "reduced");
-    var unknown = only.Where(o => o is not ("full" or "reduced") && !SweepReport.Budgets.Any(b => b.ToString("0.##", CultureInfo.InvariantCulture) == o)).ToList();
+        => run.Budget is { } b ? only.Contains(BudgetKey(b)) : only.Contains(run.Label == fullLabel ? "full" : "reduced");
+    var unknown = only.Where(o => o is not ("full" or "reduced") && !SweepReport.Budgets.Any(b => BudgetKey(b) == o)).ToList();
     if (unknown.Count > 0)
     {
-        Console.Error.WriteLine($"error: --only knows full, reduced and the budgets {string.Join(", ", SweepReport.Budgets.Select(b => b.ToString("0.##", CultureInfo.InvariantCulture)))}; not {string.Join(", ", unknown)}.");
+        Console.Error.WriteLine($"error: --only knows full, reduced and the budgets {string.Join(", ", SweepReport.Budgets.Select(BudgetKey))}; not {string.Join(", ", unknown)}.");
         return 2;
     }
     runs = runs.Where(Wanted).ToList();
