@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
-    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--results FILE]\n" +
+    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--results FILE [--report]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
@@ -30,6 +30,7 @@ const string Usage =
     "                      train the shared models under these [Sharing] choices instead of FashionNet's declared ones\n" +
     "  --results FILE      share results with the other processes of this sweep (split them with --only): each appends its\n" +
     "                      results to FILE and writes the report from every result there measured with the same settings\n" +
+    "  --report            train nothing: rewrite the report (markdown and plot) from the results in FILE with these settings\n" +
     "  --only LIST         train only these, comma-separated: full, reduced and budgets (e.g. full,reduced,0.1), to repeat them with another seed";
 
 int epochs = 2;
@@ -41,6 +42,7 @@ GroupStrategy strategy = FashionNet.Declaration.Sharing.Strategy;
 Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
 CoefficientSharing coefficientSharing = FashionNet.Declaration.Sharing.CoefficientSharing;
 string? resultsFile = null;
+bool reportOnly = false;
 string output = "docs", dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
 try
@@ -60,6 +62,7 @@ try
             case "--seed": seed = TrainerCommandLine.Integer(name, Value()); break;
             case "--data": dataDirectory = Value(); break;
             case "--results": resultsFile = Value(); break;
+            case "--report": reportOnly = true; break;
             case "--only": only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal); break;
             case "--configurations": configurations = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--strategy": strategy = Named<GroupStrategy>(name, Value()); break;
@@ -167,6 +170,16 @@ if (only is not null)
     runs = runs.Where(Wanted).ToList();
 }
 
+if (reportOnly)
+{
+    if (resultsFile is null)
+    {
+        Console.Error.WriteLine("error: --report rewrites the report from a results file; add --results FILE.");
+        return 2;
+    }
+    runs.Clear();
+}
+
 var trainingData = new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels);
 var results = new List<SweepResult>();
 // What makes results comparable across the processes of one sweep (the thread count does not change accuracy).
@@ -188,6 +201,8 @@ foreach (var (label, budget, create) in runs)
     if (resultsFile is null) Write();
     else SweepResultsFile.Locked(resultsFile, Write); // no other process may append or report in between
 }
+
+if (reportOnly) SweepResultsFile.Locked(resultsFile!, Write);
 
 Console.WriteLine();
 IReadOnlyList<SweepResult> measured = results;
@@ -212,7 +227,7 @@ void Write()
     var text = new System.Text.StringBuilder();
     text.Append("# Accuracy under budgets\n\n");
     text.Append(string.Format(CultureInfo.InvariantCulture,
-        "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}, TorchSharp threads: {7}; shared models: {9}). {8}\n\n",
+        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}, TorchSharp threads: {7}; shared models: {9}). {8}\n\n",
         command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed, get_num_threads(),
         (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
         + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText));

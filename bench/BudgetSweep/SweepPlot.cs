@@ -17,7 +17,7 @@ public static class SweepPlot
         if (shared.Count > 0)
         {
             var curve = plot.Add.Scatter(shared.Select(r => Math.Log10(r.Parameters)).ToArray(), shared.Select(r => r.Accuracy * 100).ToArray());
-            curve.LegendText = "FashionNet, shared (budget 0.02 to 2.0)";
+            curve.LegendText = "FashionNet, shared (" + (shared.Count == 1 ? "budget " : "budgets ") + string.Join(", ", shared.Select(r => r.Budget!.Value.ToString("0.##", CultureInfo.InvariantCulture))) + ")";
             curve.MarkerSize = 8;
             curve.LineWidth = 2;
             foreach (var r in shared)
