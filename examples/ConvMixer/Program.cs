@@ -31,22 +31,22 @@ TrainerOptions trainer;
 Device device;
 try
 {
-    for (int i = 0; i < args.Length; i++)
+    line.Read(args, (name, value) =>
     {
-        string name = args[i];
-        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
         switch (name)
         {
-            case "--model": model = Value() is "unshared" or "spin" ? args[i] : throw new ArgumentException("--model must be unshared or spin."); break;
-            case "--data": data = Value(); break;
-            case "--fuse-from": fuseFrom = Value(); break;
-            case "--fusion": fusion = Value() is "mean" or "first" or "scalar" or "channel" ? args[i] : throw new ArgumentException("--fusion must be mean, first, scalar or channel."); break;
-            case "--fusion-steps": fusionSteps = TrainerCommandLine.PositiveInteger(name, Value()); break;
-            case "-h" or "--help": Console.WriteLine(Usage); return 0;
-            default:
-                if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
-                break;
+            case "--model": model = value() is var m && m is "unshared" or "spin" ? m : throw new ArgumentException("--model must be unshared or spin."); return true;
+            case "--data": data = value(); return true;
+            case "--fuse-from": fuseFrom = value(); return true;
+            case "--fusion": fusion = value() is var f && f is "mean" or "first" or "scalar" or "channel" ? f : throw new ArgumentException("--fusion must be mean, first, scalar or channel."); return true;
+            case "--fusion-steps": fusionSteps = TrainerCommandLine.PositiveInteger(name, value()); return true;
+            default: return false;
         }
+    });
+    if (line.HelpRequested)
+    {
+        Console.WriteLine(Usage);
+        return 0;
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
     if (fuseFrom is not null && model != "spin") throw new ArgumentException("--fuse-from starts the SPIN model; add --model spin.");

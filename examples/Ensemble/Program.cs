@@ -37,21 +37,21 @@ TrainerOptions trainer;
 Device target;
 try
 {
-    for (int i = 0; i < args.Length; i++)
+    line.Read(args, (name, value) =>
     {
-        string name = args[i];
-        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
         switch (name)
         {
-            case "--dataset": dataset = Value() is "fashion-mnist" or "cifar10" ? args[i] : throw new ArgumentException("--dataset must be fashion-mnist or cifar10."); break;
-            case "--data": data = Value(); break;
-            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, Value()); break;
-            case "--test-images": testImages = TrainerCommandLine.PositiveInteger(name, Value()); break;
-            case "-h" or "--help": Console.WriteLine(Usage); return 0;
-            default:
-                if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
-                break;
+            case "--dataset": dataset = value() is var d && d is "fashion-mnist" or "cifar10" ? d : throw new ArgumentException("--dataset must be fashion-mnist or cifar10."); return true;
+            case "--data": data = value(); return true;
+            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, value()); return true;
+            case "--test-images": testImages = TrainerCommandLine.PositiveInteger(name, value()); return true;
+            default: return false;
         }
+    });
+    if (line.HelpRequested)
+    {
+        Console.WriteLine(Usage);
+        return 0;
     }
     if (dataset == "cifar10" && data is null) throw new ArgumentException("--dataset cifar10 needs --data DIR (the CIFAR-10 binary files).");
     trainer = line.Finish();

@@ -30,21 +30,17 @@ public sealed class TrainingOptions
     public static TrainingOptions Parse(string[] args)
     {
         var options = new TrainingOptions(new TrainerCommandLine(new TrainerOptions { CheckpointDirectory = "runs/fashion-mnist" }));
-        for (int i = 0; i < args.Length; i++)
+        options.Line.Read(args, (name, value) =>
         {
-            string name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
             switch (name)
             {
-                case "--data": options.DataDirectory = Value(); break;
-                case "--budget": options.BudgetFraction = TrainerCommandLine.PositiveNumber(name, Value()); break;
-                case "--budget-parameters": options.BudgetParameters = TrainerCommandLine.PositiveInteger(name, Value()); break;
-                case "-h" or "--help": throw new HelpRequested();
-                default:
-                    if (!options.Line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
-                    break;
+                case "--data": options.DataDirectory = value(); return true;
+                case "--budget": options.BudgetFraction = TrainerCommandLine.PositiveNumber(name, value()); return true;
+                case "--budget-parameters": options.BudgetParameters = TrainerCommandLine.PositiveInteger(name, value()); return true;
+                default: return false;
             }
-        }
+        });
+        if (options.Line.HelpRequested) throw new HelpRequested();
         if (options.BudgetFraction is not null && options.BudgetParameters is not null)
             throw new ArgumentException("Give either --budget or --budget-parameters, not both.");
         options.Trainer = options.Line.Finish();

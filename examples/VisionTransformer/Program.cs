@@ -27,19 +27,19 @@ TrainerOptions trainer;
 Device device;
 try
 {
-    for (int i = 0; i < args.Length; i++)
+    line.Read(args, (name, value) =>
     {
-        string name = args[i];
-        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
         switch (name)
         {
-            case "--data": data = Value(); break;
-            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, Value()); break;
-            case "-h" or "--help": Console.WriteLine(Usage); return 0;
-            default:
-                if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
-                break;
+            case "--data": data = value(); return true;
+            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, value()); return true;
+            default: return false;
         }
+    });
+    if (line.HelpRequested)
+    {
+        Console.WriteLine(Usage);
+        return 0;
     }
     trainer = line.Finish();
     device = line.Apply();

@@ -33,20 +33,20 @@ TrainerOptions trainer;
 Device device;
 try
 {
-    for (int i = 0; i < args.Length; i++)
+    line.Read(args, (name, value) =>
     {
-        string name = args[i];
-        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
         switch (name)
         {
-            case "--model": model = Value() is "wrn-16-4" or "wrn-28-10" ? args[i] : throw new ArgumentException("--model must be wrn-16-4 or wrn-28-10."); break;
-            case "--data": data = Value(); break;
-            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, Value()); break;
-            case "-h" or "--help": Console.WriteLine(Usage); return 0;
-            default:
-                if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
-                break;
+            case "--model": model = value() is var m && m is "wrn-16-4" or "wrn-28-10" ? m : throw new ArgumentException("--model must be wrn-16-4 or wrn-28-10."); return true;
+            case "--data": data = value(); return true;
+            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, value()); return true;
+            default: return false;
         }
+    });
+    if (line.HelpRequested)
+    {
+        Console.WriteLine(Usage);
+        return 0;
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
     trainer = line.Finish(o => o with

@@ -7,20 +7,19 @@ namespace NpasDsl.Training;
 
 /// <summary>
 /// The command-line options of the <see cref="Trainer"/> that every training program shares. One parser, so that
-/// every example accepts the same flags, with the same checks and the same error messages. A program reads its own
-/// options and hands every other one to <see cref="TryRead"/>:
+/// every example accepts the same flags, with the same checks and the same error messages. A program hands
+/// <see cref="Read"/> the options only it knows; everything else is a trainer option or an error:
 /// <code>
 /// var line = new TrainerCommandLine(new TrainerOptions { Epochs = 10 });
-/// for (int i = 0; i &lt; args.Length; i++)
+/// line.Read(args, (name, value) =>
 /// {
-///     string name = args[i];
-///     string Value() => i + 1 &lt; args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
 ///     switch (name)
 ///     {
-///         case "--data": data = Value(); break;
-///         default: if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'."); break;
+///         case "--data": data = value(); return true;
+///         default: return false;
 ///     }
-/// }
+/// });
+/// if (line.HelpRequested) { Console.WriteLine(usage); return 0; }
 /// var trainer = line.Finish();
 /// var device = line.Apply();
 /// </code>
@@ -61,6 +60,30 @@ public sealed class TrainerCommandLine
 
     /// <summary><c>--threads</c>, or null for TorchSharp's own choice.</summary>
     public int? Threads { get; private set; }
+
+    /// <summary>Whether <c>-h</c> or <c>--help</c> was on the command line.</summary>
+    public bool HelpRequested { get; private set; }
+
+    /// <summary>
+    /// Reads <paramref name="args"/>: each name goes first to <paramref name="own"/> (the program's options; it returns
+    /// false for a name it does not know, and takes a value by calling the function it is given), then to
+    /// <see cref="TryRead"/>; <c>-h</c> or <c>--help</c> sets <see cref="HelpRequested"/> and ends the reading.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown option, a missing value, or a value the option cannot take.</exception>
+    public void Read(string[] args, Func<string, Func<string>, bool> own)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            if (name is "-h" or "--help")
+            {
+                HelpRequested = true; // what follows is not read: help is answered whatever comes after it
+                return;
+            }
+            if (!own(name, Value) && !TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
+        }
+    }
 
     /// <summary>Whether <paramref name="option"/> (e.g. "--epochs") was on the command line.</summary>
     public bool Given(string option) => _given.Contains(option);

@@ -10,12 +10,7 @@ public sealed class TrainerCommandLineTests
     private static TrainerCommandLine Read(TrainerOptions defaults, params string[] args)
     {
         var line = new TrainerCommandLine(defaults);
-        for (int i = 0; i < args.Length; i++)
-        {
-            string name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
-            if (!line.TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
-        }
+        line.Read(args, (_, _) => false);
         return line;
     }
 
@@ -64,6 +59,34 @@ public sealed class TrainerCommandLineTests
         Assert.False(line.TryRead("--model", () => { asked = true; return "x"; }));
         Assert.False(asked); // the program's own option keeps its value for the program
         Assert.Equal(new TrainerOptions(), line.Options);
+    }
+
+    [Fact]
+    public void Read_gives_the_program_its_own_options_first_and_refuses_unknown_ones()
+    {
+        string? data = null;
+        bool Own(string name, Func<string> value)
+        {
+            if (name != "--data") return false;
+            data = value();
+            return true;
+        }
+        var line = new TrainerCommandLine(new TrainerOptions());
+        line.Read(new[] { "--data", "/d", "--epochs", "4" }, Own);
+        Assert.Equal("/d", data);
+        Assert.Equal(4, line.Finish().Epochs);
+        Assert.False(line.HelpRequested);
+        Assert.Equal("Unknown option '--model'.", Assert.Throws<ArgumentException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--model", "x" }, Own)).Message);
+    }
+
+    [Fact]
+    public void Help_ends_the_reading_whatever_follows()
+    {
+        var line = new TrainerCommandLine(new TrainerOptions());
+        line.Read(new[] { "--epochs", "4", "--help", "--bogus" }, (_, _) => false);
+        Assert.True(line.HelpRequested);
+        Assert.Equal(4, line.Options.Epochs);
+        Assert.Throws<ArgumentException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--bogus", "-h" }, (_, _) => false));
     }
 
     [Fact]
