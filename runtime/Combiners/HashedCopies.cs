@@ -53,18 +53,32 @@ internal sealed class HashedCopies : IDisposable
         return (permutation, signs);
     }
 
+    /// <summary>The device the map is on (the layer's bank's, once the model is moved).</summary>
+    internal Device Device => _permutation.device;
+
+    /// <summary>
+    /// Moves the map to <paramref name="device"/>. The layer calls this when the model is moved (<c>.to(device)</c>), so the
+    /// map is never moved during a pass: a map first moved inside <c>inference_mode</c> would be an inference tensor, and
+    /// every later training pass would fail in backward, which saves the permutation for <c>index_select</c>.
+    /// </summary>
+    public void MoveTo(Device device)
+    {
+        if (_permutation.device_type == device.type && _permutation.device_index == device.index) return;
+        using var _ = no_grad();
+        var permutation = _permutation.to(device).DetachFromDisposeScope();
+        var signs = _signs.to(device).DetachFromDisposeScope();
+        _permutation.Dispose();
+        _signs.Dispose();
+        (_permutation, _signs) = (permutation, signs);
+    }
+
     /// <summary>The hashed weight (flat) from the layer's tiled read.</summary>
-    public Tensor Apply(Tensor tiled)
+    /// <exception cref="InvalidOperationException">The bank is on another device than the map (one layer was moved on its own).</exception>
+    public Tensor Apply(Tensor tiled, string path)
     {
         if (_permutation.device_type != tiled.device_type || _permutation.device_index != tiled.device_index)
-        {
-            // The model moved: move the map once, not on every pass.
-            var permutation = _permutation.to(tiled.device).DetachFromDisposeScope();
-            var signs = _signs.to(tiled.device).DetachFromDisposeScope();
-            _permutation.Dispose();
-            _signs.Dispose();
-            (_permutation, _signs) = (permutation, signs);
-        }
+            throw new InvalidOperationException($"Layer '{path}' keeps its hash map on {_permutation.device} but its bank is on {tiled.device}: " +
+                "move the whole model with .to(device), not single layers (the banks belong to the model, not to the layers).");
         var signed = tiled.index_select(0, _permutation);
         return tiled.dtype == _signs.dtype ? signed * _signs : signed * _signs.to_type(tiled.dtype);
     }

@@ -16,7 +16,7 @@ internal static class TemplateReader
     {
         long size = plan.GeneratedSize;
         var read = banks.Read(plan.Group!, plan.Path, plan.Offset, plan.ReadLength);
-        if (hash is not null) return hash.Apply(read).view(1, size);
+        if (hash is not null) return hash.Apply(read, plan.Path).view(1, size);
         if (mask is not null) return (read * MaskedCopies.Multiplier(mask, size, banks[plan.Group!].shape[0])).view(1, size);
         if (plan.Grid is not { } grid) return read.view(plan.Templates, size);
 

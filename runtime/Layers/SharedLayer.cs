@@ -265,6 +265,25 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
         _materialized = Weight().DetachFromDisposeScope();
     }
 
+    /// <summary>Moves the hash map with the module (it is not a registered tensor: it is rebuilt, never stored).</summary>
+    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
+    {
+        var moved = base._to(deviceType, deviceIndex, non_blocking);
+        _hash?.MoveTo(new Device(deviceType, deviceIndex));
+        return moved;
+    }
+
+    /// <inheritdoc cref="_to(DeviceType, int, bool)" />
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        var moved = base._to(device, dtype, non_blocking);
+        _hash?.MoveTo(device);
+        return moved;
+    }
+
+    /// <summary>The device of the hash map, or null for a layer that is not hashed (tests).</summary>
+    internal Device? HashDevice => _hash?.Device;
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {

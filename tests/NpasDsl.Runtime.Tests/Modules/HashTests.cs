@@ -2,6 +2,7 @@ using System.Linq;
 using NpasDsl.Planning;
 using NpasDsl.Runtime.Tests.Models;
 using Xunit;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NpasDsl.Runtime.Tests.Modules;
@@ -106,6 +107,30 @@ public sealed class HashTests
         var onTheFly = model.call(input);
         model.Materialize();
         Assert.True(Same(onTheFly, model.call(input)));
+    }
+
+    [Fact]
+    public void The_map_moves_with_the_model_and_not_lazily_inside_a_pass()
+    {
+        // Moved lazily on the first pass after .to(device), a map first used inside inference_mode would become an
+        // inference tensor and break every later backward. The meta device stands in for a GPU on a CPU-only machine.
+        using var model = new HashNet(new NpasOptions { Seed = 10 });
+        var hashed = model.SharedLayers().Where(l => l.Layer.HashDevice is not null).ToList();
+        Assert.NotEmpty(hashed);
+        model.to(new Device(DeviceType.META));
+        Assert.All(hashed, l => Assert.Equal(DeviceType.META, l.Layer.HashDevice!.type));
+        // No pass ran: the move happened in .to() itself. (Nothing comes back from the meta device, so the test ends here.)
+    }
+
+    [Fact]
+    public void A_layer_moved_away_from_its_bank_says_to_move_the_whole_model()
+    {
+        using var model = new HashNet(new NpasOptions { Seed = 11 });
+        var layer = model.SharedLayers().First(l => l.Layer.HashDevice is not null);
+        layer.Layer.to(new Device(DeviceType.META)); // the layer alone: its bank belongs to the model and stays on the CPU
+        var e = Assert.Throws<System.InvalidOperationException>(() => layer.Layer.Weight());
+        Assert.Contains($"Layer '{layer.Path}'", e.Message);
+        Assert.Contains("move the whole model with .to(device)", e.Message);
     }
 
     [Fact]
