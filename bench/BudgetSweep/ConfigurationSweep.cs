@@ -39,19 +39,19 @@ public static class ConfigurationSweep
             Console.WriteLine($"== {label}: {model.TrainableParameters:N0} trainable parameters");
             var history = new Trainer(model, data, trainer, CPU, line => Console.WriteLine($"  [{label}] {line.TrimStart()}")).Run();
             rows.Add((label, model.TrainableParameters, history[^1].TestAccuracy, history.Sum(r => r.Seconds)));
-            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | test_accuracy={2:0.0000} | {3:0}s",
-                label, model.TrainableParameters, history[^1].TestAccuracy, rows[^1].Seconds));
-            Write(rows, budget, trainer, command, markdownPath);
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | {4}_accuracy={2:0.0000} | {3:0}s",
+                label, model.TrainableParameters, history[^1].TestAccuracy, rows[^1].Seconds, data.Evaluation));
+            Write(rows, budget, trainer, command, markdownPath, data.Evaluation);
         }
     }
 
-    private static void Write(List<(string Label, long Parameters, double Accuracy, double Seconds)> rows, double budget, TrainerOptions trainer, string command, string path)
+    private static void Write(List<(string Label, long Parameters, double Accuracy, double Seconds)> rows, double budget, TrainerOptions trainer, string command, string path, string evaluation)
     {
         var text = new StringBuilder();
         text.Append(string.Format(CultureInfo.InvariantCulture, "# Sharing configurations at budget {0}\n\n`{1}` ({2} epochs, seed {3}). {4}\n\n",
             budget, command.TrimEnd(), trainer.Epochs, trainer.Seed,
             rows.Count == Configurations.Count ? "Complete." : $"Partial: {rows.Count} of {Configurations.Count} configurations measured so far."));
-        text.Append("| configuration | parameters | test accuracy | seconds |\n|---|---:|---:|---:|\n");
+        text.Append($"| configuration | parameters | {evaluation} accuracy | seconds |\n|---|---:|---:|---:|\n");
         foreach (var (label, parameters, accuracy, seconds) in rows)
             text.Append(string.Format(CultureInfo.InvariantCulture, "| {0} | {1:N0} | {2:0.0000} | {3:0} |\n", label, parameters, accuracy, seconds));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

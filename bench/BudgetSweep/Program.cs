@@ -17,13 +17,15 @@ using static TorchSharp.torch;
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
-    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--results FILE [--report]]\n" +
+    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--validation N] [--results FILE [--report]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
     "  --out DIR           where budget-sweep.md and budget-sweep.png go (default docs/)\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
+    "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
+    "                      (for choosing settings such as --lr without looking at the test set)\n" +
     "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
     "  --strategy S, --upsampler U, --coefficient-sharing C\n" +
@@ -34,7 +36,7 @@ const string Usage =
     "  --only LIST         train only these, comma-separated: full, reduced and budgets (e.g. full,reduced,0.1), to repeat them with another seed";
 
 int epochs = 2;
-int? trainBatches = null, threads = null;
+int? trainBatches = null, threads = null, validation = null;
 double? configurations = null;
 double learningRate = new TrainerOptions().LearningRate;
 HashSet<string>? only = null;
@@ -60,6 +62,7 @@ try
             case "--lr": learningRate = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--out": output = Value(); break;
             case "--seed": seed = TrainerCommandLine.Integer(name, Value()); break;
+            case "--validation": validation = Positive(); break;
             case "--data": dataDirectory = Value(); break;
             case "--results": resultsFile = Value(); break;
             case "--report": reportOnly = true; break;
@@ -90,6 +93,16 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
     return 3;
 }
 if (threads is { } n) set_num_threads(n);
+var trainingData = new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels);
+if (validation is { } count)
+{
+    if (count >= trainingData.TrainInputs.shape[0])
+    {
+        Console.Error.WriteLine($"error: --validation {count} holds out every one of the {trainingData.TrainInputs.shape[0]:N0} training images; give fewer.");
+        return 2;
+    }
+    trainingData = trainingData.HoldOut(count);
+}
 
 // The baselines must be the example's architecture: checked against the shipped declaration, not assumed.
 if (SweepMath.ArchitectureDifference(SweepMath.UnsharedSpec(SweepMath.FullWidth), FashionNet.Declaration) is { } difference)
@@ -115,7 +128,7 @@ if (configurations is { } configurationBudget)
         Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler and --coefficient-sharing.");
         return 2;
     }
-    ConfigurationSweep.Run(configurationBudget, new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), trainer, seed, command,
+    ConfigurationSweep.Run(configurationBudget, trainingData, trainer, seed, command,
         Path.Combine(output, "budget-configurations.md"));
     return 0;
 }
@@ -180,11 +193,12 @@ if (reportOnly)
     runs.Clear();
 }
 
-var trainingData = new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels);
 var results = new List<SweepResult>();
 // What makes results comparable across the processes of one sweep (the thread count does not change accuracy).
-string settings = string.Format(CultureInfo.InvariantCulture, "epochs={0} batches={1} seed={2} lr={3} schedule={4}/{5} {6}",
-    epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", seed, trainer.LearningRate, trainer.Schedule, trainer.Interval, sharingText);
+// A validation run is keyed apart, so its accuracies never mix with test accuracies in one report (older files have no such key).
+string settings = string.Format(CultureInfo.InvariantCulture, "epochs={0} batches={1} seed={2} lr={3} schedule={4}/{5} {6}{7}",
+    epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", seed, trainer.LearningRate, trainer.Schedule, trainer.Interval, sharingText,
+    validation is { } held ? $" validation={held}" : "");
 string markdownPath = Path.Combine(output, "budget-sweep.md"), plotPath = Path.Combine(output, "budget-sweep.png");
 foreach (var (label, budget, create) in runs)
 {
@@ -196,8 +210,8 @@ foreach (var (label, budget, create) in runs)
     var result = new SweepResult(label, budget, model.TrainableParameters, last.TestAccuracy, history.Sum(r => r.Seconds));
     results.Add(result);
     if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => SweepResultsFile.Append(resultsFile, settings, result));
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | test_accuracy={2:0.0000} | epochs={3} | {4:0}s",
-        label, result.Parameters, result.Accuracy, history.Count, result.Seconds));
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | {5}_accuracy={2:0.0000} | epochs={3} | {4:0}s",
+        label, result.Parameters, result.Accuracy, history.Count, result.Seconds, trainingData.Evaluation));
     if (resultsFile is null) Write();
     else SweepResultsFile.Locked(resultsFile, Write); // no other process may append or report in between
 }
@@ -231,6 +245,10 @@ void Write()
         command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed, get_num_threads(),
         (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
         + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText));
+    if (validation is { } heldOut)
+        text.Append(string.Format(CultureInfo.InvariantCulture,
+            "**Validation run:** every accuracy below is on the last {0:N0} training images, which no model trained on (each trained on the other {1:N0}); " +
+            "the test set was not used. The targets are checked on these numbers only as a guide.\n\n", heldOut, trainingData.TrainInputs.shape[0]));
     text.Append(SweepReport.Table(reported, tableOrder, fullLabel));
     text.Append(resultsFile is null ? "\nTargets (issue 5), measured in this run:\n\n" : "\nTargets (issue 5), measured by these processes:\n\n");
     text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
@@ -239,5 +257,5 @@ void Write()
     File.WriteAllText(temporary, text.ToString());
     File.Move(temporary, markdownPath, overwrite: true);
     SweepPlot.Write(plotPath, reported, fullLabel, reducedLabel,
-        string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST test accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : ""));
+        string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST {3} accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : "", trainingData.Evaluation));
 }

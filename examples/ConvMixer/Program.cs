@@ -76,7 +76,17 @@ NpasModule network = model == "spin" ? new ConvMixerSpin(options) : new ConvMixe
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "ConvMixer: model={0} data={1} epochs={2} batch={3} lr={4} weight_decay={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
     model, data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(network.Allocation);
-var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels);
+TrainingData trainingData;
+try
+{
+    trainingData = line.Prepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels));
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+Console.WriteLine($"evaluation: {line.EvaluationSet}");
 
 try
 {
@@ -103,10 +113,10 @@ try
 
     var history = ConsoleProgress.Run((progress, log) => new Trainer(network, trainingData, trainer, device, log,
         augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress).Run());
-    Console.WriteLine(FinalLine.For(network, history));
+    Console.WriteLine(FinalLine.For(network, history, trainingData.Evaluation));
     return 0;
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or FileNotFoundException or System.Collections.Generic.KeyNotFoundException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException or FileNotFoundException or System.Collections.Generic.KeyNotFoundException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

@@ -109,18 +109,28 @@ Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     dataset, trainImages.shape[0], testImagesTensor.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.Seed, target.type,
     get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(family);
+TrainingData trainingData;
+try
+{
+    trainingData = line.Prepare(new TrainingData(trainImages, trainLabels, testImagesTensor, testLabels));
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+Console.WriteLine($"evaluation: {line.EvaluationSet}");
 
 try
 {
-    var trainingData = new TrainingData(trainImages, trainLabels, testImagesTensor, testLabels);
     Func<Tensor, Generator, Tensor>? augment = dataset == "cifar10" ? (images, generator) => Augmentation.RandomCropAndFlip(images, generator) : null;
     ConsoleProgress.Run((progress, log) => new Trainer(family, trainingData, trainer, target, log, augment, progress).Run());
-    var evaluation = family.Evaluate(testImagesTensor, testLabels);
+    var evaluation = family.Evaluate(trainingData.TestInputs, trainingData.TestLabels);
     Console.WriteLine(evaluation);
-    Console.WriteLine(FinalLine.For(family, evaluation));
+    Console.WriteLine(FinalLine.For(family, evaluation, trainingData.Evaluation));
     return 0;
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

@@ -75,15 +75,25 @@ catch (BudgetInfeasibleException e)
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "VisionTransformer: data={0} epochs={1} batch={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
     data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.LabelSmoothing, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(model.Allocation);
+TrainingData trainingData;
+try
+{
+    trainingData = line.Prepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels));
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+Console.WriteLine($"evaluation: {line.EvaluationSet}");
 
 try
 {
-    var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels);
     var history = ConsoleProgress.Run((progress, log) => new Trainer(model, trainingData, trainer, device, log, progress: progress).Run());
-    Console.WriteLine(FinalLine.For(model, history));
+    Console.WriteLine(FinalLine.For(model, history, trainingData.Evaluation));
     return 0;
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

@@ -91,16 +91,26 @@ catch (BudgetInfeasibleException e)
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) epochs={3} batch={4} lr={5} weight_decay={6} seed={7} device={8} checkpoints={9}{10}",
     model, data, dataset.TrainImages.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.Seed, device.type, trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(network.Allocation);
+TrainingData trainingData;
+try
+{
+    trainingData = line.Prepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels));
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+Console.WriteLine($"evaluation: {line.EvaluationSet}");
 
 try
 {
-    var trainingData = new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels);
     var history = ConsoleProgress.Run((progress, log) => new Trainer(network, trainingData, trainer, device, log,
         augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress).Run());
-    Console.WriteLine(FinalLine.For(network, history));
+    Console.WriteLine(FinalLine.For(network, history, trainingData.Evaluation));
     return 0;
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

@@ -5,11 +5,11 @@ using NpasDsl.Allocation;
 
 namespace NpasDsl.Training;
 
-/// <summary>A PNG of the training curves: loss on the left axis, train and test accuracy on the right, per epoch.</summary>
+/// <summary>A PNG of the training curves: loss on the left axis, train and evaluation (test or validation) accuracy on the right, per epoch.</summary>
 public static class MetricsPlot
 {
-    /// <summary>Writes the plot of <paramref name="history"/> to <paramref name="path"/> (atomically).</summary>
-    public static void Write(string path, IReadOnlyList<EpochRecord> history, string title)
+    /// <summary>Writes the plot of <paramref name="history"/> to <paramref name="path"/> (atomically); <paramref name="evaluation"/> names the evaluation set.</summary>
+    public static void Write(string path, IReadOnlyList<EpochRecord> history, string title, string evaluation = "test")
     {
         var plot = new ScottPlot.Plot();
         double[] epochs = history.Select(r => (double)r.Epoch).ToArray();
@@ -20,7 +20,7 @@ public static class MetricsPlot
         train.LegendText = "train accuracy";
         train.Axes.YAxis = plot.Axes.Right;
         var test = plot.Add.Scatter(epochs, history.Select(r => r.TestAccuracy).ToArray());
-        test.LegendText = "test accuracy";
+        test.LegendText = evaluation + " accuracy";
         test.Axes.YAxis = plot.Axes.Right;
 
         plot.Title(title);

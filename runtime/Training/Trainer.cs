@@ -71,12 +71,18 @@ public sealed class Trainer
     public OptimizerHelper Optimizer => _optimizer;
 
     /// <summary>Runs (or, with <see cref="TrainerOptions.Resume"/>, continues) training; returns the finished epochs.</summary>
+    /// <exception cref="CheckpointMismatchException">The checkpoint to resume was trained on another number of examples.</exception>
+    /// <exception cref="TrainingDivergedException">The loss stopped being finite; the last good checkpoint is kept.</exception>
     public IReadOnlyList<EpochRecord> Run()
     {
         var state = new TrainingState();
         if (_options.Resume && _checkpoints is { Exists: true })
         {
             state = _checkpoints.Load(_model, _optimizer);
+            if (state.TrainExamples != 0 && state.TrainExamples != _data.TrainInputs.shape[0])
+                throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
+                    "The checkpoint in {0} was trained on {1:N0} examples but this run has {2:N0} (another data set or --validation): " +
+                    "resume with the same data, or start afresh in another --checkpoint-dir.", _checkpoints.Directory, state.TrainExamples, _data.TrainInputs.shape[0]));
             _log(string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", _checkpoints.Directory, state.Epoch + 1, state.Step));
         }
 
@@ -109,20 +115,20 @@ public sealed class Trainer
                     _log(string.Format(CultureInfo.InvariantCulture, "  epoch {0} batch {1}/{2}: loss={3:0.0000} accuracy={4:0.0000} {5:0} examples/s",
                         epoch + 1, b + 1, batches, state.LossSum / state.Seen, (double)state.Correct / state.Seen, state.Seen / (secondsBefore + clock.Elapsed.TotalSeconds)));
                 if (_options.CheckpointEverySteps is { } every && (b + 1) % every == 0 && b + 1 < batches)
-                    _checkpoints?.Save(_model, _optimizer, state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds });
+                    _checkpoints?.Save(_model, _optimizer, state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds, TrainExamples = count });
             }
 
             var record = new EpochRecord(epoch + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen, Evaluate(),
                 LearningRateSchedule.At(_options, epoch, batches - 1, batches), secondsBefore + clock.Elapsed.TotalSeconds);
             var history = new List<EpochRecord>(state.History) { record };
             state = new TrainingState { Epoch = epoch + 1, GlobalStep = state.GlobalStep, History = history };
-            _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} test_accuracy={4:0.0000} lr={5:G4} {6:0}s",
-                record.Epoch, _options.Epochs, record.TrainLoss, record.TrainAccuracy, record.TestAccuracy, record.LearningRate, record.Seconds));
-            _checkpoints?.Save(_model, _optimizer, state);
+            _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} {7}_accuracy={4:0.0000} lr={5:G4} {6:0}s",
+                record.Epoch, _options.Epochs, record.TrainLoss, record.TrainAccuracy, record.TestAccuracy, record.LearningRate, record.Seconds, _data.Evaluation));
+            _checkpoints?.Save(_model, _optimizer, state with { TrainExamples = count });
             if (_checkpoints is not null)
             {
-                MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history);
-                if (_options.Plot) MetricsPlot.Write(Path.Combine(_checkpoints.Directory, "metrics.png"), history, _model.Name);
+                MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history, _data.Evaluation);
+                if (_options.Plot) MetricsPlot.Write(Path.Combine(_checkpoints.Directory, "metrics.png"), history, _model.Name, _data.Evaluation);
             }
         }
         return state.History;

@@ -40,6 +40,7 @@ public sealed class TrainerCommandLine
         "  --schedule-per step|epoch  recompute warm-up and cosine before every batch, or once per epoch\n" +
         "  --gradient-clip NORM       clip the global gradient norm\n" +
         "  --train-batches N          stop each epoch after N batches (smoke runs)\n" +
+        "  --validation N             hold out the last N training examples and evaluate on them instead of the test set\n" +
         "  --checkpoint-dir DIR       where checkpoints, metrics.csv and metrics.png go\n" +
         "  --checkpoint-every N       also checkpoint every N steps inside an epoch\n" +
         "  --resume                   continue from the checkpoint in the checkpoint directory\n" +
@@ -60,6 +61,9 @@ public sealed class TrainerCommandLine
 
     /// <summary><c>--threads</c>, or null for TorchSharp's own choice.</summary>
     public int? Threads { get; private set; }
+
+    /// <summary><c>--validation</c>: how many training examples to hold out for evaluation, or null to evaluate on the test set.</summary>
+    public int? Validation { get; private set; }
 
     /// <summary>Whether <c>-h</c> or <c>--help</c> was on the command line.</summary>
     public bool HelpRequested { get; private set; }
@@ -121,6 +125,7 @@ public sealed class TrainerCommandLine
                 DeviceName = value() is var d && d is "cpu" or "cuda" ? d : throw new ArgumentException($"--device must be cpu or cuda, not '{d}'.");
                 break;
             case "--threads": Threads = PositiveInteger(name, value()); break;
+            case "--validation": Validation = PositiveInteger(name, value()); break;
             default: return false;
         }
         Options = o;
@@ -155,6 +160,25 @@ public sealed class TrainerCommandLine
             _ => cuda.is_available() ? CUDA : CPU,
         };
     }
+
+    /// <summary>
+    /// The data the trainer gets: <paramref name="data"/> itself, or with <c>--validation N</c> its validation split
+    /// (<see cref="TrainingData.HoldOut"/>: train on all but the last N training examples, evaluate on those).
+    /// </summary>
+    /// <exception cref="ArgumentException"><c>--validation</c> holds out every training example.</exception>
+    public TrainingData Prepare(TrainingData data)
+    {
+        if (Validation is not { } count) return data;
+        long n = data.TrainInputs.shape[0];
+        if (count >= n)
+            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture, "--validation {0} holds out every one of the {1:N0} training examples; give at most {2}.", count, n, n - 1));
+        return data.HoldOut(count);
+    }
+
+    /// <summary>What the trainer's accuracy is measured on, for a program's opening lines.</summary>
+    public string EvaluationSet => Validation is { } count
+        ? string.Format(CultureInfo.InvariantCulture, "validation split (the last {0:N0} training examples; the test set is not used)", count)
+        : "test set";
 
     /// <summary>An integer (any sign), or an error naming <paramref name="option"/>.</summary>
     public static long Integer(string option, string text)

@@ -1,11 +1,41 @@
+using System;
+using System.Globalization;
 using static TorchSharp.torch;
 
 namespace NpasDsl.Training;
 
-/// <summary>A classification data set held in memory: inputs [N, ...] and int64 labels [N], for training and for testing.</summary>
-public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor TestInputs, Tensor TestLabels);
+/// <summary>
+/// A classification data set held in memory: inputs [N, ...] and int64 labels [N], for training and for evaluation.
+/// The trainer reports its accuracy on the evaluation set (Test*) after every epoch: the test set, or a validation
+/// split made by <see cref="HoldOut"/>.
+/// </summary>
+public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor TestInputs, Tensor TestLabels)
+{
+    /// <summary>What the evaluation set is ("test", or "validation" after <see cref="HoldOut"/>): it names the accuracy in logs, metrics.csv and the plot.</summary>
+    public string Evaluation { get; init; } = "test";
 
-/// <summary>One finished epoch; <see cref="LearningRate"/> is the rate of its last batch.</summary>
+    /// <summary>
+    /// A validation split: trains on the first N − <paramref name="count"/> training examples and evaluates on the last
+    /// <paramref name="count"/>, so that choices made on the reported accuracy (a learning rate, an epoch count) never
+    /// see the test set. Both parts are views of the training tensors; the split is fixed, not drawn, so every run and
+    /// every configuration that holds out the same count sees the same examples.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not between 1 and N − 1.</exception>
+    public TrainingData HoldOut(long count)
+    {
+        long n = TrainInputs.shape[0];
+        if (count < 1 || count >= n)
+            throw new ArgumentOutOfRangeException(nameof(count), count, string.Format(CultureInfo.InvariantCulture,
+                "A validation split must hold out between 1 and {0:N0} of the {1:N0} training examples (some must be left to train on), not {2:N0}.", n - 1, n, count));
+        long kept = n - count;
+        return new TrainingData(TrainInputs.narrow(0, 0, kept), TrainLabels.narrow(0, 0, kept), TrainInputs.narrow(0, kept, count), TrainLabels.narrow(0, kept, count))
+        {
+            Evaluation = "validation",
+        };
+    }
+}
+
+/// <summary>One finished epoch; <see cref="TestAccuracy"/> is on the evaluation set (<see cref="TrainingData.Evaluation"/>), <see cref="LearningRate"/> the rate of its last batch.</summary>
 public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double TestAccuracy, double LearningRate, double Seconds);
 
 /// <summary>Thrown when the loss stops being a finite number; the last good checkpoint is kept.</summary>

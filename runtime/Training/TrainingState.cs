@@ -19,6 +19,11 @@ public sealed record TrainingState
     public double Seconds { get; init; }
     /// <summary>Steps done over the whole run; names the checkpoint files.</summary>
     public long GlobalStep { get; init; }
+    /// <summary>
+    /// How many training examples the run trains on (0 in checkpoints written before this was recorded): a resumed run
+    /// with another training set, e.g. another validation split, would see other batches and is refused.
+    /// </summary>
+    public long TrainExamples { get; init; }
     /// <summary>The finished epochs.</summary>
     public List<EpochRecord> History { get; init; } = new();
 }

@@ -31,11 +31,14 @@ public sealed class VisionTransformerExampleTests : IDisposable
     }
 
     [Fact]
-    public void Trains_a_few_steps_as_a_process()
+    public void Trains_a_few_steps_as_a_process_on_a_validation_split()
     {
+        // The other examples' process tests evaluate on the test set; this one holds out 16 of the 64 training images.
         IdxTestFiles.WriteFashionLike(Path.Combine(_directory, "data"), train: 64, test: 32, seed: 8);
         var output = ExampleProcess.Finish(ExampleProcess.Start("VisionTransformer", "--data", Path.Combine(_directory, "data"), "--epochs", "1",
-            "--batch-size", "16", "--train-batches", "2", "--checkpoint-dir", Path.Combine(_directory, "runs")));
-        Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+\s*$", output);
+            "--batch-size", "16", "--train-batches", "2", "--validation", "16", "--checkpoint-dir", Path.Combine(_directory, "runs")));
+        Assert.Contains("evaluation: validation split (the last 16 training examples; the test set is not used)", output);
+        Assert.Contains("validation_accuracy=", output);
+        Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+ evaluated_on=validation\s*$", output);
     }
 }
