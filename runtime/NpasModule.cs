@@ -268,6 +268,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             CoefficientOwner = coefficientOwner,
             LendsCoefficients = Lenders.Contains(path),
             InitialMask = mask,
+            MaskPeriod = Allocation.Network.Sharing.MaskPeriod,
             Hashed = plan.Source == WeightSource.Bank && Allocation.Network.Sharing.HashesLayer(plan.GeneratedSize, Allocation.Group(plan.Group!).BankSize, plan.Templates),
         };
     }

@@ -17,12 +17,12 @@ using static TorchSharp.torch;
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
-    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--validation N] [--results FILE [--report]]\n" +
+    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--validation N] [--results FILE [--report]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
-    "  --out DIR           where budget-sweep.md and budget-sweep.png go (default docs/)\n" +
+    "  --out DIR           where budget-sweep.md and budget-sweep.png go (default docs/, with --validation docs/validation/)\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
     "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
     "                      (for choosing settings such as --lr without looking at the test set)\n" +
@@ -30,6 +30,7 @@ const string Usage =
     "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
     "  --strategy S, --upsampler U, --coefficient-sharing C\n" +
     "                      train the shared models under these [Sharing] choices instead of FashionNet's declared ones\n" +
+    "  --mask-period P     with --upsampler Mask: learned multipliers per masked copy (default 16)\n" +
     "  --results FILE      share results with the other processes of this sweep (split them with --only): each appends its\n" +
     "                      results to FILE and writes the report from every result there measured with the same settings\n" +
     "  --report            train nothing: rewrite the report (markdown and plot) from the results in FILE with these settings\n" +
@@ -43,9 +44,11 @@ HashSet<string>? only = null;
 GroupStrategy strategy = FashionNet.Declaration.Sharing.Strategy;
 Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
 CoefficientSharing coefficientSharing = FashionNet.Declaration.Sharing.CoefficientSharing;
+int maskPeriod = FashionNet.Declaration.Sharing.MaskPeriod;
 string? resultsFile = null;
 bool reportOnly = false;
-string output = "docs", dataDirectory = FashionMnistDataset.DebianDirectory;
+string? output = null;
+string dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
 try
 {
@@ -71,6 +74,7 @@ try
             case "--strategy": strategy = Named<GroupStrategy>(name, Value()); break;
             case "--upsampler": upsampler = Named<Upsampler>(name, Value()); break;
             case "--coefficient-sharing": coefficientSharing = Named<CoefficientSharing>(name, Value()); break;
+            case "--mask-period": maskPeriod = Positive(); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
             default: throw new ArgumentException($"Unknown option '{name}'.");
         }
@@ -81,6 +85,8 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
     return 2;
 }
+// A validation run must not overwrite the published test-set report.
+string outputDirectory = output ?? (validation is null ? "docs" : Path.Combine("docs", "validation"));
 
 FashionMnistDataset data;
 try
@@ -112,24 +118,26 @@ if (SweepMath.ArchitectureDifference(SweepMath.UnsharedSpec(SweepMath.FullWidth)
 }
 
 var declared = FashionNet.Declaration.Sharing;
-var sharing = new SharingSpec(strategy, declared.Combiner, upsampler, declared.MaxTemplates, declared.Seed, bankSplit: declared.BankSplit, coefficientSharing: coefficientSharing);
-string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner}, upsampler {sharing.Upsampler}, coefficient sharing {sharing.CoefficientSharing}";
+var sharing = declared.With(strategy: strategy, upsampler: upsampler, coefficientSharing: coefficientSharing, maskPeriod: maskPeriod);
+// Part of the results-file key: the mask period is named only when it is not the default, so older results keep matching.
+string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner}, upsampler {sharing.Upsampler}, coefficient sharing {sharing.CoefficientSharing}"
+    + (sharing.MaskPeriod == SharingDefaults.MaskPeriod ? "" : $", mask period {sharing.MaskPeriod}");
 var trainer = new TrainerOptions { Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate };
 var command = "dotnet run -c Release --project bench/BudgetSweep -- " + string.Join(" ", args);
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} per {6} weight_decay={7} seed={8} threads={9} data={10} out={11} sharing: {12}",
     trainer.Epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", trainer.BatchSize, trainer.Optimizer, trainer.LearningRate,
-    trainer.Schedule, trainer.Interval.ToString().ToLowerInvariant(), trainer.WeightDecay, seed, get_num_threads(), dataDirectory, output, sharingText));
+    trainer.Schedule, trainer.Interval.ToString().ToLowerInvariant(), trainer.WeightDecay, seed, get_num_threads(), dataDirectory, outputDirectory, sharingText));
 
 if (configurations is { } configurationBudget)
 {
-    if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing)
+    if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing || sharing.MaskPeriod != declared.MaskPeriod)
     {
-        Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler and --coefficient-sharing.");
+        Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler, --coefficient-sharing and --mask-period.");
         return 2;
     }
     ConfigurationSweep.Run(configurationBudget, trainingData, trainer, seed, command,
-        Path.Combine(output, "budget-configurations.md"));
+        Path.Combine(outputDirectory, "budget-configurations.md"));
     return 0;
 }
 
@@ -199,7 +207,7 @@ var results = new List<SweepResult>();
 string settings = string.Format(CultureInfo.InvariantCulture, "epochs={0} batches={1} seed={2} lr={3} schedule={4}/{5} {6}{7}",
     epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", seed, trainer.LearningRate, trainer.Schedule, trainer.Interval, sharingText,
     validation is { } held ? $" validation={held}" : "");
-string markdownPath = Path.Combine(output, "budget-sweep.md"), plotPath = Path.Combine(output, "budget-sweep.png");
+string markdownPath = Path.Combine(outputDirectory, "budget-sweep.md"), plotPath = Path.Combine(outputDirectory, "budget-sweep.png");
 foreach (var (label, budget, create) in runs)
 {
     random.manual_seed(seed);
@@ -221,7 +229,7 @@ if (reportOnly) SweepResultsFile.Locked(resultsFile!, Write);
 Console.WriteLine();
 IReadOnlyList<SweepResult> measured = results;
 if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => measured = SweepResultsFile.Read(resultsFile, settings));
-Console.WriteLine(SweepReport.Table(measured, tableOrder, fullLabel));
+Console.WriteLine(SweepReport.Table(measured, tableOrder, fullLabel, trainingData.Evaluation));
 Console.WriteLine(resultsFile is null ? "targets (issue 5), measured in this run:" : $"targets (issue 5), measured by the processes sharing {resultsFile}:");
 foreach (var check in SweepReport.Targets(measured, fullLabel, reducedLabel))
     Console.WriteLine($"  {check.Target}: {check.Verdict} ({check.Measured})");
@@ -249,13 +257,13 @@ void Write()
         text.Append(string.Format(CultureInfo.InvariantCulture,
             "**Validation run:** every accuracy below is on the last {0:N0} training images, which no model trained on (each trained on the other {1:N0}); " +
             "the test set was not used. The targets are checked on these numbers only as a guide.\n\n", heldOut, trainingData.TrainInputs.shape[0]));
-    text.Append(SweepReport.Table(reported, tableOrder, fullLabel));
+    text.Append(SweepReport.Table(reported, tableOrder, fullLabel, trainingData.Evaluation));
     text.Append(resultsFile is null ? "\nTargets (issue 5), measured in this run:\n\n" : "\nTargets (issue 5), measured by these processes:\n\n");
     text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
-    Directory.CreateDirectory(output);
+    Directory.CreateDirectory(outputDirectory);
     var temporary = $"{markdownPath}.{Environment.ProcessId}.tmp"; // processes of one sweep may write at once
     File.WriteAllText(temporary, text.ToString());
     File.Move(temporary, markdownPath, overwrite: true);
     SweepPlot.Write(plotPath, reported, fullLabel, reducedLabel,
-        string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST {3} accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : "", trainingData.Evaluation));
+        string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST {3} accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : "", trainingData.Evaluation), trainingData.Evaluation);
 }

@@ -122,13 +122,13 @@ public static class SweepReport
 
     /// <summary>
     /// The markdown table: shared models by budget, then the baselines; the difference is to the full model
-    /// (empty until it is measured). <paramref name="order"/> gives the row order by label.
+    /// (empty until it is measured). <paramref name="order"/> gives the row order by label; <paramref name="evaluation"/> names the accuracy.
     /// </summary>
-    public static string Table(IReadOnlyList<SweepResult> results, IReadOnlyList<string> order, string fullLabel)
+    public static string Table(IReadOnlyList<SweepResult> results, IReadOnlyList<string> order, string fullLabel, string evaluation = "test")
     {
         var full = results.FirstOrDefault(r => r.Label == fullLabel);
         var text = new StringBuilder();
-        text.Append("| configuration | parameters | test accuracy | difference to full (points) | training (s) |\n");
+        text.Append($"| configuration | parameters | {evaluation} accuracy | difference to full (points) | training (s) |\n");
         text.Append("|---|---:|---:|---:|---:|\n");
         foreach (var label in order)
         {

@@ -6,11 +6,11 @@ using System.Linq;
 
 namespace NpasDsl.Bench.BudgetSweep;
 
-/// <summary>The PNG: test accuracy against trainable parameters on a log axis, the shared curve and the two baselines.</summary>
+/// <summary>The PNG: test (or validation) accuracy against trainable parameters on a log axis, the shared curve and the two baselines.</summary>
 public static class SweepPlot
 {
     /// <summary>Writes the plot to <paramref name="path"/> (atomically), from whatever has been measured.</summary>
-    public static void Write(string path, IReadOnlyList<SweepResult> results, string fullLabel, string reducedLabel, string title)
+    public static void Write(string path, IReadOnlyList<SweepResult> results, string fullLabel, string reducedLabel, string title, string evaluation = "test")
     {
         var plot = new ScottPlot.Plot();
         var shared = results.Where(r => r.Budget is not null).OrderBy(r => r.Parameters).ToList();
@@ -65,7 +65,7 @@ public static class SweepPlot
 
         plot.Title(title);
         plot.XLabel("trainable parameters (log scale)");
-        plot.YLabel("test accuracy (%)");
+        plot.YLabel(evaluation + " accuracy (%)");
         plot.ShowLegend(ScottPlot.Alignment.LowerRight);
 
         var target = Path.GetFullPath(path);

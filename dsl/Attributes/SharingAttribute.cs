@@ -24,6 +24,12 @@ public sealed class SharingAttribute : Attribute
     /// <summary>The most templates one layer may combine (K_max).</summary>
     public int MaxTemplates { get; set; } = SharingDefaults.MaxTemplates;
 
+    /// <summary>
+    /// With <see cref="Upsampler.Mask"/>: how many learned multipliers each copy of the bank gets before its mask repeats
+    /// (P). A copy costs P mask parameters from the budget; a larger P lets the copies diverge more. Default 16.
+    /// </summary>
+    public int MaskPeriod { get; set; } = SharingDefaults.MaskPeriod;
+
     /// <summary>Seed for every random initialisation of the model.</summary>
     public long Seed { get; set; }
 }
@@ -33,4 +39,7 @@ public static class SharingDefaults
 {
     /// <summary>K_max of methods.md section 3.</summary>
     public const int MaxTemplates = 8;
+
+    /// <summary>The Mask upsampler's period P: learned multipliers per copy of the bank (see <c>CopyMasks</c> for why 16).</summary>
+    public const int MaskPeriod = 16;
 }

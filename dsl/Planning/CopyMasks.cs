@@ -8,7 +8,7 @@ namespace NpasDsl.Planning;
 /// B &lt; |W| entries reads the bank circularly from its offset, as Repeat does, so its flat weight is
 /// C = ⌈|W| / B⌉ copies of the bank, the last one cut. Copy 1 is used as it is; every copy c ≥ 2 is multiplied
 /// elementwise by 1 + m_c, where m_c is that copy's own learned mask, repeated along the copy with period
-/// P = min(<see cref="Period"/>, copy length). The mask entries of a layer are stored copy after copy in one
+/// P = min(<see cref="SharingSpec.MaskPeriod"/>, copy length). The mask entries of a layer are stored copy after copy in one
 /// vector (<c>{layer}.mask</c>); every one of them is a trainable parameter and counts in the budget.
 /// <para>
 /// Why 1 + m and not m: the masks start near 0 (normal, std 0.01), so each copy starts as an almost exact tile
@@ -16,7 +16,7 @@ namespace NpasDsl.Planning;
 /// section 3 stays valid; a mask of literally small values would zero every copy after the first.
 /// </para>
 /// <para>
-/// Why a fixed period of 16: a layer pays about 16 · |W| / B mask entries, which stays far below the bank
+/// Why a default period of 16 (<c>[Sharing(MaskPeriod = P)]</c> changes it): a layer pays about 16 · |W| / B mask entries, which stays far below the bank
 /// whenever the bank is worth having (under 1 % of |W| once a copy holds 1,600 entries), so Mask costs about
 /// what Repeat costs at the budgets where layers are tiled. A period tied to the layer (its row length,
 /// fan-in × kernel) would cost C − 1 whole rows per layer: 4,608 of the 14,964 parameters of the 10 %
@@ -26,9 +26,6 @@ namespace NpasDsl.Planning;
 /// </summary>
 public static class CopyMasks
 {
-    /// <summary>The longest period of a copy's mask.</summary>
-    public const int Period = 16;
-
     /// <summary>Standard deviation of the initial mask entries m (the copy is multiplied by 1 + m).</summary>
     public const double InitialStd = 0.01;
 
@@ -40,24 +37,24 @@ public static class CopyMasks
     public static long LastCopyLength(long weightSize, long bankSize)
         => weightSize - (Copies(weightSize, bankSize) - 1) * Math.Max(1, bankSize);
 
-    /// <summary>The mask period of a copy of <paramref name="copyLength"/> entries: a copy shorter than <see cref="Period"/> has one entry per element.</summary>
-    public static long PeriodOf(long copyLength) => Math.Min(Period, copyLength);
+    /// <summary>The mask period of a copy of <paramref name="copyLength"/> entries: a copy shorter than <paramref name="period"/> has one entry per element.</summary>
+    public static long PeriodOf(long copyLength, int period) => Math.Min(period, copyLength);
 
     /// <summary>
     /// Mask entries of a layer of <paramref name="weightSize"/> grown from a bank of <paramref name="bankSize"/>:
     /// copies 2 .. C − 1 have the bank's length, copy C has <see cref="LastCopyLength"/>; 0 when the layer fits the bank.
     /// </summary>
-    public static long Entries(long weightSize, long bankSize)
+    public static long Entries(long weightSize, long bankSize, int period)
     {
         long copies = Copies(weightSize, bankSize);
         if (copies == 1) return 0;
-        return (copies - 2) * PeriodOf(bankSize) + PeriodOf(LastCopyLength(weightSize, bankSize));
+        return (copies - 2) * PeriodOf(bankSize, period) + PeriodOf(LastCopyLength(weightSize, bankSize), period);
     }
 
     /// <summary>
     /// The bank size at which a group of members of <paramref name="memberSizes"/> costs least under the Mask
     /// upsampler: B plus every member's coefficients and masks. Tiling from a one-entry bank, the cheapest choice
-    /// under Repeat, would give every element its own mask entry; the cheapest bank is near √(16 · Σ|W_l|).
+    /// under Repeat, would give every element its own mask entry; the cheapest bank is near √(P · Σ|W_l|).
     /// Ties keep the larger bank (more shared capacity for the same parameters).
     /// </summary>
     public static long CheapestBank(IReadOnlyList<long> memberSizes, SharingSpec sharing)
@@ -87,7 +84,7 @@ public static class CopyMasks
 
         // A bank of B costs at least B, so once B passes the best cost found no larger bank can beat it: a good
         // first guess near the optimum keeps the scan to about twice that size.
-        long guess = Math.Max(1, Math.Min(largest, (long)Math.Sqrt((double)Period * total)));
+        long guess = Math.Max(1, Math.Min(largest, (long)Math.Sqrt((double)sharing.MaskPeriod * total)));
         long best = largest, bestCost = Cost(largest);
         long guessCost = Cost(guess);
         if (guessCost < bestCost) { best = guess; bestCost = guessCost; }

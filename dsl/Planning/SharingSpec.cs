@@ -10,8 +10,9 @@ public sealed class SharingSpec
     /// <summary>Creates the options.</summary>
     public SharingSpec(GroupStrategy strategy = GroupStrategy.Single, Combiner combiner = Combiner.WeightedAverage,
         Upsampler upsampler = Upsampler.Repeat, int maxTemplates = SharingDefaults.MaxTemplates, long seed = 0, bool exactTemplates = false,
-        BankSplit bankSplit = BankSplit.Proportional, CoefficientSharing coefficientSharing = CoefficientSharing.None)
+        BankSplit bankSplit = BankSplit.Proportional, CoefficientSharing coefficientSharing = CoefficientSharing.None, int maskPeriod = SharingDefaults.MaskPeriod)
     {
+        MaskPeriod = maskPeriod;
         CoefficientSharing = coefficientSharing;
         BankSplit = bankSplit;
         ExactTemplates = exactTemplates;
@@ -21,6 +22,12 @@ public sealed class SharingSpec
         MaxTemplates = maxTemplates;
         Seed = seed;
     }
+
+    /// <summary>These options with the given ones replaced (the others are kept, including those only the runtime sets).</summary>
+    public SharingSpec With(GroupStrategy? strategy = null, Combiner? combiner = null, Upsampler? upsampler = null, int? maxTemplates = null,
+        BankSplit? bankSplit = null, CoefficientSharing? coefficientSharing = null, int? maskPeriod = null)
+        => new(strategy ?? Strategy, combiner ?? Combiner, upsampler ?? Upsampler, maxTemplates ?? MaxTemplates, Seed, ExactTemplates,
+            bankSplit ?? BankSplit, coefficientSharing ?? CoefficientSharing, maskPeriod ?? MaskPeriod);
 
     /// <summary>The defaults used when a class has no <c>[Sharing]</c>.</summary>
     public static SharingSpec Default { get; } = new();
@@ -35,6 +42,8 @@ public sealed class SharingSpec
     public BankSplit BankSplit { get; }
     /// <summary>Whether same-shape layers of a group start with one coefficient vector (weighted-average combiner only).</summary>
     public CoefficientSharing CoefficientSharing { get; }
+    /// <summary>P: the learned multipliers of each masked copy before its mask repeats (<see cref="Upsampler.Mask"/> only).</summary>
+    public int MaskPeriod { get; }
     /// <summary>K_max: the most templates one layer combines.</summary>
     public int MaxTemplates { get; }
     /// <summary>The most templates a layer reads: K_max, or 1 for the round-robin combiner.</summary>
@@ -56,7 +65,7 @@ public sealed class SharingSpec
     /// that reads exactly K templates (a group-search warm-up) is never tiled, so it has none either.
     /// </summary>
     public long MaskEntriesFor(long weightSize, long bankSize)
-        => Upsampler == Upsampler.Mask && !ExactTemplates ? CopyMasks.Entries(weightSize, bankSize) : 0;
+        => Upsampler == Upsampler.Mask && !ExactTemplates ? CopyMasks.Entries(weightSize, bankSize, MaskPeriod) : 0;
 
     /// <summary>
     /// Whether a layer generating <paramref name="generatedSize"/> entries from <paramref name="templates"/> templates of a bank of
@@ -89,5 +98,7 @@ public sealed class SharingSpec
             yield return ("CoefficientSharing", $"CoefficientSharing.{CoefficientSharing} shares the weighted-average combiner's per-layer coefficient vectors, but Combiner {Combiner} has none; use Combiner.WeightedAverage or drop CoefficientSharing");
         if (MaxTemplates < 1)
             yield return ("MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use 1 or more (the default is {1})", MaxTemplates, SharingDefaults.MaxTemplates));
+        if (MaskPeriod < 1)
+            yield return ("MaskPeriod", string.Format(CultureInfo.InvariantCulture, "MaskPeriod is {0} but a masked copy needs at least 1 multiplier; use 1 or more (the default is {1})", MaskPeriod, SharingDefaults.MaskPeriod));
     }
 }

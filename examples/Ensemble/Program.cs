@@ -54,6 +54,8 @@ try
         return 0;
     }
     if (dataset == "cifar10" && data is null) throw new ArgumentException("--dataset cifar10 needs --data DIR (the CIFAR-10 binary files).");
+    if (testImages is not null && line.Validation is not null)
+        throw new ArgumentException("--test-images limits the test set, which --validation does not use; give one of them.");
     trainer = line.Finish();
     target = line.Apply();
 }

@@ -67,8 +67,9 @@ internal static class ModelEmitter
                 + ", maxTemplates: " + Literal(s.MaxTemplates)
                 + ", seed: " + Literal(s.Seed)
                 + ", bankSplit: global::NpasDsl.BankSplit." + s.BankSplit
-                // Written only when set, so that declarations without coefficient sharing generate what they always did.
-                + (s.CoefficientSharing == CoefficientSharing.None ? "" : ", coefficientSharing: global::NpasDsl.CoefficientSharing." + s.CoefficientSharing) + ")";
+                // Written only when set, so that declarations without these options generate what they always did.
+                + (s.CoefficientSharing == CoefficientSharing.None ? "" : ", coefficientSharing: global::NpasDsl.CoefficientSharing." + s.CoefficientSharing)
+                + (s.MaskPeriod == SharingDefaults.MaskPeriod ? "" : ", maskPeriod: " + Literal(s.MaskPeriod)) + ")";
             Layers = model.Layers.Select(l => new LayerView(l)).ToList();
         }
 

@@ -22,7 +22,7 @@ internal sealed record BudgetModel(bool IsFraction, double Fraction, long Parame
 
 /// <summary>The <c>[Sharing]</c> options with defaults filled in.</summary>
 internal sealed record SharingModel(GroupStrategy Strategy, Combiner Combiner, Upsampler Upsampler, int MaxTemplates, long Seed, BankSplit BankSplit,
-    CoefficientSharing CoefficientSharing);
+    CoefficientSharing CoefficientSharing, int MaskPeriod);
 
 /// <summary>
 /// One layer property: its attribute's numbers and how the property is declared. <see cref="Identifier"/> is the

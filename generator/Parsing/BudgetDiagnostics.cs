@@ -60,7 +60,7 @@ internal static class BudgetDiagnostics
         if (spec.Sharing.Upsampler == Upsampler.None)
         {
             var tiled = new NetworkSpec(spec.ModelName, spec.Budget, spec.Layers,
-                new SharingSpec(spec.Sharing.Strategy, spec.Sharing.Combiner, Upsampler.Repeat, spec.Sharing.MaxTemplates, spec.Sharing.Seed, bankSplit: spec.Sharing.BankSplit));
+                spec.Sharing.With(upsampler: Upsampler.Repeat));
             if (BudgetCheck.For(tiled).IsFeasible)
             {
                 var largest = spec.Layers.Where(l => l.IsShareable).OrderByDescending(l => l.WeightSize).First();
@@ -91,7 +91,7 @@ internal static class BudgetDiagnostics
         : "MaxTemplates = " + sharing.MaxTemplates.ToString(CultureInfo.InvariantCulture);
 
     private static NetworkSpec WithMaxTemplates(NetworkSpec spec, int maxTemplates)
-        => new(spec.ModelName, spec.Budget, spec.Layers, new SharingSpec(spec.Sharing.Strategy, spec.Sharing.Combiner, spec.Sharing.Upsampler, maxTemplates, spec.Sharing.Seed, bankSplit: spec.Sharing.BankSplit));
+        => new(spec.ModelName, spec.Budget, spec.Layers, spec.Sharing.With(maxTemplates: maxTemplates));
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

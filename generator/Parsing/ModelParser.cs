@@ -135,7 +135,7 @@ internal static class ModelParser
     {
         var data = type.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharingAttribute);
         var defaults = SharingSpec.Default;
-        if (data is null) return new SharingModel(defaults.Strategy, defaults.Combiner, defaults.Upsampler, defaults.MaxTemplates, defaults.Seed, defaults.BankSplit, defaults.CoefficientSharing);
+        if (data is null) return new SharingModel(defaults.Strategy, defaults.Combiner, defaults.Upsampler, defaults.MaxTemplates, defaults.Seed, defaults.BankSplit, defaults.CoefficientSharing, defaults.MaskPeriod);
 
         var attribute = new AttributeReader(data, cancellationToken);
         if (!attribute.IsBound) return null;
@@ -147,6 +147,7 @@ internal static class ModelParser
         long seed = attribute.Named("Seed", defaults.Seed);
         var bankSplit = (BankSplit)attribute.Named("BankSplit", (int)defaults.BankSplit);
         var coefficientSharing = (CoefficientSharing)attribute.Named("CoefficientSharing", (int)defaults.CoefficientSharing);
+        int maskPeriod = attribute.Named("MaskPeriod", defaults.MaskPeriod);
 
         void Check(bool valid, string name, string problem)
         {
@@ -155,9 +156,9 @@ internal static class ModelParser
             ok = false;
         }
         // One set of rules for the attribute and for options given at start-up (SharingSpec.Problems).
-        foreach (var (option, problem) in new SharingSpec(strategy, combiner, upsampler, maxTemplates, seed, bankSplit: bankSplit, coefficientSharing: coefficientSharing).Problems())
+        foreach (var (option, problem) in new SharingSpec(strategy, combiner, upsampler, maxTemplates, seed, bankSplit: bankSplit, coefficientSharing: coefficientSharing, maskPeriod: maskPeriod).Problems())
             Check(false, option, problem);
-        return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed, bankSplit, coefficientSharing) : null;
+        return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed, bankSplit, coefficientSharing, maskPeriod) : null;
     }
 
     private static bool IsFirstAttributedDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax syntax, CancellationToken cancellationToken)

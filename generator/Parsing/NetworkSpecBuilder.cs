@@ -12,7 +12,7 @@ internal static class NetworkSpecBuilder
         var layers = model.Layers.Select(ToSpec).ToList();
         var budget = model.Budget.IsFraction ? BudgetSpec.Fraction(model.Budget.Fraction) : BudgetSpec.Parameters(model.Budget.Parameters);
         var s = model.Sharing;
-        return new NetworkSpec(model.ClassName, budget, layers, new SharingSpec(s.Strategy, s.Combiner, s.Upsampler, s.MaxTemplates, s.Seed, bankSplit: s.BankSplit, coefficientSharing: s.CoefficientSharing));
+        return new NetworkSpec(model.ClassName, budget, layers, new SharingSpec(s.Strategy, s.Combiner, s.Upsampler, s.MaxTemplates, s.Seed, bankSplit: s.BankSplit, coefficientSharing: s.CoefficientSharing, maskPeriod: s.MaskPeriod));
     }
 
     public static LayerSpec ToSpec(LayerModel l) => l.Kind switch

@@ -60,6 +60,7 @@ public sealed class AllocationFile
             MaxTemplates = plan.Network.Sharing.MaxTemplates,
             BankSplit = plan.Network.Sharing.BankSplit,
             CoefficientSharing = plan.Network.Sharing.CoefficientSharing,
+            MaskPeriod = plan.Network.Sharing.MaskPeriod,
         },
         AssignmentSource = plan.Network.Assignment?.Source,
         Groups = plan.Groups.Select(g => new GroupRecord { Name = g.Name, Bank = g.BankSize, Members = g.Members.ToList() }).ToList(),
@@ -161,6 +162,8 @@ public sealed class AllocationFile
         public BankSplit BankSplit { get; init; }
         /// <summary>Whether same-shape layers share coefficient vectors (absent in older files: none).</summary>
         public CoefficientSharing CoefficientSharing { get; init; }
+        /// <summary>The Mask upsampler's period (absent in older files: the default, 16).</summary>
+        public int MaskPeriod { get; init; } = SharingDefaults.MaskPeriod;
     }
 
     /// <summary>One group as stored.</summary>

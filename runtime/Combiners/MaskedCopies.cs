@@ -12,12 +12,12 @@ namespace NpasDsl.Combiners;
 /// </summary>
 internal static class MaskedCopies
 {
-    /// <summary>The [|W|] multiplier for a weight of <paramref name="weightSize"/> read from a bank of <paramref name="bankSize"/>.</summary>
-    public static Tensor Multiplier(Tensor mask, long weightSize, long bankSize)
+    /// <summary>The [|W|] multiplier for a weight of <paramref name="weightSize"/> read from a bank of <paramref name="bankSize"/>, masks of period <paramref name="maskPeriod"/>.</summary>
+    public static Tensor Multiplier(Tensor mask, long weightSize, long bankSize, int maskPeriod)
     {
         long copies = CopyMasks.Copies(weightSize, bankSize);
         long last = CopyMasks.LastCopyLength(weightSize, bankSize);
-        long period = CopyMasks.PeriodOf(bankSize), lastPeriod = CopyMasks.PeriodOf(last);
+        long period = CopyMasks.PeriodOf(bankSize, maskPeriod), lastPeriod = CopyMasks.PeriodOf(last, maskPeriod);
         long full = copies - 2; // copies 2 .. C − 1 have the bank's length
         var factors = mask + 1f;
         var pieces = new List<Tensor> { ones(bankSize, dtype: mask.dtype, device: mask.device) };

@@ -12,12 +12,12 @@ namespace NpasDsl.Combiners;
 /// </summary>
 internal static class TemplateReader
 {
-    public static Tensor Read(Banks.BankSet banks, LayerPlan plan, Tensor? mask = null, HashedCopies? hash = null)
+    public static Tensor Read(Banks.BankSet banks, LayerPlan plan, Tensor? mask = null, int maskPeriod = SharingDefaults.MaskPeriod, HashedCopies? hash = null)
     {
         long size = plan.GeneratedSize;
         var read = banks.Read(plan.Group!, plan.Path, plan.Offset, plan.ReadLength);
         if (hash is not null) return hash.Apply(read, plan.Path).view(1, size);
-        if (mask is not null) return (read * MaskedCopies.Multiplier(mask, size, banks[plan.Group!].shape[0])).view(1, size);
+        if (mask is not null) return (read * MaskedCopies.Multiplier(mask, size, banks[plan.Group!].shape[0], maskPeriod)).view(1, size);
         if (plan.Grid is not { } grid) return read.view(plan.Templates, size);
 
         long rows = plan.WeightShape[0];

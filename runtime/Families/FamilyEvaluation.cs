@@ -5,7 +5,7 @@ using System.Text;
 
 namespace NpasDsl.Families;
 
-/// <summary>One member's test accuracy with its own parameters and its cost per example.</summary>
+/// <summary>One member's accuracy on the evaluation set (test, or a validation split) with its own parameters and its cost per example.</summary>
 public sealed record MemberResult(string Name, long Parameters, long MacsPerExample, double Accuracy);
 
 /// <summary>A point of the anytime curve: the ensemble of the <see cref="Members"/> cheapest members, ending with <see cref="Added"/>.</summary>

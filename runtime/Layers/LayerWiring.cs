@@ -32,6 +32,8 @@ public sealed class LayerWiring
     internal Tensor? InitialWeight { get; }
     /// <summary>The initial copy masks m (Mask upsampler, a layer tiled from a smaller bank); null for none.</summary>
     internal Tensor? InitialMask { get; init; }
+    /// <summary>The Mask upsampler's period P (<see cref="SharingSpec.MaskPeriod"/>): how <see cref="InitialMask"/> repeats along each copy.</summary>
+    internal int MaskPeriod { get; init; } = SharingDefaults.MaskPeriod;
     /// <summary>Whether the layer reads its tiled bank entries through a hash map (<see cref="SharingSpec.HashesLayer"/>).</summary>
     internal bool Hashed { get; init; }
     /// <summary>Pass the weighted-average coefficients through a softmax over K.</summary>

@@ -43,6 +43,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     private readonly bool _softmax;
     private readonly bool _keepWeightGradient;
     private readonly HashedCopies? _hash;
+    private readonly int _maskPeriod;
     private Tensor? _materialized;
     private bool _reuseWithinPass;
     private Tensor? _passWeight;
@@ -87,6 +88,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
             if (wiring.Hashed) _hash = HashedCopies.For(Plan, _banks[Plan.Group!].shape[0]);
             if (Plan.Masks > 0)
             {
+                _maskPeriod = wiring.MaskPeriod;
                 mask = new Parameter(wiring.InitialMask ?? throw new ArgumentException($"Layer '{Plan.Path}' is tiled with masks but has no initial masks."));
                 mask.DetachFromDisposeScope();
                 register_parameter(nameof(mask), mask);
@@ -238,7 +240,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>The flat generated weight with scale <paramref name="weightScale"/>, by this layer's combiner.</summary>
     private Tensor Generate(Tensor weightScale)
     {
-        var templates = TemplateReader.Read(_banks, Plan, mask, _hash);
+        var templates = TemplateReader.Read(_banks, Plan, mask, _maskPeriod, _hash);
         return _combiner switch
         {
             Combiner.WeightedAverage => WeightedAverageCombiner.Combine(templates, Mixing!, weightScale),

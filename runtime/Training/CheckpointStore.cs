@@ -61,10 +61,15 @@ public sealed class CheckpointStore
     /// <exception cref="AllocationMismatchException">The checkpoint is of a model with another allocation.</exception>
     public TrainingState Load(NpasModule model, OptimizerHelper optimizer) => Load(TrainingSubject.Of(model), optimizer);
 
+    /// <summary>The trainer state of the checkpoint, read without loading the model or the optimizer (to check it first).</summary>
+    public TrainingState ReadState() => ReadManifest().State;
+
+    private Manifest ReadManifest() => JsonSerializer.Deserialize<Manifest>(File.ReadAllText(ManifestPath), Json)
+        ?? throw new InvalidDataException($"{ManifestPath} is empty.");
+
     internal TrainingState Load(TrainingSubject model, OptimizerHelper optimizer)
     {
-        var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(ManifestPath), Json)
-            ?? throw new InvalidDataException($"{ManifestPath} is empty.");
+        var manifest = ReadManifest();
         model.Load(Path.Combine(Directory, manifest.Model));
         using (var stream = File.OpenRead(Path.Combine(Directory, manifest.Optimizer)))
         using (var reader = new BinaryReader(stream))

@@ -8,7 +8,7 @@ namespace NpasDsl.Training;
 public static class FinalLine
 {
     /// <summary>
-    /// <c>final: accuracy=0.8712 parameters=12,345 budget=12,500 unshared=125,000</c>: the last epoch's test accuracy and the
+    /// <c>final: accuracy=0.8712 parameters=12,345 budget=12,500 unshared=125,000</c>: the last epoch's accuracy on the evaluation set and the
     /// model's exact accounting. When the run evaluated on a validation split, the line ends <c>evaluated_on=validation</c>,
     /// so a script never takes a validation accuracy for a test one.
     /// </summary>
@@ -17,7 +17,7 @@ public static class FinalLine
             history[^1].TestAccuracy, model.TrainableParameters, model.Allocation.Budget, model.Allocation.Unshared, Suffix(evaluation));
 
     /// <summary>
-    /// The same line for a family of networks: the ensemble's test accuracy, the family's parameters, the sum of its
+    /// The same line for a family of networks (ending <c>evaluated_on=validation</c> likewise): the ensemble's accuracy, the family's parameters, the sum of its
     /// members' budgets, and what the members cost as separate unshared networks.
     /// </summary>
     public static string For(Families.ModelFamily family, Families.FamilyEvaluation evaluation, string evaluationSet = "test")

@@ -71,18 +71,21 @@ public sealed class Trainer
     public OptimizerHelper Optimizer => _optimizer;
 
     /// <summary>Runs (or, with <see cref="TrainerOptions.Resume"/>, continues) training; returns the finished epochs.</summary>
-    /// <exception cref="CheckpointMismatchException">The checkpoint to resume was trained on another number of examples.</exception>
+    /// <exception cref="CheckpointMismatchException">The checkpoint to resume was trained on another number of examples (nothing is loaded then).</exception>
     /// <exception cref="TrainingDivergedException">The loss stopped being finite; the last good checkpoint is kept.</exception>
     public IReadOnlyList<EpochRecord> Run()
     {
         var state = new TrainingState();
         if (_options.Resume && _checkpoints is { Exists: true })
         {
-            state = _checkpoints.Load(_model, _optimizer);
-            if (state.TrainExamples != 0 && state.TrainExamples != _data.TrainInputs.shape[0])
+            // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
+            // (Checkpoints written before the count was recorded hold 0 and are not checked.)
+            long saved = _checkpoints.ReadState().TrainExamples;
+            if (saved != 0 && saved != _data.TrainInputs.shape[0])
                 throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
-                    "The checkpoint in {0} was trained on {1:N0} examples but this run has {2:N0} (another data set or --validation): " +
-                    "resume with the same data, or start afresh in another --checkpoint-dir.", _checkpoints.Directory, state.TrainExamples, _data.TrainInputs.shape[0]));
+                    "The checkpoint in {0} was trained on {1:N0} examples but this run has {2:N0} (another --validation, or another data set): " +
+                    "resume with the same training examples, or start afresh in another --checkpoint-dir.", _checkpoints.Directory, saved, _data.TrainInputs.shape[0]));
+            state = _checkpoints.Load(_model, _optimizer);
             _log(string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", _checkpoints.Directory, state.Epoch + 1, state.Step));
         }
 
@@ -171,7 +174,7 @@ public sealed class Trainer
         };
     }
 
-    /// <summary>Accuracy on the whole test set.</summary>
+    /// <summary>Accuracy on the whole evaluation set: the test set, or the validation split (<see cref="TrainingData.Evaluation"/>).</summary>
     public double Evaluate()
     {
         _model.Module.eval();

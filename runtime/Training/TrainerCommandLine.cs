@@ -22,6 +22,7 @@ namespace NpasDsl.Training;
 /// if (line.HelpRequested) { Console.WriteLine(usage); return 0; }
 /// var trainer = line.Finish();
 /// var device = line.Apply();
+/// var data = line.Prepare(new TrainingData(trainImages, trainLabels, testImages, testLabels)); // --validation
 /// </code>
 /// </summary>
 public sealed class TrainerCommandLine

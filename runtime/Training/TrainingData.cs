@@ -17,8 +17,9 @@ public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor
     /// <summary>
     /// A validation split: trains on the first N − <paramref name="count"/> training examples and evaluates on the last
     /// <paramref name="count"/>, so that choices made on the reported accuracy (a learning rate, an epoch count) never
-    /// see the test set. Both parts are views of the training tensors; the split is fixed, not drawn, so every run and
-    /// every configuration that holds out the same count sees the same examples.
+    /// see the test set. Both parts are views of the training tensors (created in whatever dispose scope is open, so call
+    /// it outside one that ends before training does); the split is fixed, not drawn, so every run and every
+    /// configuration that holds out the same count sees the same examples.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not between 1 and N − 1.</exception>
     public TrainingData HoldOut(long count)

@@ -211,6 +211,14 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS013_a_mask_period_below_one_points_at_the_named_argument()
+    {
+        var d = Single(Model("[SharedBudget(0.5), Sharing(Upsampler = Upsampler.Mask, MaskPeriod = 0)]", OneLayer), "NPAS013");
+        Assert.Equal("MaskPeriod = 0", At(d));
+        Assert.Contains("MaskPeriod is 0 but a masked copy needs at least 1 multiplier", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS013_coefficient_sharing_needs_the_weighted_average_combiner()
     {
         var d = Single(Model("[SharedBudget(0.5), Sharing(Combiner = Combiner.Average, CoefficientSharing = CoefficientSharing.ByShape)]", OneLayer), "NPAS013");

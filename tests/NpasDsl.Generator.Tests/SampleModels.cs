@@ -67,7 +67,7 @@ internal static partial class SampleModels
     public const string MaskedNet = Usings + """
         namespace Demo.Masked;
 
-        [SharedBudget(0.1), Sharing(Upsampler = Upsampler.Mask)]
+        [SharedBudget(0.1), Sharing(Upsampler = Upsampler.Mask, MaskPeriod = 32)]
         public sealed partial class MaskedNet : NpasModule
         {
             [Conv2d(1, 32, 3, Padding = 1)] private partial SharedConv2d Stem { get; }

@@ -33,6 +33,20 @@ public sealed class AllocationFileTests : IDisposable
     }
 
     [Fact]
+    public void The_mask_period_is_saved_and_an_older_file_without_it_reads_as_the_default()
+    {
+        using var model = new MaskNet(new NpasOptions { Sharing = new SharingSpec(upsampler: Upsampler.Mask, maskPeriod: 5) });
+        var file = AllocationFile.From(model.Allocation);
+        var json = file.ToJson();
+        Assert.Contains("\"maskPeriod\": 5", json);
+        Assert.Equal(5, AllocationFile.Parse(json, "saved").Sharing.MaskPeriod);
+
+        var older = AllocationFile.Parse(json.Replace("\"maskPeriod\": 5", "\"unknownOption\": 0"), "older");
+        Assert.Equal(SharingDefaults.MaskPeriod, older.Sharing.MaskPeriod);
+        Assert.Contains("the sharing options are", file.FirstDifference(older));
+    }
+
+    [Fact]
     public void A_saved_group_assignment_rebuilds_exactly_the_same_layout()
     {
         // An assignment a group search could have produced: the two mixers and the up projection in one bank.

@@ -38,7 +38,7 @@ public sealed class MaskTests(ITestOutputHelper output)
         Assert.True(plan.Breakdown.Total <= plan.Budget, plan.ToString());
         Assert.True(plan.Breakdown.Unused <= Math.Max(2, plan.Budget / 50), $"unused {plan.Breakdown.Unused}:\n{plan}");
         foreach (var layer in plan.Layers.Where(l => l.Source == WeightSource.Bank))
-            Assert.Equal(CopyMasks.Entries(layer.Spec.WeightSize, bank), layer.Masks);
+            Assert.Equal(CopyMasks.Entries(layer.Spec.WeightSize, bank, SharingDefaults.MaskPeriod), layer.Masks);
         Assert.Equal(plan.Layers.Sum(l => l.Masks), plan.Breakdown.Masks);
         var maskKeys = model.state_dict().Where(p => p.Key.EndsWith(".mask", StringComparison.Ordinal)).ToList();
         Assert.Equal(plan.Breakdown.Masks, maskKeys.Sum(p => p.Value.numel()));
@@ -58,6 +58,41 @@ public sealed class MaskTests(ITestOutputHelper output)
         Assert.True(body.Masks > 0);
         Assert.Contains("masked (", plan.ToString());
         Assert.Equal(new long[] { body.Masks }, MaskOf(Layer(model, "Body.0")).shape);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)] // MaskNet's layers are small: a long period would cost more than the bank saves, so none is tiled
+    public void A_chosen_mask_period_sets_how_each_copy_repeats_its_mask_and_what_the_masks_cost(int period)
+    {
+        var sharing = new SharingSpec(upsampler: Upsampler.Mask, maskPeriod: period);
+        // Just above the smallest feasible budget, where the bank is far smaller than a body layer.
+        long minimum = BudgetCheck.For(MaskNet.Declaration.WithSharing(sharing)).Minimum;
+        using var model = new MaskNet(new NpasOptions { Seed = 4, Sharing = sharing, Budget = BudgetSpec.Parameters(minimum + 20) });
+        var plan = model.Allocation;
+        long bank = plan.Groups.Single().BankSize;
+        Assert.Equal(period, plan.Network.Sharing.MaskPeriod);
+        Assert.Equal(plan.Breakdown.Total, model.TrainableParameters);
+        var layer = Layer(model, "Body.1");
+        long size = layer.Plan.Spec.WeightSize, copies = CopyMasks.Copies(size, bank);
+        Assert.True(copies >= 2, plan.ToString());
+        Assert.Equal(CopyMasks.Entries(size, bank, period), MaskOf(layer).numel());
+
+        using var _ = no_grad();
+        // Copy 2 is copy 1 times 1 + m_2, and m_2 repeats with the chosen period.
+        var weight = layer.Weight().reshape(-1);
+        long length = Math.Min(bank, size - bank);
+        var ratio = weight.narrow(0, bank, length) / weight.narrow(0, 0, length);
+        long p = Math.Min(period, length);
+        var m = MaskOf(layer).narrow(0, 0, p).repeat((length + p - 1) / p).narrow(0, 0, length);
+        Assert.True(ratio.allclose(m + 1, rtol: 1e-3, atol: 1e-4), $"period {period}");
+    }
+
+    [Fact]
+    public void A_mask_period_below_one_is_refused_at_start_up()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new MaskNet(new NpasOptions { Sharing = new SharingSpec(upsampler: Upsampler.Mask, maskPeriod: 0) }));
+        Assert.Contains("MaskPeriod is 0", e.Message);
     }
 
     [Fact]
@@ -91,7 +126,7 @@ public sealed class MaskTests(ITestOutputHelper output)
             long offset = 0;
             for (long copy = 1; copy < copies; copy++)
             {
-                long length = Math.Min(bank, size - copy * bank), period = CopyMasks.PeriodOf(length == bank ? bank : length);
+                long length = Math.Min(bank, size - copy * bank), period = CopyMasks.PeriodOf(length == bank ? bank : length, SharingDefaults.MaskPeriod);
                 var m = mask.narrow(0, offset, period).repeat((length + period - 1) / period).narrow(0, 0, length);
                 var expected = weight.narrow(0, 0, length) * (m + 1);
                 Assert.True(weight.narrow(0, copy * bank, length).allclose(expected, rtol: 1e-5, atol: 1e-7), $"copy {copy + 1}");

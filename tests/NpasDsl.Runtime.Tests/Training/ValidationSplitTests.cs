@@ -99,10 +99,14 @@ public sealed class ValidationSplitTests : IDisposable
         using (var first = new TinyCnn(new NpasOptions { Seed = 3 }))
             new Trainer(first, Numbered(), options with { Epochs = 1 }, log: _ => { }).Run();
 
-        using var resumed = new TinyCnn(new NpasOptions { Seed = 3 });
+        using var resumed = new TinyCnn(new NpasOptions { Seed = 99 });
+        using var untouched = new TinyCnn(new NpasOptions { Seed = 99 });
         var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(resumed, Numbered().HoldOut(8), options with { Resume = true }, log: _ => { }).Run());
         Assert.Contains("trained on 40 examples but this run has 32", e.Message);
         Assert.Contains("--validation", e.Message);
+        // Refused before loading: the model keeps its own weights.
+        var before = untouched.state_dict();
+        Assert.All(resumed.state_dict(), p => Assert.True(p.Value.eq(before[p.Key]).all().item<bool>(), p.Key));
 
         // The same data resumes.
         var history = new Trainer(resumed, Numbered(), options with { Resume = true }, log: _ => { }).Run();
