@@ -76,17 +76,11 @@ NpasModule network = model == "spin" ? new ConvMixerSpin(options) : new ConvMixe
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "ConvMixer: model={0} data={1} epochs={2} batch={3} lr={4} weight_decay={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
     model, data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(network.Allocation);
-TrainingData trainingData;
-try
+if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
 {
-    trainingData = line.Prepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels));
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"error: {dataProblem}");
     return 2;
 }
-Console.WriteLine($"evaluation: {line.EvaluationSet}");
 
 try
 {

@@ -111,17 +111,11 @@ Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     dataset, trainImages.shape[0], testImagesTensor.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.Seed, target.type,
     get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(family);
-TrainingData trainingData;
-try
+if (!line.TryPrepare(new TrainingData(trainImages, trainLabels, testImagesTensor, testLabels), Console.WriteLine, out var trainingData, out var dataProblem))
 {
-    trainingData = line.Prepare(new TrainingData(trainImages, trainLabels, testImagesTensor, testLabels));
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"error: {dataProblem}");
     return 2;
 }
-Console.WriteLine($"evaluation: {line.EvaluationSet}");
 
 try
 {

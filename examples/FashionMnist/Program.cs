@@ -69,17 +69,11 @@ Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     "FashionMnist: epochs={0} batch={1} optimizer={2} lr={3} schedule={13} per {14} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} data={10} checkpoints={11}{12}",
     t.Epochs, t.BatchSize, t.Optimizer, t.LearningRate, t.WeightDecay, t.LabelSmoothing, t.WarmupEpochs, t.Seed, device.type, get_num_threads(), options.DataDirectory, t.CheckpointDirectory, t.Resume ? " (resume)" : "", t.Schedule, t.Interval.ToString().ToLowerInvariant()));
 Console.WriteLine(model.Allocation);
-TrainingData trainingData;
-try
+if (!options.Line.TryPrepare(new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
 {
-    trainingData = options.Line.Prepare(new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels));
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"error: {dataProblem}");
     return 2;
 }
-Console.WriteLine($"evaluation: {options.Line.EvaluationSet}");
 
 IReadOnlyList<EpochRecord> history;
 try

@@ -75,17 +75,11 @@ catch (BudgetInfeasibleException e)
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "VisionTransformer: data={0} epochs={1} batch={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
     data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.LabelSmoothing, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(model.Allocation);
-TrainingData trainingData;
-try
+if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
 {
-    trainingData = line.Prepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels));
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"error: {dataProblem}");
     return 2;
 }
-Console.WriteLine($"evaluation: {line.EvaluationSet}");
 
 try
 {

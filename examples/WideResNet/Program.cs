@@ -91,17 +91,11 @@ catch (BudgetInfeasibleException e)
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) epochs={3} batch={4} lr={5} weight_decay={6} seed={7} device={8} checkpoints={9}{10}",
     model, data, dataset.TrainImages.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.Seed, device.type, trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(network.Allocation);
-TrainingData trainingData;
-try
+if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
 {
-    trainingData = line.Prepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels));
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"error: {dataProblem}");
     return 2;
 }
-Console.WriteLine($"evaluation: {line.EvaluationSet}");
 
 try
 {

@@ -176,6 +176,26 @@ public sealed class TrainerCommandLine
         return data.HoldOut(count);
     }
 
+    /// <summary>
+    /// <see cref="Prepare"/> for a program: false, with the message in <paramref name="problem"/>, where <see cref="Prepare"/> would throw;
+    /// on success also prints which set the accuracy is measured on (<see cref="EvaluationSet"/>) to <paramref name="log"/>.
+    /// </summary>
+    public bool TryPrepare(TrainingData data, Action<string> log, out TrainingData prepared, out string? problem)
+    {
+        try
+        {
+            prepared = Prepare(data);
+        }
+        catch (ArgumentException e)
+        {
+            (prepared, problem) = (data, e.Message);
+            return false;
+        }
+        log("evaluation: " + EvaluationSet);
+        problem = null;
+        return true;
+    }
+
     /// <summary>What the trainer's accuracy is measured on, for a program's opening lines.</summary>
     public string EvaluationSet => Validation is { } count
         ? string.Format(CultureInfo.InvariantCulture, "validation split (the last {0:N0} training examples; the test set is not used)", count)

@@ -75,6 +75,16 @@ public sealed class ValidationSplitTests : IDisposable
         all.Read(new[] { "--validation", "40" }, (_, _) => false);
         Assert.Equal("--validation 40 holds out every one of the 40 training examples; give at most 39.", Assert.Throws<ArgumentException>(() => all.Prepare(Numbered())).Message);
         Assert.Contains("--validation needs a positive integer", Assert.Throws<ArgumentException>(() => all.Read(new[] { "--validation", "0" }, (_, _) => false)).Message);
+
+        // What the programs call: no exception, the message to print, and the evaluation line on success.
+        var logged = new List<string>();
+        Assert.False(all.TryPrepare(Numbered(), logged.Add, out _, out var problem));
+        Assert.Equal("--validation 40 holds out every one of the 40 training examples; give at most 39.", problem);
+        Assert.Empty(logged);
+        Assert.True(line.TryPrepare(Numbered(), logged.Add, out var prepared, out problem));
+        Assert.Null(problem);
+        Assert.Equal(28, prepared.TrainInputs.shape[0]);
+        Assert.Equal(new[] { "evaluation: " + line.EvaluationSet }, logged);
     }
 
     [Fact]
