@@ -110,7 +110,7 @@ try
     Console.WriteLine(FinalLine.For(network, history, trainingData.Evaluation));
     return 0;
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException or FileNotFoundException or System.Collections.Generic.KeyNotFoundException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException or FileNotFoundException or System.Collections.Generic.KeyNotFoundException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

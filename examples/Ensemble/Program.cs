@@ -105,6 +105,11 @@ catch (BudgetInfeasibleException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 4;
 }
+catch (ArgumentException e) // e.g. a fraction above 1000 (a parameter count given as --budget)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     "Ensemble: dataset={0} ({1:N0} training images, {2:N0} test images) epochs={3} batch={4} lr={5} seed={6} device={7} threads={8} checkpoints={9}{10}",
@@ -126,7 +131,7 @@ try
     Console.WriteLine(FinalLine.For(family, evaluation, trainingData.Evaluation));
     return 0;
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

@@ -63,6 +63,11 @@ catch (BudgetInfeasibleException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 4;
 }
+catch (ArgumentException e) // e.g. a fraction above 1000 (a parameter count given as --budget)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 
 var t = options.Trainer;
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
@@ -80,7 +85,7 @@ try
 {
     history = ConsoleProgress.Run((progress, log) => new Trainer(model, trainingData, t, device, log, progress: progress).Run());
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

@@ -72,6 +72,11 @@ catch (BudgetInfeasibleException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 4;
 }
+catch (ArgumentException e) // e.g. a fraction above 1000 (a parameter count given as --budget)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "VisionTransformer: data={0} epochs={1} batch={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
     data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.LabelSmoothing, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(model.Allocation);
@@ -87,7 +92,7 @@ try
     Console.WriteLine(FinalLine.For(model, history, trainingData.Evaluation));
     return 0;
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

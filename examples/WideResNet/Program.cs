@@ -87,6 +87,11 @@ catch (BudgetInfeasibleException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 4;
 }
+catch (ArgumentException e) // e.g. a fraction above 1000 (a parameter count given as --budget)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) epochs={3} batch={4} lr={5} weight_decay={6} seed={7} device={8} checkpoints={9}{10}",
     model, data, dataset.TrainImages.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.Seed, device.type, trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
@@ -104,7 +109,7 @@ try
     Console.WriteLine(FinalLine.For(network, history, trainingData.Evaluation));
     return 0;
 }
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointMismatchException)
+catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 5;

@@ -1,9 +1,11 @@
-using System;
-
 namespace NpasDsl.Training;
 
-/// <summary>A checkpoint that <c>--resume</c> cannot continue with this run's data; the message says what differs and what to do.</summary>
-public sealed class CheckpointMismatchException : Exception
+/// <summary>
+/// A checkpoint that <c>--resume</c> cannot continue with this run's data or settings (another number of training
+/// examples, batch size, seed, batches per epoch or optimizer, or fewer epochs than it has done); nothing is loaded.
+/// The message says what differs and what to do.
+/// </summary>
+public sealed class CheckpointMismatchException : CheckpointException
 {
     /// <summary>Creates the exception.</summary>
     public CheckpointMismatchException(string message) : base(message) { }

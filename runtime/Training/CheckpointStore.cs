@@ -1,3 +1,4 @@
+using System;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -59,22 +60,88 @@ public sealed class CheckpointStore
 
     /// <summary>Loads the checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>; returns the trainer state.</summary>
     /// <exception cref="AllocationMismatchException">The checkpoint is of a model with another allocation.</exception>
+    /// <exception cref="CheckpointException">The checkpoint is damaged or incomplete.</exception>
     public TrainingState Load(NpasModule model, OptimizerHelper optimizer) => Load(TrainingSubject.Of(model), optimizer);
 
     /// <summary>The trainer state of the checkpoint, read without loading the model or the optimizer (to check it first).</summary>
+    /// <exception cref="CheckpointException">The manifest cannot be read.</exception>
     public TrainingState ReadState() => ReadManifest().State;
 
-    private Manifest ReadManifest() => JsonSerializer.Deserialize<Manifest>(File.ReadAllText(ManifestPath), Json)
-        ?? throw new InvalidDataException($"{ManifestPath} is empty.");
+    private Manifest ReadManifest()
+    {
+        try
+        {
+            var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(ManifestPath), Json);
+            if (manifest is null || manifest.State is null || manifest.State.History is null || manifest.Model.Length == 0 || manifest.Optimizer.Length == 0)
+                throw new InvalidDataException("it does not name a model, an optimizer and a trainer state");
+            if (manifest.State.Epoch < 0 || manifest.State.Step < 0)
+                throw new InvalidDataException($"its epoch ({manifest.State.Epoch}) or batch ({manifest.State.Step}) is negative");
+            return manifest;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw Damaged($"{ManifestPath} cannot be read ({e.Message})", e);
+        }
+    }
 
     internal TrainingState Load(TrainingSubject model, OptimizerHelper optimizer)
     {
         var manifest = ReadManifest();
-        model.Load(Path.Combine(Directory, manifest.Model));
-        using (var stream = File.OpenRead(Path.Combine(Directory, manifest.Optimizer)))
-        using (var reader = new BinaryReader(stream))
+        string modelPath = Path.Combine(Directory, manifest.Model), optimizerPath = Path.Combine(Directory, manifest.Optimizer);
+        foreach (var path in new[] { modelPath, optimizerPath })
+            if (!File.Exists(path)) throw Damaged($"{ManifestPath} names {Path.GetFileName(path)}, which is missing", null);
+        try
+        {
+            model.Load(modelPath);
+            using var stream = File.OpenRead(optimizerPath);
+            using var reader = new BinaryReader(stream);
             optimizer.load_state_dict(reader);
+        }
+        // TorchSharp reports a truncated or foreign file as one of these; an allocation mismatch has its own exception and passes through.
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or EndOfStreamException or JsonException)
+        {
+            throw Damaged($"its files cannot be loaded into this model ({e.Message})", e);
+        }
         return manifest.State;
+    }
+
+    private CheckpointException Damaged(string what, Exception? inner)
+        => new($"The checkpoint in {Directory} is damaged or incomplete: {what}. Start afresh with --overwrite, or give another --checkpoint-dir.", inner);
+
+    /// <summary>
+    /// Refuses, before training, a checkpoint directory the trainer could not write (found only at the first save, after a whole
+    /// epoch), and one whose checkpoint a fresh start would replace without <see cref="TrainerOptions.Overwrite"/>.
+    /// </summary>
+    /// <exception cref="CheckpointException">The directory is a file, cannot be written, or holds a run that would be lost.</exception>
+    internal void PrepareFor(TrainerOptions options)
+    {
+        if (File.Exists(Directory))
+            throw new CheckpointException($"--checkpoint-dir {Directory} is a file; give a directory (it is created when missing).");
+        if (Exists && !options.Resume && !options.Overwrite)
+        {
+            string done;
+            try
+            {
+                var state = ReadState();
+                done = state.Step > 0 ? $"{state.Epoch} epochs and {state.Step} batches done" : $"{state.Epoch} epochs done";
+            }
+            catch (CheckpointException)
+            {
+                done = "unreadable";
+            }
+            throw new CheckpointException($"{Directory} already holds a checkpoint ({done}): continue it with --resume, replace it with --overwrite, or give another --checkpoint-dir.");
+        }
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            string probe = Path.Combine(Directory, $".write-test-{System.Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"Checkpoints cannot be written to {Directory} ({e.Message}); give a writable --checkpoint-dir.", e);
+        }
     }
 
     private sealed record Manifest

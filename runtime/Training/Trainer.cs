@@ -65,13 +65,15 @@ public sealed class Trainer
             : optim.AdamW(parameters, options.LearningRate, weight_decay: 0);
         _decayed = model.Decayed.ToList();
         _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
+        _checkpoints?.PrepareFor(options);
     }
 
     /// <summary>The optimizer (its state is part of every checkpoint).</summary>
     public OptimizerHelper Optimizer => _optimizer;
 
     /// <summary>Runs (or, with <see cref="TrainerOptions.Resume"/>, continues) training; returns the finished epochs.</summary>
-    /// <exception cref="CheckpointMismatchException">The checkpoint to resume was trained on another number of examples (nothing is loaded then).</exception>
+    /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings (nothing is loaded then).</exception>
+    /// <exception cref="CheckpointException">The checkpoint to resume cannot be read.</exception>
     /// <exception cref="TrainingDivergedException">The loss stopped being finite; the last good checkpoint is kept.</exception>
     public IReadOnlyList<EpochRecord> Run()
     {
@@ -79,15 +81,14 @@ public sealed class Trainer
         if (_options.Resume && _checkpoints is { Exists: true })
         {
             // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
-            // (Checkpoints written before the count was recorded hold 0 and are not checked.)
-            long saved = _checkpoints.ReadState().TrainExamples;
-            if (saved != 0 && saved != _data.TrainInputs.shape[0])
-                throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
-                    "The checkpoint in {0} was trained on {1:N0} examples but this run has {2:N0} (another --validation, or another data set): " +
-                    "resume with the same training examples, or start afresh in another --checkpoint-dir.", _checkpoints.Directory, saved, _data.TrainInputs.shape[0]));
+            CheckResumable(_checkpoints.ReadState(), _checkpoints.Directory);
             state = _checkpoints.Load(_model, _optimizer);
-            _log(string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", _checkpoints.Directory, state.Epoch + 1, state.Step));
+            _log(state.Epoch == _options.Epochs
+                ? string.Format(CultureInfo.InvariantCulture, "the run in {0} is complete ({1} epochs): nothing left to train", _checkpoints.Directory, state.Epoch)
+                : string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", _checkpoints.Directory, state.Epoch + 1, state.Step));
         }
+        else if (_options.Resume)
+            _log($"no checkpoint in {_checkpoints!.Directory} yet: starting from epoch 1");
 
         long count = _data.TrainInputs.shape[0];
         int batches = (int)((count + _options.BatchSize - 1) / _options.BatchSize);
@@ -118,7 +119,7 @@ public sealed class Trainer
                     _log(string.Format(CultureInfo.InvariantCulture, "  epoch {0} batch {1}/{2}: loss={3:0.0000} accuracy={4:0.0000} {5:0} examples/s",
                         epoch + 1, b + 1, batches, state.LossSum / state.Seen, (double)state.Correct / state.Seen, state.Seen / (secondsBefore + clock.Elapsed.TotalSeconds)));
                 if (_options.CheckpointEverySteps is { } every && (b + 1) % every == 0 && b + 1 < batches)
-                    _checkpoints?.Save(_model, _optimizer, state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds, TrainExamples = count });
+                    _checkpoints?.Save(_model, _optimizer, state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds, TrainExamples = count, Settings = ResumeSettings.Of(_options) });
             }
 
             var record = new EpochRecord(epoch + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen, Evaluate(),
@@ -127,7 +128,7 @@ public sealed class Trainer
             state = new TrainingState { Epoch = epoch + 1, GlobalStep = state.GlobalStep, History = history };
             _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} {7}_accuracy={4:0.0000} lr={5:G4} {6:0}s",
                 record.Epoch, _options.Epochs, record.TrainLoss, record.TrainAccuracy, record.TestAccuracy, record.LearningRate, record.Seconds, _data.Evaluation));
-            _checkpoints?.Save(_model, _optimizer, state with { TrainExamples = count });
+            _checkpoints?.Save(_model, _optimizer, state with { TrainExamples = count, Settings = ResumeSettings.Of(_options) });
             if (_checkpoints is not null)
             {
                 MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history, _data.Evaluation);
@@ -172,6 +173,28 @@ public sealed class Trainer
             Seen = state.Seen + labels.shape[0],
             GlobalStep = state.GlobalStep + 1,
         };
+    }
+
+    /// <summary>
+    /// Refuses a checkpoint this run cannot continue exactly: another number of training examples, other settings that
+    /// decide the batches or the optimizer, or more epochs done than this run asks for. Checkpoints written before these
+    /// were recorded hold none of them and are not checked.
+    /// </summary>
+    private void CheckResumable(TrainingState saved, string directory)
+    {
+        const string Afresh = "start afresh with --overwrite, or give another --checkpoint-dir.";
+        long examples = _data.TrainInputs.shape[0];
+        if (saved.TrainExamples != 0 && saved.TrainExamples != examples)
+            throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
+                "The checkpoint in {0} was trained on {1:N0} examples but this run has {2:N0} (another --validation, or another data set): " +
+                "resume with the same training examples, or " + Afresh, directory, saved.TrainExamples, examples));
+        if (saved.Settings is { } settings && settings.Differences(ResumeSettings.Of(_options)).ToList() is { Count: > 0 } differences)
+            throw new CheckpointMismatchException($"The checkpoint in {directory} was written with {string.Join(", ", differences)}, so a resumed run would " +
+                "not see the batches the uninterrupted run sees: resume with those settings, or " + Afresh);
+        if (saved.Epoch > _options.Epochs || (saved.Epoch == _options.Epochs && saved.Step > 0))
+            throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
+                "The checkpoint in {0} has done {1} epoch{2}{3}, more than this run's --epochs {4}: give --epochs {5} or more to continue it, or " + Afresh,
+                directory, saved.Epoch, saved.Epoch == 1 ? "" : "s", saved.Step > 0 ? $" and {saved.Step} batches" : "", _options.Epochs, saved.Epoch + (saved.Step > 0 ? 1 : 0)));
     }
 
     /// <summary>Accuracy on the whole evaluation set: the test set, or the validation split (<see cref="TrainingData.Evaluation"/>).</summary>

@@ -45,6 +45,7 @@ public sealed class TrainerCommandLine
         "  --checkpoint-dir DIR       where checkpoints, metrics.csv and metrics.png go\n" +
         "  --checkpoint-every N       also checkpoint every N steps inside an epoch\n" +
         "  --resume                   continue from the checkpoint in the checkpoint directory\n" +
+        "  --overwrite                start afresh in a checkpoint directory that holds a checkpoint, replacing it\n" +
         "  --plot                     draw metrics.png (loss and accuracy per epoch) beside metrics.csv\n" +
         "  --device cpu|cuda          default: cuda when available, else cpu\n" +
         "  --threads N                CPU threads of TorchSharp (default: its own choice)";
@@ -80,7 +81,10 @@ public sealed class TrainerCommandLine
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            // A value that is empty or is the next option (--checkpoint-dir --resume) is a value left out, not a name.
+            string Value() => i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                ? args[++i]
+                : throw new ArgumentException(i + 1 < args.Length && args[i + 1].Length == 0 ? $"{name} needs a value, not an empty one." : $"{name} needs a value.");
             if (name is "-h" or "--help")
             {
                 HelpRequested = true; // what follows is not read: help is answered whatever comes after it
@@ -121,6 +125,7 @@ public sealed class TrainerCommandLine
             case "--checkpoint-dir": o = o with { CheckpointDirectory = value() }; break;
             case "--checkpoint-every": o = o with { CheckpointEverySteps = PositiveInteger(name, value()) }; break;
             case "--resume": o = o with { Resume = true }; break;
+            case "--overwrite": o = o with { Overwrite = true }; break;
             case "--plot": o = o with { Plot = true }; break;
             case "--device":
                 DeviceName = value() is var d && d is "cpu" or "cuda" ? d : throw new ArgumentException($"--device must be cpu or cuda, not '{d}'.");

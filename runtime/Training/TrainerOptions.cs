@@ -77,6 +77,11 @@ public sealed record TrainerOptions
     public bool Plot { get; init; }
     /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume { get; init; }
+    /// <summary>
+    /// Start afresh even though <see cref="CheckpointDirectory"/> holds a checkpoint, replacing it at the first save.
+    /// Without it (or <see cref="Resume"/>) the trainer refuses such a directory rather than lose the run in it.
+    /// </summary>
+    public bool Overwrite { get; init; }
 
     /// <summary>Checks the options; returns what is wrong, or null.</summary>
     public string? Validate()
@@ -90,6 +95,7 @@ public sealed record TrainerOptions
         if (!Enum.IsDefined(Interval)) return $"Interval is {(int)Interval} but must be one of {string.Join(", ", Enum.GetNames<ScheduleInterval>())}";
         if (!Enum.IsDefined(Schedule)) return $"Schedule is {(int)Schedule} but must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}";
         if (Resume && CheckpointDirectory is null) return "Resume needs a CheckpointDirectory";
+        if (Resume && Overwrite) return "Resume continues the checkpoint and Overwrite replaces it; give one of them";
         if (Plot && CheckpointDirectory is null) return "Plot needs a CheckpointDirectory (the plot goes beside the checkpoints)";
         if (BatchesPerEpoch is < 1) return $"BatchesPerEpoch is {BatchesPerEpoch} but must be at least 1";
         if (CheckpointEverySteps is < 1) return $"CheckpointEverySteps is {CheckpointEverySteps} but must be at least 1";

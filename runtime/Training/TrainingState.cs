@@ -24,6 +24,8 @@ public sealed record TrainingState
     /// with another training set, e.g. another validation split, would see other batches and is refused.
     /// </summary>
     public long TrainExamples { get; init; }
+    /// <summary>The settings that decide which examples each step sees (recorded since the count was; null in older checkpoints).</summary>
+    public ResumeSettings? Settings { get; init; }
     /// <summary>The finished epochs.</summary>
     public List<EpochRecord> History { get; init; } = new();
 }

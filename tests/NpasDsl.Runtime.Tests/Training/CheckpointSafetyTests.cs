@@ -1,0 +1,144 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using NpasDsl.Runtime.Tests.Models;
+using NpasDsl.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.Training;
+
+/// <summary>
+/// Nothing is lost and nothing is continued wrongly: a fresh run does not replace a checkpoint it was not told to,
+/// an unusable directory is refused before training, and a resume that could not end like the uninterrupted run
+/// (other settings, fewer epochs, a damaged checkpoint) stops with a message naming the fix.
+/// </summary>
+public sealed class CheckpointSafetyTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-safety-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+        if (File.Exists(_directory)) File.Delete(_directory);
+    }
+
+    private static TrainingData Data()
+    {
+        var g = new Generator(5);
+        var train = randn(new long[] { 48, 1, 8, 8 }, generator: g);
+        return new TrainingData(train, randint(0, 4, new long[] { 48 }, generator: g), train.narrow(0, 0, 16), randint(0, 4, new long[] { 16 }, generator: g));
+    }
+
+    private TrainerOptions Options => new() { Epochs = 1, BatchSize = 16, CheckpointDirectory = _directory };
+
+    private IReadOnlyList<EpochRecord> Train(TrainerOptions options, long seed = 1, List<string>? log = null)
+    {
+        using var model = new TinyCnn(new NpasOptions { Seed = seed });
+        return new Trainer(model, Data(), options, log: log is null ? _ => { } : log.Add).Run();
+    }
+
+    [Fact]
+    public void A_fresh_run_refuses_a_directory_holding_a_checkpoint_unless_told_to_overwrite_it()
+    {
+        Train(Options);
+        var manifest = File.ReadAllText(Path.Combine(_directory, "trainer.json"));
+        var e = Assert.Throws<CheckpointException>(() => Train(Options));
+        Assert.Contains("already holds a checkpoint (1 epochs done)", e.Message);
+        Assert.Contains("--resume", e.Message);
+        Assert.Contains("--overwrite", e.Message);
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(_directory, "trainer.json"))); // untouched
+
+        Assert.Single(Train(Options with { Overwrite = true }));
+        Assert.Contains("give one of them", Assert.Throws<ArgumentException>(() => Train(Options with { Overwrite = true, Resume = true })).Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_directory_that_is_a_file_is_refused_before_training()
+    {
+        File.WriteAllText(_directory, "not a directory");
+        using var model = new TinyCnn(new NpasOptions { Seed = 1 });
+        var e = Assert.Throws<CheckpointException>(() => new Trainer(model, Data(), Options, log: _ => { }));
+        Assert.Contains("is a file; give a directory", e.Message);
+    }
+
+    [Fact]
+    public void Resume_without_a_checkpoint_says_it_starts_from_the_first_epoch()
+    {
+        var log = new List<string>();
+        Train(Options with { Resume = true }, log: log);
+        Assert.Contains(log, l => l.StartsWith($"no checkpoint in {_directory} yet: starting from epoch 1", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("batch", "--batch-size 16 (this run: 8)")]
+    [InlineData("seed", "--seed 1 (this run: 2)")]
+    [InlineData("optimizer", "--optimizer adamw (this run: sgd)")]
+    [InlineData("batches", "--train-batches all (this run: 2)")]
+    public void Resume_refuses_settings_that_change_the_batches_or_the_optimizer_before_loading_anything(string change, string named)
+    {
+        Train(Options);
+        var resumed = (Options with { Epochs = 2, Resume = true }) switch
+        {
+            var o when change == "batch" => o with { BatchSize = 8 },
+            var o when change == "seed" => o with { Seed = 2 },
+            var o when change == "optimizer" => o with { Optimizer = OptimizerKind.SgdNesterov },
+            var o => o with { BatchesPerEpoch = 2 },
+        };
+        using var model = new TinyCnn(new NpasOptions { Seed = 7 });
+        using var untouched = new TinyCnn(new NpasOptions { Seed = 7 });
+        var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(model, Data(), resumed, log: _ => { }).Run());
+        Assert.Contains(named, e.Message);
+        Assert.Contains("resume with those settings", e.Message);
+        var before = untouched.state_dict();
+        Assert.All(model.state_dict(), p => Assert.True(p.Value.eq(before[p.Key]).all().item<bool>(), p.Key));
+    }
+
+    [Fact]
+    public void Resume_with_fewer_epochs_than_done_is_refused_and_a_complete_run_is_not_trained_again()
+    {
+        Train(Options with { Epochs = 2 });
+        var fewer = Assert.Throws<CheckpointMismatchException>(() => Train(Options with { Epochs = 1, Resume = true }));
+        Assert.Contains("has done 2 epochs, more than this run's --epochs 1: give --epochs 2 or more", fewer.Message);
+
+        var log = new List<string>();
+        var history = Train(Options with { Epochs = 2, Resume = true }, log: log);
+        Assert.Equal(2, history.Count);
+        Assert.Contains(log, l => l.Contains("is complete (2 epochs): nothing left to train", StringComparison.Ordinal));
+        Assert.Equal(3, Train(Options with { Epochs = 3, Resume = true }).Count); // extending a finished run is a resume
+    }
+
+    [Fact]
+    public void A_damaged_checkpoint_is_reported_with_its_directory_and_the_fix()
+    {
+        Train(Options);
+        var manifest = Path.Combine(_directory, "trainer.json");
+        var good = File.ReadAllText(manifest);
+
+        File.WriteAllText(manifest, "{ not json");
+        var unreadable = Assert.Throws<CheckpointException>(() => Train(Options with { Resume = true }));
+        Assert.Contains($"The checkpoint in {_directory} is damaged or incomplete", unreadable.Message);
+        Assert.Contains("--overwrite", unreadable.Message);
+        Assert.Contains("(unreadable)", Assert.Throws<CheckpointException>(() => Train(Options)).Message);
+
+        File.WriteAllText(manifest, good);
+        foreach (var file in Directory.GetFiles(_directory, "model-*.bin")) File.Delete(file);
+        var missing = Assert.Throws<CheckpointException>(() => Train(Options with { Resume = true }));
+        Assert.Matches(@"names model-\d{9}\.bin, which is missing", missing.Message);
+    }
+
+    [Fact]
+    public void An_option_value_that_is_left_out_is_not_taken_from_the_next_option()
+    {
+        static string Error(params string[] args)
+            => Assert.Throws<ArgumentException>(() => new TrainerCommandLine(new TrainerOptions()).Read(args, (_, _) => false)).Message;
+        Assert.Equal("--checkpoint-dir needs a value.", Error("--checkpoint-dir", "--resume"));
+        Assert.Equal("--checkpoint-dir needs a value, not an empty one.", Error("--checkpoint-dir", ""));
+        var line = new TrainerCommandLine(new TrainerOptions());
+        line.Read(new[] { "--seed", "-3", "--overwrite" }, (_, _) => false);
+        Assert.Equal(-3, line.Options.Seed);
+        Assert.True(line.Options.Overwrite);
+    }
+}
