@@ -36,12 +36,29 @@ public sealed class FashionMnistDataset
     /// <summary>Test labels, [N] int64.</summary>
     public Tensor TestLabels { get; }
 
+    /// <summary>The number of classes; a label file with another value is not Fashion-MNIST.</summary>
+    public const int Classes = 10;
+
     /// <summary>Loads the four files from <paramref name="directory"/> (plain or <c>.gz</c>).</summary>
     /// <exception cref="FileNotFoundException">A file is missing; the message says how to install the data set.</exception>
+    /// <exception cref="InvalidDataException">A file is not what Fashion-MNIST has there: another rank or image size, labels
+    /// outside 0 .. 9, or an image file and its label file that count different examples.</exception>
     public static FashionMnistDataset Load(string directory)
     {
         var paths = Names.Select(name => Find(directory, name)).ToArray();
-        return new FashionMnistDataset(Images(paths[0]), Labels(paths[1]), Images(paths[2]), Labels(paths[3]));
+        var (trainImages, trainLabels) = Pair(paths[0], paths[1]);
+        var (testImages, testLabels) = Pair(paths[2], paths[3]);
+        return new FashionMnistDataset(trainImages, trainLabels, testImages, testLabels);
+    }
+
+    /// <summary>An image file and its label file, checked against each other (a mismatch would fail deep inside training).</summary>
+    private static (Tensor Images, Tensor Labels) Pair(string imagePath, string labelPath)
+    {
+        var images = Images(imagePath);
+        var labels = Labels(labelPath);
+        if (images.shape[0] != labels.shape[0])
+            throw new InvalidDataException($"{imagePath} holds {images.shape[0]:N0} images but {labelPath} holds {labels.shape[0]:N0} labels; the two files must come from the same set.");
+        return (images, labels);
     }
 
     private static string Find(string directory, string name)
@@ -61,6 +78,8 @@ public sealed class FashionMnistDataset
     {
         var idx = IdxFile.Read(path);
         if (idx.Dimensions.Length != 3) throw new InvalidDataException($"{path}: expected images of rank 3 [N, rows, cols], found rank {idx.Dimensions.Length}.");
+        if (idx.Dimensions[1] != 28 || idx.Dimensions[2] != 28)
+            throw new InvalidDataException($"{path}: expected 28x28 Fashion-MNIST images, found {idx.Dimensions[1]}x{idx.Dimensions[2]}.");
         var pixels = tensor(idx.Data, new long[] { idx.Dimensions[0], 1, idx.Dimensions[1], idx.Dimensions[2] });
         return ((pixels.to_type(ScalarType.Float32) / 255.0) - PixelMean) / PixelStd;
     }
@@ -69,6 +88,9 @@ public sealed class FashionMnistDataset
     {
         var idx = IdxFile.Read(path);
         if (idx.Dimensions.Length != 1) throw new InvalidDataException($"{path}: expected labels of rank 1 [N], found rank {idx.Dimensions.Length}.");
+        int largest = idx.Data.Length == 0 ? 0 : idx.Data.Max();
+        if (largest >= Classes)
+            throw new InvalidDataException($"{path}: found label {largest}, but Fashion-MNIST has {Classes} classes (labels 0 to {Classes - 1}).");
         return tensor(idx.Data, new long[] { idx.Dimensions[0] }).to_type(ScalarType.Int64);
     }
 }

@@ -62,9 +62,11 @@ public sealed class IdxFile
             ReadExactly(stream, word, name, $"dimension {i}");
             dimensions[i] = BinaryPrimitives.ReadInt32BigEndian(word);
             if (dimensions[i] < 0) throw new InvalidDataException($"{name}: dimension {i} is negative ({dimensions[i]}).");
+            // Checked before multiplying: a garbage header could otherwise overflow the count into a small positive number.
+            if (dimensions[i] > 0 && count > Array.MaxLength / dimensions[i])
+                throw new InvalidDataException($"{name}: dimensions {string.Join(" x ", dimensions[..(i + 1)])} are too many elements for one array; the header is not a real data set's.");
             count *= dimensions[i];
         }
-        if (count > Array.MaxLength) throw new InvalidDataException($"{name}: {count} elements are too many for one array.");
 
         var data = new byte[count];
         ReadExactly(stream, data, name, $"the {count} data bytes");

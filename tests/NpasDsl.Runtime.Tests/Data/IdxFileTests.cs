@@ -67,6 +67,32 @@ public sealed class IdxFileTests : IDisposable
         Assert.Equal(-FashionMnistDataset.PixelMean / FashionMnistDataset.PixelStd, data.TrainImages[0, 0, 0, 1].item<float>(), 4);
     }
 
+    [Theory]
+    [InlineData("counts", "holds 3 images but")]
+    [InlineData("label", "found label 12, but Fashion-MNIST has 10 classes")]
+    [InlineData("size", "expected 28x28 Fashion-MNIST images, found 14x14")]
+    public void Files_that_do_not_fit_together_or_are_not_fashion_mnist_are_refused_with_the_file_named(string fault, string message)
+    {
+        int side = fault == "size" ? 14 : 28;
+        Write("train-images-idx3-ubyte", Idx(new[] { 3, side, side }, new byte[3 * side * side]), gzip: false);
+        var labels = fault switch { "counts" => new byte[] { 0, 1 }, "label" => new byte[] { 0, 12, 3 }, _ => new byte[] { 0, 1, 2 } };
+        Write("train-labels-idx1-ubyte", Idx(new[] { labels.Length }, labels), gzip: false);
+        Write("t10k-images-idx3-ubyte", Idx(new[] { 1, 28, 28 }, new byte[28 * 28]), gzip: false);
+        Write("t10k-labels-idx1-ubyte", Idx(new[] { 1 }, new byte[] { 1 }), gzip: false);
+        var e = Assert.Throws<InvalidDataException>(() => FashionMnistDataset.Load(_directory));
+        Assert.Contains(message, e.Message);
+        Assert.Contains(fault == "label" ? "train-labels-idx1-ubyte" : "train-images-idx3-ubyte", e.Message);
+    }
+
+    [Fact]
+    public void A_header_whose_dimensions_multiply_past_an_array_is_refused_not_overflowed()
+    {
+        // 2^16 four times is 2^64, which wraps to 0 in 64-bit arithmetic: an empty array that claims four huge dimensions.
+        var path = Write("huge-idx", Idx(new[] { 65536, 65536, 65536, 65536 }, new byte[0]), gzip: false);
+        var e = Assert.Throws<InvalidDataException>(() => IdxFile.Read(path));
+        Assert.Contains("too many elements for one array", e.Message);
+    }
+
     [Fact]
     public void Missing_files_name_the_debian_package()
     {
