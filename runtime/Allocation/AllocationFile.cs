@@ -25,8 +25,8 @@ public sealed class AllocationFile
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>The format tag.</summary>
-    public string Format { get; init; } = CurrentFormat;
+    /// <summary>The format tag (empty when a file has none, which is then refused).</summary>
+    public string Format { get; init; } = "";
     /// <summary>The model class name.</summary>
     public string Model { get; init; } = "";
     /// <summary>In a family of networks, the narrower member this model extends (its layers hold only what they add); null otherwise.</summary>
@@ -48,6 +48,7 @@ public sealed class AllocationFile
     /// <summary>The allocation of <paramref name="plan"/>.</summary>
     public static AllocationFile From(AllocationPlan plan) => new()
     {
+        Format = CurrentFormat,
         Model = plan.Network.ModelName,
         Extends = plan.Network.ExtendedFrom,
         Budget = plan.Budget,
@@ -111,7 +112,30 @@ public sealed class AllocationFile
         }
         if (file is null || file.Format != CurrentFormat)
             throw new InvalidDataException($"{source} is not an NpasDsl allocation (expected \"format\": \"{CurrentFormat}\", found \"{file?.Format}\").");
+        if (file.MissingField() is { } missing)
+            throw new InvalidDataException($"{source} is not a complete NpasDsl allocation: {missing}. Save the allocation again (AllocationFile.From(model.Allocation).Save(path)).");
         return file;
+    }
+
+    /// <summary>
+    /// What a hand-edited or damaged file lacks that the rest of the runtime relies on: JSON <c>null</c> replaces the
+    /// defaults of these records, so "groups": null would otherwise surface as a NullReferenceException far from the file.
+    /// </summary>
+    private string? MissingField()
+    {
+        if (string.IsNullOrEmpty(Model)) return "\"model\" is missing or empty";
+        if (Sharing is null) return "\"sharing\" is null";
+        if (Groups is null) return "\"groups\" is null";
+        if (Layers is null) return "\"layers\" is null";
+        for (int i = 0; i < Groups.Count; i++)
+        {
+            if (Groups[i] is null) return $"group {i} is null";
+            if (string.IsNullOrEmpty(Groups[i].Name)) return $"group {i} has no \"name\"";
+            if (Groups[i].Members is null || Groups[i].Members.Any(m => string.IsNullOrEmpty(m))) return $"group '{Groups[i].Name}' has a null or empty \"members\" entry";
+        }
+        for (int i = 0; i < Layers.Count; i++)
+            if (Layers[i] is null || string.IsNullOrEmpty(Layers[i].Path)) return $"layer {i} has no \"path\"";
+        return null;
     }
 
     /// <summary>Writes the JSON atomically (a temporary file renamed into place).</summary>

@@ -32,6 +32,21 @@ public sealed class AllocationFileTests : IDisposable
         Assert.Null(AllocationFile.Load(path).FirstDifference(file));
     }
 
+    [Theory]
+    [InlineData("\"groups\": [", "\"groups\": null, \"unused\": [", "\"groups\" is null")]
+    [InlineData("\"sharing\": {", "\"sharing\": null, \"unused\": {", "\"sharing\" is null")]
+    [InlineData("\"name\": \"mlp\"", "\"name\": null", "has no \"name\"")]
+    [InlineData("\"format\": \"npasdsl-allocation/1\",", "", "is not an NpasDsl allocation")]
+    public void A_file_with_a_field_nulled_or_left_out_is_refused_naming_it(string find, string replace, string message)
+    {
+        using var model = new MixedNet();
+        var json = AllocationFile.From(model.Allocation).ToJson();
+        Assert.Contains(find, json);
+        var e = Assert.Throws<InvalidDataException>(() => AllocationFile.Parse(json.Replace(find, replace), "edited.json"));
+        Assert.Contains("edited.json", e.Message);
+        Assert.Contains(message, e.Message);
+    }
+
     [Fact]
     public void The_mask_period_is_saved_and_an_older_file_without_it_reads_as_the_default()
     {
