@@ -42,6 +42,10 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             if (saved.Extends is { } extended && Options.Narrower?.Network.ModelName != extended)
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' is of a family member that extends {extended}: build it inside the same ModelFamily, after {extended}.");
             planned = planned.WithAssignment(saved.ToAssignment()).WithCoefficientPartition(saved.ToCoefficientPartition()).WithBudget(BudgetSpec.Parameters(saved.Budget));
+            // The saved sharing options are part of the layout: a model saved with NpasOptions.Sharing comes back with them
+            // (options given now, below, still win).
+            var s = saved.Sharing;
+            planned = planned.WithSharing(planned.Sharing.With(s.Strategy, s.Combiner, s.Upsampler, s.MaxTemplates, s.BankSplit, s.CoefficientSharing, s.MaskPeriod));
         }
         if (Options.Narrower is { } narrower) planned = FamilyLayout.Extend(planned, narrower.Allocation.Network);
         if (Options.Budget is { } budget) planned = planned.WithBudget(budget);

@@ -82,6 +82,21 @@ public sealed class AllocationFileTests : IDisposable
     }
 
     [Fact]
+    public void A_model_trained_with_sharing_options_given_at_start_up_comes_back_from_its_checkpoint_with_them()
+    {
+        var path = Path.Combine(_directory, "masked.bin");
+        using (var trained = new MaskNet(new NpasOptions { Seed = 2, Sharing = new SharingSpec(upsampler: Upsampler.Mask, maskPeriod: 5) }))
+            trained.SaveCheckpoint(path);
+
+        // What LoadCheckpoint's mismatch message says to do: build the model from the saved allocation.
+        var saved = AllocationFile.Load(NpasModule.AllocationPathFor(path));
+        using var rebuilt = new MaskNet(new NpasOptions { Allocation = saved });
+        Assert.Equal(5, rebuilt.Allocation.Network.Sharing.MaskPeriod);
+        Assert.Null(AllocationFile.From(rebuilt.Allocation).FirstDifference(saved));
+        rebuilt.LoadCheckpoint(path);
+    }
+
+    [Fact]
     public void A_checkpoint_loads_into_a_model_with_the_same_allocation_and_not_into_another()
     {
         var path = Path.Combine(_directory, "tiny.bin");
