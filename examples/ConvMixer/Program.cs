@@ -50,6 +50,10 @@ try
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
     if (fuseFrom is not null && model != "spin") throw new ArgumentException("--fuse-from starts the SPIN model; add --model spin.");
+    if (fuseFrom is not null && !File.Exists(fuseFrom))
+        throw new ArgumentException(Directory.Exists(fuseFrom)
+            ? $"--fuse-from {fuseFrom} is a directory; pass the model-NNNNNNNNN.bin file in it (the newest checkpoint of the unshared run)."
+            : $"--fuse-from {fuseFrom} does not exist; pass a model-NNNNNNNNN.bin of a run of --model unshared.");
     trainer = line.Finish(o => o with { CheckpointDirectory = o.CheckpointDirectory ?? Path.Combine("runs", "convmixer-" + model) });
     device = line.Apply();
 }

@@ -8,5 +8,5 @@ namespace NpasDsl.Training;
 public sealed class CheckpointMismatchException : CheckpointException
 {
     /// <summary>Creates the exception.</summary>
-    public CheckpointMismatchException(string message) : base(message) { }
+    public CheckpointMismatchException(string message, System.Exception? inner = null) : base(message, inner) { }
 }

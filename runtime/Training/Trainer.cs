@@ -72,7 +72,7 @@ public sealed class Trainer
     public OptimizerHelper Optimizer => _optimizer;
 
     /// <summary>Runs (or, with <see cref="TrainerOptions.Resume"/>, continues) training; returns the finished epochs.</summary>
-    /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings (nothing is loaded then).</exception>
+    /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings (nothing is loaded then), or by a model with another allocation.</exception>
     /// <exception cref="CheckpointException">The checkpoint to resume cannot be read.</exception>
     /// <exception cref="TrainingDivergedException">The loss stopped being finite; the last good checkpoint is kept.</exception>
     public IReadOnlyList<EpochRecord> Run()
@@ -82,7 +82,16 @@ public sealed class Trainer
         {
             // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
             CheckResumable(_checkpoints.ReadState(), _checkpoints.Directory);
-            state = _checkpoints.Load(_model, _optimizer);
+            try
+            {
+                state = _checkpoints.Load(_model, _optimizer);
+            }
+            catch (AllocationMismatchException e)
+            {
+                // The library's message tells a programmer how to rebuild the model; a resumed run needs the command-line fix.
+                throw new CheckpointMismatchException($"The checkpoint in {_checkpoints.Directory} is of another model or allocation: resume with the model, " +
+                    $"--budget and sharing options it was trained with, or start afresh with --overwrite or another --checkpoint-dir. ({e.Message})", e);
+            }
             _log(state.Epoch == _options.Epochs
                 ? string.Format(CultureInfo.InvariantCulture, "the run in {0} is complete ({1} epochs): nothing left to train", _checkpoints.Directory, state.Epoch)
                 : string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", _checkpoints.Directory, state.Epoch + 1, state.Step));

@@ -130,6 +130,16 @@ public sealed class CheckpointSafetyTests : IDisposable
     }
 
     [Fact]
+    public void Resuming_with_another_budget_says_what_to_resume_with_in_command_line_terms()
+    {
+        Train(Options with { Epochs = 2, BatchesPerEpoch = 1 });
+        using var other = new TinyCnn(new NpasOptions { Seed = 1, Budget = NpasDsl.Planning.BudgetSpec.Fraction(0.9) });
+        var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(other, Data(), Options with { Epochs = 2, BatchesPerEpoch = 1, Resume = true }, log: _ => { }).Run());
+        Assert.Contains("is of another model or allocation: resume with the model, --budget and sharing options it was trained with", e.Message);
+        Assert.IsType<NpasDsl.Allocation.AllocationMismatchException>(e.InnerException);
+    }
+
+    [Fact]
     public void An_option_value_that_is_left_out_is_not_taken_from_the_next_option()
     {
         static string Error(params string[] args)
