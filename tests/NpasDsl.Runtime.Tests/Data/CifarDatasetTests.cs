@@ -7,25 +7,21 @@ using Xunit;
 namespace NpasDsl.Runtime.Tests.Data;
 
 /// <summary>The CIFAR binary loader, on small files the tests write themselves.</summary>
-public sealed class CifarDatasetTests : IDisposable
+public sealed class CifarDatasetTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-cifar-" + Guid.NewGuid().ToString("N"));
-
-    public CifarDatasetTests() => Directory.CreateDirectory(_directory);
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public CifarDatasetTests() : base("cifar") => Directory.CreateDirectory(Scratch);
 
     [Fact]
     public void Cifar10_records_become_normalised_planes_and_labels()
     {
-        CifarTestFiles.Write(_directory, CifarVariant.Cifar10, train: 3, test: 2, seed: 1);
-        var data = CifarDataset.Load(_directory, CifarVariant.Cifar10);
+        CifarTestFiles.Write(Scratch, CifarVariant.Cifar10, train: 3, test: 2, seed: 1);
+        var data = CifarDataset.Load(Scratch, CifarVariant.Cifar10);
         Assert.Equal(new long[] { 15, 3, 32, 32 }, data.TrainImages.shape); // 3 records in each of 5 training files
         Assert.Equal(new long[] { 2, 3, 32, 32 }, data.TestImages.shape);
         Assert.Equal(10, data.Classes);
 
         // The first training record: label byte, then the red, green and blue planes row by row.
-        var bytes = File.ReadAllBytes(Path.Combine(_directory, "data_batch_1.bin"));
+        var bytes = File.ReadAllBytes(Path.Combine(Scratch, "data_batch_1.bin"));
         Assert.Equal(bytes[0], data.TrainLabels[0].item<long>());
         var (mean, std) = CifarDataset.Statistics(CifarVariant.Cifar10);
         Assert.Equal((bytes[1 + 1024 + 32 * 5 + 7] / 255f - mean[1]) / std[1], data.TrainImages[0, 1, 5, 7].item<float>(), 4);
@@ -34,9 +30,9 @@ public sealed class CifarDatasetTests : IDisposable
     [Fact]
     public void Cifar100_uses_the_fine_label()
     {
-        CifarTestFiles.Write(_directory, CifarVariant.Cifar100, train: 4, test: 2, seed: 2);
-        var data = CifarDataset.Load(_directory, CifarVariant.Cifar100);
-        var bytes = File.ReadAllBytes(Path.Combine(_directory, "train.bin"));
+        CifarTestFiles.Write(Scratch, CifarVariant.Cifar100, train: 4, test: 2, seed: 2);
+        var data = CifarDataset.Load(Scratch, CifarVariant.Cifar100);
+        var bytes = File.ReadAllBytes(Path.Combine(Scratch, "train.bin"));
         Assert.Equal(bytes[1], data.TrainLabels[0].item<long>());
         Assert.Equal(100, data.Classes);
     }
@@ -44,12 +40,12 @@ public sealed class CifarDatasetTests : IDisposable
     [Fact]
     public void Truncated_files_and_missing_files_are_explained()
     {
-        CifarTestFiles.Write(_directory, CifarVariant.Cifar100, train: 2, test: 1, seed: 3);
-        var path = Path.Combine(_directory, "test.bin");
+        CifarTestFiles.Write(Scratch, CifarVariant.Cifar100, train: 2, test: 1, seed: 3);
+        var path = Path.Combine(Scratch, "test.bin");
         File.WriteAllBytes(path, File.ReadAllBytes(path)[..^10]);
-        Assert.Contains("not a whole number", Assert.Throws<InvalidDataException>(() => CifarDataset.Load(_directory, CifarVariant.Cifar100)).Message);
+        Assert.Contains("not a whole number", Assert.Throws<InvalidDataException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar100)).Message);
 
-        var e = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(_directory, CifarVariant.Cifar10));
+        var e = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar10));
         Assert.Contains("cifar-10-binary.tar.gz", e.Message);
         Assert.Contains("--data DIR", e.Message);
     }

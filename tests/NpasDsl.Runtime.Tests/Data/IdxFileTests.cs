@@ -6,17 +6,13 @@ using Xunit;
 namespace NpasDsl.Runtime.Tests.Data;
 
 /// <summary>The IDX reader and the Fashion-MNIST loader, on small files the tests write themselves.</summary>
-public sealed class IdxFileTests : IDisposable
+public sealed class IdxFileTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-idx-" + Guid.NewGuid().ToString("N"));
-
-    public IdxFileTests() => Directory.CreateDirectory(_directory);
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public IdxFileTests() : base("idx") => Directory.CreateDirectory(Scratch);
 
     private static byte[] Idx(int[] dimensions, byte[] data) => IdxTestFiles.Idx(dimensions, data);
 
-    private string Write(string name, byte[] bytes, bool gzip) => IdxTestFiles.Write(_directory, name, bytes, gzip);
+    private string Write(string name, byte[] bytes, bool gzip) => IdxTestFiles.Write(Scratch, name, bytes, gzip);
 
     [Theory]
     [InlineData(false)]
@@ -59,7 +55,7 @@ public sealed class IdxFileTests : IDisposable
         Write("t10k-images-idx3-ubyte", Idx(new[] { 2, 28, 28 }, new byte[2 * 28 * 28]), gzip: false);
         Write("t10k-labels-idx1-ubyte", Idx(new[] { 2 }, new byte[] { 1, 2 }), gzip: false);
 
-        var data = FashionMnistDataset.Load(_directory);
+        var data = FashionMnistDataset.Load(Scratch);
         Assert.Equal(new long[] { 3, 1, 28, 28 }, data.TrainImages.shape);
         Assert.Equal(new long[] { 2, 1, 28, 28 }, data.TestImages.shape);
         Assert.Equal(new long[] { 0, 9, 4 }, data.TrainLabels.data<long>().ToArray());
@@ -79,7 +75,7 @@ public sealed class IdxFileTests : IDisposable
         Write("train-labels-idx1-ubyte", Idx(new[] { labels.Length }, labels), gzip: false);
         Write("t10k-images-idx3-ubyte", Idx(new[] { 1, 28, 28 }, new byte[28 * 28]), gzip: false);
         Write("t10k-labels-idx1-ubyte", Idx(new[] { 1 }, new byte[] { 1 }), gzip: false);
-        var e = Assert.Throws<InvalidDataException>(() => FashionMnistDataset.Load(_directory));
+        var e = Assert.Throws<InvalidDataException>(() => FashionMnistDataset.Load(Scratch));
         Assert.Contains(message, e.Message);
         Assert.Contains(fault == "label" ? "train-labels-idx1-ubyte" : "train-images-idx3-ubyte", e.Message);
     }
@@ -96,7 +92,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void Missing_files_name_the_debian_package()
     {
-        var e = Assert.Throws<FileNotFoundException>(() => FashionMnistDataset.Load(_directory));
+        var e = Assert.Throws<FileNotFoundException>(() => FashionMnistDataset.Load(Scratch));
         Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
         Assert.Contains("--data", e.Message);
     }

@@ -9,20 +9,16 @@ using Xunit;
 namespace NpasDsl.Runtime.Tests.Modules;
 
 /// <summary>Allocations saved as JSON, given back through the options, and checked when a checkpoint is loaded.</summary>
-public sealed class AllocationFileTests : IDisposable
+public sealed class AllocationFileTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-alloc-" + Guid.NewGuid().ToString("N"));
-
-    public AllocationFileTests() => Directory.CreateDirectory(_directory);
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public AllocationFileTests() : base("alloc") => Directory.CreateDirectory(Scratch);
 
     [Fact]
     public void An_allocation_round_trips_through_readable_json()
     {
         using var model = new MixedNet();
         var file = AllocationFile.From(model.Allocation);
-        var path = Path.Combine(_directory, "mixed.allocation.json");
+        var path = Path.Combine(Scratch, "mixed.allocation.json");
         file.Save(path);
 
         var text = File.ReadAllText(path);
@@ -84,7 +80,7 @@ public sealed class AllocationFileTests : IDisposable
     [Fact]
     public void A_model_trained_with_sharing_options_given_at_start_up_comes_back_from_its_checkpoint_with_them()
     {
-        var path = Path.Combine(_directory, "masked.bin");
+        var path = Path.Combine(Scratch, "masked.bin");
         using (var trained = new MaskNet(new NpasOptions { Seed = 2, Sharing = new SharingSpec(upsampler: Upsampler.Mask, maskPeriod: 5) }))
             trained.SaveCheckpoint(path);
 
@@ -99,7 +95,7 @@ public sealed class AllocationFileTests : IDisposable
     [Fact]
     public void A_checkpoint_loads_into_a_model_with_the_same_allocation_and_not_into_another()
     {
-        var path = Path.Combine(_directory, "tiny.bin");
+        var path = Path.Combine(Scratch, "tiny.bin");
         using (var saved = new TinyCnn(new NpasOptions { Seed = 1 })) saved.SaveCheckpoint(path);
         Assert.True(File.Exists(NpasModule.AllocationPathFor(path)));
 
@@ -118,7 +114,7 @@ public sealed class AllocationFileTests : IDisposable
         var file = AllocationFile.From(tiny.Allocation);
         Assert.Throws<AllocationMismatchException>(() => new MixedNet(new NpasOptions { Allocation = file }));
 
-        var path = Path.Combine(_directory, "bad.json");
+        var path = Path.Combine(Scratch, "bad.json");
         File.WriteAllText(path, "{\"format\": \"something else\"}");
         Assert.Contains("is not an NpasDsl allocation", Assert.Throws<InvalidDataException>(() => AllocationFile.Load(path)).Message);
         File.WriteAllText(path, "{ not json");

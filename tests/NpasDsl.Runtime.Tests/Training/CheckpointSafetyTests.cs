@@ -15,15 +15,9 @@ namespace NpasDsl.Runtime.Tests.Training;
 /// an unusable directory is refused before training, and a resume that could not end like the uninterrupted run
 /// (other settings, fewer epochs, a damaged checkpoint) stops with a message naming the fix.
 /// </summary>
-public sealed class CheckpointSafetyTests : IDisposable
+public sealed class CheckpointSafetyTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-safety-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
-        if (File.Exists(_directory)) File.Delete(_directory);
-    }
+    public CheckpointSafetyTests() : base("safety") { }
 
     private static TrainingData Data()
     {
@@ -32,7 +26,7 @@ public sealed class CheckpointSafetyTests : IDisposable
         return new TrainingData(train, randint(0, 4, new long[] { 48 }, generator: g), train.narrow(0, 0, 16), randint(0, 4, new long[] { 16 }, generator: g));
     }
 
-    private TrainerOptions Options => new() { Epochs = 1, BatchSize = 16, CheckpointDirectory = _directory };
+    private TrainerOptions Options => new() { Epochs = 1, BatchSize = 16, CheckpointDirectory = Scratch };
 
     private IReadOnlyList<EpochRecord> Train(TrainerOptions options, long seed = 1, List<string>? log = null)
     {
@@ -41,24 +35,24 @@ public sealed class CheckpointSafetyTests : IDisposable
     }
 
     [Fact]
-    public void A_fresh_run_refuses_a_directory_holding_a_checkpoint_unless_told_to_overwrite_it()
+    public void A_fresh_run_refuses_aScratch_holding_a_checkpoint_unless_told_to_overwrite_it()
     {
         Train(Options);
-        var manifest = File.ReadAllText(Path.Combine(_directory, "trainer.json"));
+        var manifest = File.ReadAllText(Path.Combine(Scratch, "trainer.json"));
         var e = Assert.Throws<CheckpointException>(() => Train(Options));
         Assert.Contains("already holds a checkpoint (1 epochs done)", e.Message);
         Assert.Contains("--resume", e.Message);
         Assert.Contains("--overwrite", e.Message);
-        Assert.Equal(manifest, File.ReadAllText(Path.Combine(_directory, "trainer.json"))); // untouched
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(Scratch, "trainer.json"))); // untouched
 
         Assert.Single(Train(Options with { Overwrite = true }));
         Assert.Contains("give one of them", Assert.Throws<ArgumentException>(() => Train(Options with { Overwrite = true, Resume = true })).Message);
     }
 
     [Fact]
-    public void A_checkpoint_directory_that_is_a_file_is_refused_before_training()
+    public void A_checkpointScratch_that_is_a_file_is_refused_before_training()
     {
-        File.WriteAllText(_directory, "not a directory");
+        File.WriteAllText(Scratch, "not a directory");
         using var model = new TinyCnn(new NpasOptions { Seed = 1 });
         var e = Assert.Throws<CheckpointException>(() => new Trainer(model, Data(), Options, log: _ => { }));
         Assert.Contains("is a file; give a directory", e.Message);
@@ -69,7 +63,7 @@ public sealed class CheckpointSafetyTests : IDisposable
     {
         var log = new List<string>();
         Train(Options with { Resume = true }, log: log);
-        Assert.Contains(log, l => l.StartsWith($"no checkpoint in {_directory} yet: starting from epoch 1", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith($"no checkpoint in {Scratch} yet: starting from epoch 1", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -111,20 +105,20 @@ public sealed class CheckpointSafetyTests : IDisposable
     }
 
     [Fact]
-    public void A_damaged_checkpoint_is_reported_with_its_directory_and_the_fix()
+    public void A_damaged_checkpoint_is_reported_with_itsScratch_and_the_fix()
     {
         Train(Options);
-        var manifest = Path.Combine(_directory, "trainer.json");
+        var manifest = Path.Combine(Scratch, "trainer.json");
         var good = File.ReadAllText(manifest);
 
         File.WriteAllText(manifest, "{ not json");
         var unreadable = Assert.Throws<CheckpointException>(() => Train(Options with { Resume = true }));
-        Assert.Contains($"The checkpoint in {_directory} is damaged or incomplete", unreadable.Message);
+        Assert.Contains($"The checkpoint in {Scratch} is damaged or incomplete", unreadable.Message);
         Assert.Contains("--overwrite", unreadable.Message);
         Assert.Contains("(unreadable)", Assert.Throws<CheckpointException>(() => Train(Options)).Message);
 
         File.WriteAllText(manifest, good);
-        foreach (var file in Directory.GetFiles(_directory, "model-*.bin")) File.Delete(file);
+        foreach (var file in Directory.GetFiles(Scratch, "model-*.bin")) File.Delete(file);
         var missing = Assert.Throws<CheckpointException>(() => Train(Options with { Resume = true }));
         Assert.Matches(@"names model-\d{9}\.bin, which is missing", missing.Message);
     }

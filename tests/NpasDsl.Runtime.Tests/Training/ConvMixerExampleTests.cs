@@ -9,14 +9,9 @@ using Xunit;
 namespace NpasDsl.Runtime.Tests.Training;
 
 /// <summary>The ConvMixer example: SPIN's parameter saving, and pretrain-then-fuse as real processes.</summary>
-public sealed class ConvMixerExampleTests : IDisposable
+public sealed class ConvMixerExampleTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-convmixer-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
-    }
+    public ConvMixerExampleTests() : base("convmixer") { }
 
     [Fact]
     public void Spin_at_rate_2_saves_four_pointwise_weights_and_uses_its_whole_budget()
@@ -32,15 +27,15 @@ public sealed class ConvMixerExampleTests : IDisposable
     [Fact]
     public void Pretrain_unshared_then_start_spin_from_it_by_fusion()
     {
-        var data = Path.Combine(_directory, "cifar");
+        var data = Path.Combine(Scratch, "cifar");
         CifarTestFiles.Write(data, CifarVariant.Cifar10, train: 4, test: 4, seed: 6);
-        var pretrained = Path.Combine(_directory, "pretrained");
+        var pretrained = Path.Combine(Scratch, "pretrained");
         ExampleProcess.Finish(ExampleProcess.Start("ConvMixer", "--model", "unshared", "--data", data, "--epochs", "1", "--batch-size", "8",
             "--train-batches", "1", "--checkpoint-dir", pretrained));
         var checkpoint = Directory.GetFiles(pretrained, "model-*.bin").Single();
 
         var output = ExampleProcess.Finish(ExampleProcess.Start("ConvMixer", "--model", "spin", "--data", data, "--epochs", "1", "--batch-size", "8",
-            "--train-batches", "1", "--checkpoint-dir", Path.Combine(_directory, "spin"), "--fuse-from", checkpoint, "--fusion", "mean"));
+            "--train-batches", "1", "--checkpoint-dir", Path.Combine(Scratch, "spin"), "--fuse-from", checkpoint, "--fusion", "mean"));
         Assert.Contains("fusion (mean)", output);
         Assert.Contains("fused 4 weight sets", output);
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=332,042 budget=332,042 unshared=594,186\s*$", output);

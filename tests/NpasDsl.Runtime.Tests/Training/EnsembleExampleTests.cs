@@ -10,14 +10,9 @@ using static TorchSharp.torch;
 namespace NpasDsl.Runtime.Tests.Training;
 
 /// <summary>The ensemble example: how its WRN family nests, a forward pass, and a short run as a process.</summary>
-public sealed class EnsembleExampleTests : IDisposable
+public sealed class EnsembleExampleTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-ensemble-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
-    }
+    public EnsembleExampleTests() : base("ensemble") { }
 
     [Fact]
     public void Every_wider_or_deeper_wrn_extends_the_member_it_shares_most_with()
@@ -39,12 +34,12 @@ public sealed class EnsembleExampleTests : IDisposable
     [Fact]
     public void Trains_a_few_steps_as_a_process_and_reports_members_ensemble_and_anytime_curve()
     {
-        IdxTestFiles.WriteFashionLike(Path.Combine(_directory, "data"), train: 32, test: 16, seed: 4);
-        var output = ExampleProcess.Finish(ExampleProcess.Start("Ensemble", "--data", Path.Combine(_directory, "data"), "--epochs", "1",
-            "--batch-size", "16", "--train-batches", "1", "--checkpoint-dir", Path.Combine(_directory, "runs")));
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 32, test: 16, seed: 4);
+        var output = ExampleProcess.Finish(ExampleProcess.Start("Ensemble", "--data", Path.Combine(Scratch, "data"), "--epochs", "1",
+            "--batch-size", "16", "--train-batches", "1", "--checkpoint-dir", Path.Combine(Scratch, "runs")));
         Assert.Contains("anytime (cheapest first)", output);
         Assert.Contains("+ Wrn16x2", output);
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+\s*$", output);
-        Assert.True(File.Exists(Path.Combine(_directory, "runs", "trainer.json")));
+        Assert.True(File.Exists(Path.Combine(Scratch, "runs", "trainer.json")));
     }
 }

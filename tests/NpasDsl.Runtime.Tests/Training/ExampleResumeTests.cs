@@ -13,21 +13,17 @@ namespace NpasDsl.Runtime.Tests.Training;
 /// The Fashion-MNIST example as a real process: killed in the middle of an epoch and started again with
 /// --resume, it ends with exactly the metrics of a run that was never interrupted.
 /// </summary>
-public sealed class ExampleResumeTests : IDisposable
+public sealed class ExampleResumeTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-example-" + Guid.NewGuid().ToString("N"));
-
-    public ExampleResumeTests()
+    public ExampleResumeTests() : base("example")
     {
-        Directory.CreateDirectory(_directory);
-        IdxTestFiles.WriteFashionLike(Path.Combine(_directory, "data"), train: 640, test: 200, seed: 4);
+        Directory.CreateDirectory(Scratch);
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 640, test: 200, seed: 4);
     }
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private Process Start(string checkpoints, bool resume)
     {
-        var arguments = new System.Collections.Generic.List<string> { "--data", Path.Combine(_directory, "data"), "--epochs", "3", "--batch-size", "32", "--seed", "3",
+        var arguments = new System.Collections.Generic.List<string> { "--data", Path.Combine(Scratch, "data"), "--epochs", "3", "--batch-size", "32", "--seed", "3",
             "--lr", "0.003", "--checkpoint-dir", checkpoints, "--checkpoint-every", "4" };
         if (resume) arguments.Add("--resume");
         return ExampleProcess.Start("FashionMnist", arguments.ToArray());
@@ -41,10 +37,10 @@ public sealed class ExampleResumeTests : IDisposable
     [Fact]
     public void A_killed_run_resumes_and_ends_exactly_like_an_uninterrupted_run()
     {
-        var straight = Path.Combine(_directory, "straight");
+        var straight = Path.Combine(Scratch, "straight");
         var straightOutput = Finish(Start(straight, resume: false));
 
-        var interrupted = Path.Combine(_directory, "interrupted");
+        var interrupted = Path.Combine(Scratch, "interrupted");
         var victim = Start(interrupted, resume: false);
         var manifest = Path.Combine(interrupted, "trainer.json");
         var clock = Stopwatch.StartNew();

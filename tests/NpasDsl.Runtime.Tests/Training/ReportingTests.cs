@@ -10,14 +10,9 @@ using static TorchSharp.torch;
 namespace NpasDsl.Runtime.Tests.Training;
 
 /// <summary>What a person sees of a run: the live display's choice and reports, the CSV and the PNG plot.</summary>
-public sealed class ReportingTests : IDisposable
+public sealed class ReportingTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-report-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
-    }
+    public ReportingTests() : base("report") { }
 
     [Theory]
     [InlineData(false, null, true)]
@@ -35,13 +30,13 @@ public sealed class ReportingTests : IDisposable
             randn(new long[] { 8, 1, 8, 8 }, generator: g), randint(0, 4, new long[] { 8 }, generator: g));
         var reports = new List<TrainingProgress>();
         using var model = new TinyCnn();
-        var options = new TrainerOptions { Epochs = 2, BatchSize = 10, CheckpointDirectory = _directory, Plot = true };
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 10, CheckpointDirectory = Scratch, Plot = true };
         new Trainer(model, data, options, log: _ => { }, progress: new Collect(reports)).Run();
 
         Assert.Equal(8, reports.Count); // 4 batches x 2 epochs
         Assert.Equal(Enumerable.Range(1, 4).Concat(Enumerable.Range(1, 4)), reports.Select(r => r.Batch));
         Assert.Equal(TimeSpan.Zero, reports[^1].Remaining);
-        var png = File.ReadAllBytes(Path.Combine(_directory, "metrics.png"));
+        var png = File.ReadAllBytes(Path.Combine(Scratch, "metrics.png"));
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4]);
         Assert.True(png.Length > 5000, $"the plot is only {png.Length} bytes");
     }

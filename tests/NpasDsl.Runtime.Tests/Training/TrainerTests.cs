@@ -10,14 +10,9 @@ using static TorchSharp.torch;
 namespace NpasDsl.Runtime.Tests.Training;
 
 /// <summary>The reusable trainer: schedules, weight decay selection, checkpoints, resumption and divergence.</summary>
-public sealed class TrainerTests : IDisposable
+public sealed class TrainerTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-trainer-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
-    }
+    public TrainerTests() : base("trainer") { }
 
     private static TrainingData Data()
     {
@@ -80,22 +75,22 @@ public sealed class TrainerTests : IDisposable
     public void Training_improves_accuracy_writes_metrics_and_a_checkpoint()
     {
         using var model = new TinyCnn(new NpasOptions { Seed = 1 });
-        var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = _directory };
+        var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = Scratch };
         var history = new Trainer(model, Data(), options, log: _ => { }).Run();
         Assert.Equal(3, history.Count);
         Assert.True(history[^1].TrainLoss < history[0].TrainLoss);
-        var csv = File.ReadAllLines(Path.Combine(_directory, "metrics.csv"));
+        var csv = File.ReadAllLines(Path.Combine(Scratch, "metrics.csv"));
         Assert.Equal(MetricsCsv.Header, csv[0]);
         Assert.Equal(4, csv.Length);
-        Assert.True(new CheckpointStore(_directory).Exists);
-        Assert.Single(Directory.GetFiles(_directory, "model-*.bin"));
-        Assert.Single(Directory.GetFiles(_directory, "optimizer-*.bin"));
+        Assert.True(new CheckpointStore(Scratch).Exists);
+        Assert.Single(Directory.GetFiles(Scratch, "model-*.bin"));
+        Assert.Single(Directory.GetFiles(Scratch, "optimizer-*.bin"));
 
         // Files the store did not write survive its clean-up.
-        File.WriteAllText(Path.Combine(_directory, "model-best.bin"), "mine");
+        File.WriteAllText(Path.Combine(Scratch, "model-best.bin"), "mine");
         new Trainer(model, Data(), options with { Epochs = 4, Resume = true }, log: _ => { }).Run();
-        Assert.True(File.Exists(Path.Combine(_directory, "model-best.bin")));
-        Assert.Single(Directory.GetFiles(_directory, "model-0*.bin"));
+        Assert.True(File.Exists(Path.Combine(Scratch, "model-best.bin")));
+        Assert.Single(Directory.GetFiles(Scratch, "model-0*.bin"));
     }
 
     [Fact]
@@ -106,10 +101,10 @@ public sealed class TrainerTests : IDisposable
         var expected = new Trainer(straight, Data(), options, log: _ => { }).Run();
 
         using (var first = new TinyCnn(new NpasOptions { Seed = 5 }))
-            new Trainer(first, Data(), options with { Epochs = 1, CheckpointDirectory = _directory }, log: _ => { }).Run();
+            new Trainer(first, Data(), options with { Epochs = 1, CheckpointDirectory = Scratch }, log: _ => { }).Run();
         using var resumed = new TinyCnn(new NpasOptions { Seed = 99 }); // the checkpoint replaces every weight
         var lines = new System.Collections.Generic.List<string>();
-        var actual = new Trainer(resumed, Data(), options with { CheckpointDirectory = _directory, Resume = true }, log: lines.Add).Run();
+        var actual = new Trainer(resumed, Data(), options with { CheckpointDirectory = Scratch, Resume = true }, log: lines.Add).Run();
 
         Assert.Contains(lines, l => l.StartsWith("resumed from"));
         Assert.Equal(expected.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy)), actual.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy)));
@@ -135,7 +130,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(LearningRateSchedule.At(options, 1, 5, 6), expected[^1].LearningRate, 12);
         Assert.True(expected[^1].LearningRate < 0.001, "the cosine ends near 0");
 
-        var checkpointed = options with { CheckpointDirectory = _directory, CheckpointEverySteps = 2 };
+        var checkpointed = options with { CheckpointDirectory = Scratch, CheckpointEverySteps = 2 };
         using (var first = new TinyCnn(new NpasOptions { Seed = 5 }))
             Assert.Throws<OperationCanceledException>(() => new Trainer(first, Data(), checkpointed, log: _ => { }, progress: new StopAt(2, 4)).Run());
         using var resumed = new TinyCnn(new NpasOptions { Seed = 99 });
@@ -150,16 +145,16 @@ public sealed class TrainerTests : IDisposable
     public void A_loss_that_is_not_finite_stops_training_and_keeps_the_last_good_checkpoint()
     {
         using var model = new TinyCnn();
-        var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = _directory };
+        var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = Scratch };
         new Trainer(model, Data(), options with { Epochs = 1 }, log: _ => { }).Run();
-        var manifest = File.ReadAllText(Path.Combine(_directory, "trainer.json"));
+        var manifest = File.ReadAllText(Path.Combine(Scratch, "trainer.json"));
 
         var data = Data();
         var poisoned = new TrainingData(data.TrainInputs * double.NaN, data.TrainLabels, data.TestInputs, data.TestLabels);
         var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, poisoned, options with { Resume = true }, log: _ => { }).Run());
         Assert.Contains("The loss became NaN at epoch 2, batch 1", e.Message);
         Assert.Contains("last good checkpoint", e.Message);
-        Assert.Equal(manifest, File.ReadAllText(Path.Combine(_directory, "trainer.json")));
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(Scratch, "trainer.json")));
     }
 
     [Fact]

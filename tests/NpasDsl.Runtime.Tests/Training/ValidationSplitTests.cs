@@ -14,14 +14,9 @@ namespace NpasDsl.Runtime.Tests.Training;
 /// The validation split (<c>--validation N</c>): the trainer trains on all but the last N training examples and reports
 /// its accuracy on those, labelled as validation everywhere, and a checkpoint cannot be resumed on another split.
 /// </summary>
-public sealed class ValidationSplitTests : IDisposable
+public sealed class ValidationSplitTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-validation-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
-    }
+    public ValidationSplitTests() : base("validation") { }
 
     /// <summary>Training example i has every pixel equal to i, so a split can be read off its values.</summary>
     private static TrainingData Numbered(int train = 40, int test = 8)
@@ -92,12 +87,12 @@ public sealed class ValidationSplitTests : IDisposable
     {
         using var model = new TinyCnn(new NpasOptions { Seed = 2 });
         var lines = new List<string>();
-        var options = new TrainerOptions { Epochs = 1, BatchSize = 16, CheckpointDirectory = _directory };
+        var options = new TrainerOptions { Epochs = 1, BatchSize = 16, CheckpointDirectory = Scratch };
         var split = Numbered().HoldOut(8);
         var history = new Trainer(model, split, options, log: lines.Add).Run();
         Assert.Contains(lines, l => l.Contains("validation_accuracy=", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("test_accuracy", StringComparison.Ordinal));
-        Assert.Equal("epoch,train_loss,train_accuracy,validation_accuracy,learning_rate,seconds", File.ReadLines(Path.Combine(_directory, "metrics.csv")).First());
+        Assert.Equal("epoch,train_loss,train_accuracy,validation_accuracy,learning_rate,seconds", File.ReadLines(Path.Combine(Scratch, "metrics.csv")).First());
         Assert.EndsWith(" evaluated_on=validation", FinalLine.For(model, history, split.Evaluation));
         Assert.DoesNotContain("evaluated_on", FinalLine.For(model, history));
     }
@@ -105,7 +100,7 @@ public sealed class ValidationSplitTests : IDisposable
     [Fact]
     public void A_checkpoint_is_not_resumed_on_another_training_set()
     {
-        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, CheckpointDirectory = _directory };
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, CheckpointDirectory = Scratch };
         using (var first = new TinyCnn(new NpasOptions { Seed = 3 }))
             new Trainer(first, Numbered(), options with { Epochs = 1 }, log: _ => { }).Run();
 

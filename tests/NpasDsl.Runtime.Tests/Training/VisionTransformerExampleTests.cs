@@ -9,14 +9,9 @@ using static TorchSharp.torch;
 namespace NpasDsl.Runtime.Tests.Training;
 
 /// <summary>The vision transformer example: its sharing layout, a forward pass, and a short run as a process.</summary>
-public sealed class VisionTransformerExampleTests : IDisposable
+public sealed class VisionTransformerExampleTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-vit-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
-    }
+    public VisionTransformerExampleTests() : base("vit") { }
 
     [Fact]
     public void Attention_and_mlp_projections_each_share_a_bank()
@@ -34,9 +29,9 @@ public sealed class VisionTransformerExampleTests : IDisposable
     public void Trains_a_few_steps_as_a_process_on_a_validation_split()
     {
         // The other examples' process tests evaluate on the test set; this one holds out 16 of the 64 training images.
-        IdxTestFiles.WriteFashionLike(Path.Combine(_directory, "data"), train: 64, test: 32, seed: 8);
-        var output = ExampleProcess.Finish(ExampleProcess.Start("VisionTransformer", "--data", Path.Combine(_directory, "data"), "--epochs", "1",
-            "--batch-size", "16", "--train-batches", "2", "--validation", "16", "--checkpoint-dir", Path.Combine(_directory, "runs")));
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 64, test: 32, seed: 8);
+        var output = ExampleProcess.Finish(ExampleProcess.Start("VisionTransformer", "--data", Path.Combine(Scratch, "data"), "--epochs", "1",
+            "--batch-size", "16", "--train-batches", "2", "--validation", "16", "--checkpoint-dir", Path.Combine(Scratch, "runs")));
         Assert.Contains("evaluation: validation split (the last 16 training examples; the test set is not used)", output);
         Assert.Contains("validation_accuracy=", output);
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+ evaluated_on=validation\s*$", output);

@@ -13,13 +13,9 @@ using static TorchSharp.torch;
 namespace NpasDsl.Runtime.Tests.Unsharing;
 
 /// <summary>Coefficient unsharing: per-layer gradient sums, cosines, the split, and the rebuilt model.</summary>
-public sealed class CoefficientUnsharingTests : IDisposable
+public sealed class CoefficientUnsharingTests : ScratchDirectoryTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "npas-unshare-" + Guid.NewGuid().ToString("N"));
-
-    public CoefficientUnsharingTests() => Directory.CreateDirectory(_directory);
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public CoefficientUnsharingTests() : base("unshare") => Directory.CreateDirectory(Scratch);
 
     private static Tensor Inputs(ulong seed) => randn(new long[] { 5, 4 }, generator: new Generator(seed));
 
@@ -140,7 +136,7 @@ public sealed class CoefficientUnsharingTests : IDisposable
         using var _m = model;
         using var _t = tracker;
         var split = tracker.Split();
-        var path = Path.Combine(_directory, "parallel.allocation.json");
+        var path = Path.Combine(Scratch, "parallel.allocation.json");
         split.Allocation.Save(path);
         var text = File.ReadAllText(path);
         Assert.Contains("\"coefficientSharing\": \"ByShape\"", text);
@@ -154,7 +150,7 @@ public sealed class CoefficientUnsharingTests : IDisposable
 
         // A checkpoint of the unshared model: refused by a model with the declared (one-vector) partition, taken by one built from its allocation.
         using var unshared = split.Rebuild(model, o => new ParallelNet(o));
-        var checkpoint = Path.Combine(_directory, "parallel.bin");
+        var checkpoint = Path.Combine(Scratch, "parallel.bin");
         unshared.SaveCheckpoint(checkpoint);
         using var declared = new ParallelNet();
         var e = Assert.Throws<AllocationMismatchException>(() => declared.LoadCheckpoint(checkpoint));
