@@ -123,7 +123,8 @@ public sealed class CheckpointStore
             try
             {
                 var state = ReadState();
-                done = state.Step > 0 ? $"{state.Epoch} epochs and {state.Step} batches done" : $"{state.Epoch} epochs done";
+                string epochs = state.Epoch == 1 ? "1 epoch" : $"{state.Epoch} epochs";
+                done = state.Step > 0 ? $"{epochs} and {state.Step} batches done" : $"{epochs} done";
             }
             catch (CheckpointException)
             {

@@ -100,6 +100,9 @@ public sealed class Trainer
             _log($"no checkpoint in {_checkpoints!.Directory} yet: starting from epoch 1");
 
         long count = _data.TrainInputs.shape[0];
+        // What a checkpoint records so that --resume can refuse to continue with other data or settings (CheckResumable).
+        var settings = ResumeSettings.Of(_options);
+        TrainingState Stamped(TrainingState s) => s with { TrainExamples = count, Settings = settings };
         int batches = (int)((count + _options.BatchSize - 1) / _options.BatchSize);
         if (_options.BatchesPerEpoch is { } limit) batches = Math.Min(batches, limit);
 
@@ -128,7 +131,7 @@ public sealed class Trainer
                     _log(string.Format(CultureInfo.InvariantCulture, "  epoch {0} batch {1}/{2}: loss={3:0.0000} accuracy={4:0.0000} {5:0} examples/s",
                         epoch + 1, b + 1, batches, state.LossSum / state.Seen, (double)state.Correct / state.Seen, state.Seen / (secondsBefore + clock.Elapsed.TotalSeconds)));
                 if (_options.CheckpointEverySteps is { } every && (b + 1) % every == 0 && b + 1 < batches)
-                    _checkpoints?.Save(_model, _optimizer, state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds, TrainExamples = count, Settings = ResumeSettings.Of(_options) });
+                    _checkpoints?.Save(_model, _optimizer, Stamped(state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds }));
             }
 
             var record = new EpochRecord(epoch + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen, Evaluate(),
@@ -137,7 +140,7 @@ public sealed class Trainer
             state = new TrainingState { Epoch = epoch + 1, GlobalStep = state.GlobalStep, History = history };
             _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} {7}_accuracy={4:0.0000} lr={5:G4} {6:0}s",
                 record.Epoch, _options.Epochs, record.TrainLoss, record.TrainAccuracy, record.TestAccuracy, record.LearningRate, record.Seconds, _data.Evaluation));
-            _checkpoints?.Save(_model, _optimizer, state with { TrainExamples = count, Settings = ResumeSettings.Of(_options) });
+            _checkpoints?.Save(_model, _optimizer, Stamped(state));
             if (_checkpoints is not null)
             {
                 MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history, _data.Evaluation);

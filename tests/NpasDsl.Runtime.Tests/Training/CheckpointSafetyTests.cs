@@ -40,7 +40,7 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Train(Options);
         var manifest = File.ReadAllText(Path.Combine(Scratch, "trainer.json"));
         var e = Assert.Throws<CheckpointException>(() => Train(Options));
-        Assert.Contains("already holds a checkpoint (1 epochs done)", e.Message);
+        Assert.Contains("already holds a checkpoint (1 epoch done)", e.Message);
         Assert.Contains("--resume", e.Message);
         Assert.Contains("--overwrite", e.Message);
         Assert.Equal(manifest, File.ReadAllText(Path.Combine(Scratch, "trainer.json"))); // untouched
