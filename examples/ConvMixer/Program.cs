@@ -109,10 +109,19 @@ try
         Console.WriteLine($"fusion ({fusion}) from {fuseFrom}: {report}");
     }
 
-    var history = ConsoleProgress.Run((progress, log) => new Trainer(network, trainingData, trainer, device, log,
-        augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress).Run());
-    Console.WriteLine(FinalLine.For(network, history, trainingData.Evaluation));
+    var (history, trained) = ConsoleProgress.Run((progress, log) =>
+    {
+        var run = new Trainer(network, trainingData, trainer, device, log, augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator),
+            progress: progress, rebuild: o => model == "spin" ? new ConvMixerSpin(o) : new ConvMixerNet(o));
+        return (run.Run(), run.Model!); // --unshare-at trains a model rebuilt for the split allocation
+    });
+    Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
     return 0;
+}
+catch (ArgumentException e) // --unshare-at on a model without shared coefficient vectors
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
 }
 catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException or FileNotFoundException or System.Collections.Generic.KeyNotFoundException)
 {

@@ -56,7 +56,8 @@ FashionNet model;
 try
 {
     BudgetSpec? budget = options.BudgetFraction is { } f ? BudgetSpec.Fraction(f) : options.BudgetParameters is { } p ? BudgetSpec.Parameters(p) : null;
-    model = new FashionNet(new NpasOptions { Seed = options.Trainer.Seed, Budget = budget, Device = device });
+    var sharing = options.CoefficientSharing is { } c ? FashionNet.Declaration.Sharing.With(coefficientSharing: c) : null;
+    model = new FashionNet(new NpasOptions { Seed = options.Trainer.Seed, Budget = budget, Device = device, Sharing = sharing });
 }
 catch (BudgetInfeasibleException e)
 {
@@ -71,8 +72,9 @@ catch (ArgumentException e) // e.g. a fraction above 1000 (a parameter count giv
 
 var t = options.Trainer;
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-    "FashionMnist: epochs={0} batch={1} optimizer={2} lr={3} schedule={13} per {14} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} data={10} checkpoints={11}{12}",
-    t.Epochs, t.BatchSize, t.Optimizer, t.LearningRate, t.WeightDecay, t.LabelSmoothing, t.WarmupEpochs, t.Seed, device.type, get_num_threads(), options.DataDirectory, t.CheckpointDirectory, t.Resume ? " (resume)" : "", t.Schedule, t.Interval.ToString().ToLowerInvariant()));
+    "FashionMnist: epochs={0} batch={1} optimizer={2} lr={3} schedule={13} per {14} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} data={10} checkpoints={11}{12}{15}",
+    t.Epochs, t.BatchSize, t.Optimizer, t.LearningRate, t.WeightDecay, t.LabelSmoothing, t.WarmupEpochs, t.Seed, device.type, get_num_threads(), options.DataDirectory, t.CheckpointDirectory, t.Resume ? " (resume)" : "", t.Schedule, t.Interval.ToString().ToLowerInvariant(),
+    t.UnshareAtEpoch is { } unshareAt ? string.Format(CultureInfo.InvariantCulture, " unshare_at={0} unshare_threshold={1}", unshareAt, t.UnshareThreshold) : ""));
 Console.WriteLine(model.Allocation);
 if (!options.Line.TryPrepare(new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
 {
@@ -81,9 +83,19 @@ if (!options.Line.TryPrepare(new TrainingData(data.TrainImages, data.TrainLabels
 }
 
 IReadOnlyList<EpochRecord> history;
+NpasModule trained; // --unshare-at replaces the model with the one rebuilt for the split allocation
 try
 {
-    history = ConsoleProgress.Run((progress, log) => new Trainer(model, trainingData, t, device, log, progress: progress).Run());
+    (history, trained) = ConsoleProgress.Run((progress, log) =>
+    {
+        var trainer = new Trainer(model, trainingData, t, device, log, progress: progress, rebuild: o => new FashionNet(o));
+        return (trainer.Run(), trainer.Model!);
+    });
+}
+catch (ArgumentException e) // --unshare-at on a model without shared coefficient vectors
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
 }
 catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
 {
@@ -91,5 +103,5 @@ catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchEx
     return 5;
 }
 
-Console.WriteLine(FinalLine.For(model, history, trainingData.Evaluation));
+Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
 return 0;

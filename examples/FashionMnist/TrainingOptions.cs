@@ -8,10 +8,12 @@ namespace NpasDsl.Examples.FashionMnist;
 public sealed class TrainingOptions
 {
     public const string Usage =
-        "usage: FashionMnist [--data DIR] [--budget FRACTION | --budget-parameters N] [trainer options]\n" +
+        "usage: FashionMnist [--data DIR] [--budget FRACTION | --budget-parameters N] [--coefficient-sharing none|by-shape] [trainer options]\n" +
         "  --data DIR               the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
         "  --budget FRACTION        override the declared budget, e.g. 0.05 or 2.0 (re-checked at start-up)\n" +
         "  --budget-parameters N    override the budget with an absolute parameter count\n" +
+        "  --coefficient-sharing C  none (declared) or by-shape: same-shape layers start with one coefficient vector\n" +
+        "                           (SuperWeights), which --unshare-at N splits where their gradients disagree\n" +
         "  defaults: 3 epochs, AdamW lr 0.003, cosine schedule stepped per batch, no warm-up, no weight decay, batch 128, seed 1;\n" +
         "            checkpoints in runs/fashion-mnist\n" +
         TrainerCommandLine.Usage;
@@ -21,6 +23,8 @@ public sealed class TrainingOptions
     public string DataDirectory { get; private set; } = FashionMnistDataset.DebianDirectory;
     public double? BudgetFraction { get; private set; }
     public long? BudgetParameters { get; private set; }
+    /// <summary><c>--coefficient-sharing</c>, or null for FashionNet's declared choice.</summary>
+    public CoefficientSharing? CoefficientSharing { get; private set; }
 
     /// <summary>The trainer's options as given (device, threads and the checked <see cref="Trainer"/>).</summary>
     public TrainerCommandLine Line { get; }
@@ -37,6 +41,7 @@ public sealed class TrainingOptions
                 case "--data": options.DataDirectory = value(); return true;
                 case "--budget": options.BudgetFraction = TrainerCommandLine.PositiveNumber(name, value()); return true;
                 case "--budget-parameters": options.BudgetParameters = TrainerCommandLine.PositiveInteger(name, value()); return true;
+                case "--coefficient-sharing": options.CoefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, value()); return true;
                 default: return false;
             }
         });

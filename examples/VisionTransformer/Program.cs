@@ -88,9 +88,18 @@ if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, 
 
 try
 {
-    var history = ConsoleProgress.Run((progress, log) => new Trainer(model, trainingData, trainer, device, log, progress: progress).Run());
-    Console.WriteLine(FinalLine.For(model, history, trainingData.Evaluation));
+    var (history, trained) = ConsoleProgress.Run((progress, log) =>
+    {
+        var run = new Trainer(model, trainingData, trainer, device, log, progress: progress, rebuild: o => new FashionVit(o));
+        return (run.Run(), run.Model!); // --unshare-at trains a model rebuilt for the split allocation
+    });
+    Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
     return 0;
+}
+catch (ArgumentException e) // --unshare-at on a model without shared coefficient vectors
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
 }
 catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
 {

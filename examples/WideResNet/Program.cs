@@ -14,16 +14,19 @@ using static TorchSharp.torch;
 //   WideResNet --model wrn-16-4 --data DIR   (CIFAR-10)      WideResNet --model wrn-28-10 --data DIR   (CIFAR-100)
 // and ends with: final: accuracy=0.9123 parameters=... budget=... unshared=...
 const string Usage =
-    "usage: WideResNet --data DIR [--model wrn-16-4|wrn-28-10] [--budget FRACTION] [trainer options]\n" +
+    "usage: WideResNet --data DIR [--model wrn-16-4|wrn-28-10] [--budget FRACTION] [--coefficient-sharing none|by-shape] [trainer options]\n" +
     "  --model         wrn-16-4 on CIFAR-10 (default) or wrn-28-10 on CIFAR-100\n" +
     "  --data DIR      the CIFAR binary files (data_batch_1.bin ... test_batch.bin, or train.bin and test.bin)\n" +
     "  --budget F      override the declared budget (a fraction of the unshared parameters)\n" +
+    "  --coefficient-sharing none|by-shape\n" +
+    "                  by-shape: same-shape layers start with one coefficient vector (SuperWeights), which --unshare-at N splits\n" +
     "  defaults: 200 epochs, SGD with Nesterov momentum 0.9, lr 0.1 divided by 5 at 30 %, 60 % and 80 %, weight decay 5e-4, batch 128,\n" +
     "            random crops and flips; checkpoints in runs/<model>\n" +
     TrainerCommandLine.Usage;
 
 string model = "wrn-16-4", data = "";
 double? budget = null;
+CoefficientSharing? coefficientSharing = null;
 var line = new TrainerCommandLine(new TrainerOptions
 {
     Epochs = 200, BatchSize = 128, Optimizer = OptimizerKind.SgdNesterov, LearningRate = 0.1, WeightDecay = 5e-4,
@@ -40,6 +43,7 @@ try
             case "--model": model = value() is var m && m is "wrn-16-4" or "wrn-28-10" ? m : throw new ArgumentException("--model must be wrn-16-4 or wrn-28-10."); return true;
             case "--data": data = value(); return true;
             case "--budget": budget = TrainerCommandLine.PositiveNumber(name, value()); return true;
+            case "--coefficient-sharing": coefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, value()); return true;
             default: return false;
         }
     });
@@ -79,7 +83,12 @@ random.manual_seed(trainer.Seed);
 NpasModule network;
 try
 {
-    var options = new NpasOptions { Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device };
+    var declared = (model == "wrn-16-4" ? Wrn16x4.Declaration : Wrn28x10.Declaration).Sharing;
+    var options = new NpasOptions
+    {
+        Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device,
+        Sharing = coefficientSharing is { } c ? declared.With(coefficientSharing: c) : null,
+    };
     network = model == "wrn-16-4" ? new Wrn16x4(options) : new Wrn28x10(options);
 }
 catch (BudgetInfeasibleException e)
@@ -104,10 +113,19 @@ if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, 
 
 try
 {
-    var history = ConsoleProgress.Run((progress, log) => new Trainer(network, trainingData, trainer, device, log,
-        augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress).Run());
-    Console.WriteLine(FinalLine.For(network, history, trainingData.Evaluation));
+    var (history, trained) = ConsoleProgress.Run((progress, log) =>
+    {
+        var run = new Trainer(network, trainingData, trainer, device, log, augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator),
+            progress: progress, rebuild: o => model == "wrn-16-4" ? new Wrn16x4(o) : new Wrn28x10(o));
+        return (run.Run(), run.Model!); // --unshare-at trains a model rebuilt for the split allocation
+    });
+    Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
     return 0;
+}
+catch (ArgumentException e) // --unshare-at on a model without shared coefficient vectors
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
 }
 catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
 {

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using NpasDsl.Allocation;
+using NpasDsl.Unsharing;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -34,29 +35,81 @@ public sealed class CheckpointStore
     /// <summary>Writes a checkpoint.</summary>
     public void Save(NpasModule model, OptimizerHelper optimizer, TrainingState state) => Save(TrainingSubject.Of(model), optimizer, state);
 
-    internal void Save(TrainingSubject model, OptimizerHelper optimizer, TrainingState state)
+    /// <summary>
+    /// Writes a checkpoint; <paramref name="unsharing"/>, when a run stops inside the epoch whose coefficient gradients
+    /// decide a split, saves the sums so far beside it.
+    /// </summary>
+    internal void Save(TrainingSubject model, OptimizerHelper optimizer, TrainingState state, CoefficientUnsharing? unsharing = null)
     {
         System.IO.Directory.CreateDirectory(Directory);
         string tag = state.GlobalStep.ToString("D9", CultureInfo.InvariantCulture);
-        var manifest = new Manifest { Model = $"model-{tag}.bin", Optimizer = $"optimizer-{tag}.bin", State = state };
+        var manifest = new Manifest
+        {
+            Model = $"model-{tag}.bin",
+            Optimizer = $"optimizer-{tag}.bin",
+            Unsharing = unsharing is null ? null : $"unsharing-{tag}.bin",
+            State = state,
+        };
         model.Save(Path.Combine(Directory, manifest.Model));
         AtomicFile.Write(Path.Combine(Directory, manifest.Optimizer), stream =>
         {
             using var writer = new BinaryWriter(stream);
             optimizer.save_state_dict(writer);
         });
+        if (unsharing is not null)
+            AtomicFile.Write(Path.Combine(Directory, manifest.Unsharing!), stream =>
+            {
+                using var writer = new BinaryWriter(stream);
+                unsharing.Save(writer);
+            });
         AtomicFile.Write(ManifestPath, stream => JsonSerializer.Serialize(stream, manifest, Json));
 
-        // Only files this store wrote (model-000000123.bin, its allocation, optimizer-000000123.bin) are removed.
+        // Only files this store wrote (model-000000123.bin, its allocation, optimizer-000000123.bin, unsharing-000000123.bin)
+        // are removed, and never the ones the new manifest names.
+        var current = new[] { manifest.Model, manifest.Optimizer, manifest.Unsharing }.OfType<string>().ToList();
         foreach (var old in System.IO.Directory.GetFiles(Directory))
         {
             var name = Path.GetFileName(old);
-            if (OwnFile.IsMatch(name) && !name.StartsWith(manifest.Model, System.StringComparison.Ordinal) && !name.StartsWith(manifest.Optimizer, System.StringComparison.Ordinal))
+            if (OwnFile.IsMatch(name) && !current.Any(c => name.StartsWith(c, System.StringComparison.Ordinal)))
                 File.Delete(old);
         }
     }
 
-    private static readonly System.Text.RegularExpressions.Regex OwnFile = new(@"^(model|optimizer)-\d{9}\.bin(\.allocation\.json)?$");
+    private static readonly System.Text.RegularExpressions.Regex OwnFile = new(@"^(model|optimizer|unsharing)-\d{9}\.bin(\.allocation\.json)?$");
+
+    /// <summary>The allocation the checkpoint's model was saved with (a coefficient split changes it during training).</summary>
+    /// <exception cref="CheckpointException">The manifest or the allocation cannot be read.</exception>
+    internal AllocationFile ReadAllocation()
+    {
+        string path = NpasModule.AllocationPathFor(Path.Combine(Directory, ReadManifest().Model));
+        try
+        {
+            return AllocationFile.Load(path);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw Damaged($"the allocation {Path.GetFileName(path)} cannot be read ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Loads the coefficient gradient sums the checkpoint saved inside the watched epoch into <paramref name="unsharing"/>.</summary>
+    /// <exception cref="CheckpointException">The checkpoint has none, or they cannot be read.</exception>
+    internal void LoadUnsharing(CoefficientUnsharing unsharing)
+    {
+        var manifest = ReadManifest();
+        if (manifest.Unsharing is null || !File.Exists(Path.Combine(Directory, manifest.Unsharing)))
+            throw Damaged($"it stopped inside the epoch whose coefficient gradients decide the split but holds no gradient sums ({manifest.Unsharing ?? "none named"})", null);
+        try
+        {
+            using var stream = File.OpenRead(Path.Combine(Directory, manifest.Unsharing));
+            using var reader = new BinaryReader(stream);
+            unsharing.Load(reader);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or EndOfStreamException or ArgumentException)
+        {
+            throw Damaged($"its coefficient gradient sums {manifest.Unsharing} cannot be loaded ({e.Message})", e);
+        }
+    }
 
     /// <summary>Loads the checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>; returns the trainer state.</summary>
     /// <exception cref="AllocationMismatchException">The checkpoint is of a model with another allocation.</exception>
@@ -149,6 +202,8 @@ public sealed class CheckpointStore
     {
         public string Model { get; init; } = "";
         public string Optimizer { get; init; } = "";
+        /// <summary>The coefficient gradient sums of a checkpoint inside the watched epoch; null otherwise.</summary>
+        public string? Unsharing { get; init; }
         public TrainingState State { get; init; } = new();
     }
 }

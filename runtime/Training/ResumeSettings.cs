@@ -8,30 +8,35 @@ namespace NpasDsl.Training;
 /// same order and step the same optimizer: a checkpoint records them, and <c>--resume</c> refuses another value.
 /// (Epochs and the learning rate may change: extending a finished run is a resume too.)
 /// </summary>
-public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpoch, OptimizerKind Optimizer)
+/// <remarks>The unsharing settings are null when the run does not unshare (and in checkpoints written before they were recorded).</remarks>
+public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpoch, OptimizerKind Optimizer, int? UnshareAtEpoch = null, double? UnshareThreshold = null)
 {
     /// <summary>The settings of <paramref name="options"/>.</summary>
-    public static ResumeSettings Of(TrainerOptions options) => new(options.BatchSize, options.Seed, options.BatchesPerEpoch, options.Optimizer);
+    public static ResumeSettings Of(TrainerOptions options) => new(options.BatchSize, options.Seed, options.BatchesPerEpoch, options.Optimizer,
+        options.UnshareAtEpoch, options.UnshareAtEpoch is null ? null : options.UnshareThreshold);
 
     /// <summary>Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)".</summary>
     public IEnumerable<string> Differences(ResumeSettings run)
     {
-        static string Text(object? value) => value switch
+        static string Text(object? value, string absent) => value switch
         {
-            null => "all",
+            null => absent,
             OptimizerKind.AdamW => "adamw",
             OptimizerKind.SgdNesterov => "sgd",
             System.IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             var v => v.ToString() ?? "",
         };
-        IEnumerable<(string Option, object? Saved, object? Now)> All()
+        // Each with what its absence means: every batch, or no unsharing.
+        IEnumerable<(string Option, object? Saved, object? Now, string Absent)> All()
         {
-            yield return ("--batch-size", BatchSize, run.BatchSize);
-            yield return ("--seed", Seed, run.Seed);
-            yield return ("--train-batches", BatchesPerEpoch, run.BatchesPerEpoch);
-            yield return ("--optimizer", Optimizer, run.Optimizer);
+            yield return ("--batch-size", BatchSize, run.BatchSize, "");
+            yield return ("--seed", Seed, run.Seed, "");
+            yield return ("--train-batches", BatchesPerEpoch, run.BatchesPerEpoch, "all");
+            yield return ("--optimizer", Optimizer, run.Optimizer, "");
+            yield return ("--unshare-at", UnshareAtEpoch, run.UnshareAtEpoch, "none");
+            yield return ("--unshare-threshold", UnshareThreshold, run.UnshareThreshold, "none");
         }
-        foreach (var (option, saved, now) in All())
-            if (!Equals(saved, now)) yield return $"{option} {Text(saved)} (this run: {Text(now)})";
+        foreach (var (option, saved, now, absent) in All())
+            if (!Equals(saved, now)) yield return $"{option} {Text(saved, absent)} (this run: {Text(now, absent)})";
     }
 }

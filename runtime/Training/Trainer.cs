@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using NpasDsl.Allocation;
+using NpasDsl.Unsharing;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,13 +20,17 @@ namespace NpasDsl.Training;
 /// </summary>
 public sealed class Trainer
 {
-    private readonly TrainingSubject _model;
     private readonly TrainingData _data;
     private readonly TrainerOptions _options;
     private readonly Device _device;
     private readonly Action<string> _log;
-    private readonly OptimizerHelper _optimizer;
-    private readonly List<Parameter> _decayed;
+    // A coefficient split replaces the model, its optimizer and the parameters weight decay applies to (Replace).
+    private TrainingSubject _model;
+    private NpasModule? _single;
+    private OptimizerHelper _optimizer;
+    private List<Parameter> _decayed;
+    private readonly ScheduledUnsharing? _unsharing;
+    private CoefficientUnsharing? _watching;
     private readonly CheckpointStore? _checkpoints;
     private readonly Func<Tensor, Generator, Tensor>? _augment;
     private readonly IProgress<TrainingProgress>? _progress;
@@ -33,11 +38,14 @@ public sealed class Trainer
     /// <summary>
     /// Creates a trainer; <paramref name="log"/> receives one line per progress report (default: the console);
     /// <paramref name="augment"/> transforms each training batch with a generator seeded by the step, so a
-    /// resumed run draws the same augmentations; <paramref name="progress"/> hears about every step (a live display).
+    /// resumed run draws the same augmentations; <paramref name="progress"/> hears about every step (a live display);
+    /// <paramref name="rebuild"/> (<c>o => new MyNet(o)</c>) builds the model again when coefficient unsharing
+    /// (<see cref="TrainerOptions.UnshareAtEpoch"/>) splits its vectors, and is needed only then.
     /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid, the data has no training examples, or unsharing is asked for a model that cannot do it.</exception>
     public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
-        Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null)
-        : this(TrainingSubject.Of(model), data, options, device, log, augment, progress) { }
+        Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null, Func<NpasOptions, NpasModule>? rebuild = null)
+        : this(TrainingSubject.Of(model), model, rebuild, data, options, device, log, augment, progress) { }
 
     /// <summary>
     /// Creates a trainer for a family of networks: every step minimises the sum of the members' losses, the
@@ -45,31 +53,52 @@ public sealed class Trainer
     /// </summary>
     public Trainer(Families.ModelFamily family, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
         Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null)
-        : this(TrainingSubject.Of(family), data, options, device, log, augment, progress) { }
+        : this(TrainingSubject.Of(family), null, null, data, options, device, log, augment, progress) { }
 
-    private Trainer(TrainingSubject model, TrainingData data, TrainerOptions options, Device? device, Action<string>? log,
-        Func<Tensor, Generator, Tensor>? augment, IProgress<TrainingProgress>? progress)
+    private Trainer(TrainingSubject model, NpasModule? single, Func<NpasOptions, NpasModule>? rebuild, TrainingData data, TrainerOptions options,
+        Device? device, Action<string>? log, Func<Tensor, Generator, Tensor>? augment, IProgress<TrainingProgress>? progress)
     {
         _augment = augment;
         _progress = progress;
         if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
         if (data.TrainInputs.shape[0] == 0) throw new ArgumentException("The training set has no examples; give the trainer at least one.", nameof(data));
+        _unsharing = ScheduledUnsharing.For(options, single, rebuild);
         _model = model;
+        _single = single;
         _data = data;
         _options = options;
         _device = device ?? CPU;
         _log = log ?? Console.WriteLine;
-        var parameters = model.Module.parameters().ToList();
-        _optimizer = options.Optimizer == OptimizerKind.SgdNesterov
-            ? optim.SGD(parameters, options.LearningRate, momentum: options.Momentum, nesterov: true)
-            : optim.AdamW(parameters, options.LearningRate, weight_decay: 0);
+        _optimizer = CreateOptimizer(model.Module);
         _decayed = model.Decayed.ToList();
         _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
         _checkpoints?.PrepareFor(options);
     }
 
-    /// <summary>The optimizer (its state is part of every checkpoint).</summary>
+    /// <summary>The optimizer (its state is part of every checkpoint); a coefficient split replaces it.</summary>
     public OptimizerHelper Optimizer => _optimizer;
+
+    /// <summary>
+    /// The model being trained: the one given, or after a coefficient split the model rebuilt for the split
+    /// allocation (the one given is then left as it was at the split; dispose it when done). Null for a family.
+    /// </summary>
+    public NpasModule? Model => _single;
+
+    private OptimizerHelper CreateOptimizer(nn.Module module)
+    {
+        var parameters = module.parameters().ToList();
+        return _options.Optimizer == OptimizerKind.SgdNesterov
+            ? optim.SGD(parameters, _options.LearningRate, momentum: _options.Momentum, nesterov: true)
+            : optim.AdamW(parameters, _options.LearningRate, weight_decay: 0);
+    }
+
+    /// <summary>Trains <paramref name="model"/> from here on, with <paramref name="optimizer"/> (the old optimizer is disposed).</summary>
+    private void Replace(NpasModule model, OptimizerHelper optimizer)
+    {
+        _optimizer.Dispose();
+        (_single, _model, _optimizer) = (model, TrainingSubject.Of(model), optimizer);
+        _decayed = _model.Decayed.ToList();
+    }
 
     /// <summary>Runs (or, with <see cref="TrainerOptions.Resume"/>, continues) training; returns the finished epochs.</summary>
     /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings (nothing is loaded then), or by a model with another allocation.</exception>
@@ -77,11 +106,29 @@ public sealed class Trainer
     /// <exception cref="TrainingDivergedException">The loss stopped being finite; the last good checkpoint is kept.</exception>
     public IReadOnlyList<EpochRecord> Run()
     {
+        try
+        {
+            return RunEpochs();
+        }
+        finally
+        {
+            // A run that stops inside the watched epoch leaves the model reading its vectors directly again.
+            _watching?.Dispose();
+            _watching = null;
+        }
+    }
+
+    private IReadOnlyList<EpochRecord> RunEpochs()
+    {
         var state = new TrainingState();
         if (_options.Resume && _checkpoints is { Exists: true })
         {
             // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
-            CheckResumable(_checkpoints.ReadState(), _checkpoints.Directory);
+            var saved = _checkpoints.ReadState();
+            CheckResumable(saved, _checkpoints.Directory);
+            if (_unsharing is not null && _unsharing.IsDoneAfter(saved.Epoch)
+                && _unsharing.ForCheckpoint(_single!, _checkpoints.ReadAllocation(), _device, _log) is var split && !ReferenceEquals(split, _single))
+                Replace(split, CreateOptimizer(split));
             try
             {
                 state = _checkpoints.Load(_model, _optimizer);
@@ -113,6 +160,13 @@ public sealed class Trainer
             using var order = randperm(count, generator: new Generator(unchecked((ulong)(_options.Seed * 1_000_003 + epoch))));
             var clock = Stopwatch.StartNew();
             double secondsBefore = state.Seconds;
+            if (_unsharing is not null && _unsharing.Watches(epoch) && _watching is null)
+            {
+                _watching = _unsharing.Watch(_single!);
+                if (state.Step > 0) _checkpoints!.LoadUnsharing(_watching); // resumed inside the watched epoch: its sums so far
+                _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}: summing the coefficient gradients of {1} layers that share vectors, to split them at its end",
+                    epoch + 1, _watching.Layers.Count));
+            }
 
             for (int b = state.Step; b < batches; b++)
             {
@@ -131,7 +185,7 @@ public sealed class Trainer
                     _log(string.Format(CultureInfo.InvariantCulture, "  epoch {0} batch {1}/{2}: loss={3:0.0000} accuracy={4:0.0000} {5:0} examples/s",
                         epoch + 1, b + 1, batches, state.LossSum / state.Seen, (double)state.Correct / state.Seen, state.Seen / (secondsBefore + clock.Elapsed.TotalSeconds)));
                 if (_options.CheckpointEverySteps is { } every && (b + 1) % every == 0 && b + 1 < batches)
-                    _checkpoints?.Save(_model, _optimizer, Stamped(state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds }));
+                    _checkpoints?.Save(_model, _optimizer, Stamped(state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds }), _watching);
             }
 
             var record = new EpochRecord(epoch + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen, Evaluate(),
@@ -140,6 +194,16 @@ public sealed class Trainer
             state = new TrainingState { Epoch = epoch + 1, GlobalStep = state.GlobalStep, History = history };
             _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} {7}_accuracy={4:0.0000} lr={5:G4} {6:0}s",
                 record.Epoch, _options.Epochs, record.TrainLoss, record.TrainAccuracy, record.TestAccuracy, record.LearningRate, record.Seconds, _data.Evaluation));
+            if (_watching is not null)
+            {
+                var watched = _watching;
+                _watching = null; // Split disposes it
+                if (_unsharing!.Split(_single!, _optimizer, watched, _device, CreateOptimizer, _log) is { } split)
+                {
+                    Replace(split.Model, split.Optimizer);
+                    _log(string.Format(CultureInfo.InvariantCulture, "continuing with the split allocation: {0:N0} trainable parameters", split.Model.TrainableParameters));
+                }
+            }
             _checkpoints?.Save(_model, _optimizer, Stamped(state));
             if (_checkpoints is not null)
             {
@@ -170,6 +234,7 @@ public sealed class Trainer
                 "The loss became {0} at epoch {1}, batch {2}; training stopped{3}. Lower the learning rate (now {4:G4}) or clip gradients.",
                 value, state.Epoch + 1, batch + 1, _checkpoints is { Exists: true } ? $" and the last good checkpoint in {_checkpoints.Directory} is kept" : "", rate));
         loss.backward();
+        _watching?.Accumulate();
         if (_options.GradientClip is { } clip) nn.utils.clip_grad_norm_(_model.Module.parameters(), clip);
         _optimizer.step();
         if (_options.WeightDecay > 0)

@@ -46,6 +46,9 @@ public sealed class TrainerCommandLine
         "  --checkpoint-every N       also checkpoint every N steps inside an epoch\n" +
         "  --resume                   continue from the checkpoint in the checkpoint directory\n" +
         "  --overwrite                start afresh in a checkpoint directory that holds a checkpoint, replacing it\n" +
+        "  --unshare-at N             coefficient unsharing: sum each layer's coefficient gradient over epoch N and give layers that\n" +
+        "                             disagree vectors of their own at its end (models with CoefficientSharing.ByShape)\n" +
+        "  --unshare-threshold C      with --unshare-at: the cosine at or below which layers are separated (default 0.9)\n" +
         "  --plot                     draw metrics.png (loss and accuracy per epoch) beside metrics.csv\n" +
         "  --device cpu|cuda          default: cuda when available, else cpu\n" +
         "  --threads N                CPU threads of TorchSharp (default: its own choice)";
@@ -132,6 +135,8 @@ public sealed class TrainerCommandLine
                 break;
             case "--threads": Threads = PositiveInteger(name, value()); break;
             case "--validation": Validation = PositiveInteger(name, value()); break;
+            case "--unshare-at": o = o with { UnshareAtEpoch = PositiveInteger(name, value()) }; break;
+            case "--unshare-threshold": o = o with { UnshareThreshold = Number(name, value()) }; break;
             default: return false;
         }
         Options = o;
@@ -149,6 +154,8 @@ public sealed class TrainerCommandLine
     {
         var o = complete?.Invoke(Options) ?? Options;
         if (!Given("--warmup-epochs") && o.WarmupEpochs >= o.Epochs) o = o with { WarmupEpochs = o.Epochs - 1 };
+        if (Given("--unshare-threshold") && o.UnshareAtEpoch is null)
+            throw new ArgumentException("--unshare-threshold is the threshold of coefficient unsharing; give --unshare-at N as well, the epoch whose gradients decide the split.");
         if (o.Validate() is { } problem) throw new ArgumentException(problem + ".");
         return o;
     }
@@ -209,6 +216,21 @@ public sealed class TrainerCommandLine
     /// <summary>An integer (any sign), or an error naming <paramref name="option"/>.</summary>
     public static long Integer(string option, string text)
         => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"{option} needs an integer, not '{text}'.");
+
+    /// <summary>
+    /// A model option that programs share because <c>--unshare-at</c> needs it: "none" or "by-shape" (same-shape layers start
+    /// with one coefficient vector), or an error naming <paramref name="option"/>.
+    /// </summary>
+    public static CoefficientSharing CoefficientSharingNamed(string option, string text) => text switch
+    {
+        "none" => CoefficientSharing.None,
+        "by-shape" => CoefficientSharing.ByShape,
+        _ => throw new ArgumentException($"{option} must be none or by-shape, not '{text}'."),
+    };
+
+    /// <summary>A finite number (any sign), or an error naming <paramref name="option"/>.</summary>
+    public static double Number(string option, string text)
+        => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : throw new ArgumentException($"{option} needs a finite number, not '{text}'.");
 
     /// <summary>An integer above 0, or an error naming <paramref name="option"/>.</summary>
     public static int PositiveInteger(string option, string text)

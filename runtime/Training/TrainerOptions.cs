@@ -82,6 +82,16 @@ public sealed record TrainerOptions
     /// Without it (or <see cref="Resume"/>) the trainer refuses such a directory rather than lose the run in it.
     /// </summary>
     public bool Overwrite { get; init; }
+    /// <summary>
+    /// SuperWeights' coefficient unsharing (methods.md section 6): during this epoch (1-based) the trainer sums each
+    /// shared coefficient vector's gradient per layer, and at its end it gives every layer whose sum points away from
+    /// the others' (cosine at or below <see cref="UnshareThreshold"/>) a vector of its own, taken from the coefficient
+    /// reserve. Needs a model declared with <c>CoefficientSharing.ByShape</c> and the trainer's <c>rebuild</c> function;
+    /// null for no unsharing.
+    /// </summary>
+    public int? UnshareAtEpoch { get; init; }
+    /// <summary>With <see cref="UnshareAtEpoch"/>: the cosine at or below which two layers get separate vectors (SuperWeights: 0.9).</summary>
+    public double UnshareThreshold { get; init; } = Unsharing.CoefficientUnsharing.DefaultThreshold;
 
     /// <summary>Checks the options; returns what is wrong, or null.</summary>
     public string? Validate()
@@ -99,6 +109,9 @@ public sealed record TrainerOptions
         if (Plot && CheckpointDirectory is null) return "Plot needs a CheckpointDirectory (the plot goes beside the checkpoints)";
         if (BatchesPerEpoch is < 1) return $"BatchesPerEpoch is {BatchesPerEpoch} but must be at least 1";
         if (CheckpointEverySteps is < 1) return $"CheckpointEverySteps is {CheckpointEverySteps} but must be at least 1";
+        if (UnshareAtEpoch is { } unshare && (unshare < 1 || unshare >= Epochs))
+            return $"UnshareAtEpoch is {unshare} but must be from 1 to {Epochs - 1}, an epoch with training after it (Epochs is {Epochs})";
+        if (!(UnshareThreshold is >= -1 and <= 1)) return $"UnshareThreshold is {UnshareThreshold} but must be a cosine, from -1 to 1";
         return null;
     }
 }

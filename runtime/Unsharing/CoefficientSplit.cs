@@ -54,28 +54,31 @@ public sealed class CoefficientSplit
     {
         if (!ReferenceEquals(model.Allocation, Before) && AllocationFile.From(model.Allocation).FirstDifference(AllocationFile.From(Before)) is { } difference)
             throw new ArgumentException($"The model to rebuild is not the one that was tracked: {difference}.", nameof(model));
-        var options = model.Options;
-        var next = create(new NpasOptions
-        {
-            Seed = model.Seed,
-            Device = options.Device,
-            Allocation = Allocation,
-            Sharing = options.Sharing,
-            SoftmaxCoefficients = options.SoftmaxCoefficients,
-            KeepWeightGradients = options.KeepWeightGradients,
-        });
+        var next = create(OptionsFor(model, Allocation));
         StateTransfer.Copy(model, next);
         next.train(model.training);
         return next;
     }
+
+    /// <summary>The options that build <paramref name="model"/> again with another coefficient layout: same seed, device and sharing options.</summary>
+    internal static NpasOptions OptionsFor(NpasModule model, AllocationFile allocation) => new()
+    {
+        Seed = model.Seed,
+        Device = model.Options.Device,
+        Allocation = allocation,
+        Sharing = model.Options.Sharing,
+        SoftmaxCoefficients = model.Options.SoftmaxCoefficients,
+        KeepWeightGradients = model.Options.KeepWeightGradients,
+    };
 
     /// <summary>Which pairs were compared, their cosines, and what was split.</summary>
     public override string ToString()
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.Append(string.Format(c, "coefficient unsharing after {0} steps (cosine ≤ {1:0.##} splits): {2} vectors added, {3:N0} parameters from the reserve ({4:N0} of {5:N0} left)\n",
-            Steps, Threshold, VectorsAdded, ParametersAdded, Plan.Breakdown.CoefficientReserveLeft, Plan.Breakdown.CoefficientReserve));
+        text.Append(string.Format(c, "coefficient unsharing after {0} steps (cosine ≤ {1:0.##} splits): {2} vector{6} added, {3:N0} parameter{7} from the reserve ({4:N0} of {5:N0} left)\n",
+            Steps, Threshold, VectorsAdded, ParametersAdded, Plan.Breakdown.CoefficientReserveLeft, Plan.Breakdown.CoefficientReserve,
+            VectorsAdded == 1 ? "" : "s", ParametersAdded == 1 ? "" : "s"));
         foreach (var pair in Pairs)
             text.Append(string.Format(c, "  {0} ~ {1}: cosine {2:0.000}{3}\n", pair.First, pair.Second, pair.Cosine, pair.Separated ? ", separated" : ""));
         return text.ToString();

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using NpasDsl.Planning;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NpasDsl.Unsharing;
@@ -126,6 +128,42 @@ public sealed class CoefficientUnsharing : IDisposable
         }
         var next = BudgetPlanner.Plan(plan.Network.WithCoefficientPartition(new CoefficientPartition(labels)));
         return new CoefficientSplit(plan, next, pairs, threshold, Steps);
+    }
+
+    /// <summary>
+    /// Writes the sums so far (and the steps and reads they cover), so that a run checkpointed inside the watched epoch
+    /// splits, once resumed, exactly as it would have without the interruption.
+    /// </summary>
+    internal void Save(BinaryWriter writer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_pending.Values.Any(p => p.Count > 0)) Accumulate();
+        writer.Write(Steps);
+        writer.Write(_watched.Count);
+        foreach (var (path, _) in _watched)
+        {
+            writer.Write(path);
+            writer.Write(_reads[path]);
+            _sums[path].Save(writer);
+        }
+    }
+
+    /// <summary>Replaces the sums with those <see cref="Save"/> wrote for the same model.</summary>
+    /// <exception cref="InvalidDataException">They were written for other layers.</exception>
+    internal void Load(BinaryReader reader)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int steps = reader.ReadInt32(), count = reader.ReadInt32();
+        if (count != _watched.Count)
+            throw new InvalidDataException($"the coefficient gradient sums are of {count} layers, but this model shares vectors among {_watched.Count}");
+        foreach (var (path, _) in _watched)
+        {
+            string saved = reader.ReadString();
+            if (saved != path) throw new InvalidDataException($"the coefficient gradient sums are of layer '{saved}' where this model has '{path}'");
+            _reads[path] = reader.ReadInt32();
+            _sums[path].Load(reader);
+        }
+        Steps = steps;
     }
 
     /// <summary>Stops tracking: layers read their vectors directly again.</summary>

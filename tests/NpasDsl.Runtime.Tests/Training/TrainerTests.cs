@@ -14,7 +14,7 @@ public sealed class TrainerTests : ScratchDirectoryTest
 {
     public TrainerTests() : base("trainer") { }
 
-    private static TrainingData Data()
+    internal static TrainingData Data()
     {
         var g = new Generator(21);
         var train = randn(new long[] { 96, 1, 8, 8 }, generator: g);
@@ -110,7 +110,7 @@ public sealed class TrainerTests : ScratchDirectoryTest
         Assert.Equal(expected.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy)), actual.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy)));
     }
 
-    private sealed class StopAt(int epoch, int batch) : IProgress<TrainingProgress>
+    internal sealed class StopAt(int epoch, int batch) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)
         {

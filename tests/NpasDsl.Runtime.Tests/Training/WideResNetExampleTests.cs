@@ -25,10 +25,9 @@ public sealed class WideResNetExampleTests : ScratchDirectoryTest
     [Fact]
     public void Missing_data_is_a_clear_error()
     {
-        var process = ExampleProcess.Start("WideResNet", "--data", Path.Combine(Scratch, "nowhere"));
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.Equal(3, process.ExitCode);
+        using var process = ExampleProcess.Start("WideResNet", "--data", Path.Combine(Scratch, "nowhere"));
+        var (exitCode, _, error) = ExampleProcess.Refusal(process);
+        Assert.Equal(3, exitCode);
         Assert.Contains("cifar-10-binary.tar.gz", error);
     }
 }

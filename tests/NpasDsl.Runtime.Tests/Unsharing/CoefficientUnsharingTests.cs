@@ -104,7 +104,7 @@ public sealed class CoefficientUnsharingTests : ScratchDirectoryTest
         Assert.Equal(4, split.Plan.Breakdown.CoefficientReserve);
         Assert.Equal(2, split.Plan.Breakdown.CoefficientReserveUsed);
         Assert.Contains("Branches.0 ~ Branches.2: cosine -1.000, separated", split.ToString());
-        Assert.Contains("1 vectors added, 2 parameters from the reserve (2 of 4 left)", split.ToString());
+        Assert.Contains("1 vector added, 2 parameters from the reserve (2 of 4 left)", split.ToString());
     }
 
     [Fact]

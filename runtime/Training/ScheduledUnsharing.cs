@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using NpasDsl.Allocation;
+using NpasDsl.Unsharing;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Training;
+
+/// <summary>
+/// Coefficient unsharing as the trainer runs it (<see cref="TrainerOptions.UnshareAtEpoch"/>): watches the coefficient
+/// gradients through one epoch, splits the disagreeing layers at its end and rebuilds the model and its optimizer with
+/// the values and optimizer state carried over, so that training goes on from exactly where it was.
+/// </summary>
+internal sealed class ScheduledUnsharing
+{
+    private readonly int _epoch;
+    private readonly double _threshold;
+    private readonly Func<NpasOptions, NpasModule> _rebuild;
+
+    private ScheduledUnsharing(int epoch, double threshold, Func<NpasOptions, NpasModule> rebuild)
+        => (_epoch, _threshold, _rebuild) = (epoch, threshold, rebuild);
+
+    /// <summary>The unsharing <paramref name="options"/> ask for, or null; refuses a model or a call that cannot do it.</summary>
+    /// <exception cref="ArgumentException">Unsharing is asked for but the model cannot be rebuilt or shares no coefficients.</exception>
+    public static ScheduledUnsharing? For(TrainerOptions options, NpasModule? model, Func<NpasOptions, NpasModule>? rebuild)
+    {
+        if (options.UnshareAtEpoch is not { } epoch) return null;
+        if (model is null)
+            throw new ArgumentException("Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks.");
+        if (!Planning.CoefficientSets.Applies(model.Allocation.Network.Sharing))
+            throw new ArgumentException($"Coefficient unsharing (--unshare-at) splits shared coefficient vectors, but '{model.Network.ModelName}' shares none: " +
+                "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner (in the examples: --coefficient-sharing by-shape), " +
+                "or leave --unshare-at out.");
+        if (rebuild is null)
+            throw new ArgumentException($"Coefficient unsharing (--unshare-at) builds '{model.Network.ModelName}' again for the split allocation: " +
+                $"give the trainer rebuild: o => new {model.Network.ModelName}(o).");
+        return new ScheduledUnsharing(epoch, threshold: options.UnshareThreshold, rebuild);
+    }
+
+    /// <summary>Whether <paramref name="epoch"/> (0-based) is the one whose gradients decide the split.</summary>
+    public bool Watches(int epoch) => epoch + 1 == _epoch;
+
+    /// <summary>Whether the split is behind a run that has finished <paramref name="epochsDone"/> epochs.</summary>
+    public bool IsDoneAfter(int epochsDone) => epochsDone >= _epoch;
+
+    /// <summary>Starts watching <paramref name="model"/>'s coefficient gradients.</summary>
+    public CoefficientUnsharing Watch(NpasModule model) => CoefficientUnsharing.Track(model);
+
+    /// <summary>
+    /// Splits what <paramref name="tracker"/> saw and, if anything was split, returns the rebuilt model, on
+    /// <paramref name="device"/>, with a new optimizer made by <paramref name="createOptimizer"/> that holds the old
+    /// one's state; null where every set stayed whole. Either way the tracker is disposed.
+    /// </summary>
+    public (NpasModule Model, OptimizerHelper Optimizer)? Split(NpasModule model, OptimizerHelper optimizer, CoefficientUnsharing tracker,
+        Device device, Func<NpasModule, OptimizerHelper> createOptimizer, Action<string> log)
+    {
+        CoefficientSplit split;
+        using (tracker) split = tracker.Split(_threshold);
+        log(split.ToString().TrimEnd('\n'));
+        if (!split.Changed) return null;
+        var next = split.Rebuild(model, _rebuild);
+        next.to(device);
+        var nextOptimizer = createOptimizer(next);
+        OptimizerStateTransfer.Copy(model, optimizer, next, nextOptimizer);
+        return (next, nextOptimizer);
+    }
+
+    /// <summary>
+    /// The model a resumed run loads its checkpoint into: <paramref name="model"/> where the checkpoint has its
+    /// allocation, else (the split is behind the checkpoint) the model built for the checkpoint's allocation.
+    /// </summary>
+    /// <remarks>
+    /// Only a checkpoint that differs from the model in its coefficient vectors alone is taken up; one of another budget
+    /// or layout is left to the load, which names the difference.
+    /// </remarks>
+    public NpasModule ForCheckpoint(NpasModule model, AllocationFile saved, Device device, Action<string> log)
+    {
+        var mine = AllocationFile.From(model.Allocation);
+        if (mine.FirstDifference(saved) is null || mine.FirstDifference(WithCoefficientsOf(saved, mine)) is not null) return model;
+        var next = _rebuild(CoefficientSplit.OptionsFor(model, saved));
+        next.to(device);
+        log(string.Format(CultureInfo.InvariantCulture, "the checkpoint's coefficient vectors were split at epoch {0}: continuing with its allocation ({1:N0} trainable parameters)",
+            _epoch, next.TrainableParameters));
+        return next;
+    }
+
+    /// <summary><paramref name="saved"/> with the coefficient vectors of <paramref name="model"/>: everything a split leaves alone.</summary>
+    private static AllocationFile WithCoefficientsOf(AllocationFile saved, AllocationFile model)
+    {
+        var coefficients = model.Layers.ToDictionary(l => l.Path, l => l.CoefficientsFrom, StringComparer.Ordinal);
+        return new AllocationFile
+        {
+            Format = saved.Format,
+            Model = saved.Model,
+            Extends = saved.Extends,
+            Budget = saved.Budget,
+            Unshared = saved.Unshared,
+            Sharing = saved.Sharing,
+            AssignmentSource = saved.AssignmentSource,
+            Groups = saved.Groups,
+            Layers = saved.Layers.Select(l => l with { CoefficientsFrom = coefficients.GetValueOrDefault(l.Path) }).ToList(),
+        };
+    }
+}
