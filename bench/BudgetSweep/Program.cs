@@ -99,15 +99,15 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
     return 3;
 }
 if (threads is { } n) set_num_threads(n);
-var trainingData = new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels);
-if (validation is { } count)
+TrainingData trainingData;
+try
 {
-    if (count >= trainingData.TrainInputs.shape[0])
-    {
-        Console.Error.WriteLine($"error: --validation {count} holds out every one of the {trainingData.TrainInputs.shape[0]:N0} training images; give fewer.");
-        return 2;
-    }
-    trainingData = trainingData.HoldOut(count);
+    trainingData = TrainerCommandLine.Prepare(new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), validation);
+}
+catch (ArgumentException e) // --validation holds out every training image
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
 }
 
 // The baselines must be the example's architecture: checked against the shipped declaration, not assumed.

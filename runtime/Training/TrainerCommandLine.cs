@@ -179,9 +179,13 @@ public sealed class TrainerCommandLine
     /// (<see cref="TrainingData.HoldOut"/>: train on all but the last N training examples, evaluate on those).
     /// </summary>
     /// <exception cref="ArgumentException"><c>--validation</c> holds out every training example.</exception>
-    public TrainingData Prepare(TrainingData data)
+    public TrainingData Prepare(TrainingData data) => Prepare(data, Validation);
+
+    /// <summary><see cref="Prepare(TrainingData)"/> for a program that reads <c>--validation</c> itself: <paramref name="validation"/> examples held out, or none.</summary>
+    /// <exception cref="ArgumentException"><paramref name="validation"/> holds out every training example.</exception>
+    public static TrainingData Prepare(TrainingData data, int? validation)
     {
-        if (Validation is not { } count) return data;
+        if (validation is not { } count) return data;
         long n = data.TrainInputs.shape[0];
         if (count >= n)
             throw new ArgumentException(string.Format(CultureInfo.InvariantCulture, "--validation {0} holds out every one of the {1:N0} training examples; give at most {2}.", count, n, n - 1));
@@ -189,7 +193,7 @@ public sealed class TrainerCommandLine
     }
 
     /// <summary>
-    /// <see cref="Prepare"/> for a program: false, with the message in <paramref name="problem"/>, where <see cref="Prepare"/> would throw;
+    /// <see cref="Prepare(TrainingData)"/> for a program: false, with the message in <paramref name="problem"/>, where <see cref="Prepare(TrainingData)"/> would throw;
     /// on success also prints which set the accuracy is measured on (<see cref="EvaluationSet"/>) to <paramref name="log"/>.
     /// </summary>
     public bool TryPrepare(TrainingData data, Action<string> log, out TrainingData prepared, out string? problem)
