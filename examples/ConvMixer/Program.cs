@@ -76,7 +76,8 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
 
 random.manual_seed(trainer.Seed);
 var options = new NpasOptions { Seed = trainer.Seed, Device = device };
-NpasModule network = model == "spin" ? new ConvMixerSpin(options) : new ConvMixerNet(options);
+Func<NpasOptions, NpasModule> build = o => model == "spin" ? new ConvMixerSpin(o) : new ConvMixerNet(o);
+NpasModule network = build(options);
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "ConvMixer: model={0} data={1} epochs={2} batch={3} lr={4} weight_decay={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
     model, data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
 Console.WriteLine(network.Allocation);
@@ -109,16 +110,13 @@ try
         Console.WriteLine($"fusion ({fusion}) from {fuseFrom}: {report}");
     }
 
-    var (history, trained) = ConsoleProgress.Run((progress, log) =>
-    {
-        var run = new Trainer(network, trainingData, trainer, device, log, augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator),
-            progress: progress, rebuild: o => model == "spin" ? new ConvMixerSpin(o) : new ConvMixerNet(o));
-        return (run.Run(), run.Model!); // --unshare-at trains a model rebuilt for the split allocation
-    });
+    // With --unshare-at the trained model is the one rebuilt for the split allocation.
+    var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(network, trainingData, trainer, device, log,
+        augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress, rebuild: build));
     Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
     return 0;
 }
-catch (ArgumentException e) // --unshare-at on a model without shared coefficient vectors
+catch (UnsharingUnavailableException e) // --unshare-at on a model without shared coefficient vectors
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

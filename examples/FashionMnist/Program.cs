@@ -86,13 +86,9 @@ IReadOnlyList<EpochRecord> history;
 NpasModule trained; // --unshare-at replaces the model with the one rebuilt for the split allocation
 try
 {
-    (history, trained) = ConsoleProgress.Run((progress, log) =>
-    {
-        var trainer = new Trainer(model, trainingData, t, device, log, progress: progress, rebuild: o => new FashionNet(o));
-        return (trainer.Run(), trainer.Model!);
-    });
+    (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(model, trainingData, t, device, log, progress: progress, rebuild: o => new FashionNet(o)));
 }
-catch (ArgumentException e) // --unshare-at on a model without shared coefficient vectors
+catch (UnsharingUnavailableException e) // --unshare-at on a model without shared coefficient vectors
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

@@ -88,15 +88,12 @@ if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, 
 
 try
 {
-    var (history, trained) = ConsoleProgress.Run((progress, log) =>
-    {
-        var run = new Trainer(model, trainingData, trainer, device, log, progress: progress, rebuild: o => new FashionVit(o));
-        return (run.Run(), run.Model!); // --unshare-at trains a model rebuilt for the split allocation
-    });
+    // With --unshare-at the trained model is the one rebuilt for the split allocation.
+    var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(model, trainingData, trainer, device, log, progress: progress, rebuild: o => new FashionVit(o)));
     Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
     return 0;
 }
-catch (ArgumentException e) // --unshare-at on a model without shared coefficient vectors
+catch (UnsharingUnavailableException e) // --unshare-at on a model without shared coefficient vectors
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

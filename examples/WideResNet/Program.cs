@@ -81,6 +81,7 @@ catch (Exception e) when (e is FileNotFoundException or InvalidDataException or 
 
 random.manual_seed(trainer.Seed);
 NpasModule network;
+Func<NpasOptions, NpasModule> build = o => model == "wrn-16-4" ? new Wrn16x4(o) : new Wrn28x10(o);
 try
 {
     var declared = (model == "wrn-16-4" ? Wrn16x4.Declaration : Wrn28x10.Declaration).Sharing;
@@ -89,7 +90,7 @@ try
         Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device,
         Sharing = coefficientSharing is { } c ? declared.With(coefficientSharing: c) : null,
     };
-    network = model == "wrn-16-4" ? new Wrn16x4(options) : new Wrn28x10(options);
+    network = build(options);
 }
 catch (BudgetInfeasibleException e)
 {
@@ -113,16 +114,13 @@ if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, 
 
 try
 {
-    var (history, trained) = ConsoleProgress.Run((progress, log) =>
-    {
-        var run = new Trainer(network, trainingData, trainer, device, log, augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator),
-            progress: progress, rebuild: o => model == "wrn-16-4" ? new Wrn16x4(o) : new Wrn28x10(o));
-        return (run.Run(), run.Model!); // --unshare-at trains a model rebuilt for the split allocation
-    });
+    // With --unshare-at the trained model is the one rebuilt for the split allocation.
+    var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(network, trainingData, trainer, device, log,
+        augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress, rebuild: build));
     Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
     return 0;
 }
-catch (ArgumentException e) // --unshare-at on a model without shared coefficient vectors
+catch (UnsharingUnavailableException e) // --unshare-at on a model without shared coefficient vectors
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

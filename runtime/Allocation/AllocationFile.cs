@@ -145,8 +145,12 @@ public sealed class AllocationFile
         writer.Write(ToJson());
     });
 
-    /// <summary>The first difference between this allocation and <paramref name="other"/>, in words; null when they are the same layout.</summary>
-    public string? FirstDifference(AllocationFile other)
+    /// <summary>
+    /// The first difference between this allocation and <paramref name="other"/>, in words; null when they are the same
+    /// layout. With <paramref name="coefficients"/> false, which layers read which coefficient vector is left out: what
+    /// a coefficient split changes.
+    /// </summary>
+    public string? FirstDifference(AllocationFile other, bool coefficients = true)
     {
         if (Model != other.Model) return $"the model is '{Model}' here but '{other.Model}' there";
         if (Extends != other.Extends) return $"the model extends {Extends ?? "no family member"} here but {other.Extends ?? "no family member"} there";
@@ -162,7 +166,8 @@ public sealed class AllocationFile
         if (Groups.Count != other.Groups.Count) return $"there are {Groups.Count} groups here but {other.Groups.Count} there";
         var layers = Layers.ToDictionary(l => l.Path);
         foreach (var layer in other.Layers)
-            if (!layers.TryGetValue(layer.Path, out var match) || match != layer)
+            if (!layers.TryGetValue(layer.Path, out var match)
+                || (coefficients ? match != layer : match with { CoefficientsFrom = null } != layer with { CoefficientsFrom = null }))
                 return $"layer '{layer.Path}' is {Describe(match)} here but {Describe(layer)} there";
         return null;
     }

@@ -1,7 +1,5 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using NpasDsl.Allocation;
 using NpasDsl.Unsharing;
 using TorchSharp;
@@ -25,18 +23,18 @@ internal sealed class ScheduledUnsharing
         => (_epoch, _threshold, _rebuild) = (epoch, threshold, rebuild);
 
     /// <summary>The unsharing <paramref name="options"/> ask for, or null; refuses a model or a call that cannot do it.</summary>
-    /// <exception cref="ArgumentException">Unsharing is asked for but the model cannot be rebuilt or shares no coefficients.</exception>
+    /// <exception cref="UnsharingUnavailableException">Unsharing is asked for but the model cannot be rebuilt or shares no coefficients.</exception>
     public static ScheduledUnsharing? For(TrainerOptions options, NpasModule? model, Func<NpasOptions, NpasModule>? rebuild)
     {
         if (options.UnshareAtEpoch is not { } epoch) return null;
         if (model is null)
-            throw new ArgumentException("Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks.");
+            throw new UnsharingUnavailableException("Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks.");
         if (!Planning.CoefficientSets.Applies(model.Allocation.Network.Sharing))
-            throw new ArgumentException($"Coefficient unsharing (--unshare-at) splits shared coefficient vectors, but '{model.Network.ModelName}' shares none: " +
+            throw new UnsharingUnavailableException($"Coefficient unsharing (--unshare-at) splits shared coefficient vectors, but '{model.Network.ModelName}' shares none: " +
                 "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner (in the examples: --coefficient-sharing by-shape), " +
                 "or leave --unshare-at out.");
         if (rebuild is null)
-            throw new ArgumentException($"Coefficient unsharing (--unshare-at) builds '{model.Network.ModelName}' again for the split allocation: " +
+            throw new UnsharingUnavailableException($"Coefficient unsharing (--unshare-at) builds '{model.Network.ModelName}' again for the split allocation: " +
                 $"give the trainer rebuild: o => new {model.Network.ModelName}(o).");
         return new ScheduledUnsharing(epoch, threshold: options.UnshareThreshold, rebuild);
     }
@@ -62,8 +60,7 @@ internal sealed class ScheduledUnsharing
         using (tracker) split = tracker.Split(_threshold);
         log(split.ToString().TrimEnd('\n'));
         if (!split.Changed) return null;
-        var next = split.Rebuild(model, _rebuild);
-        next.to(device);
+        var next = OnDevice(split.Rebuild(model, _rebuild), device);
         var nextOptimizer = createOptimizer(next);
         OptimizerStateTransfer.Copy(model, optimizer, next, nextOptimizer);
         return (next, nextOptimizer);
@@ -80,29 +77,17 @@ internal sealed class ScheduledUnsharing
     public NpasModule ForCheckpoint(NpasModule model, AllocationFile saved, Device device, Action<string> log)
     {
         var mine = AllocationFile.From(model.Allocation);
-        if (mine.FirstDifference(saved) is null || mine.FirstDifference(WithCoefficientsOf(saved, mine)) is not null) return model;
-        var next = _rebuild(CoefficientSplit.OptionsFor(model, saved));
-        next.to(device);
+        if (mine.FirstDifference(saved) is null || mine.FirstDifference(saved, coefficients: false) is not null) return model;
+        var next = OnDevice(_rebuild(CoefficientSplit.OptionsFor(model, saved)), device);
         log(string.Format(CultureInfo.InvariantCulture, "the checkpoint's coefficient vectors were split at epoch {0}: continuing with its allocation ({1:N0} trainable parameters)",
             _epoch, next.TrainableParameters));
         return next;
     }
 
-    /// <summary><paramref name="saved"/> with the coefficient vectors of <paramref name="model"/>: everything a split leaves alone.</summary>
-    private static AllocationFile WithCoefficientsOf(AllocationFile saved, AllocationFile model)
+    /// <summary>The rebuilt model on the trainer's device (the rebuild builds it on the device its options name).</summary>
+    private static NpasModule OnDevice(NpasModule model, Device device)
     {
-        var coefficients = model.Layers.ToDictionary(l => l.Path, l => l.CoefficientsFrom, StringComparer.Ordinal);
-        return new AllocationFile
-        {
-            Format = saved.Format,
-            Model = saved.Model,
-            Extends = saved.Extends,
-            Budget = saved.Budget,
-            Unshared = saved.Unshared,
-            Sharing = saved.Sharing,
-            AssignmentSource = saved.AssignmentSource,
-            Groups = saved.Groups,
-            Layers = saved.Layers.Select(l => l with { CoefficientsFrom = coefficients.GetValueOrDefault(l.Path) }).ToList(),
-        };
+        model.to(device);
+        return model;
     }
 }

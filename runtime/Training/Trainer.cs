@@ -42,7 +42,8 @@ public sealed class Trainer
     /// <paramref name="rebuild"/> (<c>o => new MyNet(o)</c>) builds the model again when coefficient unsharing
     /// (<see cref="TrainerOptions.UnshareAtEpoch"/>) splits its vectors, and is needed only then.
     /// </summary>
-    /// <exception cref="ArgumentException">The options are invalid, the data has no training examples, or unsharing is asked for a model that cannot do it.</exception>
+    /// <exception cref="ArgumentException">The options are invalid or the data has no training examples.</exception>
+    /// <exception cref="UnsharingUnavailableException">Unsharing is asked for a model that cannot do it, or without <paramref name="rebuild"/>.</exception>
     public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
         Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null, Func<NpasOptions, NpasModule>? rebuild = null)
         : this(TrainingSubject.Of(model), model, rebuild, data, options, device, log, augment, progress) { }

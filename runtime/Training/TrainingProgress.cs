@@ -40,6 +40,20 @@ public static class ConsoleProgress
         return result;
     }
 
+    /// <summary>
+    /// Runs the trainer <paramref name="create"/> makes (from the console's progress reporter and logger) and returns its
+    /// epochs and the model it ended with: the one given, or after a coefficient split (<c>--unshare-at</c>) the rebuilt one.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The trainer trains a family of networks, which has no one model: use <see cref="Run{T}"/>.</exception>
+    public static (System.Collections.Generic.IReadOnlyList<EpochRecord> History, NpasModule Model) Train(Func<IProgress<TrainingProgress>?, Action<string>, Trainer> create)
+        => Run((progress, log) =>
+        {
+            var trainer = create(progress, log);
+            if (trainer.Model is null) throw new InvalidOperationException("ConsoleProgress.Train returns the trained model; a family trainer has none, use ConsoleProgress.Run.");
+            var history = trainer.Run();
+            return (history, trainer.Model!);
+        });
+
     /// <summary>Reports synchronously, on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class Reporter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {

@@ -48,10 +48,9 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
         Assert.Equal(new string?[] { null, null, null }, trained.Allocation.Layers.Where(l => l.Path.StartsWith("Body.")).Select(l => l.CoefficientsFrom));
         Assert.Equal(model.TrainableParameters + 2 * model.Allocation.Layer("Body.0").Templates, trained.TrainableParameters);
         Assert.True(trained.TrainableParameters <= trained.Allocation.Budget);
-        // Trained apart for two epochs, the three vectors have moved apart; the model given stayed as it was at the split.
+        // Trained apart for two epochs, the three vectors have moved apart: the new optimizer steps the rebuilt model.
         var state = trained.state_dict();
         Assert.False(state["Body.1.coefficients"].allclose(state["Body.0.coefficients"], rtol: 0, atol: 0));
-        Assert.Equal(trained.parameters().Count(), trainer.Optimizer.state_dict().State.Count);
     }
 
     [Fact]
@@ -72,17 +71,9 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
     public void The_rebuilt_optimizer_keeps_every_parameters_state_and_a_new_vector_starts_with_the_state_of_the_one_its_layer_read()
     {
         using var model = Model();
-        var (images, labels) = TestData.Images();
         var optimizer = optim.AdamW(model.parameters(), 0.01);
         using var tracker = CoefficientUnsharing.Track(model);
-        for (int step = 0; step < 3; step++)
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(model.call(images), labels).backward();
-            tracker.Accumulate();
-            optimizer.step();
-        }
+        Runtime.Tests.Unsharing.TrackedSteps.Run(model, tracker, steps: 3, optimizer);
         using var next = tracker.Split(threshold: 1.0).Rebuild(model, o => new SharedCoefficientNet(o));
         var nextOptimizer = optim.AdamW(next.parameters(), 0.01);
         OptimizerStateTransfer.Copy(model, optimizer, next, nextOptimizer);
@@ -99,27 +90,60 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
         }
         Assert.Contains("Body.2.coefficients", after.Keys);
         Assert.True(after["Body.0.coefficients"].exp_avg.abs().sum().item<float>() > 0, "three steps leave a moment to carry over");
+
+        // Whatever the order of parameters and states: the two models compute the same function with the same banks,
+        // so with the carried state one more step moves the banks of both alike.
+        var (images, labels) = TestData.Images();
+        foreach (var (m, o) in new (NpasModule, OptimizerHelper)[] { (model, optimizer), (next, nextOptimizer) })
+        {
+            using var scope = NewDisposeScope();
+            o.zero_grad();
+            nn.functional.cross_entropy(m.call(images), labels).backward();
+            o.step();
+        }
+        using var fresh = Model();
+        var banks = model.state_dict().Keys.Where(k => k.StartsWith("banks.")).ToList();
+        Assert.NotEmpty(banks);
+        foreach (var bank in banks)
+        {
+            Assert.True(next.state_dict()[bank].allclose(model.state_dict()[bank], rtol: 1e-5, atol: 1e-7), bank);
+            Assert.False(fresh.state_dict()[bank].allclose(next.state_dict()[bank], rtol: 1e-5, atol: 1e-7), "four steps move " + bank);
+        }
+    }
+
+    /// <summary>
+    /// Trains <see cref="Unsharing"/> straight through, then again killed at <paramref name="stop"/> and resumed from its last
+    /// checkpoint (every 2 steps) by a model with other weights: both curves, the resumed run's log and its trainer, and the
+    /// gradient-sum files the killed run left.
+    /// </summary>
+    private (IReadOnlyList<EpochRecord> Expected, IReadOnlyList<EpochRecord> Actual, List<string> StraightLines, List<string> Lines, Trainer Resumed, int SumFiles) KillAndResume(
+        SharedCoefficientNet resumed, TrainerTests.StopAt stop)
+    {
+        using var straight = Model();
+        var straightLines = new List<string>();
+        var expected = new Trainer(straight, TrainerTests.Data(), Unsharing, log: straightLines.Add, rebuild: Rebuild).Run();
+        var checkpointed = Unsharing with { CheckpointDirectory = Scratch, CheckpointEverySteps = 2 };
+        using (var first = Model())
+            Assert.Throws<OperationCanceledException>(() => new Trainer(first, TrainerTests.Data(), checkpointed, log: _ => { }, rebuild: Rebuild, progress: stop).Run());
+        int sumFiles = Directory.GetFiles(Scratch, "unsharing-*.bin").Length;
+        var lines = new List<string>();
+        var trainer = new Trainer(resumed, TrainerTests.Data(), checkpointed with { Resume = true }, log: lines.Add, rebuild: Rebuild);
+        return (expected, trainer.Run(), straightLines, lines, trainer, sumFiles);
     }
 
     [Fact]
     public void A_run_killed_inside_the_watched_epoch_resumes_with_its_gradient_sums_and_ends_like_an_uninterrupted_one()
     {
-        using var straight = Model();
-        var expected = new Trainer(straight, TrainerTests.Data(), Unsharing, log: _ => { }, rebuild: Rebuild).Run();
-
-        var checkpointed = Unsharing with { CheckpointDirectory = Scratch, CheckpointEverySteps = 2 };
-        using (var first = Model())
-            Assert.Throws<OperationCanceledException>(() => new Trainer(first, TrainerTests.Data(), checkpointed, log: _ => { }, rebuild: Rebuild,
-                progress: new TrainerTests.StopAt(1, 5)).Run());
-        Assert.Single(Directory.GetFiles(Scratch, "unsharing-*.bin"));
         using var resumed = Model(seed: 99); // the checkpoint replaces every weight, and the sums come from it
-        var lines = new List<string>();
-        var trainer = new Trainer(resumed, TrainerTests.Data(), checkpointed with { Resume = true }, log: lines.Add, rebuild: Rebuild);
-        var actual = trainer.Run();
+        var (expected, actual, straightLines, lines, trainer, sumFiles) = KillAndResume(resumed, new TrainerTests.StopAt(1, 5));
         using var _ = trainer.Model;
 
+        Assert.Equal(1, sumFiles); // the killed run's last checkpoint (batch 4) saved its sums; batch 2's were removed
         Assert.Contains(lines, l => l.StartsWith("resumed from") && l.Contains("epoch 1, batch 4"));
-        Assert.Contains(lines, l => l.StartsWith("coefficient unsharing after 6 steps"));
+        // 4 steps summed before the kill and 2 after: the same sums, so the same cosines of every pair, as without the kill.
+        static string Split(List<string> log) => log.Single(l => l.StartsWith("coefficient unsharing after"));
+        Assert.StartsWith("coefficient unsharing after 6 steps", Split(lines));
+        Assert.Equal(Split(straightLines), Split(lines));
         Assert.Equal(Curve(expected), Curve(actual));
         Assert.Empty(Directory.GetFiles(Scratch, "unsharing-*.bin")); // the end-of-epoch checkpoint is past the split
     }
@@ -127,18 +151,11 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
     [Fact]
     public void A_run_killed_after_the_split_resumes_into_the_split_allocation_and_ends_like_an_uninterrupted_one()
     {
-        using var straight = Model();
-        var expected = new Trainer(straight, TrainerTests.Data(), Unsharing, log: _ => { }, rebuild: Rebuild).Run();
-
-        var checkpointed = Unsharing with { CheckpointDirectory = Scratch, CheckpointEverySteps = 2 };
-        using (var first = Model())
-            Assert.Throws<OperationCanceledException>(() => new Trainer(first, TrainerTests.Data(), checkpointed, log: _ => { }, rebuild: Rebuild,
-                progress: new TrainerTests.StopAt(2, 3)).Run());
         using var resumed = Model(seed: 99); // built with the declared (unsplit) vectors
-        var lines = new List<string>();
-        var trainer = new Trainer(resumed, TrainerTests.Data(), checkpointed with { Resume = true }, log: lines.Add, rebuild: Rebuild);
-        var actual = trainer.Run();
+        var (expected, actual, _, lines, trainer, sumFiles) = KillAndResume(resumed, new TrainerTests.StopAt(2, 3));
         using var _ = trainer.Model;
+
+        Assert.Equal(0, sumFiles); // checkpoints after the split hold no sums
 
         Assert.Contains(lines, l => l.StartsWith("the checkpoint's coefficient vectors were split at epoch 1"));
         Assert.DoesNotContain(lines, l => l.StartsWith("coefficient unsharing after"));
@@ -160,14 +177,32 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_checkpoint_written_before_the_unsharing_settings_were_recorded_resumes()
+    {
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, CheckpointDirectory = Scratch };
+        using (var first = new TinyCnn())
+            new Trainer(first, TrainerTests.Data(), options with { Epochs = 1 }, log: _ => { }).Run();
+        var manifest = Path.Combine(Scratch, "trainer.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
+        var settings = json["state"]!["settings"]!.AsObject();
+        Assert.True(settings.Remove("unshareAtEpoch") && settings.Remove("unshareThreshold"), "the settings record the unsharing options");
+        File.WriteAllText(manifest, json.ToJsonString());
+
+        using var resumed = new TinyCnn();
+        var lines = new List<string>();
+        Assert.Equal(2, new Trainer(resumed, TrainerTests.Data(), options with { Resume = true }, log: lines.Add).Run().Count);
+        Assert.Contains(lines, l => l.StartsWith("resumed from") && l.Contains("epoch 2, batch 0"));
+    }
+
+    [Fact]
     public void Unsharing_is_refused_where_it_cannot_run_with_the_fix_named()
     {
         var data = TrainerTests.Data();
         using var plain = new TinyCnn();
         Assert.Contains("'TinyCnn' shares none: declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)]",
-            Assert.Throws<ArgumentException>(() => new Trainer(plain, data, Unsharing, rebuild: o => new TinyCnn(o))).Message);
+            Assert.Throws<UnsharingUnavailableException>(() => new Trainer(plain, data, Unsharing, rebuild: o => new TinyCnn(o))).Message);
         using var model = Model();
-        Assert.Contains("give the trainer rebuild: o => new SharedCoefficientNet(o)", Assert.Throws<ArgumentException>(() => new Trainer(model, data, Unsharing)).Message);
+        Assert.Contains("give the trainer rebuild: o => new SharedCoefficientNet(o)", Assert.Throws<UnsharingUnavailableException>(() => new Trainer(model, data, Unsharing)).Message);
         Assert.Contains("UnshareAtEpoch is 3 but must be from 1 to 2", Assert.Throws<ArgumentException>(() => new Trainer(model, data, Unsharing with { UnshareAtEpoch = 3 }, rebuild: Rebuild)).Message);
         Assert.Contains("UnshareThreshold is 1.5 but must be a cosine", Assert.Throws<ArgumentException>(() => new Trainer(model, data, Unsharing with { UnshareThreshold = 1.5 }, rebuild: Rebuild)).Message);
     }

@@ -182,14 +182,7 @@ public sealed class CoefficientUnsharingTests : ScratchDirectoryTest
         var optimizer = optim.Adam(model.parameters(), lr: 0.01);
         var tracker = CoefficientUnsharing.Track(model);
         Assert.Equal(new[] { "Body.0", "Body.1", "Body.2" }, tracker.Layers);
-        for (int step = 0; step < 3; step++)
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(model.call(images), labels).backward();
-            tracker.Accumulate();
-            optimizer.step();
-        }
+        TrackedSteps.Run(model, tracker, steps: 3, optimizer);
         var split = tracker.Split(threshold: 1.0); // every pair is at or below 1: each layer gets its own vector
         tracker.Dispose();
         Assert.Equal(2, split.VectorsAdded);
@@ -219,15 +212,8 @@ public sealed class CoefficientUnsharingTests : ScratchDirectoryTest
         (double[][] Sums, AllocationFile Allocation) Run()
         {
             using var model = new SharedCoefficientNet(new NpasOptions { Seed = 4 });
-            var (images, labels) = TestData.Images();
             using var tracker = CoefficientUnsharing.Track(model);
-            for (int step = 0; step < 2; step++)
-            {
-                using var scope = NewDisposeScope();
-                model.zero_grad();
-                nn.functional.cross_entropy(model.call(images), labels).backward();
-                tracker.Accumulate();
-            }
+            TrackedSteps.Run(model, tracker, steps: 2);
             return (tracker.Layers.Select(tracker.GradientSum).ToArray(), tracker.Split().Allocation);
         }
         var first = Run();
