@@ -164,6 +164,19 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_split_checkpoint_is_not_taken_up_by_a_model_of_another_budget()
+    {
+        var checkpointed = Unsharing with { CheckpointDirectory = Scratch };
+        using (var first = Model())
+            Assert.Throws<OperationCanceledException>(() => new Trainer(first, TrainerTests.Data(), checkpointed, log: _ => { }, rebuild: Rebuild,
+                progress: new TrainerTests.StopAt(2, 1)).Run());
+        using var other = new SharedCoefficientNet(new NpasOptions { Seed = 5, Budget = BudgetSpec.Fraction(0.6) });
+        var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(other, TrainerTests.Data(), checkpointed with { Resume = true }, log: _ => { }, rebuild: Rebuild).Run());
+        Assert.Contains("is of another model or allocation", e.Message);
+        Assert.Contains("the budget is", e.Message);
+    }
+
+    [Fact]
     public void A_checkpoint_of_a_run_with_unsharing_is_not_continued_without_it()
     {
         using (var first = Model())
