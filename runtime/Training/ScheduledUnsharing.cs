@@ -61,9 +61,19 @@ internal sealed class ScheduledUnsharing
         log(split.ToString().TrimEnd('\n'));
         if (!split.Changed) return null;
         var next = OnDevice(split.Rebuild(model, _rebuild), device);
-        var nextOptimizer = createOptimizer(next);
-        OptimizerStateTransfer.Copy(model, optimizer, next, nextOptimizer);
-        return (next, nextOptimizer);
+        OptimizerHelper? nextOptimizer = null;
+        try
+        {
+            nextOptimizer = createOptimizer(next);
+            OptimizerStateTransfer.Copy(model, optimizer, next, nextOptimizer);
+            return (next, nextOptimizer);
+        }
+        catch
+        {
+            nextOptimizer?.Dispose();
+            next.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
