@@ -123,36 +123,7 @@ public sealed class Trainer
     {
         var state = new TrainingState();
         if (_options.Resume && _checkpoints is { Exists: true })
-        {
-            // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
-            var saved = _checkpoints.ReadState();
-            CheckResumable(saved, _checkpoints.Directory);
-            // A checkpoint past a coefficient split is of the split allocation: it loads into a model rebuilt for it, which
-            // (with its optimizer) replaces the trainer's only once the load has succeeded.
-            NpasModule? split = _unsharing is not null && _unsharing.IsDoneAfter(saved.Epoch)
-                && _unsharing.ForCheckpoint(_single!, _checkpoints.ReadAllocation(), _device, _log) is var rebuilt && !ReferenceEquals(rebuilt, _single) ? rebuilt : null;
-            var optimizer = split is null ? _optimizer : CreateOptimizer(split);
-            try
-            {
-                state = _checkpoints.Load(split is null ? _model : TrainingSubject.Of(split), optimizer);
-            }
-            catch (Exception e)
-            {
-                if (split is not null)
-                {
-                    optimizer.Dispose();
-                    split.Dispose();
-                }
-                if (e is not AllocationMismatchException) throw;
-                // The library's message tells a programmer how to rebuild the model; a resumed run needs the command-line fix.
-                throw new CheckpointMismatchException($"The checkpoint in {_checkpoints.Directory} is of another model or allocation: resume with the model, " +
-                    $"--budget and sharing options it was trained with, or start afresh with --overwrite or another --checkpoint-dir. ({e.Message})", e);
-            }
-            if (split is not null) Replace(split, optimizer);
-            _log(state.Epoch == _options.Epochs
-                ? string.Format(CultureInfo.InvariantCulture, "the run in {0} is complete ({1} epochs): nothing left to train", _checkpoints.Directory, state.Epoch)
-                : string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", _checkpoints.Directory, state.Epoch + 1, state.Step));
-        }
+            state = Resume(_checkpoints);
         else if (_options.Resume)
             _log($"no checkpoint in {_checkpoints!.Directory} yet: starting from epoch 1");
 
@@ -222,6 +193,41 @@ public sealed class Trainer
             }
         }
         return state.History;
+    }
+
+    /// <summary>Loads the checkpoint this run continues; returns where it stopped.</summary>
+    private TrainingState Resume(CheckpointStore checkpoints)
+    {
+        // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
+        var saved = checkpoints.ReadState();
+        CheckResumable(saved, checkpoints.Directory);
+        // A checkpoint past a coefficient split is of the split allocation: it loads into a model rebuilt for it, which
+        // (with its optimizer) replaces the trainer's only once the load has succeeded.
+        NpasModule? split = _unsharing is not null && _unsharing.IsDoneAfter(saved.Epoch)
+            && _unsharing.ForCheckpoint(_single!, checkpoints.ReadAllocation(), _device, _log) is var rebuilt && !ReferenceEquals(rebuilt, _single) ? rebuilt : null;
+        TrainingState state;
+        var optimizer = split is null ? _optimizer : CreateOptimizer(split);
+        try
+        {
+            state = checkpoints.Load(split is null ? _model : TrainingSubject.Of(split), optimizer);
+        }
+        catch (Exception e)
+        {
+            if (split is not null)
+            {
+                optimizer.Dispose();
+                split.Dispose();
+            }
+            if (e is not AllocationMismatchException) throw;
+            // The library's message tells a programmer how to rebuild the model; a resumed run needs the command-line fix.
+            throw new CheckpointMismatchException($"The checkpoint in {checkpoints.Directory} is of another model or allocation: resume with the model, " +
+                $"--budget and sharing options it was trained with, or start afresh with --overwrite or another --checkpoint-dir. ({e.Message})", e);
+        }
+        if (split is not null) Replace(split, optimizer);
+        _log(state.Epoch == _options.Epochs
+            ? string.Format(CultureInfo.InvariantCulture, "the run in {0} is complete ({1} epochs): nothing left to train", checkpoints.Directory, state.Epoch)
+            : string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", checkpoints.Directory, state.Epoch + 1, state.Step));
+        return state;
     }
 
     private TrainingState Step(TrainingState state, Tensor order, int batch, double rate)
