@@ -105,7 +105,7 @@ public sealed class CoefficientUnsharing : IDisposable
     public CoefficientSplit Split(double threshold = DefaultThreshold)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_pending.Values.Any(p => p.Count > 0)) Accumulate(); // reads of a last backward not accumulated yet
+        FlushPending();
         var plan = _model.Allocation;
         var labels = plan.Layers.Where(l => l.Source == WeightSource.Bank && l.SharesWeightsWith is null)
             .ToDictionary(l => l.Path, l => l.CoefficientsFrom ?? l.Path, StringComparer.Ordinal);
@@ -137,7 +137,7 @@ public sealed class CoefficientUnsharing : IDisposable
     internal void Save(BinaryWriter writer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_pending.Values.Any(p => p.Count > 0)) Accumulate();
+        FlushPending();
         writer.Write(Steps);
         writer.Write(_watched.Count);
         foreach (var (path, _) in _watched)
@@ -164,6 +164,12 @@ public sealed class CoefficientUnsharing : IDisposable
             _sums[path].Load(reader);
         }
         Steps = steps;
+    }
+
+    /// <summary>Accumulates the reads of a last backward that the caller has not accumulated yet.</summary>
+    private void FlushPending()
+    {
+        if (_pending.Values.Any(p => p.Count > 0)) Accumulate();
     }
 
     /// <summary>Stops tracking: layers read their vectors directly again.</summary>
