@@ -23,15 +23,11 @@ internal static class OptimizerStateTransfer
         var targetNames = to.named_parameters().Select(p => p.name).ToList();
         if (sources.Count != sourceIndex.Count || targets.Count != targetNames.Count)
             throw new InvalidOperationException("An optimizer does not hold one state per parameter of its model; build it from the model's parameters() alone.");
-        // A vector only the rebuilt model has is read by one layer that read its set's founder's vector before.
-        var readBefore = from.Allocation.Layers.Where(l => l.CoefficientsFrom is not null)
-            .ToDictionary(l => l.Path + ".coefficients", l => l.CoefficientsFrom + ".coefficients", StringComparer.Ordinal);
+        var sourceOf = StateTransfer.SourcesIn(from);
         for (int j = 0; j < targetNames.Count; j++)
         {
             string name = targetNames[j];
-            string source = sourceIndex.ContainsKey(name) ? name
-                : readBefore.TryGetValue(name, out var founder) && sourceIndex.ContainsKey(founder) ? founder
-                : throw new InvalidOperationException($"'{name}' of the rebuilt '{to.Network.ModelName}' has no counterpart in the old model's optimizer. This is a bug in NpasDsl; please report it.");
+            string source = sourceOf(name) is { } found && sourceIndex.ContainsKey(found) ? found : throw StateTransfer.NoCounterpart(name, to);
             using var buffer = new MemoryStream();
             using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
                 sources[sourceIndex[source]].SaveStateDict(writer);
