@@ -234,5 +234,10 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
         var late = new TrainerCommandLine(new TrainerOptions { Epochs = 4 });
         late.Read(new[] { "--unshare-at", "4" }, (_, _) => false);
         Assert.Contains("UnshareAtEpoch is 4 but must be from 1 to 3", Assert.Throws<ArgumentException>(() => late.Finish()).Message);
+        Assert.Equal(CoefficientSharing.ByShape, TrainerCommandLine.CoefficientSharingNamed("--coefficient-sharing", "by-shape"));
+        Assert.Equal("--coefficient-sharing must be none or by-shape, not 'shape'.",
+            Assert.Throws<ArgumentException>(() => TrainerCommandLine.CoefficientSharingNamed("--coefficient-sharing", "shape")).Message);
+        Assert.Equal("--unshare-threshold needs a finite number, not 'high'.", Assert.Throws<ArgumentException>(() =>
+            new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--unshare-threshold", "high" }, (_, _) => false)).Message);
     }
 }
