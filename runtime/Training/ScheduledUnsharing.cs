@@ -45,9 +45,6 @@ internal sealed class ScheduledUnsharing
     /// <summary>Whether the split is behind a run that has finished <paramref name="epochsDone"/> epochs.</summary>
     public bool IsDoneAfter(int epochsDone) => epochsDone >= _epoch;
 
-    /// <summary>Starts watching <paramref name="model"/>'s coefficient gradients.</summary>
-    public CoefficientUnsharing Watch(NpasModule model) => CoefficientUnsharing.Track(model);
-
     /// <summary>
     /// Splits what <paramref name="tracker"/> saw and, if anything was split, returns the rebuilt model, on
     /// <paramref name="device"/>, with a new optimizer made by <paramref name="createOptimizer"/> that holds the old

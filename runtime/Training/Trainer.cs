@@ -143,7 +143,7 @@ public sealed class Trainer
             double secondsBefore = state.Seconds;
             if (_unsharing is not null && _unsharing.Watches(epoch) && _watching is null)
             {
-                _watching = _unsharing.Watch(_single!);
+                _watching = CoefficientUnsharing.Track(_single!);
                 if (state.Step > 0) _checkpoints!.LoadUnsharing(_watching); // resumed inside the watched epoch: its sums so far
                 _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}: summing the coefficient gradients of {1} layers that share vectors, to split them at its end",
                     epoch + 1, _watching.Layers.Count));
