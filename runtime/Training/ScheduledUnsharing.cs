@@ -23,16 +23,16 @@ internal sealed class ScheduledUnsharing
         => (_epoch, _threshold, _rebuild) = (epoch, threshold, rebuild);
 
     /// <summary>The unsharing <paramref name="options"/> ask for, or null; refuses a model or a call that cannot do it.</summary>
-    /// <exception cref="UnsharingUnavailableException">Unsharing is asked for but the model cannot be rebuilt or shares no coefficients.</exception>
+    /// <exception cref="UnsharingUnavailableException">Unsharing is asked for but the model cannot be rebuilt, shares no coefficients or belongs to a family.</exception>
     public static ScheduledUnsharing? For(TrainerOptions options, NpasModule? model, Func<NpasOptions, NpasModule>? rebuild)
     {
         if (options.UnshareAtEpoch is not { } epoch) return null;
         if (model is null)
             throw new UnsharingUnavailableException("Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks.");
-        if (!Planning.CoefficientSets.Applies(model.Allocation.Network.Sharing))
-            throw new UnsharingUnavailableException($"Coefficient unsharing (--unshare-at) splits shared coefficient vectors, but '{model.Network.ModelName}' shares none: " +
+        if (CoefficientUnsharing.Refusal(model, "Coefficient unsharing (--unshare-at)",
                 "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner (in the examples: --coefficient-sharing by-shape), " +
-                "or leave --unshare-at out.");
+                "or leave --unshare-at out") is { } refusal)
+            throw new UnsharingUnavailableException(refusal);
         if (rebuild is null)
             throw new UnsharingUnavailableException($"Coefficient unsharing (--unshare-at) builds '{model.Network.ModelName}' again for the split allocation: " +
                 $"give the trainer rebuild: o => new {model.Network.ModelName}(o).");

@@ -46,16 +46,26 @@ public sealed class CoefficientUnsharing : IDisposable
     }
 
     /// <summary>Starts summing per-layer coefficient gradients of <paramref name="model"/>.</summary>
-    /// <exception cref="InvalidOperationException">The model does not share coefficient vectors.</exception>
+    /// <exception cref="InvalidOperationException">The model does not share coefficient vectors, or it is a family member.</exception>
     public static CoefficientUnsharing Track(NpasModule model)
+        => Refusal(model, "Coefficient unsharing", "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner") is { } refusal
+            ? throw new InvalidOperationException(refusal)
+            : new CoefficientUnsharing(model);
+
+    /// <summary>
+    /// Why <paramref name="model"/> cannot be tracked, or null where it can: it shares no coefficient vectors, or it is a
+    /// family member (a split rebuilds one model on its own). <paramref name="subject"/> opens the message and
+    /// <paramref name="sharingFix"/> says how to share vectors, so each caller names the fix in its user's terms.
+    /// </summary>
+    public static string? Refusal(NpasModule model, string subject, string sharingFix)
     {
+        var name = model.Network.ModelName;
         if (!CoefficientSets.Applies(model.Allocation.Network.Sharing))
-            throw new InvalidOperationException($"'{model.Network.ModelName}' does not share coefficient vectors: declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] " +
-                "(with the weighted-average combiner) to use coefficient unsharing.");
+            return $"{subject} splits shared coefficient vectors, but '{name}' shares none: {sharingFix}.";
         if (model.Allocation.Network.ExtendedFrom is { } narrower)
-            throw new InvalidOperationException($"'{model.Network.ModelName}' is a family member extending {narrower}; a split rebuilds the model on its own, " +
-                "which would cut it from the family. Coefficient unsharing works on models outside families.");
-        return new CoefficientUnsharing(model);
+            return $"{subject} rebuilds the model on its own, but '{name}' is a family member extending {narrower}: the split would cut it from the family's banks. " +
+                "Coefficient unsharing works on models outside families.";
+        return null;
     }
 
     /// <summary>Backward passes accumulated so far.</summary>

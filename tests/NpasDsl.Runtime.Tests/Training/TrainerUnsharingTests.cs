@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using NpasDsl.Families;
 using NpasDsl.Planning;
 using NpasDsl.Runtime.Tests.Models;
 using NpasDsl.Training;
@@ -216,6 +217,13 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
             Assert.Throws<UnsharingUnavailableException>(() => new Trainer(plain, data, Unsharing, rebuild: o => new TinyCnn(o))).Message);
         using var model = Model();
         Assert.Contains("give the trainer rebuild: o => new SharedCoefficientNet(o)", Assert.Throws<UnsharingUnavailableException>(() => new Trainer(model, data, Unsharing)).Message);
+        using var family = new ModelFamily(new[]
+        {
+            FamilyMember.Of(MaskedNarrow.Declaration, o => new MaskedNarrow(o)),
+            FamilyMember.Of(MaskedWide.Declaration, o => new MaskedWide(o)),
+        });
+        Assert.Contains("'MaskedWide' is a family member extending MaskedNarrow",
+            Assert.Throws<UnsharingUnavailableException>(() => new Trainer(family.Members[1], data, Unsharing, rebuild: o => new MaskedWide(o))).Message);
         Assert.Contains("UnshareAtEpoch is 3 but must be from 1 to 2", Assert.Throws<ArgumentException>(() => new Trainer(model, data, Unsharing with { UnshareAtEpoch = 3 }, rebuild: Rebuild)).Message);
         Assert.Contains("UnshareThreshold is 1.5 but must be a cosine", Assert.Throws<ArgumentException>(() => new Trainer(model, data, Unsharing with { UnshareThreshold = 1.5 }, rebuild: Rebuild)).Message);
     }
