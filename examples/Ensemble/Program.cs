@@ -131,6 +131,11 @@ try
     Console.WriteLine(FinalLine.For(family, evaluation, trainingData.Evaluation));
     return 0;
 }
+catch (UnsharingUnavailableException e) // --unshare-at: a family's members share their banks, so none can be split alone
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
 {
     Console.Error.WriteLine($"error: {e.Message}");

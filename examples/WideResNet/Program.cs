@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using NpasDsl;
 using NpasDsl.Allocation;
 using NpasDsl.Data;
@@ -56,7 +57,8 @@ try
     trainer = line.Finish(o => o with
     {
         CheckpointDirectory = o.CheckpointDirectory ?? Path.Combine("runs", model),
-        Milestones = new[] { (int)(o.Epochs * 0.3) + 1, (int)(o.Epochs * 0.6) + 1, (int)(o.Epochs * 0.8) + 1 },
+        // SSN's recipe: the rate drops after 30 %, 60 % and 80 % of the epochs (60, 120 and 160 of 200).
+        Milestones = line.Given("--milestones") ? o.Milestones : new[] { (int)(o.Epochs * 0.3), (int)(o.Epochs * 0.6), (int)(o.Epochs * 0.8) }.Where(m => m >= 1).Distinct().ToArray(),
     });
     device = line.Apply();
 }

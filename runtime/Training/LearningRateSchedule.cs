@@ -30,11 +30,12 @@ public static class LearningRateSchedule
         if (tick < warmup) return peak * (tick + 1) / (warmup + 1);
 
         long after = tick - warmup, span = Math.Max(1, (long)(options.Epochs - options.WarmupEpochs) * ticksPerEpoch);
-        int e = epoch - options.WarmupEpochs;
+        // The step decays count epochs done since the start of training, warm-up included, as PyTorch's StepLR and
+        // MultiStepLR do: with StepSize 30 or a milestone 30 the rate drops once 30 epochs are done.
         return options.Schedule switch
         {
-            ScheduleKind.Step => peak * Math.Pow(options.Gamma, e / Math.Max(1, options.StepSize)),
-            ScheduleKind.MultiStep => peak * Math.Pow(options.Gamma, options.Milestones.Count(m => epoch + 1 >= m)),
+            ScheduleKind.Step => peak * Math.Pow(options.Gamma, epoch / Math.Max(1, options.StepSize)),
+            ScheduleKind.MultiStep => peak * Math.Pow(options.Gamma, options.Milestones.Count(m => epoch >= m)),
             ScheduleKind.Cosine => peak * 0.5 * (1 + Math.Cos(Math.PI * after / span)),
             _ => peak,
         };

@@ -14,7 +14,7 @@ namespace NpasDsl.Training;
 
 /// <summary>
 /// Trains an <see cref="NpasModule"/> classifier (or a <see cref="Families.ModelFamily"/> on the sum of its members' losses): seeded data order, AdamW or Nesterov SGD, a schedule
-/// with warm-up stepped per batch or per epoch, decoupled weight decay on banks and own weights only, label smoothing, gradient
+/// with warm-up stepped per batch or per epoch, weight decay on banks and own weights only (an L2 gradient term with SGD, decoupled with AdamW), label smoothing, gradient
 /// clipping, one dispose scope per step, atomic checkpoints that a killed run resumes from with the same
 /// result, and a clear stop (keeping the last good checkpoint) when the loss stops being finite.
 /// </summary>
@@ -104,7 +104,7 @@ public sealed class Trainer
     /// <summary>Runs (or, with <see cref="TrainerOptions.Resume"/>, continues) training; returns the finished epochs.</summary>
     /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings (nothing is loaded then), or by a model with another allocation.</exception>
     /// <exception cref="CheckpointException">The checkpoint to resume cannot be read.</exception>
-    /// <exception cref="TrainingDivergedException">The loss stopped being finite; the last good checkpoint is kept.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or the gradients stopped being finite; no step was taken with them and the last good checkpoint is kept.</exception>
     public IReadOnlyList<EpochRecord> Run()
     {
         try
@@ -245,15 +245,24 @@ public sealed class Trainer
         _optimizer.zero_grad();
         var (loss, logits) = _model.Loss(inputs, labels, _options.LabelSmoothing);
         double value = loss.item<float>();
-        if (!double.IsFinite(value))
-            throw new TrainingDivergedException(string.Format(CultureInfo.InvariantCulture,
-                "The loss became {0} at epoch {1}, batch {2}; training stopped{3}. Lower the learning rate (now {4:G4}) or clip gradients.",
-                value, state.Epoch + 1, batch + 1, _checkpoints is { Exists: true } ? $" and the last good checkpoint in {_checkpoints.Directory} is kept" : "", rate));
+        if (!double.IsFinite(value)) throw Diverged($"The loss became {value.ToString(CultureInfo.InvariantCulture)}", state, batch, rate);
         loss.backward();
+        // A finite loss can still back-propagate NaN or infinity (an overflow inside the backward pass); one step with
+        // such gradients would make every weight NaN, and the next checkpoint would save them.
+        if (!GradientsAreFinite())
+            throw Diverged(string.Format(CultureInfo.InvariantCulture, "The gradients became NaN or infinite (the loss was {0:G6})", value), state, batch, rate);
         _watching?.Accumulate();
         if (_options.GradientClip is { } clip) nn.utils.clip_grad_norm_(_model.Module.parameters(), clip);
+        // Weight decay on the selected parameters only (never coefficients, masks, biases or norms), in each optimizer's
+        // own form: SGD's is an L2 term in the gradient, so it passes through the momentum as torch.optim.SGD's does
+        // (and as SSN's WRN recipe assumes); AdamW's is decoupled, a shrink of the weights beside the adaptive step.
+        bool decay = _options.WeightDecay > 0;
+        if (decay && _options.Optimizer == OptimizerKind.SgdNesterov)
+            using (no_grad())
+                foreach (var p in _decayed)
+                    p.grad?.add_(p, alpha: _options.WeightDecay);
         _optimizer.step();
-        if (_options.WeightDecay > 0)
+        if (decay && _options.Optimizer == OptimizerKind.AdamW)
             using (no_grad())
                 foreach (var p in _decayed) p.mul_(1 - rate * _options.WeightDecay);
 
@@ -267,6 +276,18 @@ public sealed class Trainer
             GlobalStep = state.GlobalStep + 1,
         };
     }
+
+    /// <summary>Whether every gradient the last backward pass left is finite: one synchronisation, however many parameters.</summary>
+    private bool GradientsAreFinite()
+    {
+        var checks = _model.Module.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.isfinite().all()).ToList();
+        return checks.Count == 0 || stack(checks).all().item<bool>();
+    }
+
+    /// <summary>The error that stops a diverged run before its optimizer steps: where, what was kept, and what to change.</summary>
+    private TrainingDivergedException Diverged(string what, TrainingState state, int batch, double rate)
+        => new(string.Format(CultureInfo.InvariantCulture, "{0} at epoch {1}, batch {2}; training stopped before the optimizer step{3}. Lower the learning rate (now {4:G4}) or clip gradients.",
+            what, state.Epoch + 1, batch + 1, _checkpoints is { Exists: true } ? $" and the last good checkpoint in {_checkpoints.Directory} is kept" : "", rate));
 
     /// <summary>
     /// Refuses a checkpoint this run cannot continue exactly: another number of training examples, other settings that

@@ -35,8 +35,14 @@ public sealed class TrainerCommandLine
         "  --batch-size N             examples per step\n" +
         "  --lr RATE                  peak learning rate\n" +
         "  --optimizer adamw|sgd      AdamW or SGD with Nesterov momentum\n" +
-        "  --weight-decay W           decoupled weight decay on banks and own weights (never coefficients, masks, biases, norms)\n" +
+        "  --weight-decay W           weight decay on banks and own weights (never coefficients, masks, biases, norms):\n" +
+        "                             decoupled with adamw, an L2 term of the gradient with sgd (as torch.optim.SGD)\n" +
         "  --label-smoothing S        label smoothing of the loss, in [0, 1)\n" +
+        "  --momentum M               SGD's Nesterov momentum, above 0 and below 1\n" +
+        "  --schedule S               constant, step, multi-step or cosine: the rate after the warm-up\n" +
+        "  --step-size N              step: multiply the rate by --gamma each time another N epochs are done\n" +
+        "  --milestones A,B,...       multi-step: multiply the rate by --gamma once A, then B, ... epochs are done\n" +
+        "  --gamma G                  the factor of the step and multi-step decays\n" +
         "  --warmup-epochs N          epochs of linear warm-up (a shorter --epochs shortens the default warm-up)\n" +
         "  --schedule-per step|epoch  recompute warm-up and cosine before every batch, or once per epoch\n" +
         "  --gradient-clip NORM       clip the global gradient norm\n" +
@@ -118,6 +124,23 @@ public sealed class TrainerCommandLine
                 o = o with { Optimizer = value() switch { "adamw" => OptimizerKind.AdamW, "sgd" => OptimizerKind.SgdNesterov, var v => throw new ArgumentException($"--optimizer must be adamw or sgd, not '{v}'.") } };
                 break;
             case "--weight-decay": o = o with { WeightDecay = NonNegativeNumber(name, value()) }; break;
+            case "--momentum": o = o with { Momentum = PositiveNumber(name, value()) }; break;
+            case "--schedule":
+                o = o with
+                {
+                    Schedule = value() switch
+                    {
+                        "constant" => ScheduleKind.Constant,
+                        "step" => ScheduleKind.Step,
+                        "multi-step" => ScheduleKind.MultiStep,
+                        "cosine" => ScheduleKind.Cosine,
+                        var v => throw new ArgumentException($"--schedule must be constant, step, multi-step or cosine, not '{v}'."),
+                    },
+                };
+                break;
+            case "--step-size": o = o with { StepSize = PositiveInteger(name, value()) }; break;
+            case "--milestones": o = o with { Milestones = Milestones(name, value()) }; break;
+            case "--gamma": o = o with { Gamma = PositiveNumber(name, value()) }; break;
             case "--label-smoothing": o = o with { LabelSmoothing = NonNegativeNumber(name, value()) }; break;
             case "--warmup-epochs": o = o with { WarmupEpochs = NonNegativeInteger(name, value()) }; break;
             case "--schedule-per":
@@ -235,6 +258,17 @@ public sealed class TrainerCommandLine
     /// <summary>A finite number (any sign), or an error naming <paramref name="option"/>.</summary>
     public static double Number(string option, string text)
         => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : throw new ArgumentException($"{option} needs a finite number, not '{text}'.");
+
+    /// <summary>Comma-separated increasing epoch counts ("60,120,160"), or an error naming <paramref name="option"/>.</summary>
+    public static IReadOnlyList<int> Milestones(string option, string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var milestones = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out milestones[i]) || milestones[i] < 1 || i > 0 && milestones[i] <= milestones[i - 1])
+                throw new ArgumentException($"{option} needs increasing positive epoch counts separated by commas (e.g. 60,120,160), not '{text}'.");
+        return milestones;
+    }
 
     /// <summary>An integer above 0, or an error naming <paramref name="option"/>.</summary>
     public static int PositiveInteger(string option, string text)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace NpasDsl.Training;
 
@@ -8,7 +9,7 @@ public enum OptimizerKind
 {
     /// <summary>AdamW (decoupled weight decay).</summary>
     AdamW,
-    /// <summary>SGD with Nesterov momentum.</summary>
+    /// <summary>SGD with Nesterov momentum (weight decay as an L2 term of the gradient).</summary>
     SgdNesterov,
 }
 
@@ -17,9 +18,9 @@ public enum ScheduleKind
 {
     /// <summary>The peak rate throughout.</summary>
     Constant,
-    /// <summary>Multiplied by Gamma every StepSize epochs.</summary>
+    /// <summary>Multiplied by Gamma each time another StepSize epochs are done (counted from the start, warm-up included).</summary>
     Step,
-    /// <summary>Multiplied by Gamma at each milestone epoch.</summary>
+    /// <summary>Multiplied by Gamma once each milestone's number of epochs is done (counted from the start, warm-up included).</summary>
     MultiStep,
     /// <summary>Cosine decay from the peak to 0 over the epochs after the warm-up.</summary>
     Cosine,
@@ -51,7 +52,11 @@ public sealed record TrainerOptions
     public double LearningRate { get; init; } = 0.003;
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
-    /// <summary>Decoupled weight decay, applied to banks and own weights only (never to coefficients, copy masks, biases or norms).</summary>
+    /// <summary>
+    /// Weight decay, applied to banks and own weights only (never to coefficients, copy masks, biases or norms): with
+    /// AdamW decoupled (the weights shrink by rate · decay each step), with SGD an L2 term added to the gradient before
+    /// the momentum, as <c>torch.optim.SGD(weight_decay=...)</c> does.
+    /// </summary>
     public double WeightDecay { get; init; }
     /// <summary>The schedule after the warm-up.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
@@ -59,9 +64,9 @@ public sealed record TrainerOptions
     public ScheduleInterval Interval { get; init; } = ScheduleInterval.Step;
     /// <summary>Epochs of linear warm-up from 0 to the peak rate.</summary>
     public int WarmupEpochs { get; init; }
-    /// <summary>Step schedule: epochs between decays.</summary>
+    /// <summary>Step schedule: epochs between decays, the first after StepSize epochs.</summary>
     public int StepSize { get; init; } = 30;
-    /// <summary>Multi-step schedule: the epochs (1-based) at which the rate is multiplied by Gamma.</summary>
+    /// <summary>Multi-step schedule: after how many epochs the rate is multiplied by Gamma (as PyTorch's MultiStepLR milestones).</summary>
     public IReadOnlyList<int> Milestones { get; init; } = Array.Empty<int>();
     /// <summary>Decay factor of the step schedules.</summary>
     public double Gamma { get; init; } = 0.1;
@@ -103,6 +108,11 @@ public sealed record TrainerOptions
         if (LabelSmoothing is < 0 or >= 1) return $"LabelSmoothing is {LabelSmoothing} but must be in [0, 1)";
         if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"WarmupEpochs is {WarmupEpochs} but must be below Epochs ({Epochs})";
         if (!Enum.IsDefined(Interval)) return $"Interval is {(int)Interval} but must be one of {string.Join(", ", Enum.GetNames<ScheduleInterval>())}";
+        if (StepSize < 1) return $"StepSize is {StepSize} but must be at least 1";
+        if (!(Gamma > 0) || double.IsInfinity(Gamma)) return $"Gamma is {Gamma} but must be a finite positive number";
+        if (Optimizer == OptimizerKind.SgdNesterov && !(Momentum is > 0 and < 1)) return $"Momentum is {Momentum} but Nesterov SGD needs one above 0 and below 1";
+        if (Milestones.Any(m => m < 1) || Milestones.Zip(Milestones.Skip(1)).Any(p => p.Second <= p.First))
+            return $"Milestones are {string.Join(",", Milestones)} but must be increasing epoch counts of at least 1";
         if (!Enum.IsDefined(Schedule)) return $"Schedule is {(int)Schedule} but must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}";
         if (Resume && CheckpointDirectory is null) return "Resume needs a CheckpointDirectory";
         if (Resume && Overwrite) return "Resume continues the checkpoint and Overwrite replaces it; give one of them";

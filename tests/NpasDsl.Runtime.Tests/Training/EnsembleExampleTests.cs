@@ -42,4 +42,16 @@ public sealed class EnsembleExampleTests : ScratchDirectoryTest
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+\s*$", output);
         Assert.True(File.Exists(Path.Combine(Scratch, "runs", "trainer.json")));
     }
+
+    [Fact]
+    public void Refuses_coefficient_unsharing_with_exit_code_2_and_the_reason()
+    {
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 32, test: 16, seed: 4);
+        using var process = ExampleProcess.Start("Ensemble", "--data", Path.Combine(Scratch, "data"), "--epochs", "2", "--batch-size", "16",
+            "--train-batches", "1", "--unshare-at", "1", "--checkpoint-dir", Path.Combine(Scratch, "refused"));
+        var (exitCode, output, error) = ExampleProcess.Refusal(process);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("error: Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks", error);
+        Assert.DoesNotContain("epoch 1/2", output);
+    }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NpasDsl.Training;
 using Xunit;
 
@@ -41,6 +42,26 @@ public sealed class TrainerCommandLineTests
         Assert.Equal(2, line.Threads);
         Assert.True(line.Given("--lr"));
         Assert.False(line.Given("--model"));
+    }
+
+    [Fact]
+    public void The_schedule_and_momentum_options_reach_the_options_and_bad_values_are_named()
+    {
+        var o = Read(new TrainerOptions { Epochs = 200 }, "--schedule", "multi-step", "--milestones", "60, 120,160", "--gamma", "0.2", "--momentum", "0.8", "--optimizer", "sgd").Finish();
+        Assert.Equal((ScheduleKind.MultiStep, 0.2, 0.8), (o.Schedule, o.Gamma, o.Momentum));
+        Assert.Equal(new[] { 60, 120, 160 }, o.Milestones);
+        var step = Read(new TrainerOptions(), "--schedule", "step", "--step-size", "30").Finish();
+        Assert.Equal((ScheduleKind.Step, 30), (step.Schedule, step.StepSize));
+        Assert.Equal(new[] { ScheduleKind.Constant, ScheduleKind.Cosine }, new[] { "constant", "cosine" }.Select(n => Read(new TrainerOptions(), "--schedule", n).Finish().Schedule));
+
+        string Error(params string[] args) => Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), args).Finish()).Message;
+        Assert.Equal("--schedule must be constant, step, multi-step or cosine, not 'multistep'.", Error("--schedule", "multistep"));
+        Assert.Equal("--milestones needs increasing positive epoch counts separated by commas (e.g. 60,120,160), not '120,60'.", Error("--milestones", "120,60"));
+        Assert.Contains("not '0,5'", Error("--milestones", "0,5"));
+        Assert.Contains("--gamma needs a finite positive number", Error("--gamma", "0"));
+        Assert.Contains("Momentum is 1 but Nesterov SGD needs one above 0 and below 1", Error("--optimizer", "sgd", "--momentum", "1"));
+        Assert.Equal("StepSize is 0 but must be at least 1", new TrainerOptions { StepSize = 0 }.Validate());
+        Assert.Equal("Milestones are 3,3 but must be increasing epoch counts of at least 1", new TrainerOptions { Milestones = new[] { 3, 3 } }.Validate());
     }
 
     [Fact]

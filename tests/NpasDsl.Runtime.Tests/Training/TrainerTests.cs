@@ -28,11 +28,14 @@ public sealed class TrainerTests : ScratchDirectoryTest
     [InlineData(ScheduleKind.Constant, 0, new[] { 1.0, 1.0, 1.0, 1.0 })]
     [InlineData(ScheduleKind.Step, 0, new[] { 1.0, 1.0, 0.1, 0.1 })]
     [InlineData(ScheduleKind.MultiStep, 0, new[] { 1.0, 1.0, 1.0, 0.1 })]
+    // The step decays count epochs from the start, warm-up included (as PyTorch's StepLR and MultiStepLR): after 2 and after 3.
+    [InlineData(ScheduleKind.Step, 1, new[] { 0.5, 1.0, 0.1, 0.1 })]
+    [InlineData(ScheduleKind.MultiStep, 1, new[] { 0.5, 1.0, 1.0, 0.1 })]
     [InlineData(ScheduleKind.Cosine, 0, new[] { 1.0, 0.8535533905932737, 0.5, 0.14644660940672627 })]
     [InlineData(ScheduleKind.Constant, 2, new[] { 1.0 / 3, 2.0 / 3, 1.0, 1.0 })]
     public void Learning_rate_schedules(ScheduleKind schedule, int warmup, double[] expected)
     {
-        var options = new TrainerOptions { Epochs = 4, LearningRate = 1, Schedule = schedule, WarmupEpochs = warmup, StepSize = 2, Milestones = new[] { 4 }, Interval = ScheduleInterval.Epoch };
+        var options = new TrainerOptions { Epochs = 4, LearningRate = 1, Schedule = schedule, WarmupEpochs = warmup, StepSize = 2, Milestones = new[] { 3 }, Interval = ScheduleInterval.Epoch };
         for (int epoch = 0; epoch < 4; epoch++)
         {
             Assert.Equal(expected[epoch], LearningRateSchedule.At(options, epoch), 12);
@@ -69,6 +72,35 @@ public sealed class TrainerTests : ScratchDirectoryTest
         var decayed = WeightDecay.Selected(model).ToHashSet();
         var names = model.named_parameters().Where(p => decayed.Contains(p.parameter)).Select(p => p.name).OrderBy(n => n).ToList();
         Assert.Equal(new[] { "Classifier.weight", "banks.conv1d_16x16x3", "banks.embedding_50x16", "banks.mlp" }, names);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.SgdNesterov)]
+    [InlineData(OptimizerKind.AdamW)]
+    public void Weight_decay_is_an_l2_term_of_the_gradient_with_sgd_and_decoupled_with_adamw(OptimizerKind optimizer)
+    {
+        const double Rate = 0.1, Decay = 0.5, Momentum = 0.9;
+        var options = new TrainerOptions { Epochs = 1, BatchesPerEpoch = 1, BatchSize = 16, LearningRate = Rate, Momentum = Momentum, Schedule = ScheduleKind.Constant, Optimizer = optimizer };
+        System.Collections.Generic.Dictionary<string, Tensor> Parameters(double? decay)
+        {
+            using var model = new GradientPoisonNet(new NpasOptions { Seed = 3 });
+            if (decay is { } d) new Trainer(model, Data(), options with { WeightDecay = d }, log: _ => { }).Run();
+            return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        }
+        using var probe = new GradientPoisonNet();
+        var decayedNames = probe.named_parameters().Where(p => WeightDecay.Selected(probe).Contains(p.parameter)).Select(p => p.name).ToHashSet();
+        var (initial, plain, decayed) = (Parameters(null), Parameters(0), Parameters(Decay));
+        Assert.Single(decayedNames);
+        Assert.Contains(initial.Keys, n => !decayedNames.Contains(n)); // the bias (and any coefficients), which are not decayed
+
+        foreach (var (name, start) in initial)
+        {
+            // One step. Nesterov SGD's first update is (1 + μ)·rate·g, and g gains decay·p; AdamW shrinks the stepped weight by rate·decay.
+            var expected = !decayedNames.Contains(name) ? plain[name]
+                : optimizer == OptimizerKind.SgdNesterov ? plain[name] - Rate * (1 + Momentum) * Decay * start
+                : plain[name] * (1 - Rate * Decay);
+            Assert.True(decayed[name].allclose(expected, rtol: 1e-5, atol: 1e-6), $"{name}: {(decayed[name] - expected).abs().max().item<float>()}");
+        }
     }
 
     [Fact]
@@ -155,6 +187,25 @@ public sealed class TrainerTests : ScratchDirectoryTest
         Assert.Contains("The loss became NaN at epoch 2, batch 1", e.Message);
         Assert.Contains("last good checkpoint", e.Message);
         Assert.Equal(manifest, File.ReadAllText(Path.Combine(Scratch, "trainer.json")));
+    }
+
+    [Fact]
+    public void Gradients_that_are_not_finite_stop_training_before_the_step_and_keep_the_last_good_checkpoint()
+    {
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = Scratch, CheckpointEverySteps = 1 };
+        using var model = new GradientPoisonNet { PoisonFromCall = 4 };
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, Data(), options, log: _ => { }).Run());
+        Assert.Contains("The gradients became NaN or infinite (the loss was ", e.Message);
+        Assert.Contains("at epoch 1, batch 4; training stopped before the optimizer step and the last good checkpoint", e.Message);
+        // No step was taken with the NaN gradients, so the weights are still finite ...
+        Assert.All(model.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+
+        // ... and so is the checkpoint after batch 3, from which an unpoisoned run continues.
+        using var resumed = new GradientPoisonNet();
+        var lines = new System.Collections.Generic.List<string>();
+        Assert.Equal(2, new Trainer(resumed, Data(), options with { Resume = true }, log: lines.Add).Run().Count);
+        Assert.Contains(lines, l => l.StartsWith("resumed from") && l.Contains("epoch 1, batch 3"));
+        Assert.All(resumed.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
     }
 
     [Fact]
