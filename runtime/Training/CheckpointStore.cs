@@ -11,8 +11,8 @@ using static TorchSharp.torch;
 namespace NpasDsl.Training;
 
 /// <summary>
-/// A training checkpoint in a directory: the model (with its allocation), the optimizer and the trainer's
-/// state. Model and optimizer files carry the step in their names and the manifest <c>trainer.json</c>,
+/// A training checkpoint in a directory: the model (with its allocation), the optimizer, the trainer's state and
+/// the state of TorchSharp's global random generator. Model and optimizer files carry the step in their names and the manifest <c>trainer.json</c>,
 /// written last and atomically, names them: a run killed at any moment leaves the previous or the new
 /// checkpoint whole, never a mix. Older files are removed once the new manifest is in place.
 /// </summary>
@@ -48,6 +48,7 @@ public sealed class CheckpointStore
             Model = $"model-{tag}.bin",
             Optimizer = $"optimizer-{tag}.bin",
             Unsharing = unsharing is null ? null : $"unsharing-{tag}.bin",
+            RandomState = GlobalRandomState.Capture(),
             State = state,
         };
         model.Save(Path.Combine(Directory, manifest.Model));
@@ -64,18 +65,20 @@ public sealed class CheckpointStore
             });
         AtomicFile.Write(ManifestPath, stream => JsonSerializer.Serialize(stream, manifest, Json));
 
-        // Only files this store wrote (model-000000123.bin, its allocation, optimizer-000000123.bin, unsharing-000000123.bin)
-        // are removed, and never the ones the new manifest names.
+        // Only files this store wrote (model-000000123.bin, its allocation, optimizer-000000123.bin, unsharing-000000123.bin,
+        // and temporaries of theirs or of trainer.json that a killed save left) are removed, never the ones the new manifest names.
         var current = new[] { manifest.Model, manifest.Optimizer, manifest.Unsharing }.OfType<string>().ToList();
         foreach (var old in System.IO.Directory.GetFiles(Directory))
         {
             var name = Path.GetFileName(old);
-            if (OwnFile.IsMatch(name) && !current.Any(c => name.StartsWith(c, System.StringComparison.Ordinal)))
+            bool temporary = name.Contains(".tmp-", StringComparison.Ordinal);
+            if (OwnFile.IsMatch(name) && (temporary || name != "trainer.json" && !current.Any(c => name.StartsWith(c, StringComparison.Ordinal))))
                 File.Delete(old);
         }
     }
 
-    private static readonly System.Text.RegularExpressions.Regex OwnFile = new(@"^(model|optimizer|unsharing)-\d{9}\.bin(\.allocation\.json)?$");
+    // The store's own files, and the temporaries a killed save leaves (AtomicFile names them "<file>.tmp-<process id>").
+    private static readonly System.Text.RegularExpressions.Regex OwnFile = new(@"^((model|optimizer|unsharing)-\d{9}\.bin(\.allocation\.json)?|trainer\.json)(\.tmp-\d+)?$");
 
     /// <summary>The allocation the checkpoint's model was saved with (a coefficient split changes it during training).</summary>
     /// <exception cref="CheckpointException">The manifest or the allocation cannot be read.</exception>
@@ -149,9 +152,10 @@ public sealed class CheckpointStore
             using var stream = File.OpenRead(optimizerPath);
             using var reader = new BinaryReader(stream);
             optimizer.load_state_dict(reader);
+            if (manifest.RandomState is { } random) GlobalRandomState.Restore(random);
         }
         // TorchSharp reports a truncated or foreign file as one of these; an allocation mismatch has its own exception and passes through.
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or EndOfStreamException or JsonException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or EndOfStreamException or JsonException or FormatException)
         {
             throw Damaged($"its files cannot be loaded into this model ({e.Message})", e);
         }
@@ -204,6 +208,8 @@ public sealed class CheckpointStore
         public string Optimizer { get; init; } = "";
         /// <summary>The coefficient gradient sums of a checkpoint inside the watched epoch; null otherwise.</summary>
         public string? Unsharing { get; init; }
+        /// <summary>TorchSharp's global CPU generator at the save, in base64 (<see cref="GlobalRandomState"/>); null in older checkpoints.</summary>
+        public string? RandomState { get; init; }
         public TrainingState State { get; init; } = new();
     }
 }
