@@ -6,7 +6,7 @@ namespace NpasDsl.Training;
 /// <summary>
 /// What a resumed run must share with the run that wrote the checkpoint for the two to see the same batches in the
 /// same order and step the same optimizer: a checkpoint records them, and <c>--resume</c> refuses another value.
-/// (Epochs and the learning rate may change: extending a finished run is a resume too.)
+/// (Epochs, the rate, the schedule and the regularisation may change: <see cref="ScheduleSettings"/> says so.)
 /// </summary>
 /// <remarks>The unsharing settings are null when the run does not unshare (and in checkpoints written before they were recorded).</remarks>
 public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpoch, OptimizerKind Optimizer, int? UnshareAtEpoch = null, double? UnshareThreshold = null)

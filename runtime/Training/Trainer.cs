@@ -130,7 +130,8 @@ public sealed class Trainer
         long count = _data.TrainInputs.shape[0];
         // What a checkpoint records so that --resume can refuse to continue with other data or settings (CheckResumable).
         var settings = ResumeSettings.Of(_options);
-        TrainingState Stamped(TrainingState s) => s with { TrainExamples = count, Settings = settings };
+        var schedule = ScheduleSettings.Of(_options);
+        TrainingState Stamped(TrainingState s) => s with { TrainExamples = count, Settings = settings, Schedule = schedule };
         int batches = (int)((count + _options.BatchSize - 1) / _options.BatchSize);
         if (_options.BatchesPerEpoch is { } limit) batches = Math.Min(batches, limit);
 
@@ -201,6 +202,9 @@ public sealed class Trainer
         // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
         var saved = checkpoints.ReadState();
         CheckResumable(saved, checkpoints.Directory);
+        if (saved.Schedule?.Differences(ScheduleSettings.Of(_options)).ToList() is { Count: > 0 } changed)
+            _log($"note: the checkpoint was written with {string.Join(", ", changed)}; training goes on from it with this run's settings, " +
+                "so it will not end as the uninterrupted run would");
         // A checkpoint past a coefficient split is of the split allocation: it loads into a model rebuilt for it, which
         // (with its optimizer) replaces the trainer's only once the load has succeeded.
         NpasModule? split = _unsharing is not null && _unsharing.IsDoneAfter(saved.Epoch)

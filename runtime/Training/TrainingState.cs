@@ -26,6 +26,8 @@ public sealed record TrainingState
     public long TrainExamples { get; init; }
     /// <summary>The settings that decide which examples each step sees (recorded since the count was; null in older checkpoints).</summary>
     public ResumeSettings? Settings { get; init; }
+    /// <summary>The schedule and regularisation the run was written with; a resumed run that changes them is told so (null in older checkpoints).</summary>
+    public ScheduleSettings? Schedule { get; init; }
     /// <summary>The finished epochs.</summary>
     public List<EpochRecord> History { get; init; } = new();
 }

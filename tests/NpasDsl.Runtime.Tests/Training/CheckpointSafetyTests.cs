@@ -145,4 +145,18 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Equal(-3, line.Options.Seed);
         Assert.True(line.Options.Overwrite);
     }
+
+    [Fact]
+    public void A_resume_with_another_schedule_goes_on_and_says_which_settings_changed()
+    {
+        Train(Options with { Epochs = 2, BatchesPerEpoch = 1 });
+        var same = new List<string>();
+        Train(Options with { Epochs = 2, BatchesPerEpoch = 1, Resume = true }, log: same);
+        Assert.DoesNotContain(same, l => l.StartsWith("note:"));
+
+        var changed = new List<string>();
+        Assert.Equal(3, Train(Options with { Epochs = 3, BatchesPerEpoch = 1, Resume = true, LearningRate = 0.01, Schedule = ScheduleKind.MultiStep, Milestones = new[] { 2 } }, log: changed).Count);
+        Assert.Contains("note: the checkpoint was written with --epochs 2 (this run: 3), --lr 0.003 (this run: 0.01), --schedule cosine (this run: multi-step), " +
+            "--milestones none (this run: 2); training goes on from it with this run's settings, so it will not end as the uninterrupted run would", changed);
+    }
 }

@@ -1,0 +1,44 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace NpasDsl.Training;
+
+/// <summary>
+/// The settings a resumed run may change, and is told about when it does: the length, the schedule and the
+/// regularisation. Unlike <see cref="ResumeSettings"/> they do not decide which examples each step sees, so the run
+/// goes on from the checkpoint, but it no longer ends as the uninterrupted run would (a longer <c>--epochs</c> that
+/// extends a finished run is the usual, deliberate case).
+/// </summary>
+public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleKind Schedule, ScheduleInterval Interval, int WarmupEpochs,
+    int StepSize, int[] Milestones, double Gamma, double Momentum, double WeightDecay, double LabelSmoothing, double? GradientClip)
+{
+    /// <summary>The settings of <paramref name="options"/>.</summary>
+    public static ScheduleSettings Of(TrainerOptions options) => new(options.Epochs, options.LearningRate, options.Schedule, options.Interval,
+        options.WarmupEpochs, options.StepSize, options.Milestones.ToArray(), options.Gamma, options.Momentum, options.WeightDecay,
+        options.LabelSmoothing, options.GradientClip);
+
+    /// <summary>Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)".</summary>
+    public IEnumerable<string> Differences(ScheduleSettings run)
+    {
+        static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+        string Schedules(ScheduleKind kind) => kind switch { ScheduleKind.MultiStep => "multi-step", var k => k.ToString().ToLowerInvariant() };
+        IEnumerable<(string Option, string Saved, string Now)> All()
+        {
+            yield return ("--epochs", Epochs.ToString(CultureInfo.InvariantCulture), run.Epochs.ToString(CultureInfo.InvariantCulture));
+            yield return ("--lr", Number(LearningRate), Number(run.LearningRate));
+            yield return ("--schedule", Schedules(Schedule), Schedules(run.Schedule));
+            yield return ("--schedule-per", Interval.ToString().ToLowerInvariant(), run.Interval.ToString().ToLowerInvariant());
+            yield return ("--warmup-epochs", WarmupEpochs.ToString(CultureInfo.InvariantCulture), run.WarmupEpochs.ToString(CultureInfo.InvariantCulture));
+            yield return ("--step-size", StepSize.ToString(CultureInfo.InvariantCulture), run.StepSize.ToString(CultureInfo.InvariantCulture));
+            yield return ("--milestones", Milestones.Length == 0 ? "none" : string.Join(",", Milestones), run.Milestones.Length == 0 ? "none" : string.Join(",", run.Milestones));
+            yield return ("--gamma", Number(Gamma), Number(run.Gamma));
+            yield return ("--momentum", Number(Momentum), Number(run.Momentum));
+            yield return ("--weight-decay", Number(WeightDecay), Number(run.WeightDecay));
+            yield return ("--label-smoothing", Number(LabelSmoothing), Number(run.LabelSmoothing));
+            yield return ("--gradient-clip", GradientClip is { } c ? Number(c) : "none", run.GradientClip is { } r ? Number(r) : "none");
+        }
+        foreach (var (option, saved, now) in All())
+            if (saved != now) yield return $"{option} {saved} (this run: {now})";
+    }
+}
