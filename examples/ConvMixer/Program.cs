@@ -112,7 +112,7 @@ try
 
     // With --unshare-at the trained model is the one rebuilt for the split allocation.
     var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(network, trainingData, trainer, device, log,
-        augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator), progress: progress, rebuild: build));
+        augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator, fill: CifarDataset.BlackPixel(CifarVariant.Cifar10)), progress: progress, rebuild: build));
     Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
     return 0;
 }

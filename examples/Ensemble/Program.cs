@@ -124,7 +124,7 @@ if (!line.TryPrepare(new TrainingData(trainImages, trainLabels, testImagesTensor
 
 try
 {
-    Func<Tensor, Generator, Tensor>? augment = dataset == "cifar10" ? (images, generator) => Augmentation.RandomCropAndFlip(images, generator) : null;
+    Func<Tensor, Generator, Tensor>? augment = dataset == "cifar10" ? (images, generator) => Augmentation.RandomCropAndFlip(images, generator, fill: CifarDataset.BlackPixel(CifarVariant.Cifar10)) : null;
     ConsoleProgress.Run((progress, log) => new Trainer(family, trainingData, trainer, target, log, augment, progress).Run());
     var evaluation = family.Evaluate(trainingData.TestInputs, trainingData.TestLabels);
     Console.WriteLine(evaluation);

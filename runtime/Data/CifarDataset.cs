@@ -72,6 +72,13 @@ public sealed class CifarDataset
         ? (new[] { 0.4914f, 0.4822f, 0.4465f }, new[] { 0.2470f, 0.2435f, 0.2616f })
         : (new[] { 0.5071f, 0.4865f, 0.4409f }, new[] { 0.2673f, 0.2564f, 0.2762f });
 
+    /// <summary>A black pixel after normalisation, per channel (−mean / std): what the augmentation pads with.</summary>
+    public static float[] BlackPixel(CifarVariant variant)
+    {
+        var (mean, std) = Statistics(variant);
+        return mean.Zip(std, (m, s) => -m / s).ToArray();
+    }
+
     private static (Tensor Images, Tensor Labels) Read(List<string> paths, CifarVariant variant)
     {
         int labelBytes = variant == CifarVariant.Cifar10 ? 1 : 2;

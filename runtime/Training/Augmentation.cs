@@ -1,15 +1,31 @@
+using System;
 using static TorchSharp.torch;
 
 namespace NpasDsl.Training;
 
-/// <summary>The standard CIFAR augmentation: pad by 4 with zeros, crop back to the original size at a random place, flip horizontally half the time.</summary>
+/// <summary>
+/// The standard CIFAR augmentation: pad by 4, crop back to the original size at a random place, flip horizontally
+/// half the time.
+/// </summary>
 public static class Augmentation
 {
-    /// <summary>Augments a batch [N, C, H, W] with draws from <paramref name="generator"/>.</summary>
-    public static Tensor RandomCropAndFlip(Tensor images, Generator generator, int padding = 4)
+    /// <summary>
+    /// Augments a batch [N, C, H, W] with draws from <paramref name="generator"/>. The border takes
+    /// <paramref name="fill"/>, one value per channel in the images' own (normalised) scale: pass
+    /// <see cref="Data.CifarDataset.BlackPixel"/> to pad with black as the usual recipe does before normalising;
+    /// null pads with zeros, the mean colour of normalised images.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="fill"/> has not one value per channel.</exception>
+    public static Tensor RandomCropAndFlip(Tensor images, Generator generator, int padding = 4, float[]? fill = null)
     {
-        long n = images.shape[0], h = images.shape[2], w = images.shape[3];
-        var padded = nn.functional.pad(images, new long[] { padding, padding, padding, padding });
+        long n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
+        if (fill is not null && fill.Length != c)
+            throw new ArgumentException($"The fill has {fill.Length} values but the images have {c} channel{(c == 1 ? "" : "s")}; give one value per channel.", nameof(fill));
+        using var scope = NewDisposeScope();
+        var padded = fill is null
+            ? zeros(new long[] { n, c, h + 2 * padding, w + 2 * padding }, dtype: images.dtype, device: images.device)
+            : tensor(fill, dtype: images.dtype, device: images.device).view(1, c, 1, 1).expand(n, c, h + 2 * padding, w + 2 * padding).contiguous();
+        padded.narrow(2, padding, h).narrow(3, padding, w).copy_(images);
         var offsets = randint(0, 2 * padding + 1, new long[] { n, 2 }, generator: generator).data<long>().ToArray();
         var flips = rand(new long[] { n }, generator: generator).data<float>().ToArray();
         var result = empty_like(images);
@@ -18,6 +34,6 @@ public static class Augmentation
             var crop = padded[i].narrow(1, offsets[2 * i], h).narrow(2, offsets[2 * i + 1], w);
             result[i] = flips[i] < 0.5f ? crop.flip(2) : crop;
         }
-        return result;
+        return result.MoveToOuterDisposeScope();
     }
 }

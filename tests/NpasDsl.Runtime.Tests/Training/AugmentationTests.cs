@@ -1,0 +1,58 @@
+using System;
+using System.Linq;
+using NpasDsl.Data;
+using NpasDsl.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.Training;
+
+/// <summary>The CIFAR augmentation: every output is a window of the padded image, flipped or not, and the border is the fill.</summary>
+public sealed class AugmentationTests
+{
+    private static readonly float[] Fill = { -1.5f, -2.5f, -3.5f };
+
+    [Fact]
+    public void Each_image_becomes_a_shifted_window_of_its_padded_self_flipped_or_not_with_the_fill_as_border()
+    {
+        // Distinct values everywhere, so a window can be located: 3 channels of 6x6.
+        var images = arange(2 * 3 * 6 * 6, dtype: ScalarType.Float32).view(2, 3, 6, 6);
+        var augmented = Augmentation.RandomCropAndFlip(images, new Generator(4), padding: 2, fill: Fill);
+        Assert.Equal(images.shape, augmented.shape);
+
+        var padded = stack(Enumerable.Range(0, 3).Select(ch => full(new long[] { 2, 10, 10 }, Fill[ch])).ToArray(), 1);
+        padded.narrow(2, 2, 6).narrow(3, 2, 6).copy_(images);
+        for (int i = 0; i < 2; i++)
+        {
+            bool found = false;
+            for (int dy = 0; dy <= 4 && !found; dy++)
+                for (int dx = 0; dx <= 4 && !found; dx++)
+                {
+                    var window = padded[i].narrow(1, dy, 6).narrow(2, dx, 6);
+                    found = augmented[i].eq(window).all().item<bool>() || augmented[i].eq(window.flip(2)).all().item<bool>();
+                }
+            Assert.True(found, $"image {i} is no window of its padded self");
+        }
+    }
+
+    [Fact]
+    public void The_same_generator_seed_gives_the_same_batch_and_zero_is_the_default_border()
+    {
+        var images = ones(8, 3, 4, 4);
+        var first = Augmentation.RandomCropAndFlip(images, new Generator(9));
+        Assert.True(first.eq(Augmentation.RandomCropAndFlip(images, new Generator(9))).all().item<bool>());
+        // Padding 4 around 4x4: most windows reach the border, which is 0 without a fill.
+        Assert.True(first.eq(0).any().item<bool>());
+        Assert.True(first.eq(0).logical_or(first.eq(1)).all().item<bool>());
+    }
+
+    [Fact]
+    public void Black_after_normalisation_is_minus_mean_over_std_and_a_fill_must_match_the_channels()
+    {
+        var (mean, std) = CifarDataset.Statistics(CifarVariant.Cifar10);
+        Assert.Equal(-mean[2] / std[2], CifarDataset.BlackPixel(CifarVariant.Cifar10)[2], 6);
+        var e = Assert.Throws<ArgumentException>(() => Augmentation.RandomCropAndFlip(ones(1, 1, 4, 4), new Generator(1), fill: Fill));
+        Assert.StartsWith("The fill has 3 values but the images have 1 channel;", e.Message);
+    }
+}
