@@ -87,6 +87,20 @@ catch (ArgumentException e)
 }
 // A validation run must not overwrite the published test-set report.
 string outputDirectory = output ?? (validation is null ? "docs" : Path.Combine("docs", "validation"));
+// Checked before training: a document without its markers would only be found after hours of it.
+string benchmarksPath = Path.Combine(outputDirectory, "benchmarks.md");
+if (output is null && validation is null && File.Exists(benchmarksPath))
+{
+    try
+    {
+        BenchmarksSection.Replace(File.ReadAllText(benchmarksPath), "");
+    }
+    catch (InvalidDataException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message} Restore the markers, or write the report elsewhere with --out DIR.");
+        return 2;
+    }
+}
 
 FashionMnistDataset data;
 try
@@ -249,8 +263,9 @@ void Write()
     var text = new System.Text.StringBuilder();
     text.Append("# Accuracy under budgets\n\n");
     text.Append(string.Format(CultureInfo.InvariantCulture,
-        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}, TorchSharp threads: {7}; shared models: {9}). {8}\n\n",
-        command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed, get_num_threads(),
+        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}{7}; shared models: {9}). {8}\n\n",
+        command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed,
+        reportOnly ? "" : $", TorchSharp threads: {get_num_threads()}", // a report alone trains nothing: the training processes' threads are not known here
         (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
         + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText));
     if (validation is { } heldOut)
@@ -264,6 +279,14 @@ void Write()
     var temporary = $"{markdownPath}.{Environment.ProcessId}.tmp"; // processes of one sweep may write at once
     File.WriteAllText(temporary, text.ToString());
     File.Move(temporary, markdownPath, overwrite: true);
+    // The default report also goes into docs/benchmarks.md, between its markers, with the plot; runs with --out or
+    // --validation are side studies and leave it alone.
+    if (output is null && validation is null)
+    {
+        var body = text.ToString();
+        var section = body[(body.IndexOf('\n') + 1)..] + "\n![Test accuracy against trainable parameters](budget-sweep.png)\n";
+        if (BenchmarksSection.Update(benchmarksPath, section)) Console.WriteLine($"updated the budget-sweep section of {benchmarksPath}");
+    }
     SweepPlot.Write(plotPath, reported, fullLabel, reducedLabel,
         string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST {3} accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : "", trainingData.Evaluation), trainingData.Evaluation);
 }

@@ -94,4 +94,17 @@ public sealed class BudgetSweepTests
             System.IO.Directory.Delete(System.IO.Path.GetDirectoryName(path)!, recursive: true);
         }
     }
+
+    [Fact]
+    public void The_sweep_rewrites_only_the_section_between_the_markers_of_benchmarks_md()
+    {
+        string document = $"# Benchmarks\n\nprose before\n{BenchmarksSection.Begin}\nold table\n{BenchmarksSection.End}\nprose after\n";
+        string updated = BenchmarksSection.Replace(document, "| new | table |\n\n![plot](budget-sweep.png)\n");
+        Assert.Equal($"# Benchmarks\n\nprose before\n{BenchmarksSection.Begin}\n| new | table |\n\n![plot](budget-sweep.png)\n{BenchmarksSection.End}\nprose after\n", updated);
+        Assert.Equal(updated, BenchmarksSection.Replace(updated, "| new | table |\n\n![plot](budget-sweep.png)"));
+
+        foreach (var broken in new[] { "no markers", $"{BenchmarksSection.End}\n{BenchmarksSection.Begin}", $"{BenchmarksSection.Begin}\n{BenchmarksSection.End}\n{BenchmarksSection.End}" })
+            Assert.Contains("needs the line", Assert.Throws<System.IO.InvalidDataException>(() => BenchmarksSection.Replace(broken, "x")).Message);
+        Assert.False(BenchmarksSection.Update(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"npas-none-{System.Guid.NewGuid():N}.md"), "x"));
+    }
 }

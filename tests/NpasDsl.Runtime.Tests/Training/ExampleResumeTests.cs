@@ -52,6 +52,8 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         {
             var training = state.RootElement.GetProperty("state");
             Assert.True(training.GetProperty("epoch").GetInt32() < 3, "the checkpoint at kill time must be of an unfinished run");
+            // The first checkpoint is written inside epoch 1 (--checkpoint-every 4), so the kill is mid-epoch.
+            Assert.True(training.GetProperty("step").GetInt32() > 0, "the checkpoint at kill time must be inside an epoch");
         }
 
         var resumedOutput = Finish(Start(interrupted, resume: true));
