@@ -71,14 +71,30 @@ public sealed class CheckpointStore
         foreach (var old in System.IO.Directory.GetFiles(Directory))
         {
             var name = Path.GetFileName(old);
-            bool temporary = name.Contains(".tmp-", StringComparison.Ordinal);
-            if (OwnFile.IsMatch(name) && (temporary || name != "trainer.json" && !current.Any(c => name.StartsWith(c, StringComparison.Ordinal))))
-                File.Delete(old);
+            if (OwnFile.Match(name) is not { Success: true } match) continue;
+            bool remove = match.Groups["pid"].Success
+                ? !IsAnotherLiveProcess(int.Parse(match.Groups["pid"].Value, CultureInfo.InvariantCulture)) // a save still in progress elsewhere keeps its file
+                : name != "trainer.json" && !current.Any(c => name.StartsWith(c, StringComparison.Ordinal));
+            if (remove) File.Delete(old);
         }
     }
 
     // The store's own files, and the temporaries a killed save leaves (AtomicFile names them "<file>.tmp-<process id>").
-    private static readonly System.Text.RegularExpressions.Regex OwnFile = new(@"^((model|optimizer|unsharing)-\d{9}\.bin(\.allocation\.json)?|trainer\.json)(\.tmp-\d+)?$");
+    private static readonly System.Text.RegularExpressions.Regex OwnFile = new(@"^((model|optimizer|unsharing)-\d{9}\.bin(\.allocation\.json)?|trainer\.json)(\.tmp-(?<pid>\d{1,9}))?$");
+
+    private static bool IsAnotherLiveProcess(int pid)
+    {
+        if (pid == Environment.ProcessId) return false;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false; // no such process: what it left is garbage
+        }
+    }
 
     /// <summary>The allocation the checkpoint's model was saved with (a coefficient split changes it during training).</summary>
     /// <exception cref="CheckpointException">The manifest or the allocation cannot be read.</exception>
@@ -148,14 +164,14 @@ public sealed class CheckpointStore
             if (!File.Exists(path)) throw Damaged($"{ManifestPath} names {Path.GetFileName(path)}, which is missing", null);
         try
         {
+            if (manifest.RandomState is { } random) GlobalRandomState.Restore(random); // first: the cheapest to find damaged
             model.Load(modelPath);
             using var stream = File.OpenRead(optimizerPath);
             using var reader = new BinaryReader(stream);
             optimizer.load_state_dict(reader);
-            if (manifest.RandomState is { } random) GlobalRandomState.Restore(random);
         }
         // TorchSharp reports a truncated or foreign file as one of these; an allocation mismatch has its own exception and passes through.
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or EndOfStreamException or JsonException or FormatException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or EndOfStreamException or JsonException)
         {
             throw Damaged($"its files cannot be loaded into this model ({e.Message})", e);
         }

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using static TorchSharp.torch;
 
 namespace NpasDsl.Training;
@@ -7,7 +8,7 @@ namespace NpasDsl.Training;
 /// The state of TorchSharp's global CPU generator, which a checkpoint saves so that a resumed run draws what the
 /// uninterrupted one would from anything that uses it (dropout in a user's model, a program's own draws). The
 /// trainer's own randomness, data order and augmentation, needs none of this: it is derived from the seed and the
-/// position in training. CUDA generators are not saved (nothing in NpasDsl draws from them).
+/// position in training. CUDA generators are not saved: dropout on a GPU would draw differently after a resume.
 /// </summary>
 internal static class GlobalRandomState
 {
@@ -20,20 +21,24 @@ internal static class GlobalRandomState
     }
 
     /// <summary>Puts the generator back in a state <see cref="Capture"/> returned.</summary>
-    /// <exception cref="FormatException">The text is not base64.</exception>
-    /// <exception cref="ArgumentException">The bytes are not a generator state.</exception>
+    /// <exception cref="InvalidDataException">The text is not base64, or not a state of this generator's size.</exception>
     public static void Restore(string base64)
     {
-        var bytes = Convert.FromBase64String(base64);
-        using var generator = Generator.Default;
-        using var state = tensor(bytes, dtype: ScalarType.Byte);
+        byte[] bytes;
         try
         {
-            generator.set_state(state);
+            bytes = Convert.FromBase64String(base64);
         }
-        catch (Exception e) when (e is not ArgumentException)
+        catch (FormatException e)
         {
-            throw new ArgumentException($"the saved random state ({bytes.Length} bytes) is not a state of TorchSharp's generator ({e.Message})", e);
+            throw new InvalidDataException($"its saved random state is not base64 ({e.Message})", e);
         }
+        using var generator = Generator.Default;
+        // Checked here because libtorch rejects a wrong size with a native exception that the binding does not turn into a .NET one.
+        using (var current = generator.get_state())
+            if (bytes.Length != current.shape[0])
+                throw new InvalidDataException($"its saved random state has {bytes.Length} bytes where TorchSharp's generator state has {current.shape[0]}");
+        using var state = tensor(bytes, dtype: ScalarType.Byte);
+        generator.set_state(state);
     }
 }

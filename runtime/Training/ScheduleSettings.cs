@@ -8,20 +8,25 @@ namespace NpasDsl.Training;
 /// The settings a resumed run may change, and is told about when it does: the length, the schedule and the
 /// regularisation. Unlike <see cref="ResumeSettings"/> they do not decide which examples each step sees, so the run
 /// goes on from the checkpoint, but it no longer ends as the uninterrupted run would (a longer <c>--epochs</c> that
-/// extends a finished run is the usual, deliberate case).
+/// extends a finished run is the usual, deliberate case). The optimizer is recorded only to tell whether momentum applies:
+/// another optimizer is refused (<see cref="ResumeSettings"/>).
 /// </summary>
 public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleKind Schedule, ScheduleInterval Interval, int WarmupEpochs,
-    int StepSize, int[] Milestones, double Gamma, double Momentum, double WeightDecay, double LabelSmoothing, double? GradientClip)
+    int StepSize, int[]? Milestones, double Gamma, double Momentum, double WeightDecay, double LabelSmoothing, double? GradientClip,
+    OptimizerKind Optimizer = OptimizerKind.AdamW)
 {
     /// <summary>The settings of <paramref name="options"/>.</summary>
     public static ScheduleSettings Of(TrainerOptions options) => new(options.Epochs, options.LearningRate, options.Schedule, options.Interval,
         options.WarmupEpochs, options.StepSize, options.Milestones.ToArray(), options.Gamma, options.Momentum, options.WeightDecay,
-        options.LabelSmoothing, options.GradientClip);
+        options.LabelSmoothing, options.GradientClip, options.Optimizer);
 
     /// <summary>Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)".</summary>
     public IEnumerable<string> Differences(ScheduleSettings run)
     {
         static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+        static string List(int[]? milestones) => milestones is { Length: > 0 } m ? string.Join(",", m) : "none";
+        // A setting that no schedule or optimizer of either run reads is not a change worth a note.
+        bool Uses(System.Func<ScheduleSettings, bool> reads) => reads(this) || reads(run);
         string Schedules(ScheduleKind kind) => kind switch { ScheduleKind.MultiStep => "multi-step", var k => k.ToString().ToLowerInvariant() };
         IEnumerable<(string Option, string Saved, string Now)> All()
         {
@@ -30,10 +35,11 @@ public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleK
             yield return ("--schedule", Schedules(Schedule), Schedules(run.Schedule));
             yield return ("--schedule-per", Interval.ToString().ToLowerInvariant(), run.Interval.ToString().ToLowerInvariant());
             yield return ("--warmup-epochs", WarmupEpochs.ToString(CultureInfo.InvariantCulture), run.WarmupEpochs.ToString(CultureInfo.InvariantCulture));
-            yield return ("--step-size", StepSize.ToString(CultureInfo.InvariantCulture), run.StepSize.ToString(CultureInfo.InvariantCulture));
-            yield return ("--milestones", Milestones.Length == 0 ? "none" : string.Join(",", Milestones), run.Milestones.Length == 0 ? "none" : string.Join(",", run.Milestones));
-            yield return ("--gamma", Number(Gamma), Number(run.Gamma));
-            yield return ("--momentum", Number(Momentum), Number(run.Momentum));
+            if (Uses(s => s.Schedule == ScheduleKind.Step))
+                yield return ("--step-size", StepSize.ToString(CultureInfo.InvariantCulture), run.StepSize.ToString(CultureInfo.InvariantCulture));
+            if (Uses(s => s.Schedule == ScheduleKind.MultiStep)) yield return ("--milestones", List(Milestones), List(run.Milestones));
+            if (Uses(s => s.Schedule is ScheduleKind.Step or ScheduleKind.MultiStep)) yield return ("--gamma", Number(Gamma), Number(run.Gamma));
+            if (Uses(s => s.Optimizer == OptimizerKind.SgdNesterov)) yield return ("--momentum", Number(Momentum), Number(run.Momentum));
             yield return ("--weight-decay", Number(WeightDecay), Number(run.WeightDecay));
             yield return ("--label-smoothing", Number(LabelSmoothing), Number(run.LabelSmoothing));
             yield return ("--gradient-clip", GradientClip is { } c ? Number(c) : "none", run.GradientClip is { } r ? Number(r) : "none");

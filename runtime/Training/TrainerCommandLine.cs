@@ -179,6 +179,16 @@ public sealed class TrainerCommandLine
         if (!Given("--warmup-epochs") && o.WarmupEpochs >= o.Epochs) o = o with { WarmupEpochs = o.Epochs - 1 };
         if (Given("--unshare-threshold") && o.UnshareAtEpoch is null)
             throw new ArgumentException("--unshare-threshold is the threshold of coefficient unsharing; give --unshare-at N as well, the epoch whose gradients decide the split.");
+        // An option that the chosen schedule or optimizer never reads is a mistake the user would not see in the results.
+        string Schedule(ScheduleKind kind) => kind == ScheduleKind.MultiStep ? "multi-step" : kind.ToString().ToLowerInvariant();
+        if (Given("--step-size") && o.Schedule != ScheduleKind.Step)
+            throw new ArgumentException($"--step-size sets the step schedule's decays, but the schedule is {Schedule(o.Schedule)}: add --schedule step, or leave --step-size out.");
+        if (Given("--milestones") && o.Schedule != ScheduleKind.MultiStep)
+            throw new ArgumentException($"--milestones sets the multi-step schedule's decays, but the schedule is {Schedule(o.Schedule)}: add --schedule multi-step, or leave --milestones out.");
+        if (Given("--gamma") && o.Schedule is not (ScheduleKind.Step or ScheduleKind.MultiStep))
+            throw new ArgumentException($"--gamma is the factor of the step and multi-step decays, but the schedule is {Schedule(o.Schedule)}: add --schedule step or multi-step, or leave --gamma out.");
+        if (Given("--momentum") && o.Optimizer != OptimizerKind.SgdNesterov)
+            throw new ArgumentException("--momentum is SGD's; AdamW keeps its own moment estimates: add --optimizer sgd, or leave --momentum out.");
         if (o.Validate() is { } problem) throw new ArgumentException(problem + ".");
         return o;
     }

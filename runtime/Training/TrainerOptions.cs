@@ -111,6 +111,7 @@ public sealed record TrainerOptions
         if (StepSize < 1) return $"StepSize is {StepSize} but must be at least 1";
         if (!(Gamma > 0) || double.IsInfinity(Gamma)) return $"Gamma is {Gamma} but must be a finite positive number";
         if (Optimizer == OptimizerKind.SgdNesterov && !(Momentum is > 0 and < 1)) return $"Momentum is {Momentum} but Nesterov SGD needs one above 0 and below 1";
+        if (Milestones is null) return "Milestones is null; give an empty list for none";
         if (Milestones.Any(m => m < 1) || Milestones.Zip(Milestones.Skip(1)).Any(p => p.Second <= p.First))
             return $"Milestones are {string.Join(",", Milestones)} but must be increasing epoch counts of at least 1";
         if (!Enum.IsDefined(Schedule)) return $"Schedule is {(int)Schedule} but must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}";

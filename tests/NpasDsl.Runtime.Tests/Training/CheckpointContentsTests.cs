@@ -1,5 +1,6 @@
 using System.IO;
 using System.Linq;
+using System.Text.Json.Nodes;
 using NpasDsl.Runtime.Tests.Models;
 using NpasDsl.Training;
 using TorchSharp;
@@ -38,7 +39,8 @@ public sealed class CheckpointContentsTests : ScratchDirectoryTest
     public void A_save_removes_the_temporaries_a_killed_save_left_and_nothing_else()
     {
         Directory.CreateDirectory(Scratch);
-        string[] left = { "model-000000002.bin.tmp-41", "model-000000002.bin.allocation.json.tmp-41", "trainer.json.tmp-41", "optimizer-000000002.bin.tmp-7" };
+        // Process ids above Linux's largest (2^22): no process that could still be writing them.
+        string[] left = { "model-000000002.bin.tmp-99999999", "model-000000002.bin.allocation.json.tmp-99999999", "trainer.json.tmp-99999999", "optimizer-000000002.bin.tmp-88888888" };
         string[] mine = { "notes.tmp-41", "trainer.json.bak", "model-best.bin" };
         foreach (var name in left.Concat(mine)) File.WriteAllText(Path.Combine(Scratch, name), "x");
 
@@ -47,6 +49,54 @@ public sealed class CheckpointContentsTests : ScratchDirectoryTest
         var files = Directory.GetFiles(Scratch).Select(Path.GetFileName).ToHashSet();
         Assert.All(left, name => Assert.DoesNotContain(name, files));
         Assert.All(mine, name => Assert.Contains(name, files));
-        Assert.Contains("trainer.json", files);
+        // The checkpoint the manifest names is whole: a resume loads it.
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Scratch, "trainer.json")))!;
+        Assert.Contains(manifest["model"]!.GetValue<string>(), files);
+        Assert.Contains(manifest["optimizer"]!.GetValue<string>(), files);
+        using var resumed = new TinyCnn();
+        new Trainer(resumed, TrainerTests.Data(), Options with { Epochs = 2, Resume = true }, log: _ => { }).Run();
+    }
+
+    [Fact]
+    public void A_temporary_of_a_save_still_running_in_another_process_is_left_alone()
+    {
+        using var other = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        try
+        {
+            string busy = $"trainer.json.tmp-{other.Id}";
+            Directory.CreateDirectory(Scratch);
+            File.WriteAllText(Path.Combine(Scratch, busy), "x");
+            using (var model = new TinyCnn())
+                new Trainer(model, TrainerTests.Data(), Options, log: _ => { }).Run();
+            Assert.True(File.Exists(Path.Combine(Scratch, busy)));
+        }
+        finally
+        {
+            other.Kill();
+        }
+    }
+
+    [Fact]
+    public void A_checkpoint_without_a_random_state_or_schedule_still_resumes_and_a_damaged_state_is_refused()
+    {
+        using (var model = new TinyCnn())
+            new Trainer(model, TrainerTests.Data(), Options, log: _ => { }).Run();
+        var path = Path.Combine(Scratch, "trainer.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        Assert.True(json.Remove("randomState") && json["state"]!.AsObject().Remove("schedule"), "the checkpoint records both");
+        File.WriteAllText(path, json.ToJsonString());
+        using (var resumed = new TinyCnn())
+            Assert.Equal(2, new Trainer(resumed, TrainerTests.Data(), Options with { Epochs = 2, Resume = true }, log: _ => { }).Run().Count);
+
+        foreach (var damaged in new[] { "AAAA", "not base64!" })
+        {
+            json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            json["randomState"] = damaged;
+            File.WriteAllText(path, json.ToJsonString());
+            using var again = new TinyCnn();
+            var e = Assert.Throws<CheckpointException>(() => new Trainer(again, TrainerTests.Data(), Options with { Epochs = 3, Resume = true }, log: _ => { }).Run());
+            Assert.Contains("saved random state", e.Message);
+            Assert.Contains("is damaged or incomplete", e.Message);
+        }
     }
 }

@@ -25,7 +25,11 @@ public sealed class FashionMnistUnsharingExampleTests : ScratchDirectoryTest
     public void Coefficient_unsharing_runs_from_the_command_line_and_the_final_line_counts_the_split_model()
     {
         // Threshold 1 separates every pair of the body's four convolutions, so the split adds three vectors.
-        var output = Run("--coefficient-sharing", "by-shape", "--unshare-at", "1", "--unshare-threshold", "1");
+        var output = Run("--coefficient-sharing", "by-shape", "--unshare-at", "1", "--unshare-threshold", "1", "--plot");
+        // --plot through the example: the PNG of loss and accuracy beside metrics.csv, drawn for the rebuilt model too.
+        var plot = new FileInfo(Path.Combine(Scratch, "run", "metrics.png"));
+        Assert.True(plot.Exists && plot.Length > 0, "--plot draws metrics.png in the checkpoint directory");
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(plot.FullName)[..4]);
         Assert.Contains("unshare_at=1 unshare_threshold=1", output);
         Assert.Contains("epoch 1: summing the coefficient gradients of 4 layers that share vectors", output);
         Assert.Contains("coefficient unsharing after 4 steps (cosine ≤ 1 splits): 3 vectors added", output);

@@ -50,7 +50,7 @@ public sealed class TrainerCommandLineTests
         var o = Read(new TrainerOptions { Epochs = 200 }, "--schedule", "multi-step", "--milestones", "60, 120,160", "--gamma", "0.2", "--momentum", "0.8", "--optimizer", "sgd").Finish();
         Assert.Equal((ScheduleKind.MultiStep, 0.2, 0.8), (o.Schedule, o.Gamma, o.Momentum));
         Assert.Equal(new[] { 60, 120, 160 }, o.Milestones);
-        var step = Read(new TrainerOptions(), "--schedule", "step", "--step-size", "30").Finish();
+        var step = Read(new TrainerOptions(), "--schedule", "step", "--step-size", "30", "--gamma", "0.5").Finish();
         Assert.Equal((ScheduleKind.Step, 30), (step.Schedule, step.StepSize));
         Assert.Equal(new[] { ScheduleKind.Constant, ScheduleKind.Cosine }, new[] { "constant", "cosine" }.Select(n => Read(new TrainerOptions(), "--schedule", n).Finish().Schedule));
 
@@ -58,8 +58,12 @@ public sealed class TrainerCommandLineTests
         Assert.Equal("--schedule must be constant, step, multi-step or cosine, not 'multistep'.", Error("--schedule", "multistep"));
         Assert.Equal("--milestones needs increasing positive epoch counts separated by commas (e.g. 60,120,160), not '120,60'.", Error("--milestones", "120,60"));
         Assert.Contains("not '0,5'", Error("--milestones", "0,5"));
-        Assert.Contains("--gamma needs a finite positive number", Error("--gamma", "0"));
+        Assert.Contains("--gamma needs a finite positive number", Error("--schedule", "step", "--gamma", "0"));
         Assert.Contains("Momentum is 1 but Nesterov SGD needs one above 0 and below 1", Error("--optimizer", "sgd", "--momentum", "1"));
+        Assert.Equal("--milestones sets the multi-step schedule's decays, but the schedule is cosine: add --schedule multi-step, or leave --milestones out.", Error("--milestones", "3"));
+        Assert.Contains("--step-size sets the step schedule's decays, but the schedule is multi-step", Error("--schedule", "multi-step", "--step-size", "3"));
+        Assert.Contains("--gamma is the factor of the step and multi-step decays, but the schedule is constant", Error("--schedule", "constant", "--gamma", "0.5"));
+        Assert.Equal("--momentum is SGD's; AdamW keeps its own moment estimates: add --optimizer sgd, or leave --momentum out.", Error("--momentum", "0.5"));
         Assert.Equal("StepSize is 0 but must be at least 1", new TrainerOptions { StepSize = 0 }.Validate());
         Assert.Equal("Milestones are 3,3 but must be increasing epoch counts of at least 1", new TrainerOptions { Milestones = new[] { 3, 3 } }.Validate());
     }
