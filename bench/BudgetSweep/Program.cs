@@ -34,7 +34,8 @@ const string Usage =
     "  --results FILE      share results with the other processes of this sweep (split them with --only): each appends its\n" +
     "                      results to FILE and writes the report from every result there measured with the same settings\n" +
     "  --report            train nothing: rewrite the report (markdown and plot) from the results in FILE with these settings\n" +
-    "  --only LIST         train only these, comma-separated: full, reduced and budgets (e.g. full,reduced,0.1), to repeat them with another seed";
+    "  --only LIST         train only these, comma-separated: full, budgets, reduced (budget 0.1's reduced-width CNN) and\n" +
+    "                      reduced-B (budget B's: reduced-0.02, reduced-0.05, reduced-0.25, reduced-0.5), e.g. full,reduced,0.1";
 
 int epochs = 2;
 int? trainBatches = null, threads = null, validation = null;
@@ -155,11 +156,14 @@ if (configurations is { } configurationBudget)
     return 0;
 }
 
-// Parameter counts first (cheap): every budget this run trains must be feasible, and budget 0.1 sets the reduced width.
+// Parameter counts first (cheap): every budget this run trains must be feasible. The --only keys: full, the budgets,
+// reduced (the reduced-width CNN of budget 0.1, which the targets compare) and reduced-B for another budget's.
 // (A budget left out with --only is not probed: under other [Sharing] choices the smallest may not be feasible.)
 static string BudgetKey(double b) => b.ToString("0.##", CultureInfo.InvariantCulture);
+static string ReducedKey(double b) => b == 0.1 ? "reduced" : "reduced-" + BudgetKey(b);
+bool Probed(double b) => b == 0.1 || only is null || only.Contains(BudgetKey(b));
 var sharedParameters = new Dictionary<double, long>();
-foreach (var b in SweepReport.Budgets.Where(b => b == 0.1 || only is null || only.Contains(BudgetKey(b))))
+foreach (var b in SweepReport.Budgets.Where(Probed))
 {
     try
     {
@@ -172,37 +176,42 @@ foreach (var b in SweepReport.Budgets.Where(b => b == 0.1 || only is null || onl
         return 5;
     }
 }
-var (reducedWidth, reducedParameters) = SweepMath.ReducedWidth(sharedParameters[0.1]);
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-    "reduced width: {0} channels, {1:N0} parameters unshared (budget 0.1 has {2:N0}; {3} channels would need {4:N0}); full width {5}: {6:N0}",
-    reducedWidth, reducedParameters, sharedParameters[0.1], reducedWidth + 1, SweepMath.UnsharedParameters(reducedWidth + 1),
-    SweepMath.FullWidth, SweepMath.UnsharedParameters(SweepMath.FullWidth)));
+// A reduced-width baseline is the widest unshared CNN within its budget's limit, the count a shared model may use.
+long unshared = SweepMath.UnsharedParameters(SweepMath.FullWidth);
+var reducedWidths = SweepReport.ReducedBudgets.ToDictionary(b => b, b => SweepMath.ReducedWidth(BudgetSpec.Fraction(b).Resolve(unshared)));
+foreach (var (b, (width, parameters)) in reducedWidths)
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+        "reduced width for budget {0}: {1} channels, {2:N0} parameters unshared (the budget allows {3:N0}; {4} channels would need {5:N0})",
+        BudgetKey(b), width, parameters, BudgetSpec.Fraction(b).Resolve(unshared), width + 1, SweepMath.UnsharedParameters(width + 1)));
+Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "full width {0}: {1:N0} parameters", SweepMath.FullWidth, unshared));
 
 string fullLabel = $"full unshared ({SweepMath.FullWidth} channels)";
-string reducedLabel = $"reduced width ({reducedWidth} channels, unshared)";
+string reducedLabel = SweepReport.ReducedLabel(reducedWidths[0.1].Width);
 static string SharedLabel(double b) => "shared, budget " + b.ToString("0.00", CultureInfo.InvariantCulture);
-var tableOrder = SweepReport.Budgets.Select(SharedLabel).Append(fullLabel).Append(reducedLabel).ToList();
+var tableOrder = SweepReport.Budgets.Select(SharedLabel).Append(fullLabel)
+    .Concat(SweepReport.ReducedBudgets.Select(b => SweepReport.ReducedLabel(reducedWidths[b].Width))).ToList();
 
 // Training order: the baselines and the targeted budgets first, so a stopped run has the comparisons that matter.
-var runs = new List<(string Label, double? Budget, Func<NpasModule> Create)>
+var runs = new List<(string Key, string Label, double? Budget, Func<NpasModule> Create)>
 {
-    (fullLabel, null, () => new WidthFashionNet(SweepMath.FullWidth, new NpasOptions { Seed = seed })),
-    (reducedLabel, null, () => new WidthFashionNet(reducedWidth, new NpasOptions { Seed = seed })),
+    ("full", fullLabel, null, () => new WidthFashionNet(SweepMath.FullWidth, new NpasOptions { Seed = seed })),
+    ("reduced", reducedLabel, null, () => new WidthFashionNet(reducedWidths[0.1].Width, new NpasOptions { Seed = seed })),
 };
 foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is not (0.1 or 2.0))))
-    runs.Add((SharedLabel(b), b, () => new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing })));
+    runs.Add((BudgetKey(b), SharedLabel(b), b, () => new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing })));
+foreach (var (b, (width, _)) in reducedWidths.Where(r => r.Key != 0.1))
+    runs.Add((ReducedKey(b), SweepReport.ReducedLabel(width), null, () => new WidthFashionNet(width, new NpasOptions { Seed = seed })));
 
 if (only is not null)
 {
-    bool Wanted((string Label, double? Budget, Func<NpasModule> Create) run)
-        => run.Budget is { } b ? only.Contains(BudgetKey(b)) : only.Contains(run.Label == fullLabel ? "full" : "reduced");
-    var unknown = only.Where(o => o is not ("full" or "reduced") && !SweepReport.Budgets.Any(b => BudgetKey(b) == o)).ToList();
+    var known = SweepReport.Budgets.Select(BudgetKey).Concat(SweepReport.ReducedBudgets.Select(ReducedKey)).Append("full").ToHashSet();
+    var unknown = only.Where(o => !known.Contains(o)).ToList();
     if (unknown.Count > 0)
     {
-        Console.Error.WriteLine($"error: --only knows full, reduced and the budgets {string.Join(", ", SweepReport.Budgets.Select(BudgetKey))}; not {string.Join(", ", unknown)}.");
+        Console.Error.WriteLine($"error: --only knows {string.Join(", ", known)}; not {string.Join(", ", unknown)}.");
         return 2;
     }
-    runs = runs.Where(Wanted).ToList();
+    runs = runs.Where(r => only.Contains(r.Key)).ToList();
 }
 
 if (reportOnly)
@@ -222,7 +231,7 @@ string settings = string.Format(CultureInfo.InvariantCulture, "epochs={0} batche
     epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", seed, trainer.LearningRate, trainer.Schedule, trainer.Interval, sharingText,
     validation is { } held ? $" validation={held}" : "");
 string markdownPath = Path.Combine(outputDirectory, "budget-sweep.md"), plotPath = Path.Combine(outputDirectory, "budget-sweep.png");
-foreach (var (label, budget, create) in runs)
+foreach (var (_, label, budget, create) in runs)
 {
     random.manual_seed(seed);
     using var model = create();
@@ -287,6 +296,6 @@ void Write()
         var section = body[(body.IndexOf('\n') + 1)..] + "\n![Test accuracy against trainable parameters](budget-sweep.png)\n";
         if (BenchmarksSection.Update(benchmarksPath, section)) Console.WriteLine($"updated the budget-sweep section of {benchmarksPath}");
     }
-    SweepPlot.Write(plotPath, reported, fullLabel, reducedLabel,
+    SweepPlot.Write(plotPath, reported, fullLabel,
         string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST {3} accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : "", trainingData.Evaluation), trainingData.Evaluation);
 }

@@ -89,6 +89,18 @@ public static class SweepReport
     /// <summary>The budgets the sweep trains, in table order.</summary>
     public static readonly IReadOnlyList<double> Budgets = new[] { 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0 };
 
+    /// <summary>
+    /// The budgets below 1 that each get a reduced-width baseline: the unshared CNN a user would train instead of the
+    /// shared one at that parameter count. Budget 0.1's is the one the targets compare.
+    /// </summary>
+    public static readonly IReadOnlyList<double> ReducedBudgets = new[] { 0.02, 0.05, 0.1, 0.25, 0.5 };
+
+    /// <summary>The report's label of the reduced-width CNN with <paramref name="width"/> channels.</summary>
+    public static string ReducedLabel(int width) => $"reduced width ({width} channels, unshared)";
+
+    /// <summary>Whether <paramref name="result"/> is one of the reduced-width baselines.</summary>
+    public static bool IsReduced(SweepResult result) => result.Label.StartsWith("reduced width (", StringComparison.Ordinal);
+
     /// <summary>Accuracy difference in percentage points.</summary>
     public static double Points(double accuracy, double reference) => Math.Round((accuracy - reference) * 100, 9);
 

@@ -6,11 +6,11 @@ using System.Linq;
 
 namespace NpasDsl.Bench.BudgetSweep;
 
-/// <summary>The PNG: test (or validation) accuracy against trainable parameters on a log axis, the shared curve and the two baselines.</summary>
+/// <summary>The PNG: test (or validation) accuracy against trainable parameters on a log axis, the shared curve, the full CNN and the reduced-width curve.</summary>
 public static class SweepPlot
 {
     /// <summary>Writes the plot to <paramref name="path"/> (atomically), from whatever has been measured.</summary>
-    public static void Write(string path, IReadOnlyList<SweepResult> results, string fullLabel, string reducedLabel, string title, string evaluation = "test")
+    public static void Write(string path, IReadOnlyList<SweepResult> results, string fullLabel, string title, string evaluation = "test")
     {
         var plot = new ScottPlot.Plot();
         var shared = results.Where(r => r.Budget is not null).OrderBy(r => r.Parameters).ToList();
@@ -39,12 +39,16 @@ public static class SweepPlot
             point.MarkerSize = 12;
             point.MarkerShape = ScottPlot.MarkerShape.FilledSquare;
         }
-        if (results.FirstOrDefault(r => r.Label == reducedLabel) is { } reduced)
+        // The reduced-width CNNs as a curve of their own: what a user gets by shrinking the network instead of sharing it.
+        var reduced = results.Where(SweepReport.IsReduced).OrderBy(r => r.Parameters).ToList();
+        if (reduced.Count > 0)
         {
-            var point = plot.Add.Scatter(new[] { Math.Log10(reduced.Parameters) }, new[] { reduced.Accuracy * 100 });
-            point.LegendText = reduced.Label;
-            point.MarkerSize = 12;
-            point.MarkerShape = ScottPlot.MarkerShape.FilledDiamond;
+            var curve = plot.Add.Scatter(reduced.Select(r => Math.Log10(r.Parameters)).ToArray(), reduced.Select(r => r.Accuracy * 100).ToArray());
+            curve.LegendText = reduced.Count == 1 ? reduced[0].Label : "reduced width, unshared (" + string.Join(", ", reduced.Select(r => r.Label["reduced width (".Length..].Split(' ')[0])) + " channels)";
+            curve.MarkerSize = 10;
+            curve.MarkerShape = ScottPlot.MarkerShape.FilledDiamond;
+            curve.LineWidth = 1;
+            curve.LinePattern = ScottPlot.LinePattern.Dotted;
         }
 
         // A log axis: positions are log10(parameters), ticks at 1, 2 and 5 of each decade, labelled with the count.

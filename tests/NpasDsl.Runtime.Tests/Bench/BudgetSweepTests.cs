@@ -25,6 +25,11 @@ public sealed class BudgetSweepTests
         Assert.Equal((20, 15_090L), SweepMath.ReducedWidth(15_090));
         Assert.Equal((64, 149_642L), SweepMath.ReducedWidth(10_000_000));
         Assert.Throws<System.ArgumentOutOfRangeException>(() => SweepMath.ReducedWidth(SweepMath.UnsharedParameters(1) - 1));
+        // Every budget below 1 gets its baseline, at the widest width within the budget's limit.
+        var widths = SweepReport.ReducedBudgets.Select(b => SweepMath.ReducedWidth(BudgetSpec.Fraction(b).Resolve(149_642)).Width).ToArray();
+        Assert.Equal(new[] { 8, 13, 19, 31, 45 }, widths);
+        Assert.True(SweepReport.IsReduced(new SweepResult(SweepReport.ReducedLabel(19), null, 13_652, 0.9, 1)));
+        Assert.False(SweepReport.IsReduced(new SweepResult("full unshared (64 channels)", null, 149_642, 0.9, 1)));
     }
 
     [Fact]
