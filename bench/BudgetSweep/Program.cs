@@ -156,19 +156,16 @@ if (configurations is { } configurationBudget)
     return 0;
 }
 
-// Parameter counts first (cheap): every budget this run trains must be feasible. The --only keys: full, the budgets,
-// reduced (the reduced-width CNN of budget 0.1, which the targets compare) and reduced-B for another budget's.
-// (A budget left out with --only is not probed: under other [Sharing] choices the smallest may not be feasible.)
+// Every budget this run trains must be feasible, checked before any training (building a model is cheap). The --only
+// keys: full, the budgets, reduced (the reduced-width CNN of budget 0.1, which the targets compare) and reduced-B for
+// another budget's. (A budget left out with --only is not built: under other [Sharing] choices the smallest may not be feasible.)
 static string BudgetKey(double b) => b.ToString("0.##", CultureInfo.InvariantCulture);
 static string ReducedKey(double b) => b == 0.1 ? "reduced" : "reduced-" + BudgetKey(b);
-bool Probed(double b) => b == 0.1 || only is null || only.Contains(BudgetKey(b));
-var sharedParameters = new Dictionary<double, long>();
-foreach (var b in SweepReport.Budgets.Where(Probed))
+foreach (var b in SweepReport.Budgets.Where(b => only is null || only.Contains(BudgetKey(b))))
 {
     try
     {
         using var probe = new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing });
-        sharedParameters[b] = probe.TrainableParameters;
     }
     catch (BudgetInfeasibleException e)
     {
