@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using NpasDsl.Allocation;
 
 namespace NpasDsl.Bench.BudgetSweep;
 
@@ -34,9 +35,7 @@ public static class BenchmarksSection
     {
         if (!File.Exists(path)) return false;
         var updated = Replace(File.ReadAllText(path), section);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp"; // processes of one sweep may write at once
-        File.WriteAllText(temporary, updated);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, stream => { using var writer = new StreamWriter(stream); writer.Write(updated); });
         return true;
     }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using NpasDsl;
+using NpasDsl.Allocation;
 using NpasDsl.Bench.BudgetSweep;
 using NpasDsl.Data;
 using NpasDsl.Examples.FashionMnist;
@@ -282,9 +283,7 @@ void Write()
     text.Append(resultsFile is null ? "\nTargets (issue 5), measured in this run:\n\n" : "\nTargets (issue 5), measured by these processes:\n\n");
     text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
     Directory.CreateDirectory(outputDirectory);
-    var temporary = $"{markdownPath}.{Environment.ProcessId}.tmp"; // processes of one sweep may write at once
-    File.WriteAllText(temporary, text.ToString());
-    File.Move(temporary, markdownPath, overwrite: true);
+    AtomicFile.Write(markdownPath, stream => { using var writer = new StreamWriter(stream); writer.Write(text.ToString()); }); // a temporary per process: processes of one sweep may write at once
     // The default report also goes into docs/benchmarks.md, between its markers, with the plot; runs with --out or
     // --validation are side studies and leave it alone.
     if (output is null && validation is null)

@@ -27,12 +27,11 @@ public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleK
         static string List(int[]? milestones) => milestones is { Length: > 0 } m ? string.Join(",", m) : "none";
         // A setting that no schedule or optimizer of either run reads is not a change worth a note.
         bool Uses(System.Func<ScheduleSettings, bool> reads) => reads(this) || reads(run);
-        string Schedules(ScheduleKind kind) => kind switch { ScheduleKind.MultiStep => "multi-step", var k => k.ToString().ToLowerInvariant() };
         IEnumerable<(string Option, string Saved, string Now)> All()
         {
             yield return ("--epochs", Epochs.ToString(CultureInfo.InvariantCulture), run.Epochs.ToString(CultureInfo.InvariantCulture));
             yield return ("--lr", Number(LearningRate), Number(run.LearningRate));
-            yield return ("--schedule", Schedules(Schedule), Schedules(run.Schedule));
+            yield return ("--schedule", TrainerCommandLine.ScheduleName(Schedule), TrainerCommandLine.ScheduleName(run.Schedule));
             yield return ("--schedule-per", Interval.ToString().ToLowerInvariant(), run.Interval.ToString().ToLowerInvariant());
             yield return ("--warmup-epochs", WarmupEpochs.ToString(CultureInfo.InvariantCulture), run.WarmupEpochs.ToString(CultureInfo.InvariantCulture));
             if (Uses(s => s.Schedule == ScheduleKind.Step))

@@ -180,13 +180,12 @@ public sealed class TrainerCommandLine
         if (Given("--unshare-threshold") && o.UnshareAtEpoch is null)
             throw new ArgumentException("--unshare-threshold is the threshold of coefficient unsharing; give --unshare-at N as well, the epoch whose gradients decide the split.");
         // An option that the chosen schedule or optimizer never reads is a mistake the user would not see in the results.
-        string Schedule(ScheduleKind kind) => kind == ScheduleKind.MultiStep ? "multi-step" : kind.ToString().ToLowerInvariant();
         if (Given("--step-size") && o.Schedule != ScheduleKind.Step)
-            throw new ArgumentException($"--step-size sets the step schedule's decays, but the schedule is {Schedule(o.Schedule)}: add --schedule step, or leave --step-size out.");
+            throw new ArgumentException($"--step-size sets the step schedule's decays, but the schedule is {ScheduleName(o.Schedule)}: add --schedule step, or leave --step-size out.");
         if (Given("--milestones") && o.Schedule != ScheduleKind.MultiStep)
-            throw new ArgumentException($"--milestones sets the multi-step schedule's decays, but the schedule is {Schedule(o.Schedule)}: add --schedule multi-step, or leave --milestones out.");
+            throw new ArgumentException($"--milestones sets the multi-step schedule's decays, but the schedule is {ScheduleName(o.Schedule)}: add --schedule multi-step, or leave --milestones out.");
         if (Given("--gamma") && o.Schedule is not (ScheduleKind.Step or ScheduleKind.MultiStep))
-            throw new ArgumentException($"--gamma is the factor of the step and multi-step decays, but the schedule is {Schedule(o.Schedule)}: add --schedule step or multi-step, or leave --gamma out.");
+            throw new ArgumentException($"--gamma is the factor of the step and multi-step decays, but the schedule is {ScheduleName(o.Schedule)}: add --schedule step or multi-step, or leave --gamma out.");
         if (Given("--momentum") && o.Optimizer != OptimizerKind.SgdNesterov)
             throw new ArgumentException("--momentum is SGD's; AdamW keeps its own moment estimates: add --optimizer sgd, or leave --momentum out.");
         if (o.Validate() is { } problem) throw new ArgumentException(problem + ".");
@@ -268,6 +267,9 @@ public sealed class TrainerCommandLine
     /// <summary>A finite number (any sign), or an error naming <paramref name="option"/>.</summary>
     public static double Number(string option, string text)
         => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : throw new ArgumentException($"{option} needs a finite number, not '{text}'.");
+
+    /// <summary>A schedule as <c>--schedule</c> names it: constant, step, multi-step or cosine.</summary>
+    public static string ScheduleName(ScheduleKind kind) => kind == ScheduleKind.MultiStep ? "multi-step" : kind.ToString().ToLowerInvariant();
 
     /// <summary>Comma-separated increasing epoch counts ("60,120,160"), or an error naming <paramref name="option"/>.</summary>
     public static IReadOnlyList<int> Milestones(string option, string text)
