@@ -35,7 +35,7 @@ public static class BenchmarksSection
     {
         if (!File.Exists(path)) return false;
         var updated = Replace(File.ReadAllText(path), section);
-        AtomicFile.Write(path, stream => { using var writer = new StreamWriter(stream); writer.Write(updated); });
+        AtomicFile.WriteText(path, updated);
         return true;
     }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using NpasDsl.Allocation;
 using NpasDsl.Examples.FashionMnist;
 using NpasDsl.Planning;
 using NpasDsl.Training;
@@ -54,8 +55,6 @@ public static class ConfigurationSweep
         text.Append($"| configuration | parameters | {evaluation} accuracy | seconds |\n|---|---:|---:|---:|\n");
         foreach (var (label, parameters, accuracy, seconds) in rows)
             text.Append(string.Format(CultureInfo.InvariantCulture, "| {0} | {1:N0} | {2:0.0000} | {3:0} |\n", label, parameters, accuracy, seconds));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path + ".tmp", text.ToString());
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteText(path, text.ToString());
     }
 }

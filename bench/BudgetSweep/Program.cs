@@ -176,11 +176,16 @@ foreach (var b in SweepReport.Budgets.Where(b => only is null || only.Contains(B
 }
 // A reduced-width baseline is the widest unshared CNN within its budget's limit, the count a shared model may use.
 long unshared = SweepMath.UnsharedParameters(SweepMath.FullWidth);
-var reducedWidths = SweepReport.ReducedBudgets.ToDictionary(b => b, b => SweepMath.ReducedWidth(BudgetSpec.Fraction(b).Resolve(unshared)));
-foreach (var (b, (width, parameters)) in reducedWidths)
+var reducedWidths = SweepReport.ReducedBudgets.ToDictionary(b => b, b =>
+{
+    long limit = BudgetSpec.Fraction(b).Resolve(unshared);
+    var (width, parameters) = SweepMath.ReducedWidth(limit);
+    return (Width: width, Parameters: parameters, Limit: limit);
+});
+foreach (var (b, (width, parameters, limit)) in reducedWidths)
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
         "reduced width for budget {0}: {1} channels, {2:N0} parameters unshared (the budget allows {3:N0}; {4} channels would need {5:N0})",
-        BudgetKey(b), width, parameters, BudgetSpec.Fraction(b).Resolve(unshared), width + 1, SweepMath.UnsharedParameters(width + 1)));
+        BudgetKey(b), width, parameters, limit, width + 1, SweepMath.UnsharedParameters(width + 1)));
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "full width {0}: {1:N0} parameters", SweepMath.FullWidth, unshared));
 
 string fullLabel = $"full unshared ({SweepMath.FullWidth} channels)";
@@ -197,7 +202,7 @@ var runs = new List<(string Key, string Label, double? Budget, Func<NpasModule> 
 };
 foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is not (0.1 or 2.0))))
     runs.Add((BudgetKey(b), SharedLabel(b), b, () => new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing })));
-foreach (var (b, (width, _)) in reducedWidths.Where(r => r.Key != 0.1))
+foreach (var (b, (width, _, _)) in reducedWidths.Where(r => r.Key != 0.1))
     runs.Add((ReducedKey(b), SweepReport.ReducedLabel(width), null, () => new WidthFashionNet(width, new NpasOptions { Seed = seed })));
 
 if (only is not null)
@@ -283,7 +288,7 @@ void Write()
     text.Append(resultsFile is null ? "\nTargets (issue 5), measured in this run:\n\n" : "\nTargets (issue 5), measured by these processes:\n\n");
     text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
     Directory.CreateDirectory(outputDirectory);
-    AtomicFile.Write(markdownPath, stream => { using var writer = new StreamWriter(stream); writer.Write(text.ToString()); }); // a temporary per process: processes of one sweep may write at once
+    AtomicFile.WriteText(markdownPath, text.ToString()); // a temporary per process: processes of one sweep may write at once
     // The default report also goes into docs/benchmarks.md, between its markers, with the plot; runs with --out or
     // --validation are side studies and leave it alone.
     if (output is null && validation is null)

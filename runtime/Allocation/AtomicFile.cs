@@ -6,6 +6,13 @@ namespace NpasDsl.Allocation;
 /// <summary>Writes files so that a crash never leaves a half-written one: a temporary file beside the target, then a rename.</summary>
 public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> as UTF-8 (no byte-order mark), atomically.</summary>
+    public static void WriteText(string path, string text) => Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
+    });
+
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
     public static void Write(string path, Action<Stream> write)
     {

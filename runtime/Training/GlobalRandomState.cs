@@ -8,7 +8,8 @@ namespace NpasDsl.Training;
 /// The state of TorchSharp's global CPU generator, which a checkpoint saves so that a resumed run draws what the
 /// uninterrupted one would from anything that uses it (dropout in a user's model, a program's own draws). The
 /// trainer's own randomness, data order and augmentation, needs none of this: it is derived from the seed and the
-/// position in training. CUDA generators are not saved: dropout on a GPU would draw differently after a resume.
+/// position in training. CUDA generators are not saved, because TorchSharp 0.107 binds no <c>torch.cuda.get_rng_state</c>
+/// (its native layer reaches only the default CPU generator's state): dropout on a GPU draws differently after a resume.
 /// </summary>
 internal static class GlobalRandomState
 {

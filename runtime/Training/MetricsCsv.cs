@@ -21,10 +21,6 @@ public static class MetricsCsv
         var text = new StringBuilder(HeaderFor(evaluation)).Append('\n');
         foreach (var r in history)
             text.Append(string.Format(CultureInfo.InvariantCulture, "{0},{1:R},{2:R},{3:R},{4:R},{5:0.###}\n", r.Epoch, r.TrainLoss, r.TrainAccuracy, r.TestAccuracy, r.LearningRate, r.Seconds));
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new StreamWriter(stream);
-            writer.Write(text.ToString());
-        });
+        AtomicFile.WriteText(path, text.ToString());
     }
 }

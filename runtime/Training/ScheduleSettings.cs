@@ -15,6 +15,15 @@ public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleK
     int StepSize, int[]? Milestones, double Gamma, double Momentum, double WeightDecay, double LabelSmoothing, double? GradientClip,
     OptimizerKind Optimizer = OptimizerKind.AdamW)
 {
+    /// <summary>
+    /// What a resume is told when its checkpoint predates this record (written before NpasDsl saved it): nothing can be
+    /// compared, and the older trainer applied two rules differently (SGD weight decay was decoupled, not an L2 term of
+    /// the gradient; step and multi-step decays counted epochs from the end of the warm-up).
+    /// </summary>
+    public const string UnrecordedNote = "note: the checkpoint records no schedule or regularisation settings (it was written by an older NpasDsl); " +
+        "training goes on from it with this run's settings and today's rules (SGD weight decay as an L2 term of the gradient, step and " +
+        "multi-step decays counted from the first epoch, warm-up included), so it may not end as the run that wrote it would have";
+
     /// <summary>The settings of <paramref name="options"/>.</summary>
     public static ScheduleSettings Of(TrainerOptions options) => new(options.Epochs, options.LearningRate, options.Schedule, options.Interval,
         options.WarmupEpochs, options.StepSize, options.Milestones.ToArray(), options.Gamma, options.Momentum, options.WeightDecay,

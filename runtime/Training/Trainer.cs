@@ -202,7 +202,9 @@ public sealed class Trainer
         // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
         var saved = checkpoints.ReadState();
         CheckResumable(saved, checkpoints.Directory);
-        if (saved.Schedule?.Differences(ScheduleSettings.Of(_options)).ToList() is { Count: > 0 } changed)
+        if (saved.Schedule is null)
+            _log(ScheduleSettings.UnrecordedNote);
+        else if (saved.Schedule.Differences(ScheduleSettings.Of(_options)).ToList() is { Count: > 0 } changed)
             _log($"note: the checkpoint was written with {string.Join(", ", changed)}; training goes on from it with this run's settings, " +
                 "so it will not end as the uninterrupted run would");
         // A checkpoint past a coefficient split is of the split allocation: it loads into a model rebuilt for it, which

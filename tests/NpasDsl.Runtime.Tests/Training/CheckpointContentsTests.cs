@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
@@ -85,8 +86,10 @@ public sealed class CheckpointContentsTests : ScratchDirectoryTest
         var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         Assert.True(json.Remove("randomState") && json["state"]!.AsObject().Remove("schedule"), "the checkpoint records both");
         File.WriteAllText(path, json.ToJsonString());
+        var log = new List<string>();
         using (var resumed = new TinyCnn())
-            Assert.Equal(2, new Trainer(resumed, TrainerTests.Data(), Options with { Epochs = 2, Resume = true }, log: _ => { }).Run().Count);
+            Assert.Equal(2, new Trainer(resumed, TrainerTests.Data(), Options with { Epochs = 2, Resume = true }, log: log.Add).Run().Count);
+        Assert.Contains(ScheduleSettings.UnrecordedNote, log);
 
         foreach (var damaged in new[] { "AAAA", "not base64!" })
         {
