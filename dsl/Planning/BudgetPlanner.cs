@@ -64,7 +64,7 @@ public static class BudgetPlanner
     }
 
     /// <summary>
-    /// In the low-budget regime a group with a single layer gains nothing from a bank, so it becomes an
+    /// In the low-budget regime a group with a single layer (not an exactly shared weight set) gains nothing from a bank, so it becomes an
     /// ordinary layer when the budget allows it (smallest first): what is left must still pay every other
     /// group's minimum bank, one lone layer may take at most half of what is left, and at least one group
     /// keeps its bank.
@@ -76,7 +76,9 @@ public static class BudgetPlanner
         // embedding combiner's A_K, b_K), which no group's own minimum cost includes: leaving them out let a lone
         // layer take the budget they need.
         long remaining = check.Budget - check.Minimum;
-        foreach (var lone in groups.Where(g => g.Members.Count == 1).OrderBy(g => g.SharedSize))
+        // A lone member that owns an exactly shared weight set (SPIN, rate above 1) is several layers' weight, and its
+        // sharers read it through the bank: it keeps the bank.
+        foreach (var lone in groups.Where(g => g.Members.Count == 1 && g.Members[0].Spec.ShareRate <= 1).OrderBy(g => g.SharedSize))
         {
             long extra = lone.SharedSize - lone.MinimumCost; // its full weight instead of the cheapest bank and coefficients
             if (extra > remaining || groups.Count(g => !g.PaidInFull) <= 1 || extra > (remaining - extra)) continue;

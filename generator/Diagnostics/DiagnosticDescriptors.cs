@@ -78,6 +78,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ConflictingGroupSettings = Error("NPAS021", "Group declared with conflicting settings",
         "Group '{0}' is declared on '{1}' with {2} but on '{3}' with {4}; use the same settings, or give the layers different group names");
 
+    public static readonly DiagnosticDescriptor PlannerFailure = Error("NPAS022", "Budget planner failed",
+        "NpasDsl's budget planner failed on '{0}' ({1}: {2}); this is a bug in NpasDsl, please report it with this class. Until it is fixed, another budget or [Sharing] choice may plan");
+
     /// <summary>All descriptors, by id.</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)
         .GetFields()

@@ -19,6 +19,13 @@ internal static class BudgetDiagnostics
     /// <summary>Share of the budget left unused above which a high budget earns a warning.</summary>
     private const double UnusedWarningShare = 0.005;
 
+    /// <summary>
+    /// Tests only: a planner to run instead of <see cref="BudgetPlanner.Plan"/>, to prove that a planner defect becomes
+    /// NPAS022 rather than a generator crash. Per thread, because the driver runs the generator on the caller's thread
+    /// and tests run in parallel.
+    /// </summary>
+    [System.ThreadStatic] internal static System.Func<NetworkSpec, AllocationPlan>? PlannerForTests;
+
     /// <summary>Returns false when the budget cannot be met (an error was reported).</summary>
     public static bool Check(ModelSpec model, INamedTypeSymbol type, Location? budgetLocation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
     {
@@ -26,7 +33,7 @@ internal static class BudgetDiagnostics
         AllocationPlan plan;
         try
         {
-            plan = BudgetPlanner.Plan(spec);
+            plan = PlannerForTests is { } planner ? planner(spec) : BudgetPlanner.Plan(spec);
         }
         catch (BudgetInfeasibleException infeasible)
         {

@@ -53,7 +53,17 @@ internal static class ModelParser
                 Budget: budget,
                 Sharing: sharing,
                 Layers: layers.ToEquatableArray());
-            if (!BudgetDiagnostics.Check(model, type, budgetLocation, diagnostics, cancellationToken)) model = null;
+            try
+            {
+                if (!BudgetDiagnostics.Check(model, type, budgetLocation, diagnostics, cancellationToken)) model = null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A generator that throws leaves the user with CS8785 and a CS9248 per layer: a defect of the planner
+                // is reported as what it is, on the budget, and the class gets no code.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PlannerFailure, budgetLocation ?? syntax.Identifier.GetLocation(), type.Name, e.GetType().Name, e.Message));
+                model = null;
+            }
         }
         return new ParseResult(model, diagnostics.ToEquatableArray());
     }

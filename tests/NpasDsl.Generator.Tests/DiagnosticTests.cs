@@ -347,6 +347,28 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS022_a_planner_defect_is_reported_on_the_budget_and_the_class_gets_no_code()
+    {
+        NpasDsl.Generator.Parsing.BudgetDiagnostics.PlannerForTests = _ => throw new System.Collections.Generic.KeyNotFoundException("a planner defect");
+        try
+        {
+            var source = Model("[SharedBudget(0.5)]", OneLayer);
+            var (driver, _, _) = GeneratorHarness.Run(source);
+            var result = driver.GetRunResult().Results.Single();
+            Assert.Null(result.Exception);
+            Assert.Empty(result.GeneratedSources);
+            var d = Single(source, "NPAS022");
+            Assert.Equal("0.5", At(d)); // the budget argument, as NPAS005
+            Assert.Equal("NpasDsl's budget planner failed on 'Net' (KeyNotFoundException: a planner defect); this is a bug in NpasDsl, please report it with this class. " +
+                "Until it is fixed, another budget or [Sharing] choice may plan", d.GetMessage());
+        }
+        finally
+        {
+            NpasDsl.Generator.Parsing.BudgetDiagnostics.PlannerForTests = null;
+        }
+    }
+
+    [Fact]
     public void Every_descriptor_is_tested_documented_and_listed_in_the_analyzer_release_file()
     {
         var ids = NpasDsl.Generator.Diagnostics.DiagnosticDescriptors.ById.Keys.OrderBy(k => k).ToList();
@@ -366,5 +388,22 @@ public sealed class DiagnosticTests
         for (var dir = System.AppContext.BaseDirectory; dir is not null; dir = System.IO.Path.GetDirectoryName(dir))
             if (System.IO.File.Exists(System.IO.Path.Combine(dir, "NpasDsl.sln"))) return dir;
         throw new System.InvalidOperationException("NpasDsl.sln not found above the test directory");
+    }
+
+    [Fact]
+    public void A_weight_set_shared_by_every_repeat_plans_at_a_low_budget_instead_of_crashing_the_generator()
+    {
+        // Rate == Repeat makes each list one weight set; at 0.5 the planner used to pay it in full and then fail
+        // to place its sharers (KeyNotFoundException inside the generator: CS8785 and one CS9248 per layer).
+        string members = """
+                [Linear(64, 64), Repeat(6), ShareGroup("proj", Rate = 6)] private partial ModuleList<SharedLinear> Proj { get; }
+                [Linear(64, 192), Repeat(6), ShareGroup("qkv", Rate = 6)] private partial ModuleList<SharedLinear> Qkv { get; }
+                [Linear(64, 10)] private partial SharedLinear Head { get; }
+            """;
+        var (driver, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", members));
+        Assert.Null(driver.GetRunResult().Results.Single().Exception);
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+        Assert.Single(driver.GetRunResult().Results.Single().GeneratedSources);
     }
 }

@@ -28,6 +28,7 @@ public sealed class FuzzTests
         "2147483647", "-2147483648", "9999999999", "null", "partial", "static", "Repeat(3)", "NoShare", "ShareGroup(\"g\")",
         "Parameters = 5", "Groups = 0", "SharedLinear", "ModuleList<SharedConv2d>", "int", "Conv2d(1, 2)", "Linear(\"a\", 2)",
         "Sharing(MaxTemplates = -3)", "SharedBudget(0.5)", "SharedBudget(Parameters = 0)", "#pragma warning disable NPAS014",
+        "Rate = 4", "Rate = 0", "Repeat(4)", "ShareMapping.Sequential", "SharedBudget(0.05)",
     };
 
     private static readonly Regex Token = new(@"[A-Za-z_][A-Za-z0-9_]*|\d+(\.\d+)?|""[^""]*""|\S", RegexOptions.Compiled);
@@ -35,7 +36,7 @@ public sealed class FuzzTests
     [Fact]
     public void Mutated_models_never_crash_the_generator()
     {
-        var seeds = new[] { SampleModels.FashionNet, SampleModels.SequenceModel, SampleModels.WideNet };
+        var seeds = new[] { SampleModels.FashionNet, SampleModels.SequenceModel, SampleModels.WideNet, SampleModels.SpinMixer, SampleModels.MaskedNet, SampleModels.CoefficientNet };
         var failures = new ConcurrentBag<(int Variant, string Message)>();
         int withDiagnostics = 0, withOutput = 0;
         // Each variant has its own seeded random source, so the set of variants does not depend on scheduling.

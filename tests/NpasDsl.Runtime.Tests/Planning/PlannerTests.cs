@@ -164,4 +164,26 @@ public sealed class PlannerTests
         Assert.Equal(BankSplit.Proportional, plan.BankSplitUsed);
         Assert.Contains("bank split Proportional (Templates did not fit one template per group)", plan.ToString());
     }
+
+    [Fact]
+    public void A_lone_weight_set_that_serves_several_repeats_keeps_its_bank()
+    {
+        // Rate == Repeat: the six repeats of "Proj" are one weight set, so its group has one member, yet that member is
+        // six layers' weight. Paying it in full would leave the five sharers pointing at a bank the plan no longer has.
+        var spec = new NetworkSpec("Net", BudgetSpec.Fraction(0.5), new[]
+        {
+            LayerSpec.Linear("Proj", 16, 16, bias: false, repeat: 6, group: "proj", shareRate: 6),
+            LayerSpec.Linear("Qkv", 16, 48, bias: false, repeat: 6, group: "qkv", shareRate: 6),
+            LayerSpec.Linear("Head", 16, 10, bias: false, group: "head"),
+        });
+        var plan = BudgetPlanner.Plan(spec);
+        Assert.True(plan.Breakdown.Total <= plan.Breakdown.Budget);
+        foreach (var name in new[] { "Proj", "Qkv" })
+        {
+            var layers = plan.Layers.Where(l => l.Spec.Name == name).ToList();
+            Assert.Equal(6, layers.Count);
+            Assert.All(layers, l => Assert.Equal(WeightSource.Bank, l.Source));
+            Assert.All(layers.Skip(1), l => Assert.Equal(layers[0].Offset, l.Offset));
+        }
+    }
 }
