@@ -62,11 +62,27 @@ public static class AllocationSummary
                     bool identicalMemory = a.First.Offset == a.Second.Offset && a.First.ReadLength == a.Second.ReadLength && !hashed;
                     text.Append("  ").Append(a.First.Path).Append(" ~ ").Append(a.Second.Path).Append(": ").Append(N(a.Entries))
                         .Append(" entries (").Append(Percent(a.Entries, bank)).Append(" of bank ").Append(group.Key).Append(')')
-                        .Append(identicalMemory ? ", same templates (they differ only by their coefficients)" : "").Append('\n');
+                        .Append(identicalMemory ? ", same templates " + HowTheyDiffer(a.First, a.Second, plan.Network.Sharing.Combiner) : "").Append('\n');
                 }
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// What still tells apart two layers that read the same templates. Without coefficients, or with one vector between
+    /// them, nothing does (unless masks): a user who reads "they differ by their coefficients" would not expect two layers
+    /// with one weight. With one template each, their weights differ only by a scale.
+    /// </summary>
+    private static string HowTheyDiffer(LayerPlan first, LayerPlan second, Combiner combiner)
+    {
+        string weight = first.Spec.WeightShape.SequenceEqual(second.Spec.WeightShape) ? "one weight" : "one set of numbers in two shapes";
+        string masks = first.Masks > 0 || second.Masks > 0 ? ", apart from their masks" : "";
+        bool oneVector = (first.CoefficientsFrom ?? first.Path) == (second.CoefficientsFrom ?? second.Path);
+        if (combiner is Combiner.RoundRobin or Combiner.Average) return $"(no coefficients: {weight}{masks})";
+        if (oneVector) return $"(one coefficient vector between them: {weight}{masks})";
+        if (first.Templates == 1 && second.Templates == 1) return $"(one template each: {weight} up to a scale{masks})";
+        return masks.Length == 0 ? "(they differ only by their coefficients)" : "(they differ only by their coefficients and masks)";
     }
 
     private static string N(long value) => value.ToString("N0", Invariant);

@@ -152,7 +152,7 @@ public sealed class HashTests
         using var hashed = new HashNet(new NpasOptions { Seed = 9, Budget = budget });
         using var tiled = new HashNet(new NpasOptions { Seed = 9, Budget = budget, Sharing = new SharingSpec(upsampler: Upsampler.Repeat) });
         Assert.Equal(288, tiled.Allocation.Groups.Single().BankSize);
-        Assert.Contains("Body.0 ~ Body.1: 288 entries (100.0 % of bank shared), same templates", tiled.Allocation.ToString());
+        Assert.Contains("Body.0 ~ Body.1: 288 entries (100.0 % of bank shared), same templates (one template each: one weight up to a scale)", tiled.Allocation.ToString());
         Assert.DoesNotContain("same templates", hashed.Allocation.ToString());
         Assert.Equal(tiled.Allocation.Layers.Select(l => l.Offset), hashed.Allocation.Layers.Select(l => l.Offset));
     }

@@ -186,4 +186,19 @@ public sealed class PlannerTests
             Assert.All(layers.Skip(1), l => Assert.Equal(layers[0].Offset, l.Offset));
         }
     }
+
+    [Theory]
+    [InlineData(Combiner.WeightedAverage, CoefficientSharing.None, "one template each: one weight up to a scale")]
+    [InlineData(Combiner.RoundRobin, CoefficientSharing.None, "no coefficients: one weight")]
+    [InlineData(Combiner.Average, CoefficientSharing.None, "no coefficients: one weight")]
+    [InlineData(Combiner.WeightedAverage, CoefficientSharing.ByShape, "one coefficient vector between them: one weight")]
+    public void The_summary_says_what_still_tells_apart_two_layers_that_read_the_same_templates(Combiner combiner, CoefficientSharing coefficients, string expected)
+    {
+        // A bank of 100 entries and two 100-entry layers: both read all of it from offset 0.
+        var sharing = new SharingSpec(combiner: combiner, coefficientSharing: coefficients);
+        var layers = new[] { LayerSpec.Linear("Body", 10, 10, bias: false, repeat: 2) };
+        var plan = Enumerable.Range(100, 10).Select(b => BudgetPlanner.Plan(new NetworkSpec("Net", BudgetSpec.Parameters(b), layers, sharing)))
+            .First(p => p.Groups.Single().BankSize == 100); // the budget that pays this combiner's coefficients on top
+        Assert.Contains("Body.0 ~ Body.1: 100 entries (100.0 % of bank shared), same templates (" + expected + ")", plan.ToString());
+    }
 }
