@@ -216,7 +216,12 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     /// <summary>Where the allocation of a checkpoint is saved: beside it, <c>{checkpoint}.allocation.json</c>.</summary>
     public static string AllocationPathFor(string checkpoint) => checkpoint + ".allocation.json";
 
-    /// <summary>Saves the state dict and, beside it, the allocation as JSON; both atomically.</summary>
+    /// <summary>
+    /// Saves the state dict and, beside it, the allocation as JSON, each file atomically. They are two writes: a crash
+    /// between them leaves the new weights beside the previous allocation, which <see cref="LoadCheckpoint"/> then
+    /// refuses if the two allocations differ (the weights are written first for that reason). The trainer's checkpoints
+    /// do not have this window: their files carry the step in their names and one manifest names the pair.
+    /// </summary>
     public void SaveCheckpoint(string path)
     {
         SaveAtomically(path);

@@ -182,7 +182,11 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
         return new FamilyEvaluation(members, anytime, TrainableParameters, FullyParameterized);
     }
 
-    /// <summary>Saves every member's state (keys <c>members.{i}.…</c>) and, beside it, each member's allocation as JSON; both atomically.</summary>
+    /// <summary>
+    /// Saves every member's state (keys <c>members.{i}.…</c>) and, beside it, each member's allocation as JSON, each file
+    /// atomically (two writes: as <see cref="NpasModule.SaveCheckpoint"/>, a crash between them can leave the new
+    /// weights beside the previous allocations, which a load refuses where they differ).
+    /// </summary>
     public void SaveCheckpoint(string path)
     {
         AtomicFile.Write(path, stream =>

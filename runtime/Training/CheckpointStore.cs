@@ -39,7 +39,30 @@ public sealed class CheckpointStore
     /// Writes a checkpoint; <paramref name="unsharing"/>, when a run stops inside the epoch whose coefficient gradients
     /// decide a split, saves the sums so far beside it.
     /// </summary>
+    /// <exception cref="CheckpointException">A file could not be written (disk full, permissions); the last complete checkpoint is intact.</exception>
     internal void Save(TrainingSubject model, OptimizerHelper optimizer, TrainingState state, CoefficientUnsharing? unsharing = null)
+        => Writing("the checkpoint", () => WriteCheckpoint(model, optimizer, state, unsharing));
+
+    /// <summary>Writes a file of the run beside the checkpoint (metrics.csv, metrics.png) through <paramref name="write"/>, which gets its path.</summary>
+    /// <exception cref="CheckpointException">The file could not be written; the checkpoint is unaffected.</exception>
+    internal void WriteBeside(string name, Action<string> write) => Writing(name, () => write(Path.Combine(Directory, name)));
+
+    // A full disk or a permission change in the middle of a run is the user's to fix, not a stack trace: every file is
+    // written through a temporary and trainer.json is replaced last, so what --resume reads is still whole.
+    private void Writing(string what, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"Could not write {what} in {Directory} ({e.Message}). The last complete checkpoint there is intact: " +
+                "free disk space or fix the permissions and continue with --resume, or resume from a copy in another --checkpoint-dir.", e);
+        }
+    }
+
+    private void WriteCheckpoint(TrainingSubject model, OptimizerHelper optimizer, TrainingState state, CoefficientUnsharing? unsharing)
     {
         System.IO.Directory.CreateDirectory(Directory);
         string tag = state.GlobalStep.ToString("D9", CultureInfo.InvariantCulture);
@@ -75,7 +98,15 @@ public sealed class CheckpointStore
             bool remove = match.Groups["pid"].Success
                 ? !IsAnotherLiveProcess(int.Parse(match.Groups["pid"].Value, CultureInfo.InvariantCulture)) // a save still in progress elsewhere keeps its file
                 : name != "trainer.json" && !current.Any(c => name.StartsWith(c, StringComparison.Ordinal));
-            if (remove) File.Delete(old);
+            if (!remove) continue;
+            try
+            {
+                File.Delete(old);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The new checkpoint is complete; a file left over is removed by a later save.
+            }
         }
     }
 

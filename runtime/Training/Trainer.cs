@@ -123,7 +123,12 @@ public sealed class Trainer
     {
         var state = new TrainingState();
         if (_options.Resume && _checkpoints is { Exists: true })
+        {
             state = Resume(_checkpoints);
+            // A complete run trains nothing, but its reports are rewritten: a write that failed after the last save (or
+            // a first --plot) is made good.
+            if (state.Epoch >= _options.Epochs && state.History.Count > 0) WriteReports(state.History);
+        }
         else if (_options.Resume)
             _log($"no checkpoint in {_checkpoints!.Directory} yet: starting from epoch 1");
 
@@ -187,13 +192,17 @@ public sealed class Trainer
                 }
             }
             _checkpoints?.Save(_model, _optimizer, Stamped(state));
-            if (_checkpoints is not null)
-            {
-                MetricsCsv.Write(Path.Combine(_checkpoints.Directory, "metrics.csv"), history, _data.Evaluation);
-                if (_options.Plot) MetricsPlot.Write(Path.Combine(_checkpoints.Directory, "metrics.png"), history, _model.Name, _data.Evaluation);
-            }
+            WriteReports(history);
         }
         return state.History;
+    }
+
+    /// <summary>metrics.csv (and with <see cref="TrainerOptions.Plot"/> metrics.png) beside the checkpoint, from the whole history.</summary>
+    private void WriteReports(IReadOnlyList<EpochRecord> history)
+    {
+        if (_checkpoints is null) return;
+        _checkpoints.WriteBeside("metrics.csv", path => MetricsCsv.Write(path, history, _data.Evaluation));
+        if (_options.Plot) _checkpoints.WriteBeside("metrics.png", path => MetricsPlot.Write(path, history, _model.Name, _data.Evaluation));
     }
 
     /// <summary>Loads the checkpoint this run continues; returns where it stopped.</summary>

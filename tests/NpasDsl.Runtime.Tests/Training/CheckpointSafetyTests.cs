@@ -159,4 +159,32 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Contains("note: the checkpoint was written with --epochs 2 (this run: 3), --lr 0.003 (this run: 0.01), --schedule cosine (this run: multi-step), " +
             "--milestones none (this run: 2); training goes on from it with this run's settings, so it will not end as the uninterrupted run would", changed);
     }
+
+    [Fact]
+    public void A_save_that_cannot_be_written_stops_with_the_fix_and_leaves_the_last_checkpoint_to_resume_from()
+    {
+        Train(Options with { Epochs = 2, BatchesPerEpoch = 1 });
+        var manifest = File.ReadAllText(Path.Combine(Scratch, "trainer.json"));
+        // A directory where the save's temporary must go: the write fails as on a full disk or a read-only file.
+        var blocker = Path.Combine(Scratch, $"trainer.json.tmp-{Environment.ProcessId}");
+        Directory.CreateDirectory(blocker);
+        var e = Assert.Throws<CheckpointException>(() => Train(Options with { Epochs = 3, BatchesPerEpoch = 1, Resume = true }));
+        Assert.StartsWith($"Could not write the checkpoint in {Scratch} (", e.Message);
+        Assert.Contains("The last complete checkpoint there is intact", e.Message);
+        Assert.Contains("--resume", e.Message);
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(Scratch, "trainer.json")));
+
+        Directory.Delete(blocker);
+        var metricsBlocker = Path.Combine(Scratch, $"metrics.csv.tmp-{Environment.ProcessId}");
+        Directory.CreateDirectory(metricsBlocker);
+        var metrics = Assert.Throws<CheckpointException>(() => Train(Options with { Epochs = 3, BatchesPerEpoch = 1, Resume = true }));
+        Assert.StartsWith($"Could not write metrics.csv in {Scratch} (", metrics.Message);
+
+        Directory.Delete(metricsBlocker);
+        // Epoch 3 was saved before metrics.csv failed: the resume trains nothing and writes the reports it missed.
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(Scratch, "metrics.csv")).Length);
+        Assert.Equal(3, Train(Options with { Epochs = 3, BatchesPerEpoch = 1, Resume = true, Plot = true }).Count);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(Scratch, "metrics.csv")).Length);
+        Assert.True(File.Exists(Path.Combine(Scratch, "metrics.png")));
+    }
 }
