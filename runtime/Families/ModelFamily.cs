@@ -152,6 +152,7 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     /// </summary>
     public FamilyEvaluation Evaluate(Tensor images, Tensor labels, int batchSize = 500)
     {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The evaluation batch size must be at least 1.");
         if (images.shape[0] != labels.shape[0] || images.shape[0] == 0)
             throw new ArgumentException($"Evaluation needs as many labels as images (got {images.shape[0]} images and {labels.shape[0]} labels), and at least one.");
         var device = Members[0].parameters().First().device;

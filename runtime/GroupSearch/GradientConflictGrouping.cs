@@ -32,7 +32,7 @@ public static class GradientConflictGrouping
     public static AllocationFile Search<TModel>(Func<NpasOptions, TModel> create, Func<TModel, Tensor> batchLoss, GroupSearchOptions? options = null)
         where TModel : NpasModule
     {
-        options ??= new GroupSearchOptions();
+        options = GroupSearchOptions.Checked(options);
         AllocationFile Result(NetworkSpec declared, IEnumerable<(string Path, int Group)> groups, double threshold)
             => Warmup.AllocationFor(declared, options, Naming.Number("conflict", groups,
                 string.Format(CultureInfo.InvariantCulture, "gradient-conflict grouping (SuperWeights, τ = {0:0.00}, {1} warm-up steps)", threshold, options.WarmupSteps)));

@@ -22,4 +22,22 @@ public sealed class GroupSearchOptions
 
     /// <summary>Gradient-conflict grouping: how many depth bins the warm-up uses.</summary>
     public int DepthBins { get; init; } = 3;
+
+    /// <summary>What is wrong with these options, or null.</summary>
+    public string? Validate()
+    {
+        if (WarmupSteps < 0) return $"WarmupSteps is {WarmupSteps} but must not be negative";
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"LearningRate is {LearningRate} but must be a finite positive number";
+        if (Groups is < 1) return $"Groups is {Groups} but must be at least 1 (null for as many as ByShape would make)";
+        if (DepthBins < 1) return $"DepthBins is {DepthBins} but must be at least 1";
+        return null;
+    }
+
+    /// <summary>The options, checked: <paramref name="options"/> or the defaults.</summary>
+    /// <exception cref="System.ArgumentException">An option is out of range.</exception>
+    internal static GroupSearchOptions Checked(GroupSearchOptions? options)
+    {
+        options ??= new GroupSearchOptions();
+        return options.Validate() is { } problem ? throw new System.ArgumentException($"Invalid group-search options: {problem}.", nameof(options)) : options;
+    }
 }

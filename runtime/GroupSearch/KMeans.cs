@@ -9,6 +9,7 @@ internal static class KMeans
     public static int[] Cluster(double[][] points, int clusters, long seed, int iterations = 100)
     {
         int n = points.Length;
+        if (n == 0) return Array.Empty<int>(); // every layer pinned to a declared group: nothing to cluster
         clusters = Math.Max(1, Math.Min(clusters, n));
         var random = new Random(unchecked((int)(seed ^ (seed >> 32))));
         var centres = new double[clusters][];

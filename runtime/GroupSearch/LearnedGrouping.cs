@@ -26,7 +26,7 @@ public static class LearnedGrouping
     public static AllocationFile Search<TModel>(Func<NpasOptions, TModel> create, Func<TModel, Tensor> batchLoss, GroupSearchOptions? options = null)
         where TModel : NpasModule
     {
-        options ??= new GroupSearchOptions();
+        options = GroupSearchOptions.Checked(options);
         var warmupSharing = new SharingSpec(GroupStrategy.Single, Combiner.WeightedAverage, Upsampler.Repeat, WarmupTemplates, options.Seed, exactTemplates: true);
         using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = warmupSharing, SoftmaxCoefficients = true });
         Warmup.Train(warmup, batchLoss, options);

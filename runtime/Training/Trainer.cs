@@ -42,7 +42,7 @@ public sealed class Trainer
     /// <paramref name="rebuild"/> (<c>o => new MyNet(o)</c>) builds the model again when coefficient unsharing
     /// (<see cref="TrainerOptions.UnshareAtEpoch"/>) splits its vectors, and is needed only then.
     /// </summary>
-    /// <exception cref="ArgumentException">The options are invalid or the data has no training examples.</exception>
+    /// <exception cref="ArgumentException">The options are invalid, or the data is unusable (<see cref="TrainingData.Problem"/>).</exception>
     /// <exception cref="UnsharingUnavailableException">Unsharing is asked for a model that cannot do it, or without <paramref name="rebuild"/>.</exception>
     public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
         Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null, Func<NpasOptions, NpasModule>? rebuild = null)
@@ -62,7 +62,7 @@ public sealed class Trainer
         _augment = augment;
         _progress = progress;
         if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
-        if (data.TrainInputs.shape[0] == 0) throw new ArgumentException("The training set has no examples; give the trainer at least one.", nameof(data));
+        if (data.Problem() is { } unusable) throw new ArgumentException($"The data cannot be trained on: {unusable}.", nameof(data));
         _unsharing = ScheduledUnsharing.For(options, single, rebuild);
         _model = model;
         _single = single;

@@ -104,8 +104,11 @@ public sealed record TrainerOptions
         if (Epochs < 1) return $"Epochs is {Epochs} but must be at least 1";
         if (BatchSize < 1) return $"BatchSize is {BatchSize} but must be at least 1";
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"LearningRate is {LearningRate} but must be a finite positive number";
-        if (WeightDecay < 0) return $"WeightDecay is {WeightDecay} but must not be negative";
-        if (LabelSmoothing is < 0 or >= 1) return $"LabelSmoothing is {LabelSmoothing} but must be in [0, 1)";
+        // Written so that NaN fails too: every comparison with NaN is false.
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) return $"WeightDecay is {WeightDecay} but must be a finite number, 0 or more";
+        if (!(LabelSmoothing is >= 0 and < 1)) return $"LabelSmoothing is {LabelSmoothing} but must be in [0, 1)";
+        if (GradientClip is { } clip && (!(clip > 0) || double.IsInfinity(clip)))
+            return $"GradientClip is {clip} but must be a finite positive gradient norm (null for no clipping)";
         if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"WarmupEpochs is {WarmupEpochs} but must be below Epochs ({Epochs})";
         if (!Enum.IsDefined(Interval)) return $"Interval is {(int)Interval} but must be one of {string.Join(", ", Enum.GetNames<ScheduleInterval>())}";
         if (StepSize < 1) return $"StepSize is {StepSize} but must be at least 1";

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace NpasDsl.Training;
@@ -13,6 +14,26 @@ public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor
 {
     /// <summary>What the evaluation set is ("test", or "validation" after <see cref="HoldOut"/>): it names the accuracy in logs, metrics.csv and the plot.</summary>
     public string Evaluation { get; init; } = "test";
+
+    /// <summary>
+    /// What makes this data unusable for the trainer, with the fix, or null: libtorch would otherwise fail deep inside a
+    /// step with a native message (an index out of range, "expected scalar type Long"), or report an accuracy of NaN.
+    /// </summary>
+    public string? Problem()
+    {
+        static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        if (TrainInputs.shape[0] == 0) return "the training set has no examples; give the trainer at least one";
+        if (TestInputs.shape[0] == 0) return $"the {Evaluation} set has no examples; give it at least one (or hold out a validation split)";
+        foreach (var (name, inputs, labels) in new[] { ("training", TrainInputs, TrainLabels), (Evaluation, TestInputs, TestLabels) })
+        {
+            if (labels.dim() != 1) return $"the {name} labels must be one class index per example (shape [N]), not shape [{string.Join(", ", labels.shape)}]";
+            if (labels.shape[0] != inputs.shape[0]) return $"the {name} set has {N(inputs.shape[0])} inputs but {N(labels.shape[0])} labels; give one label per input";
+            if (labels.dtype != ScalarType.Int64) return $"the {name} labels are {labels.dtype}; class indices must be Int64 (labels.to(ScalarType.Int64))";
+        }
+        if (TrainInputs.shape.Skip(1).SequenceEqual(TestInputs.shape.Skip(1)) is false)
+            return $"training inputs have shape [N, {string.Join(", ", TrainInputs.shape.Skip(1))}] but {Evaluation} inputs [N, {string.Join(", ", TestInputs.shape.Skip(1))}]; give both the same example shape";
+        return null;
+    }
 
     /// <summary>
     /// A validation split: trains on the first N − <paramref name="count"/> training examples and evaluates on the last

@@ -132,7 +132,12 @@ public sealed class FamilyTests
             double ensemble = family.call(images).argmax(1).eq(labels).sum().item<long>() / 12.0;
             Assert.Equal(ensemble, result.EnsembleAccuracy, 10);
         }
-        Assert.Contains("anytime", result.ToString());
+        var text = result.ToString();
+        foreach (var point in result.Anytime) // one row per prefix of the cheapest-first order, with its figures
+            Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"+ {point.Added,-24} {point.Members,7} {point.CumulativeMacs,16:N0}  {point.Accuracy:0.0000}\n"), text);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ensemble of 3: accuracy={result.EnsembleAccuracy:0.0000}"), text);
+        Assert.Throws<ArgumentOutOfRangeException>(() => family.Evaluate(images, labels, batchSize: 0));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using NpasDsl.Allocation;
 using NpasDsl.GroupSearch;
@@ -36,6 +37,25 @@ public sealed class GroupSearchTests
     }
 
     [Fact]
+    public void Learned_grouping_of_a_model_whose_layers_are_all_pinned_keeps_the_declared_groups()
+    {
+        var inputs = randn(new long[] { 4, 8 }, generator: new Generator(5));
+        var allocation = LearnedGrouping.Search(o => new SpinNet(o), m => m.call(inputs).pow(2).mean(), Options);
+        using var declared = new SpinNet();
+        Assert.Equal(new[] { "sequential", "strided" }, allocation.Groups.Select(g => g.Name).OrderBy(n => n));
+        Assert.Null(AllocationFile.From(declared.Allocation).FirstDifference(allocation));
+    }
+
+    [Fact]
+    public void Invalid_search_options_are_refused_with_the_reason()
+    {
+        var e = Assert.Throws<ArgumentException>(() => LearnedGrouping.Search(o => new TinyCnn(o), Loss, new GroupSearchOptions { Groups = 0 }));
+        Assert.Contains("Groups is 0 but must be at least 1", e.Message);
+        Assert.Contains("DepthBins is 0", Assert.Throws<ArgumentException>(() => GradientConflictGrouping.Search(o => new TinyCnn(o), Loss, new GroupSearchOptions { DepthBins = 0 })).Message);
+        Assert.Contains("LearningRate is NaN", Assert.Throws<ArgumentException>(() => LearnedGrouping.Search(o => new TinyCnn(o), Loss, new GroupSearchOptions { LearningRate = double.NaN })).Message);
+    }
+
+    [Fact]
     public void Learned_grouping_is_deterministic()
     {
         var first = LearnedGrouping.Search(o => new TinyCnn(o), Loss, Options);
@@ -67,6 +87,12 @@ public sealed class GroupSearchTests
 
         using var model = new TinyCnn(new NpasOptions { Allocation = allocation });
         Assert.Null(AllocationFile.From(model.Allocation).FirstDifference(allocation));
+
+        // At twice the unshared size every layer could have a bank of its own, so the search stops at its first
+        // threshold: at least one group per bin, none spanning two (at 0.1 above it may fall back to one bank).
+        var roomy = GradientConflictGrouping.Search(o => new TinyCnn(o), Loss, new GroupSearchOptions { WarmupSteps = 8, LearningRate = 0.01, Seed = 3, Budget = BudgetSpec.Fraction(2.0) });
+        Assert.InRange(roomy.Groups.Count, 3, 5);
+        Assert.All(roomy.Groups, g => Assert.Single(g.Members.Select(m => binOf[m]).Distinct()));
     }
 
     [Fact]

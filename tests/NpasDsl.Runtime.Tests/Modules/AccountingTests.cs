@@ -87,9 +87,11 @@ public sealed class AccountingTests
         using var model = new TinyCnn();
         var text = model.Allocation.ToString();
         Assert.Contains("budget 188 parameters (10.0 % of 1,884 unshared", text);
-        Assert.Contains("shared", text);
-        Assert.Contains("Body.2", text);
+        Assert.Contains("used 188 = banks 127 + coefficients 9 + biases 36 + norms 16 + own weights 0 = 188 of 188 (unused 0)", text);
+        Assert.Contains("shared   127       5             1,832       14.43x", text); // the group row: bank, layers, unshared, compression
+        Assert.Contains("Body.1    conv2d       8x8x3x3  bank shared  1      68    576  tiled x4.54 from a smaller bank", text);
         Assert.Contains("layers that read the same bank entries", text);
+        Assert.Contains("Body.0 ~ Body.1: 127 entries (100.0 % of bank shared)", text);
         Assert.Contains("biases 36", text);
         Assert.Contains("norms 16", text);
     }
@@ -103,6 +105,6 @@ public sealed class AccountingTests
         Assert.Equal(13_824, plan.Groups.Single().BankSize);
         Assert.True(plan.Breakdown.Unused > 20_000, plan.ToString());
         Assert.Equal(plan.Breakdown.Total, model.TrainableParameters);
-        Assert.Contains("unused", plan.ToString());
+        Assert.Contains("used 13,916 = banks 13,824 + coefficients 40 + biases 36 + norms 16 + own weights 0 = 13,916 of 37,680 (unused 23,764)", plan.ToString());
     }
 }

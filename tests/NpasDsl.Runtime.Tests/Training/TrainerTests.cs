@@ -216,5 +216,25 @@ public sealed class TrainerTests : ScratchDirectoryTest
         Assert.Contains("Epochs is 0", e.Message);
         Assert.Contains("Resume needs a CheckpointDirectory", Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), new TrainerOptions { Resume = true })).Message);
         Assert.Contains("BatchesPerEpoch is 0", Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), new TrainerOptions { BatchesPerEpoch = 0 })).Message);
+        string Refused(TrainerOptions options) => Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), options)).Message;
+        Assert.Contains("GradientClip is -1 but must be a finite positive gradient norm", Refused(new TrainerOptions { GradientClip = -1 }));
+        Assert.Contains("GradientClip is 0 but", Refused(new TrainerOptions { GradientClip = 0 }));
+        Assert.Contains("LabelSmoothing is NaN but must be in [0, 1)", Refused(new TrainerOptions { LabelSmoothing = double.NaN }));
+        Assert.Contains("WeightDecay is NaN but must be a finite number", Refused(new TrainerOptions { WeightDecay = double.NaN }));
+    }
+
+    [Fact]
+    public void Unusable_data_is_refused_with_the_fix_before_any_step()
+    {
+        using var model = new TinyCnn();
+        var d = Data();
+        string Refused(TrainingData data) => Assert.Throws<ArgumentException>(() => new Trainer(model, data, new TrainerOptions())).Message;
+        Assert.Contains("the training set has 96 inputs but 95 labels; give one label per input", Refused(d with { TrainLabels = d.TrainLabels.narrow(0, 0, 95) }));
+        Assert.Contains("the test labels are Int32; class indices must be Int64", Refused(d with { TestLabels = d.TestLabels.to(ScalarType.Int32) }));
+        Assert.Contains("the training labels must be one class index per example (shape [N]), not shape [96, 1]", Refused(d with { TrainLabels = d.TrainLabels.unsqueeze(1) }));
+        Assert.Contains("the test set has no examples", Refused(d with { TestInputs = d.TestInputs.narrow(0, 0, 0), TestLabels = d.TestLabels.narrow(0, 0, 0) }));
+        Assert.Contains("the training set has no examples", Refused(d with { TrainInputs = d.TrainInputs.narrow(0, 0, 0), TrainLabels = d.TrainLabels.narrow(0, 0, 0) }));
+        Assert.Contains("training inputs have shape [N, 1, 8, 8] but test inputs [N, 1, 4, 8]", Refused(d with { TestInputs = d.TestInputs[.., .., ..4, ..] }));
+        Assert.StartsWith("The data cannot be trained on: ", Refused(d with { TestLabels = d.TestLabels.to(ScalarType.Int32) }));
     }
 }
