@@ -106,6 +106,7 @@ internal static class ModelParser
                 Unsupported($"derives from the model '{ancestor.Name}', which has its own budget and layers; derive every model directly from NpasModule");
                 break;
             }
+        foreach (var problem in GeneratedNameClashes(type)) Unsupported(problem);
         if (type.BaseType is { TypeKind: TypeKind.Error }) return false; // the compiler reports the missing base type
         if (!KnownTypes.DerivesFrom(type, KnownTypes.NpasModule))
         {
@@ -113,6 +114,31 @@ internal static class ModelParser
             ok = false;
         }
         return ok;
+    }
+
+    /// <summary>
+    /// Members of the user's own that collide with what the generated part declares (<see cref="Names.Generated"/>): the
+    /// compiler would report them inside the generated file (CS0102, CS0111), far from the cause. A layer property with
+    /// such a name is NPAS016; the one member a user may write is the implementation <c>partial void OnCreated()</c>.
+    /// </summary>
+    private static IEnumerable<string> GeneratedNameClashes(INamedTypeSymbol type)
+    {
+        foreach (var member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared || System.Array.IndexOf(Names.Generated, member.Name) < 0) continue;
+            if (member is IPropertySymbol property && property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
+            if (member.Name == "OnCreated")
+            {
+                if (member is IMethodSymbol { Parameters.Length: > 0 }) continue; // an overload, no clash
+                bool partialVoid = member is IMethodSymbol { ReturnsVoid: true } && member.DeclaringSyntaxReferences
+                    .Any(r => r.GetSyntax() is MethodDeclarationSyntax m && m.Modifiers.Any(SyntaxKind.PartialKeyword));
+                if (!partialVoid)
+                    yield return "declares 'OnCreated', which the generated constructor calls as 'partial void OnCreated()'; write it as 'partial void OnCreated() { ... }' " +
+                        "(private, no parameters), or rename it";
+            }
+            else
+                yield return $"declares a member named '{member.Name}', which the generated part declares too (the model's declared network); rename it";
+        }
     }
 
     private static BudgetModel? ReadBudget(string className, AttributeReader attribute, ImmutableArray<DiagnosticInfo>.Builder diagnostics, out Location? location)

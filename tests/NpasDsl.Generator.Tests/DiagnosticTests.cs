@@ -282,6 +282,26 @@ public sealed class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("    void OnCreated() { }", "declares 'OnCreated', which the generated constructor calls as 'partial void OnCreated()'")]
+    [InlineData("    public int OnCreated => 1;", "declares 'OnCreated'")]
+    [InlineData("    public static int Declaration = 3;", "declares a member named 'Declaration'")]
+    public void NPAS017_members_that_clash_with_the_generated_part(string member, string problem)
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", OneLayer + "\n" + member), "NPAS017");
+        Assert.Equal("Net", At(d));
+        Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void The_OnCreated_hook_and_its_overloads_are_no_clash()
+    {
+        var (driver, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer + "\n    partial void OnCreated() { }\n    void OnCreated(int size) { }"));
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+        Assert.Single(driver.GetRunResult().Results.Single().GeneratedSources);
+    }
+
+    [Theory]
     [InlineData("a.b", "is not a simple name")]
     [InlineData("a<b", "is not a simple name")]
     [InlineData("training", "member of TorchSharp's Module")]
