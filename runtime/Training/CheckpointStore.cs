@@ -217,6 +217,16 @@ public sealed class CheckpointStore
     /// epoch), and one whose checkpoint a fresh start would replace without <see cref="TrainerOptions.Overwrite"/>.
     /// </summary>
     /// <exception cref="CheckpointException">The directory is a file, cannot be written, or holds a run that would be lost.</exception>
+    /// <summary>
+    /// Forgets the checkpoint here (an <c>--overwrite</c> run, before it trains): its manifest goes at once, its files
+    /// with the next save's clean-up. A new run's files have the same step-numbered names as the old run's, so a run
+    /// killed inside its first save would otherwise leave the old manifest naming a new model beside an old optimizer.
+    /// </summary>
+    internal void Discard()
+    {
+        if (File.Exists(ManifestPath)) File.Delete(ManifestPath);
+    }
+
     internal void PrepareFor(TrainerOptions options)
     {
         if (File.Exists(Directory))

@@ -131,6 +131,11 @@ public sealed class Trainer
         }
         else if (_options.Resume)
             _log($"no checkpoint in {_checkpoints!.Directory} yet: starting from epoch 1");
+        else if (_options.Overwrite && _checkpoints is { Exists: true })
+        {
+            _checkpoints.Discard();
+            _log($"--overwrite: the checkpoint in {_checkpoints.Directory} is discarded; this run starts from epoch 1");
+        }
 
         long count = _data.TrainInputs.shape[0];
         // What a checkpoint records so that --resume can refuse to continue with other data or settings (CheckResumable).

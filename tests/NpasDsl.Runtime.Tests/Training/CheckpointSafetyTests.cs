@@ -45,7 +45,16 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Contains("--overwrite", e.Message);
         Assert.Equal(manifest, File.ReadAllText(Path.Combine(Scratch, "trainer.json"))); // untouched
 
-        Assert.Single(Train(Options with { Overwrite = true }));
+        var log = new List<string>();
+        bool manifestGoneBeforeTraining = false;
+        using (var model = new TinyCnn(new NpasOptions { Seed = 1 }))
+            Assert.Single(new Trainer(model, Data(), Options with { Overwrite = true }, log: line =>
+            {
+                log.Add(line);
+                if (line.StartsWith("--overwrite:")) manifestGoneBeforeTraining = !File.Exists(Path.Combine(Scratch, "trainer.json"));
+            }).Run());
+        Assert.Contains($"--overwrite: the checkpoint in {Scratch} is discarded; this run starts from epoch 1", log);
+        Assert.True(manifestGoneBeforeTraining, "an old manifest left in place could name the new run's half-saved files");
         Assert.Contains("give one of them", Assert.Throws<ArgumentException>(() => Train(Options with { Overwrite = true, Resume = true })).Message);
     }
 
