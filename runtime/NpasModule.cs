@@ -154,7 +154,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     /// For inference: computes every generated weight once and runs plain convolutions and matrix products with
     /// it, so a forward pass costs what the unshared network costs. Outputs are bit-identical to the on-the-fly
     /// model. Puts the model in eval mode; <c>train()</c> drops the materialized weights (they would not learn).
-    /// Call it again after changing parameters, loading a checkpoint or moving the model to another device.
+    /// Call it again after changing parameters or loading a checkpoint; moving the model (<c>to</c>) moves the materialized weights with it.
     /// </summary>
     public void Materialize()
     {

@@ -267,11 +267,16 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
         _materialized = Weight().DetachFromDisposeScope();
     }
 
-    /// <summary>Moves the hash map with the module (it is not a registered tensor: it is rebuilt, never stored).</summary>
+    /// <summary>
+    /// Moves the hash map and a materialized weight with the module (neither is a registered tensor: the map is rebuilt,
+    /// never stored, and the weight is a cache). Left behind, either would meet the moved input on another device.
+    /// </summary>
     protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
     {
         var moved = base._to(deviceType, deviceIndex, non_blocking);
-        _hash?.MoveTo(new Device(deviceType, deviceIndex));
+        var device = new Device(deviceType, deviceIndex);
+        _hash?.MoveTo(device);
+        MoveMaterialized(w => w.to(device, non_blocking: non_blocking));
         return moved;
     }
 
@@ -280,7 +285,26 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     {
         var moved = base._to(device, dtype, non_blocking);
         _hash?.MoveTo(device);
+        MoveMaterialized(w => w.to(dtype, device, non_blocking: non_blocking));
         return moved;
+    }
+
+    /// <inheritdoc cref="_to(DeviceType, int, bool)" />
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        var moved = base._to(dtype, non_blocking);
+        MoveMaterialized(w => w.to(dtype, non_blocking: non_blocking));
+        return moved;
+    }
+
+    private void MoveMaterialized(Func<Tensor, Tensor> move)
+    {
+        if (_materialized is null) return;
+        using var _ = no_grad();
+        var moved = move(_materialized);
+        if (ReferenceEquals(moved, _materialized)) return;
+        _materialized.Dispose();
+        _materialized = moved;
     }
 
     /// <summary>The device of the hash map, or null for a layer that is not hashed (tests).</summary>

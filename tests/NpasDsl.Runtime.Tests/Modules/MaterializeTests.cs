@@ -29,6 +29,22 @@ public sealed class MaterializeTests
     }
 
     [Fact]
+    public void A_materialized_model_moved_to_another_dtype_keeps_its_weights_materialized_and_moved()
+    {
+        using var model = new TinyCnn(new NpasOptions { Seed = 5 });
+        var (images, _) = TestData.Images();
+        model.eval();
+        model.Materialize();
+        model.to(ScalarType.Float64);
+        Assert.All(model.SharedLayers(), l => Assert.True(l.Layer.IsMaterialized, l.Path));
+        var materialized = model.call(images.to(ScalarType.Float64)); // a weight left in float32 would fail here
+        Assert.Equal(ScalarType.Float64, materialized.dtype);
+        model.train();
+        model.eval(); // on the fly again, from the float64 bank: the same outputs up to float32 rounding of the cached weight
+        Assert.True(model.call(images.to(ScalarType.Float64)).allclose(materialized, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
     public void Training_again_drops_the_materialized_weights_so_the_bank_learns()
     {
         using var model = new TinyCnn();
