@@ -38,7 +38,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (Options.Allocation is { } saved)
         {
             if (saved.Model != declaration.ModelName)
-                throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' was made for '{saved.Model}'.");
+                throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' was made for '{saved.Model}': give it to a " +
+                    $"'{saved.Model}', or load the allocation saved beside a '{declaration.ModelName}' checkpoint (<checkpoint>.allocation.json).");
             if (saved.Extends is { } extended && Options.Narrower?.Network.ModelName != extended)
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' is of a family member that extends {extended}: build it inside the same ModelFamily, after {extended}.");
             planned = planned.WithAssignment(saved.ToAssignment()).WithCoefficientPartition(saved.ToCoefficientPartition()).WithBudget(BudgetSpec.Parameters(saved.Budget));

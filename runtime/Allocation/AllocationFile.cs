@@ -135,6 +135,8 @@ public sealed class AllocationFile
         }
         for (int i = 0; i < Layers.Count; i++)
             if (Layers[i] is null || string.IsNullOrEmpty(Layers[i].Path)) return $"layer {i} has no \"path\"";
+        if (Groups.GroupBy(g => g.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twiceGroup) return $"group '{twiceGroup.Key}' appears twice";
+        if (Layers.GroupBy(l => l.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twiceLayer) return $"layer '{twiceLayer.Key}' appears twice";
         return null;
     }
 

@@ -33,6 +33,7 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
     [InlineData("\"sharing\": {", "\"sharing\": null, \"unused\": {", "\"sharing\" is null")]
     [InlineData("\"name\": \"mlp\"", "\"name\": null", "has no \"name\"")]
     [InlineData("\"format\": \"npasdsl-allocation/1\",", "", "is not an NpasDsl allocation")]
+    [InlineData("\"path\": \"Mixers.1\"", "\"path\": \"Mixers.0\"", "layer 'Mixers.0' appears twice")]
     public void A_file_with_a_field_nulled_or_left_out_is_refused_naming_it(string find, string replace, string message)
     {
         using var model = new MixedNet();
@@ -112,7 +113,9 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
     {
         using var tiny = new TinyCnn();
         var file = AllocationFile.From(tiny.Allocation);
-        Assert.Throws<AllocationMismatchException>(() => new MixedNet(new NpasOptions { Allocation = file }));
+        var other = Assert.Throws<AllocationMismatchException>(() => new MixedNet(new NpasOptions { Allocation = file }));
+        Assert.Equal("The allocation given to 'MixedNet' was made for 'TinyCnn': give it to a 'TinyCnn', or load the allocation saved beside a " +
+            "'MixedNet' checkpoint (<checkpoint>.allocation.json).", other.Message);
 
         var path = Path.Combine(Scratch, "bad.json");
         File.WriteAllText(path, "{\"format\": \"something else\"}");
