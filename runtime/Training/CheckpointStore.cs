@@ -213,20 +213,20 @@ public sealed class CheckpointStore
         => new($"The checkpoint in {Directory} is damaged or incomplete: {what}. Start afresh with --overwrite, or give another --checkpoint-dir.", inner);
 
     /// <summary>
-    /// Refuses, before training, a checkpoint directory the trainer could not write (found only at the first save, after a whole
-    /// epoch), and one whose checkpoint a fresh start would replace without <see cref="TrainerOptions.Overwrite"/>.
-    /// </summary>
-    /// <exception cref="CheckpointException">The directory is a file, cannot be written, or holds a run that would be lost.</exception>
-    /// <summary>
     /// Forgets the checkpoint here (an <c>--overwrite</c> run, before it trains): its manifest goes at once, its files
     /// with the next save's clean-up. A new run's files have the same step-numbered names as the old run's, so a run
     /// killed inside its first save would otherwise leave the old manifest naming a new model beside an old optimizer.
     /// </summary>
     internal void Discard()
     {
-        if (File.Exists(ManifestPath)) File.Delete(ManifestPath);
+        Writing("trainer.json", () => { if (File.Exists(ManifestPath)) File.Delete(ManifestPath); });
     }
 
+    /// <summary>
+    /// Refuses, before training, a checkpoint directory the trainer could not write (found only at the first save, after a whole
+    /// epoch), and one whose checkpoint a fresh start would replace without <see cref="TrainerOptions.Overwrite"/>.
+    /// </summary>
+    /// <exception cref="CheckpointException">The directory is a file, cannot be written, or holds a run that would be lost.</exception>
     internal void PrepareFor(TrainerOptions options)
     {
         if (File.Exists(Directory))
