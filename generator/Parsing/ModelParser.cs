@@ -125,7 +125,7 @@ internal static class ModelParser
     {
         foreach (var member in type.GetMembers())
         {
-            if (member.IsImplicitlyDeclared || System.Array.IndexOf(Names.Generated, member.Name) < 0) continue;
+            if (member.IsImplicitlyDeclared || !Names.Generated.Contains(member.Name)) continue;
             if (member is IPropertySymbol property && property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
             if (member.Name == "OnCreated")
             {

@@ -30,7 +30,7 @@ public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor
             if (labels.shape[0] != inputs.shape[0]) return $"the {name} set has {N(inputs.shape[0])} inputs but {N(labels.shape[0])} labels; give one label per input";
             if (labels.dtype != ScalarType.Int64) return $"the {name} labels are {labels.dtype}; class indices must be Int64 (labels.to(ScalarType.Int64))";
         }
-        if (TrainInputs.shape.Skip(1).SequenceEqual(TestInputs.shape.Skip(1)) is false)
+        if (!TrainInputs.shape.Skip(1).SequenceEqual(TestInputs.shape.Skip(1)))
             return $"training inputs have shape [N, {string.Join(", ", TrainInputs.shape.Skip(1))}] but {Evaluation} inputs [N, {string.Join(", ", TestInputs.shape.Skip(1))}]; give both the same example shape";
         return null;
     }
