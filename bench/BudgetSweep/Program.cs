@@ -18,7 +18,7 @@ using static TorchSharp.torch;
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
-    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--validation N] [--results FILE [--report]]\n" +
+    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--validation N] [--augment] [--results FILE [--report]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
@@ -27,6 +27,7 @@ const string Usage =
     "  --seed N            seed of initialisation and data order (default 1)\n" +
     "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
     "                      (for choosing settings such as --lr without looking at the test set)\n" +
+    "  --augment           train every configuration on randomly shifted (pad 2, crop) and mirrored images\n" +
     "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
     "  --strategy S, --upsampler U, --coefficient-sharing C\n" +
@@ -48,7 +49,7 @@ Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
 CoefficientSharing coefficientSharing = FashionNet.Declaration.Sharing.CoefficientSharing;
 int maskPeriod = FashionNet.Declaration.Sharing.MaskPeriod;
 string? resultsFile = null;
-bool reportOnly = false;
+bool reportOnly = false, augment = false;
 string? output = null;
 string dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
@@ -71,6 +72,7 @@ try
             case "--data": dataDirectory = Value(); break;
             case "--results": resultsFile = Value(); break;
             case "--report": reportOnly = true; break;
+            case "--augment": augment = true; break;
             case "--only": only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal); break;
             case "--configurations": configurations = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--strategy": strategy = Named<GroupStrategy>(name, Value()); break;
@@ -139,17 +141,28 @@ var sharing = declared.With(strategy: strategy, upsampler: upsampler, coefficien
 string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner}, upsampler {sharing.Upsampler}, coefficient sharing {sharing.CoefficientSharing}"
     + (sharing.MaskPeriod == SharingDefaults.MaskPeriod ? "" : $", mask period {sharing.MaskPeriod}");
 var trainer = new TrainerOptions { Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate };
+// Fashion-MNIST's usual augmentation: 28x28 images shift by up to 2 pixels (a smaller share of the image than CIFAR's 4 of 32).
+const int AugmentPadding = 2;
+Func<Tensor, Generator, Tensor>? augmentation = augment
+    ? (images, generator) => Augmentation.RandomCropAndFlip(images, generator, AugmentPadding, FashionMnistDataset.BlackPixel())
+    : null;
+string augmentText = augment ? $"augmentation: pad {AugmentPadding}, random crop, horizontal flip" : "no augmentation";
 var command = "dotnet run -c Release --project bench/BudgetSweep -- " + string.Join(" ", args);
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-    "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} per {6} weight_decay={7} seed={8} threads={9} data={10} out={11} sharing: {12}",
+    "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} per {6} weight_decay={7} seed={8} threads={9} data={10} out={11} {13} sharing: {12}",
     trainer.Epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", trainer.BatchSize, trainer.Optimizer, trainer.LearningRate,
-    trainer.Schedule, trainer.Interval.ToString().ToLowerInvariant(), trainer.WeightDecay, seed, get_num_threads(), dataDirectory, outputDirectory, sharingText));
+    trainer.Schedule, trainer.Interval.ToString().ToLowerInvariant(), trainer.WeightDecay, seed, get_num_threads(), dataDirectory, outputDirectory, sharingText, augmentText));
 
 if (configurations is { } configurationBudget)
 {
     if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing || sharing.MaskPeriod != declared.MaskPeriod)
     {
         Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler, --coefficient-sharing and --mask-period.");
+        return 2;
+    }
+    if (augment)
+    {
+        Console.Error.WriteLine("error: --configurations trains without augmentation; drop --augment.");
         return 2;
     }
     ConfigurationSweep.Run(configurationBudget, trainingData, trainer, seed, command,
@@ -232,14 +245,15 @@ var results = new List<SweepResult>();
 // A validation run is keyed apart, so its accuracies never mix with test accuracies in one report (older files have no such key).
 string settings = string.Format(CultureInfo.InvariantCulture, "epochs={0} batches={1} seed={2} lr={3} schedule={4}/{5} {6}{7}",
     epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", seed, trainer.LearningRate, trainer.Schedule, trainer.Interval, sharingText,
-    validation is { } held ? $" validation={held}" : "");
+    validation is { } held ? $" validation={held}" : "")
+    + (augment ? $" augment=pad{AugmentPadding}-crop-flip" : ""); // only when set, so older results keep matching
 string markdownPath = Path.Combine(outputDirectory, "budget-sweep.md"), plotPath = Path.Combine(outputDirectory, "budget-sweep.png");
 foreach (var (_, label, budget, create) in runs)
 {
     random.manual_seed(seed);
     using var model = create();
     Console.WriteLine($"== {label}: {model.TrainableParameters:N0} trainable parameters");
-    var history = new Trainer(model, trainingData, trainer, CPU, line => Console.WriteLine($"  [{label}] {line.TrimStart()}")).Run();
+    var history = new Trainer(model, trainingData, trainer, CPU, line => Console.WriteLine($"  [{label}] {line.TrimStart()}"), augmentation).Run();
     var last = history[^1];
     var result = new SweepResult(label, budget, model.TrainableParameters, last.TestAccuracy, history.Sum(r => r.Seconds));
     results.Add(result);
@@ -275,11 +289,11 @@ void Write()
     var text = new System.Text.StringBuilder();
     text.Append("# Accuracy under budgets\n\n");
     text.Append(string.Format(CultureInfo.InvariantCulture,
-        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}{7}; shared models: {9}). {8}\n\n",
+        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}{7}, {10}; shared models: {9}). {8}\n\n",
         command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed,
         reportOnly ? "" : $", TorchSharp threads: {get_num_threads()}", // a report alone trains nothing: the training processes' threads are not known here
         (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
-        + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText));
+        + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText, augmentText));
     if (validation is { } heldOut)
         text.Append(string.Format(CultureInfo.InvariantCulture,
             "**Validation run:** every accuracy below is on the last {0:N0} training images, which no model trained on (each trained on the other {1:N0}); " +

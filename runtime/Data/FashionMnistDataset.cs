@@ -17,6 +17,12 @@ public sealed class FashionMnistDataset
     /// <summary>Mean and standard deviation of the training pixels (scaled to [0, 1]), for normalisation.</summary>
     public const double PixelMean = 0.2860, PixelStd = 0.3530;
 
+    /// <summary>
+    /// A black pixel after normalisation (−mean / std), one value for the one channel: what
+    /// <see cref="Training.Augmentation.RandomCropAndFlip"/> should pad with, since every image's background is black.
+    /// </summary>
+    public static float[] BlackPixel() => new[] { (float)(-PixelMean / PixelStd) };
+
     private static readonly string[] Names = { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" };
 
     private FashionMnistDataset(Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels)

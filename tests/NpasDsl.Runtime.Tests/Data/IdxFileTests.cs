@@ -61,6 +61,8 @@ public sealed class IdxFileTests : ScratchDirectoryTest
         Assert.Equal(new long[] { 0, 9, 4 }, data.TrainLabels.data<long>().ToArray());
         Assert.Equal((1 - FashionMnistDataset.PixelMean) / FashionMnistDataset.PixelStd, data.TrainImages[0, 0, 0, 0].item<float>(), 4);
         Assert.Equal(-FashionMnistDataset.PixelMean / FashionMnistDataset.PixelStd, data.TrainImages[0, 0, 0, 1].item<float>(), 4);
+        // The augmentation's border must be the background the loader produces, or shifted images gain a frame.
+        Assert.Equal(data.TrainImages[0, 0, 0, 1].item<float>(), Assert.Single(FashionMnistDataset.BlackPixel()), 6);
     }
 
     [Theory]
