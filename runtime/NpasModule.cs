@@ -232,6 +232,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Loads a checkpoint saved by <see cref="SaveCheckpoint"/>, first checking that it was saved from a model with
     /// this allocation; a different one fails with <see cref="AllocationMismatchException"/> saying what differs.
+    /// A state dict with no <c>.allocation.json</c> beside it (one written by <c>save</c>) has no allocation to
+    /// compare, so only its own names and shapes are checked, by TorchSharp's load.
     /// </summary>
     public void LoadCheckpoint(string path)
     {

@@ -25,9 +25,11 @@ public sealed class NpasOptions
     public torch.Device? Device { get; init; }
 
     /// <summary>
-    /// Sharing options that replace the declared <c>[Sharing]</c> (strategy, combiner, upsampler, bank split, template
-    /// cap, seed), for trying configurations without a new class. Like a run-time budget they bypass the compile-time
-    /// checks, so the planner checks them again and throws <see cref="BudgetInfeasibleException"/> naming the shortfall.
+    /// Sharing options that replace the declared <c>[Sharing]</c> (strategy, combiner, upsampler, bank split, coefficient
+    /// sharing, template cap, mask period, seed), for trying configurations without a new class. Like a run-time budget
+    /// they bypass the compile-time checks, so the constructor checks them again: an invalid option throws
+    /// <see cref="System.ArgumentException"/> naming it, and options the budget cannot meet throw
+    /// <see cref="BudgetInfeasibleException"/> naming the shortfall.
     /// </summary>
     public SharingSpec? Sharing { get; init; }
 

@@ -30,7 +30,7 @@ const string Usage =
     "  --augment           train every configuration on randomly shifted (pad 2, crop) and mirrored images\n" +
     "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
-    "  --strategy S, --upsampler U, --coefficient-sharing C\n" +
+    "  --strategy S, --upsampler U, --coefficient-sharing none|by-shape\n" +
     "                      train the shared models under these [Sharing] choices instead of FashionNet's declared ones\n" +
     "  --mask-period P     with --upsampler Mask: learned multipliers per masked copy (default 16)\n" +
     "  --results FILE      share results with the other processes of this sweep (split them with --only): each appends its\n" +
@@ -77,7 +77,7 @@ try
             case "--configurations": configurations = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--strategy": strategy = Named<GroupStrategy>(name, Value()); break;
             case "--upsampler": upsampler = Named<Upsampler>(name, Value()); break;
-            case "--coefficient-sharing": coefficientSharing = Named<CoefficientSharing>(name, Value()); break;
+            case "--coefficient-sharing": coefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, Value()); break; // the examples' spelling
             case "--mask-period": maskPeriod = Positive(); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
             default: throw new ArgumentException($"Unknown option '{name}'.");

@@ -37,7 +37,7 @@ public enum Upsampler
     Interpolate = 2,
     /// <summary>
     /// Tile the bank like <see cref="Repeat"/>, but multiply every copy after the first elementwise by 1 + m_c, where
-    /// m_c is that copy's own learned mask of period 16 (initialised near 0), so the copies can diverge. Every
+    /// m_c is that copy's own learned mask of period <c>MaskPeriod</c> (16 by default; initialised near 0), so the copies can diverge. Every
     /// mask entry is a trainable parameter counted in the budget (state dict: <c>{layer}.mask</c>).
     /// </summary>
     Mask = 3,

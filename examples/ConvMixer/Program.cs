@@ -17,7 +17,9 @@ using static TorchSharp.torch;
 const string Usage =
     "usage: ConvMixer --data DIR [--model unshared|spin] [--fuse-from CHECKPOINT] [--fusion mean|first|scalar|channel] [--fusion-steps N] [trainer options]\n" +
     "  --data DIR       the CIFAR-10 binary files (data_batch_1.bin ... test_batch.bin)\n" +
+    "  --model M        unshared (default): every pointwise convolution its own; spin: SPIN sharing of the pointwise convolutions\n" +
     "  --fuse-from      a checkpoint of the unshared model to start the SPIN model from (its pointwise weights are fused)\n" +
+    "  --fusion F       how --fuse-from fuses the weights a set shares: mean (default), first, or scalar/channel (learned weights)\n" +
     "  --fusion-steps N steps that learn the fusion weights of the scalar and channel fusions (default 50)\n" +
     "  defaults: 20 epochs, AdamW lr 0.01 with cosine schedule and 2 warm-up epochs, weight decay 0.01, batch 128, crops and flips;\n" +
     "            checkpoints in runs/convmixer-<model>\n" +

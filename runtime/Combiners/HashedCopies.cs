@@ -11,8 +11,8 @@ namespace NpasDsl.Combiners;
 /// times, so no capacity is lost, but the copies no longer line up as shifted filters of each other, and layers
 /// that read the same bank region get different maps instead of bit-identical weights.
 /// <para>
-/// π and the signs are drawn in managed code (Fisher–Yates driven by SplitMix64) from a seed made of the layer's path
-/// and sizes alone, never the model's seed or libtorch's generator. They are therefore rebuilt exactly on every
+/// π and the signs are drawn in managed code (Fisher–Yates driven by SplitMix64) from a seed made of the layer's path,
+/// sizes and bank offset alone, never the model's seed or libtorch's generator. They are therefore rebuilt exactly on every
 /// construction, on every platform and TorchSharp version: a checkpoint loads into any model with the same
 /// allocation, and nothing needs storing (no parameters, no state-dict entries).
 /// </para>

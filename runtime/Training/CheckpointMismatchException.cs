@@ -2,7 +2,8 @@ namespace NpasDsl.Training;
 
 /// <summary>
 /// A checkpoint that <c>--resume</c> cannot continue with this run's data or settings (another number of training
-/// examples, batch size, seed, batches per epoch or optimizer, or fewer epochs than it has done); nothing is loaded.
+/// examples, batch size, seed, batches per epoch, optimizer or coefficient unsharing (<c>--unshare-at</c>,
+/// <c>--unshare-threshold</c>), or fewer epochs than it has done); nothing is loaded.
 /// The message says what differs and what to do.
 /// </summary>
 public sealed class CheckpointMismatchException : CheckpointException

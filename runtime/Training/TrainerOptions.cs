@@ -62,7 +62,7 @@ public sealed record TrainerOptions
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
     /// <summary>Whether warm-up and cosine are recomputed before every batch (default) or once per epoch.</summary>
     public ScheduleInterval Interval { get; init; } = ScheduleInterval.Step;
-    /// <summary>Epochs of linear warm-up from 0 to the peak rate.</summary>
+    /// <summary>Epochs of linear warm-up, rising to the peak rate (the first step already takes peak / (steps + 1)).</summary>
     public int WarmupEpochs { get; init; }
     /// <summary>Step schedule: epochs between decays, the first after StepSize epochs.</summary>
     public int StepSize { get; init; } = 30;
@@ -83,7 +83,9 @@ public sealed record TrainerOptions
     /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume { get; init; }
     /// <summary>
-    /// Start afresh even though <see cref="CheckpointDirectory"/> holds a checkpoint, replacing it at the first save.
+    /// Start afresh even though <see cref="CheckpointDirectory"/> holds a checkpoint: its manifest is discarded when
+    /// training starts (so a run killed before its first save cannot leave old and new files mixed), its files go at the
+    /// first save.
     /// Without it (or <see cref="Resume"/>) the trainer refuses such a directory rather than lose the run in it.
     /// </summary>
     public bool Overwrite { get; init; }
