@@ -26,14 +26,18 @@ public static class Augmentation
             ? zeros(new long[] { n, c, h + 2 * padding, w + 2 * padding }, dtype: images.dtype, device: images.device)
             : tensor(fill, dtype: images.dtype, device: images.device).view(1, c, 1, 1).expand(n, c, h + 2 * padding, w + 2 * padding).contiguous();
         padded.narrow(2, padding, h).narrow(3, padding, w).copy_(images);
-        var offsets = randint(0, 2 * padding + 1, new long[] { n, 2 }, generator: generator).data<long>().ToArray();
-        var flips = rand(new long[] { n }, generator: generator).data<float>().ToArray();
-        var result = empty_like(images);
-        for (long i = 0; i < n; i++)
-        {
-            var crop = padded[i].narrow(1, offsets[2 * i], h).narrow(2, offsets[2 * i + 1], w);
-            result[i] = flips[i] < 0.5f ? crop.flip(2) : crop;
-        }
+        // One gather for the whole batch, not a crop per image: on CUDA a per-image loop is hundreds of tiny kernels
+        // and a device-to-host copy of the draws every batch. The draws are the same as before (offsets, then flips).
+        var offsets = randint(0, 2 * padding + 1, new long[] { n, 2 }, generator: generator).to(images.device);
+        var flips = rand(new long[] { n }, generator: generator).lt(0.5).to(images.device);
+        var along = arange(w, device: images.device);
+        var rows = offsets.narrow(1, 0, 1) + arange(h, device: images.device);            // [N, H]
+        var columns = offsets.narrow(1, 1, 1) + where(flips.unsqueeze(1), (w - 1) - along, along); // [N, W], mirrored where flipped
+        var result = padded.index(
+            arange(n, device: images.device).view(n, 1, 1, 1),
+            arange(c, device: images.device).view(1, c, 1, 1),
+            rows.view(n, 1, h, 1),
+            columns.view(n, 1, 1, w));
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -37,6 +37,30 @@ public sealed class AugmentationTests
     }
 
     [Fact]
+    public void The_batch_is_what_cropping_each_image_at_its_drawn_offset_gives()
+    {
+        // The gather must equal the plain per-image recipe with the same draws (offsets [N, 2], then flips [N]),
+        // so that runs measured before it was vectorised are reproduced.
+        var images = arange(5 * 2 * 7 * 5, dtype: ScalarType.Float32).view(5, 2, 7, 5);
+        var augmented = Augmentation.RandomCropAndFlip(images, new Generator(11), padding: 3, fill: new[] { -1f, -2f });
+
+        var draws = new Generator(11);
+        var offsets = randint(0, 7, new long[] { 5, 2 }, generator: draws);
+        var flips = rand(new long[] { 5 }, generator: draws);
+        var padded = stack(new[] { full(new long[] { 5, 13, 11 }, -1f), full(new long[] { 5, 13, 11 }, -2f) }, 1);
+        padded.narrow(2, 3, 7).narrow(3, 3, 5).copy_(images);
+        int flipped = 0;
+        for (int i = 0; i < 5; i++)
+        {
+            var crop = padded[i].narrow(1, offsets[i, 0].item<long>(), 7).narrow(2, offsets[i, 1].item<long>(), 5);
+            bool flip = flips[i].item<float>() < 0.5f;
+            flipped += flip ? 1 : 0;
+            Assert.True(augmented[i].eq(flip ? crop.flip(2) : crop).all().item<bool>(), $"image {i} differs from its crop");
+        }
+        Assert.InRange(flipped, 1, 4); // seed 11 draws both kinds, so both paths are checked
+    }
+
+    [Fact]
     public void The_same_generator_seed_gives_the_same_batch_and_zero_is_the_default_border()
     {
         var images = ones(8, 3, 4, 4);
