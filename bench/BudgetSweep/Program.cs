@@ -18,7 +18,8 @@ using static TorchSharp.torch;
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
-    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--validation N] [--augment] [--results FILE [--report]]\n" +
+    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--validation N] [--augment]\n" +
+    "                   [--weight-decay W] [--label-smoothing E] [--results FILE [--report]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
@@ -28,6 +29,8 @@ const string Usage =
     "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
     "                      (for choosing settings such as --lr without looking at the test set)\n" +
     "  --augment           train every configuration on randomly shifted (pad 2, crop) and mirrored images\n" +
+    "  --weight-decay W    decoupled (AdamW) weight decay of banks and own weights, never coefficients or norms (default 0)\n" +
+    "  --label-smoothing E cross-entropy against targets smoothed by E (default 0)\n" +
     "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
     "  --strategy S, --upsampler U, --coefficient-sharing none|by-shape\n" +
@@ -42,7 +45,7 @@ const string Usage =
 int epochs = 2;
 int? trainBatches = null, threads = null, validation = null;
 double? configurations = null;
-double learningRate = new TrainerOptions().LearningRate;
+double learningRate = new TrainerOptions().LearningRate, weightDecay = 0, labelSmoothing = 0;
 HashSet<string>? only = null;
 GroupStrategy strategy = FashionNet.Declaration.Sharing.Strategy;
 Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
@@ -73,6 +76,8 @@ try
             case "--results": resultsFile = Value(); break;
             case "--report": reportOnly = true; break;
             case "--augment": augment = true; break;
+            case "--weight-decay": weightDecay = TrainerCommandLine.NonNegativeNumber(name, Value()); break;
+            case "--label-smoothing": labelSmoothing = TrainerCommandLine.NonNegativeNumber(name, Value()); break;
             case "--only": only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal); break;
             case "--configurations": configurations = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--strategy": strategy = Named<GroupStrategy>(name, Value()); break;
@@ -140,18 +145,27 @@ var sharing = declared.With(strategy: strategy, upsampler: upsampler, coefficien
 // Part of the results-file key: the mask period is named only when it is not the default, so older results keep matching.
 string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner}, upsampler {sharing.Upsampler}, coefficient sharing {sharing.CoefficientSharing}"
     + (sharing.MaskPeriod == SharingDefaults.MaskPeriod ? "" : $", mask period {sharing.MaskPeriod}");
-var trainer = new TrainerOptions { Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate };
+var trainer = new TrainerOptions
+{
+    Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate, WeightDecay = weightDecay, LabelSmoothing = labelSmoothing,
+};
 // Fashion-MNIST's usual augmentation: 28x28 images shift by up to 2 pixels (a smaller share of the image than CIFAR's 4 of 32).
 const int AugmentPadding = 2;
 Func<Tensor, Generator, Tensor>? augmentation = augment
     ? (images, generator) => Augmentation.RandomCropAndFlip(images, generator, AugmentPadding, FashionMnistDataset.BlackPixel())
     : null;
+if (trainer.Validate() is { } invalid) // before any training, not after the first configuration's model is built
+{
+    Console.Error.WriteLine($"error: {invalid}.\n{Usage}");
+    return 2;
+}
 string augmentText = augment ? $"augmentation: pad {AugmentPadding}, random crop, horizontal flip" : "no augmentation";
 var command = "dotnet run -c Release --project bench/BudgetSweep -- " + string.Join(" ", args);
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-    "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} per {6} weight_decay={7} seed={8} threads={9} data={10} out={11} {13} sharing: {12}",
+    "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} per {6} weight_decay={7} label_smoothing={14} seed={8} threads={9} data={10} out={11} {13} sharing: {12}",
     trainer.Epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", trainer.BatchSize, trainer.Optimizer, trainer.LearningRate,
-    trainer.Schedule, trainer.Interval.ToString().ToLowerInvariant(), trainer.WeightDecay, seed, get_num_threads(), dataDirectory, outputDirectory, sharingText, augmentText));
+    trainer.Schedule, trainer.Interval.ToString().ToLowerInvariant(), trainer.WeightDecay, seed, get_num_threads(), dataDirectory, outputDirectory, sharingText, augmentText,
+    trainer.LabelSmoothing));
 
 if (configurations is { } configurationBudget)
 {
@@ -241,12 +255,7 @@ if (reportOnly)
 }
 
 var results = new List<SweepResult>();
-// What makes results comparable across the processes of one sweep (the thread count does not change accuracy).
-// A validation run is keyed apart, so its accuracies never mix with test accuracies in one report (older files have no such key).
-string settings = string.Format(CultureInfo.InvariantCulture, "epochs={0} batches={1} seed={2} lr={3} schedule={4}/{5} {6}{7}",
-    epochs, trainBatches?.ToString(CultureInfo.InvariantCulture) ?? "all", seed, trainer.LearningRate, trainer.Schedule, trainer.Interval, sharingText,
-    validation is { } held ? $" validation={held}" : "")
-    + (augment ? $" augment=pad{AugmentPadding}-crop-flip" : ""); // only when set, so older results keep matching
+string settings = SweepSettings.Key(trainer, sharingText, validation, augment ? $"pad{AugmentPadding}-crop-flip" : null);
 string markdownPath = Path.Combine(outputDirectory, "budget-sweep.md"), plotPath = Path.Combine(outputDirectory, "budget-sweep.png");
 foreach (var (_, label, budget, create) in runs)
 {
@@ -289,11 +298,12 @@ void Write()
     var text = new System.Text.StringBuilder();
     text.Append("# Accuracy under budgets\n\n");
     text.Append(string.Format(CultureInfo.InvariantCulture,
-        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, cosine schedule stepped per batch, batch {5}, seed {6}{7}, {10}; shared models: {9}). {8}\n\n",
+        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, {11}, cosine schedule stepped per batch, batch {5}, seed {6}{7}, {10}; shared models: {9}). {8}\n\n",
         command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed,
         reportOnly ? "" : $", TorchSharp threads: {get_num_threads()}", // a report alone trains nothing: the training processes' threads are not known here
         (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
-        + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText, augmentText));
+        + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText, augmentText,
+        SweepSettings.Regularisation(trainer)));
     if (validation is { } heldOut)
         text.Append(string.Format(CultureInfo.InvariantCulture,
             "**Validation run:** every accuracy below is on the last {0:N0} training images, which no model trained on (each trained on the other {1:N0}); " +

@@ -60,6 +60,25 @@ public sealed class BudgetSweepTests
     }
 
     [Fact]
+    public void The_settings_key_of_older_results_is_unchanged_and_regularisation_is_keyed_only_when_set()
+    {
+        const string sharing = "strategy Single, combiner WeightedAverage, upsampler Repeat, coefficient sharing None";
+        var plain = new NpasDsl.Training.TrainerOptions { Epochs = 10, Seed = 1, LearningRate = 0.012 };
+        // Lines as docs/budget-sweep-10-epochs, docs/budget-sweep-augmented and docs/validation hold them.
+        Assert.Equal("epochs=10 batches=all seed=1 lr=0.012 schedule=Cosine/Step " + sharing, SweepSettings.Key(plain, sharing, null, null));
+        Assert.Equal("epochs=10 batches=all seed=1 lr=0.012 schedule=Cosine/Step " + sharing + " augment=pad2-crop-flip",
+            SweepSettings.Key(plain, sharing, null, "pad2-crop-flip"));
+        Assert.Equal("epochs=3 batches=all seed=1 lr=0.003 schedule=Cosine/Step " + sharing + " validation=10000",
+            SweepSettings.Key(plain with { Epochs = 3, LearningRate = 0.003 }, sharing, 10_000, null));
+        Assert.Equal("no weight decay", SweepSettings.Regularisation(plain));
+
+        var regularised = plain with { WeightDecay = 0.05, LabelSmoothing = 0.1, BatchesPerEpoch = 20 };
+        Assert.Equal("epochs=10 batches=20 seed=1 lr=0.012 schedule=Cosine/Step " + sharing + " validation=10000 weight_decay=0.05 label_smoothing=0.1",
+            SweepSettings.Key(regularised, sharing, 10_000, null));
+        Assert.Equal("weight decay 0.05, label smoothing 0.1", SweepSettings.Regularisation(regularised));
+    }
+
+    [Fact]
     public void A_results_file_merges_the_processes_of_one_sweep_and_ignores_other_settings()
     {
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "npas-sweep-" + System.Guid.NewGuid().ToString("N"), "results.tsv");
