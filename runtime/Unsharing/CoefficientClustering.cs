@@ -30,7 +30,11 @@ internal static class CoefficientClustering
         return cluster;
     }
 
-    /// <summary>The cosine of two gradient sums; 0 when either is zero (a layer the loss never reached agrees with nothing).</summary>
+    /// <summary>
+    /// The cosine of two gradient sums, in [−1, 1]; 0 when either is zero (a layer the loss never reached agrees with
+    /// nothing). Clamped because rounding can put parallel sums just above 1 (one-element sums of K = 1 layers do:
+    /// 8.357815274094778 and 4.3282379119826295 give 1.0000000000000002), and threshold 1 must still split every pair.
+    /// </summary>
     public static double Cosine(double[] a, double[] b)
     {
         double dot = 0, aa = 0, bb = 0;
@@ -40,6 +44,6 @@ internal static class CoefficientClustering
             aa += a[i] * a[i];
             bb += b[i] * b[i];
         }
-        return aa > 0 && bb > 0 ? dot / System.Math.Sqrt(aa * bb) : 0;
+        return aa > 0 && bb > 0 ? System.Math.Clamp(dot / System.Math.Sqrt(aa * bb), -1, 1) : 0;
     }
 }

@@ -250,6 +250,19 @@ public sealed class CoefficientUnsharingTests : ScratchDirectoryTest
         Assert.Equal(-1, CoefficientClustering.Cosine(new double[] { 1, 2 }, new double[] { -2, -4 }), 12);
     }
 
+    [Fact]
+    public void Parallel_one_element_sums_have_cosine_exactly_one_so_threshold_one_splits_them()
+    {
+        // Unclamped, these round to 1.0000000000000002, above threshold 1: the pair stayed together (found by the
+        // example's unsharing test at a higher learning rate, where a K = 1 body pair kept its shared vector).
+        double[] a = { 8.357815274094778 }, b = { 4.3282379119826295 };
+        Assert.True(a[0] * b[0] / Math.Sqrt(a[0] * a[0] * (b[0] * b[0])) > 1, "the unclamped quotient rounds above 1");
+        Assert.Equal(1.0, CoefficientClustering.Cosine(a, b));
+        Assert.Equal(-1.0, CoefficientClustering.Cosine(a, new[] { -b[0] }));
+        double c = CoefficientClustering.Cosine(a, b);
+        Assert.Equal(new[] { 0, 1 }, CoefficientClustering.Cluster(new double[,] { { 1, c }, { c, 1 } }, 1));
+    }
+
     private static void AssertClose(double[] expected, double[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);
