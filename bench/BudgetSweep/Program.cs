@@ -77,7 +77,7 @@ try
             case "--report": reportOnly = true; break;
             case "--augment": augment = true; break;
             case "--weight-decay": weightDecay = TrainerCommandLine.NonNegativeNumber(name, Value()); break;
-            case "--label-smoothing": labelSmoothing = TrainerCommandLine.NonNegativeNumber(name, Value()); break;
+            case "--label-smoothing": labelSmoothing = TrainerCommandLine.NumberBetween(name, Value(), 0, 1, TrainerCommandLine.Ends.ClosedOpen); break;
             case "--only": only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal); break;
             case "--configurations": configurations = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--strategy": strategy = Named<GroupStrategy>(name, Value()); break;

@@ -124,7 +124,7 @@ public sealed class TrainerCommandLine
                 o = o with { Optimizer = value() switch { "adamw" => OptimizerKind.AdamW, "sgd" => OptimizerKind.SgdNesterov, var v => throw new ArgumentException($"--optimizer must be adamw or sgd, not '{v}'.") } };
                 break;
             case "--weight-decay": o = o with { WeightDecay = NonNegativeNumber(name, value()) }; break;
-            case "--momentum": o = o with { Momentum = PositiveNumber(name, value()) }; break;
+            case "--momentum": o = o with { Momentum = NumberBetween(name, value(), 0, 1, Ends.Open) }; break;
             case "--schedule":
                 o = o with
                 {
@@ -141,7 +141,7 @@ public sealed class TrainerCommandLine
             case "--step-size": o = o with { StepSize = PositiveInteger(name, value()) }; break;
             case "--milestones": o = o with { Milestones = Milestones(name, value()) }; break;
             case "--gamma": o = o with { Gamma = PositiveNumber(name, value()) }; break;
-            case "--label-smoothing": o = o with { LabelSmoothing = NonNegativeNumber(name, value()) }; break;
+            case "--label-smoothing": o = o with { LabelSmoothing = NumberBetween(name, value(), 0, 1, Ends.ClosedOpen) }; break;
             case "--warmup-epochs": o = o with { WarmupEpochs = NonNegativeInteger(name, value()) }; break;
             case "--schedule-per":
                 o = o with { Interval = value() switch { "step" => ScheduleInterval.Step, "epoch" => ScheduleInterval.Epoch, var v => throw new ArgumentException($"--schedule-per must be step or epoch, not '{v}'.") } };
@@ -159,7 +159,7 @@ public sealed class TrainerCommandLine
             case "--threads": Threads = PositiveInteger(name, value()); break;
             case "--validation": Validation = PositiveInteger(name, value()); break;
             case "--unshare-at": o = o with { UnshareAtEpoch = PositiveInteger(name, value()) }; break;
-            case "--unshare-threshold": o = o with { UnshareThreshold = Number(name, value()) }; break;
+            case "--unshare-threshold": o = o with { UnshareThreshold = NumberBetween(name, value(), -1, 1, Ends.Closed) }; break;
             default: return false;
         }
         Options = o;
@@ -293,6 +293,43 @@ public sealed class TrainerCommandLine
     /// <summary>A finite number above 0, or an error naming <paramref name="option"/>.</summary>
     public static double PositiveNumber(string option, string text)
         => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v : throw new ArgumentException($"{option} needs a finite positive number, not '{text}'.");
+
+    /// <summary>Which ends of a <see cref="NumberBetween"/> range belong to it.</summary>
+    public enum Ends
+    {
+        /// <summary>Both ends allowed: [low, high].</summary>
+        Closed,
+        /// <summary>The low end allowed, the high end not: [low, high).</summary>
+        ClosedOpen,
+        /// <summary>Neither end allowed: (low, high).</summary>
+        Open,
+    }
+
+    /// <summary>
+    /// A number from <paramref name="low"/> to <paramref name="high"/> (<paramref name="ends"/> says whether each end is
+    /// allowed), or an error naming <paramref name="option"/> and the range, so that the user reads the option they typed
+    /// rather than the <see cref="TrainerOptions"/> property it sets.
+    /// </summary>
+    public static double NumberBetween(string option, string text, double low, double high, Ends ends)
+    {
+        bool parsed = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v);
+        // Written so that NaN fails: every comparison with NaN is false.
+        bool inside = ends switch
+        {
+            Ends.Closed => v >= low && v <= high,
+            Ends.ClosedOpen => v >= low && v < high,
+            _ => v > low && v < high,
+        };
+        if (parsed && inside) return v;
+        string Show(double x) => x.ToString(CultureInfo.InvariantCulture);
+        string range = ends switch
+        {
+            Ends.Closed => $"from {Show(low)} to {Show(high)}",
+            Ends.ClosedOpen => $"from {Show(low)} up to but not including {Show(high)}",
+            _ => $"above {Show(low)} and below {Show(high)}",
+        };
+        throw new ArgumentException($"{option} needs a number {range}, not '{text}'.");
+    }
 
     /// <summary>A finite number of at least 0, or an error naming <paramref name="option"/>.</summary>
     public static double NonNegativeNumber(string option, string text)

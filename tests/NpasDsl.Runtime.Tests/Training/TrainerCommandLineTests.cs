@@ -59,7 +59,7 @@ public sealed class TrainerCommandLineTests
         Assert.Equal("--milestones needs increasing positive epoch counts separated by commas (e.g. 60,120,160), not '120,60'.", Error("--milestones", "120,60"));
         Assert.Contains("not '0,5'", Error("--milestones", "0,5"));
         Assert.Contains("--gamma needs a finite positive number", Error("--schedule", "step", "--gamma", "0"));
-        Assert.Contains("Momentum is 1 but Nesterov SGD needs one above 0 and below 1", Error("--optimizer", "sgd", "--momentum", "1"));
+        Assert.Equal("--momentum needs a number above 0 and below 1, not '1'.", Error("--optimizer", "sgd", "--momentum", "1"));
         Assert.Equal("--milestones sets the multi-step schedule's decays, but the schedule is cosine: add --schedule multi-step, or leave --milestones out.", Error("--milestones", "3"));
         Assert.Contains("--step-size sets the step schedule's decays, but the schedule is multi-step", Error("--schedule", "multi-step", "--step-size", "3"));
         Assert.Contains("--gamma is the factor of the step and multi-step decays, but the schedule is constant", Error("--schedule", "constant", "--gamma", "0.5"));
@@ -140,6 +140,11 @@ public sealed class TrainerCommandLineTests
     [InlineData("--lr", "-1", "--lr needs a finite positive number, not '-1'.")]
     [InlineData("--lr", "Infinity", "--lr needs a finite positive number, not 'Infinity'.")]
     [InlineData("--weight-decay", "-0.1", "--weight-decay needs a finite number of at least 0, not '-0.1'.")]
+    [InlineData("--label-smoothing", "1.5", "--label-smoothing needs a number from 0 up to but not including 1, not '1.5'.")]
+    [InlineData("--label-smoothing", "1", "--label-smoothing needs a number from 0 up to but not including 1, not '1'.")]
+    [InlineData("--label-smoothing", "NaN", "--label-smoothing needs a number from 0 up to but not including 1, not 'NaN'.")]
+    [InlineData("--momentum", "1", "--momentum needs a number above 0 and below 1, not '1'.")]
+    [InlineData("--unshare-threshold", "1.2", "--unshare-threshold needs a number from -1 to 1, not '1.2'.")]
     [InlineData("--warmup-epochs", "-1", "--warmup-epochs needs an integer of at least 0, not '-1'.")]
     [InlineData("--optimizer", "adam", "--optimizer must be adamw or sgd, not 'adam'.")]
     [InlineData("--schedule-per", "batch", "--schedule-per must be step or epoch, not 'batch'.")]
@@ -147,6 +152,17 @@ public sealed class TrainerCommandLineTests
     [InlineData("--threads", "0", "--threads needs a positive integer, not '0'.")]
     public void Bad_values_are_named_with_the_option(string option, string value, string message)
         => Assert.Equal(message, Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), option, value)).Message);
+
+    [Theory]
+    [InlineData("--label-smoothing", "0", 0.0)]
+    [InlineData("--label-smoothing", "0.1", 0.1)]
+    [InlineData("--unshare-threshold", "-1", -1.0)]
+    [InlineData("--unshare-threshold", "1", 1.0)]
+    public void Range_ends_that_belong_to_the_range_are_accepted(string option, string value, double expected)
+    {
+        var o = Read(new TrainerOptions(), option, value).Options;
+        Assert.Equal(expected, option == "--label-smoothing" ? o.LabelSmoothing : o.UnshareThreshold);
+    }
 
     [Fact]
     public void A_missing_value_says_so()

@@ -221,6 +221,7 @@ public sealed class TrainerTests : ScratchDirectoryTest
         Assert.Contains("GradientClip is 0 but", Refused(new TrainerOptions { GradientClip = 0 }));
         Assert.Contains("LabelSmoothing is NaN but must be in [0, 1)", Refused(new TrainerOptions { LabelSmoothing = double.NaN }));
         Assert.Contains("WeightDecay is NaN but must be a finite number", Refused(new TrainerOptions { WeightDecay = double.NaN }));
+        Assert.Contains("Momentum is 1 but Nesterov SGD needs one above 0 and below 1", Refused(new TrainerOptions { Optimizer = OptimizerKind.SgdNesterov, Momentum = 1 }));
     }
 
     [Fact]
