@@ -245,7 +245,7 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
         Assert.Equal(CoefficientSharing.ByShape, TrainerCommandLine.CoefficientSharingNamed("--coefficient-sharing", "by-shape"));
         Assert.Equal("--coefficient-sharing must be none or by-shape, not 'shape'.",
             Assert.Throws<ArgumentException>(() => TrainerCommandLine.CoefficientSharingNamed("--coefficient-sharing", "shape")).Message);
-        Assert.Equal("--unshare-threshold needs a finite number, not 'high'.", Assert.Throws<ArgumentException>(() =>
+        Assert.Equal("--unshare-threshold needs a number from -1 to 1, not 'high'.", Assert.Throws<ArgumentException>(() =>
             new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--unshare-threshold", "high" }, (_, _) => false)).Message);
     }
 }
