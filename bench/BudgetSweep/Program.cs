@@ -84,7 +84,7 @@ try
             case "--upsampler": upsampler = Named<Upsampler>(name, Value()); break;
             case "--coefficient-sharing": coefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, Value()); break; // the examples' spelling
             case "--mask-period": maskPeriod = Positive(); break;
-            case "-h" or "--help": Console.WriteLine(Usage); return 0;
+            case "-h" or "--help": Console.WriteLine(Usage); return ExitCodes.Success;
             default: throw new ArgumentException($"Unknown option '{name}'.");
         }
     }
@@ -92,7 +92,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
-    return 2;
+    return ExitCodes.BadArguments;
 }
 // A validation run must not overwrite the published test-set report.
 string outputDirectory = output ?? (validation is null ? "docs" : Path.Combine("docs", "validation"));
@@ -107,7 +107,7 @@ if (output is null && validation is null && File.Exists(benchmarksPath))
     catch (InvalidDataException e)
     {
         Console.Error.WriteLine($"error: {e.Message} Restore the markers, or write the report elsewhere with --out DIR.");
-        return 2;
+        return ExitCodes.BadArguments;
     }
 }
 
@@ -119,7 +119,7 @@ try
 catch (Exception e) when (e is FileNotFoundException or InvalidDataException or DirectoryNotFoundException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    return 3;
+    return ExitCodes.DataUnavailable;
 }
 if (threads is { } n) set_num_threads(n);
 TrainingData trainingData;
@@ -130,14 +130,14 @@ try
 catch (ArgumentException e) // --validation holds out every training image
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
+    return ExitCodes.BadArguments;
 }
 
 // The baselines must be the example's architecture: checked against the shipped declaration, not assumed.
 if (SweepMath.ArchitectureDifference(SweepMath.UnsharedSpec(SweepMath.FullWidth), FashionNet.Declaration) is { } difference)
 {
     Console.Error.WriteLine($"error: the baseline CNN no longer matches the example's FashionNet: {difference}.");
-    return 4;
+    return 1; // a defect of the bench itself, not of its input
 }
 
 var declared = FashionNet.Declaration.Sharing;
@@ -157,7 +157,7 @@ Func<Tensor, Generator, Tensor>? augmentation = augment
 if (trainer.Validate() is { } invalid) // before any training, not after the first configuration's model is built
 {
     Console.Error.WriteLine($"error: {invalid}.\n{Usage}");
-    return 2;
+    return ExitCodes.BadArguments;
 }
 string augmentText = augment ? $"augmentation: pad {AugmentPadding}, random crop, horizontal flip" : "no augmentation";
 var command = "dotnet run -c Release --project bench/BudgetSweep -- " + string.Join(" ", args);
@@ -172,16 +172,16 @@ if (configurations is { } configurationBudget)
     if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing || sharing.MaskPeriod != declared.MaskPeriod)
     {
         Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler, --coefficient-sharing and --mask-period.");
-        return 2;
+        return ExitCodes.BadArguments;
     }
     if (augment)
     {
         Console.Error.WriteLine("error: --configurations trains without augmentation; drop --augment.");
-        return 2;
+        return ExitCodes.BadArguments;
     }
     ConfigurationSweep.Run(configurationBudget, trainingData, trainer, seed, command,
         Path.Combine(outputDirectory, "budget-configurations.md"));
-    return 0;
+    return ExitCodes.Success;
 }
 
 // Every budget this run trains must be feasible, checked before any training (building a model is cheap). The --only
@@ -198,7 +198,7 @@ foreach (var b in SweepReport.Budgets.Where(b => only is null || only.Contains(B
     catch (BudgetInfeasibleException e)
     {
         Console.Error.WriteLine($"error: budget {b}: {e.Message}");
-        return 5;
+        return ExitCodes.BudgetInfeasible;
     }
 }
 // A reduced-width baseline is the widest unshared CNN within its budget's limit, the count a shared model may use.
@@ -239,7 +239,7 @@ if (only is not null)
     if (unknown.Count > 0)
     {
         Console.Error.WriteLine($"error: --only knows {string.Join(", ", known)}; not {string.Join(", ", unknown)}.");
-        return 2;
+        return ExitCodes.BadArguments;
     }
     runs = runs.Where(r => only.Contains(r.Key)).ToList();
 }
@@ -249,7 +249,7 @@ if (reportOnly)
     if (resultsFile is null)
     {
         Console.Error.WriteLine("error: --report rewrites the report from a results file; add --results FILE.");
-        return 2;
+        return ExitCodes.BadArguments;
     }
     runs.Clear();
 }
@@ -283,7 +283,7 @@ Console.WriteLine(resultsFile is null ? "targets (issue 5), measured in this run
 foreach (var check in SweepReport.Targets(measured, fullLabel, reducedLabel))
     Console.WriteLine($"  {check.Target}: {check.Verdict} ({check.Measured})");
 Console.WriteLine($"wrote {markdownPath} and {plotPath}");
-return 0;
+return ExitCodes.Success;
 
 static T Named<T>(string option, string value) where T : struct, Enum
     => !value.Contains(',') && Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)

@@ -1,8 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using NpasDsl;
-using NpasDsl.Allocation;
 using NpasDsl.Data;
 using NpasDsl.Examples.ConvMixer;
 using NpasDsl.Spin;
@@ -48,7 +48,7 @@ try
     if (line.HelpRequested)
     {
         Console.WriteLine(Usage);
-        return 0;
+        return ExitCodes.Success;
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
     if (fuseFrom is not null && model != "spin") throw new ArgumentException("--fuse-from starts the SPIN model; add --model spin.");
@@ -61,36 +61,26 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
-    return 2;
+    return ExitCodes.Report(e, Usage);
 }
 
-CifarDataset dataset;
+// Every failure from here on is reported in one line with its own exit code (ExitCodes says which).
 try
 {
-    dataset = CifarDataset.Load(data, CifarVariant.Cifar10);
-}
-catch (Exception e) when (e is FileNotFoundException or InvalidDataException or DirectoryNotFoundException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 3;
-}
+    var dataset = CifarDataset.Load(data, CifarVariant.Cifar10);
+    random.manual_seed(trainer.Seed);
+    Func<NpasOptions, NpasModule> build = o => model == "spin" ? new ConvMixerSpin(o) : new ConvMixerNet(o);
+    NpasModule network = build(new NpasOptions { Seed = trainer.Seed, Device = device });
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "ConvMixer: model={0} data={1} epochs={2} batch={3} lr={4} weight_decay={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
+        model, data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
+    Console.WriteLine(network.Allocation);
+    if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
+    {
+        Console.Error.WriteLine($"error: {dataProblem}");
+        return ExitCodes.BadArguments;
+    }
 
-random.manual_seed(trainer.Seed);
-var options = new NpasOptions { Seed = trainer.Seed, Device = device };
-Func<NpasOptions, NpasModule> build = o => model == "spin" ? new ConvMixerSpin(o) : new ConvMixerNet(o);
-NpasModule network = build(options);
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "ConvMixer: model={0} data={1} epochs={2} batch={3} lr={4} weight_decay={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
-    model, data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
-Console.WriteLine(network.Allocation);
-if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
-{
-    Console.Error.WriteLine($"error: {dataProblem}");
-    return 2;
-}
-
-try
-{
+    // A resumed run loads its own checkpoint over the weights, so it skips the fusion that checkpoint would replace.
     if (fuseFrom is not null && !(trainer.Resume && new CheckpointStore(trainer.CheckpointDirectory!).Exists))
     {
         using var pretrained = new ConvMixerNet();
@@ -102,13 +92,21 @@ try
             var index = randint(0, trainingData.TrainInputs.shape[0], new long[] { trainer.BatchSize }, generator: g);
             return nn.functional.cross_entropy(m.call(trainingData.TrainInputs.index_select(0, index).to(device)), trainingData.TrainLabels.index_select(0, index).to(device));
         }
-        var report = fusion switch
+        FusionReport report;
+        try
         {
-            "mean" => SpinFusion.Fuse(network, weights, FusionMethod.Mean),
-            "first" => SpinFusion.Fuse(network, weights, FusionMethod.ChooseFirst),
-            "scalar" => SpinFusion.FuseLearned(network, weights, FusionMethod.ScalarWeighted, Loss, fusionSteps),
-            _ => SpinFusion.FuseLearned(network, weights, FusionMethod.ChannelWeighted, Loss, fusionSteps),
-        };
+            report = fusion switch
+            {
+                "mean" => SpinFusion.Fuse(network, weights, FusionMethod.Mean),
+                "first" => SpinFusion.Fuse(network, weights, FusionMethod.ChooseFirst),
+                "scalar" => SpinFusion.FuseLearned(network, weights, FusionMethod.ScalarWeighted, Loss, fusionSteps),
+                _ => SpinFusion.FuseLearned(network, weights, FusionMethod.ChannelWeighted, Loss, fusionSteps),
+            };
+        }
+        catch (KeyNotFoundException e) // the checkpoint holds another model's weights
+        {
+            throw new ArgumentException($"--fuse-from {fuseFrom} is not a checkpoint of --model unshared: {e.Message}", e);
+        }
         Console.WriteLine($"fusion ({fusion}) from {fuseFrom}: {report}");
     }
 
@@ -116,15 +114,9 @@ try
     var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(network, trainingData, trainer, device, log,
         augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator, fill: CifarDataset.BlackPixel(CifarVariant.Cifar10)), progress: progress, rebuild: build));
     Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
-    return 0;
+    return ExitCodes.Success;
 }
-catch (UnsharingUnavailableException e) // --unshare-at on a model without shared coefficient vectors
+catch (Exception e) when (ExitCodes.For(e) is not null)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException or FileNotFoundException or System.Collections.Generic.KeyNotFoundException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 5;
+    return ExitCodes.Report(e);
 }

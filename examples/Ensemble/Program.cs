@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using NpasDsl;
-using NpasDsl.Allocation;
 using NpasDsl.Data;
 using NpasDsl.Examples.Ensemble;
 using NpasDsl.Families;
@@ -51,7 +50,7 @@ try
     if (line.HelpRequested)
     {
         Console.WriteLine(Usage);
-        return 0;
+        return ExitCodes.Success;
     }
     if (dataset == "cifar10" && data is null) throw new ArgumentException("--dataset cifar10 needs --data DIR (the CIFAR-10 binary files).");
     if (testImages is not null && line.Validation is not null)
@@ -61,13 +60,13 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
-    return 2;
+    return ExitCodes.Report(e, Usage);
 }
 
-Tensor trainImages, trainLabels, testImagesTensor, testLabels;
+// Every failure from here on is reported in one line with its own exit code (ExitCodes says which).
 try
 {
+    Tensor trainImages, trainLabels, testImagesTensor, testLabels;
     if (dataset == "cifar10")
     {
         var cifar = CifarDataset.Load(data!, CifarVariant.Cifar10);
@@ -78,66 +77,39 @@ try
         var fashion = FashionMnistDataset.Load(data ?? FashionMnistDataset.DebianDirectory);
         (trainImages, trainLabels, testImagesTensor, testLabels) = (fashion.TrainImages, fashion.TrainLabels, fashion.TestImages, fashion.TestLabels);
     }
-}
-catch (Exception e) when (e is FileNotFoundException or InvalidDataException or DirectoryNotFoundException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 3;
-}
-if (testImages is { } limit && limit < testImagesTensor.shape[0])
-    (testImagesTensor, testLabels) = (testImagesTensor.narrow(0, 0, limit), testLabels.narrow(0, 0, limit));
+    if (testImages is { } limit && limit < testImagesTensor.shape[0])
+        (testImagesTensor, testLabels) = (testImagesTensor.narrow(0, 0, limit), testLabels.narrow(0, 0, limit));
 
-random.manual_seed(trainer.Seed);
-ModelFamily family;
-try
-{
+    random.manual_seed(trainer.Seed);
     BudgetSpec? memberBudget = budget is { } b ? BudgetSpec.Fraction(b) : null;
-    family = new ModelFamily(new[]
+    var family = new ModelFamily(new[]
     {
         FamilyMember.Of(Wrn10x1.Declaration, o => new Wrn10x1(o), memberBudget),
         FamilyMember.Of(Wrn16x1.Declaration, o => new Wrn16x1(o), memberBudget),
         FamilyMember.Of(Wrn10x2.Declaration, o => new Wrn10x2(o), memberBudget),
         FamilyMember.Of(Wrn16x2.Declaration, o => new Wrn16x2(o), memberBudget),
     }, new NpasOptions { Seed = trainer.Seed, Device = target });
-}
-catch (BudgetInfeasibleException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 4;
-}
-catch (ArgumentException e) // e.g. a fraction above 1000 (a parameter count given as --budget)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
 
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-    "Ensemble: dataset={0} ({1:N0} training images, {2:N0} test images) epochs={3} batch={4} lr={5} seed={6} device={7} threads={8} checkpoints={9}{10}",
-    dataset, trainImages.shape[0], testImagesTensor.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.Seed, target.type,
-    get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
-Console.WriteLine(family);
-if (!line.TryPrepare(new TrainingData(trainImages, trainLabels, testImagesTensor, testLabels), Console.WriteLine, out var trainingData, out var dataProblem))
-{
-    Console.Error.WriteLine($"error: {dataProblem}");
-    return 2;
-}
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+        "Ensemble: dataset={0} ({1:N0} training images, {2:N0} test images) epochs={3} batch={4} lr={5} seed={6} device={7} threads={8} checkpoints={9}{10}",
+        dataset, trainImages.shape[0], testImagesTensor.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.Seed, target.type,
+        get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
+    Console.WriteLine(family);
+    if (!line.TryPrepare(new TrainingData(trainImages, trainLabels, testImagesTensor, testLabels), Console.WriteLine, out var trainingData, out var dataProblem))
+    {
+        Console.Error.WriteLine($"error: {dataProblem}");
+        return ExitCodes.BadArguments;
+    }
 
-try
-{
+    // --unshare-at is refused (exit code 2): a family's members share their banks, so none can be split alone.
     Func<Tensor, Generator, Tensor>? augment = dataset == "cifar10" ? (images, generator) => Augmentation.RandomCropAndFlip(images, generator, fill: CifarDataset.BlackPixel(CifarVariant.Cifar10)) : null;
     ConsoleProgress.Run((progress, log) => new Trainer(family, trainingData, trainer, target, log, augment, progress).Run());
     var evaluation = family.Evaluate(trainingData.TestInputs, trainingData.TestLabels);
     Console.WriteLine(evaluation);
     Console.WriteLine(FinalLine.For(family, evaluation, trainingData.Evaluation));
-    return 0;
+    return ExitCodes.Success;
 }
-catch (UnsharingUnavailableException e) // --unshare-at: a family's members share their banks, so none can be split alone
+catch (Exception e) when (ExitCodes.For(e) is not null)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 5;
+    return ExitCodes.Report(e);
 }

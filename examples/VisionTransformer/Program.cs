@@ -2,7 +2,6 @@ using System;
 using System.Globalization;
 using System.IO;
 using NpasDsl;
-using NpasDsl.Allocation;
 using NpasDsl.Data;
 using NpasDsl.Examples.VisionTransformer;
 using NpasDsl.Planning;
@@ -39,67 +38,38 @@ try
     if (line.HelpRequested)
     {
         Console.WriteLine(Usage);
-        return 0;
+        return ExitCodes.Success;
     }
     trainer = line.Finish();
     device = line.Apply();
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
-    return 2;
+    return ExitCodes.Report(e, Usage);
 }
 
-FashionMnistDataset dataset;
+// Every failure from here on is reported in one line with its own exit code (ExitCodes says which).
 try
 {
-    dataset = FashionMnistDataset.Load(data);
-}
-catch (Exception e) when (e is FileNotFoundException or InvalidDataException or DirectoryNotFoundException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 3;
-}
+    var dataset = FashionMnistDataset.Load(data);
+    random.manual_seed(trainer.Seed);
+    var model = new FashionVit(new NpasOptions { Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device });
 
-random.manual_seed(trainer.Seed);
-FashionVit model;
-try
-{
-    model = new FashionVit(new NpasOptions { Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device });
-}
-catch (BudgetInfeasibleException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 4;
-}
-catch (ArgumentException e) // e.g. a fraction above 1000 (a parameter count given as --budget)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "VisionTransformer: data={0} epochs={1} batch={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
-    data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.LabelSmoothing, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
-Console.WriteLine(model.Allocation);
-if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
-{
-    Console.Error.WriteLine($"error: {dataProblem}");
-    return 2;
-}
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "VisionTransformer: data={0} epochs={1} batch={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
+        data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.LabelSmoothing, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
+    Console.WriteLine(model.Allocation);
+    if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
+    {
+        Console.Error.WriteLine($"error: {dataProblem}");
+        return ExitCodes.BadArguments;
+    }
 
-try
-{
     // With --unshare-at the trained model is the one rebuilt for the split allocation.
     var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(model, trainingData, trainer, device, log, progress: progress, rebuild: o => new FashionVit(o)));
     Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
-    return 0;
+    return ExitCodes.Success;
 }
-catch (UnsharingUnavailableException e) // --unshare-at on a model without shared coefficient vectors
+catch (Exception e) when (ExitCodes.For(e) is not null)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 5;
+    return ExitCodes.Report(e);
 }

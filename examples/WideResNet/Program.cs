@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using NpasDsl;
-using NpasDsl.Allocation;
 using NpasDsl.Data;
 using NpasDsl.Examples.WideResNet;
 using NpasDsl.Planning;
@@ -51,7 +50,7 @@ try
     if (line.HelpRequested)
     {
         Console.WriteLine(Usage);
-        return 0;
+        return ExitCodes.Success;
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
     trainer = line.Finish(o => o with
@@ -64,71 +63,40 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
-    return 2;
+    return ExitCodes.Report(e, Usage);
 }
 
-var variant = model == "wrn-16-4" ? CifarVariant.Cifar10 : CifarVariant.Cifar100;
-
-CifarDataset dataset;
+// Every failure from here on is reported in one line with its own exit code (ExitCodes says which).
 try
 {
-    dataset = CifarDataset.Load(data, variant);
-}
-catch (Exception e) when (e is FileNotFoundException or InvalidDataException or DirectoryNotFoundException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 3;
-}
+    var variant = model == "wrn-16-4" ? CifarVariant.Cifar10 : CifarVariant.Cifar100;
+    var dataset = CifarDataset.Load(data, variant);
 
-random.manual_seed(trainer.Seed);
-NpasModule network;
-Func<NpasOptions, NpasModule> build = o => model == "wrn-16-4" ? new Wrn16x4(o) : new Wrn28x10(o);
-try
-{
+    random.manual_seed(trainer.Seed);
+    Func<NpasOptions, NpasModule> build = o => model == "wrn-16-4" ? new Wrn16x4(o) : new Wrn28x10(o);
     var declared = (model == "wrn-16-4" ? Wrn16x4.Declaration : Wrn28x10.Declaration).Sharing;
-    var options = new NpasOptions
+    var network = build(new NpasOptions
     {
         Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device,
         Sharing = coefficientSharing is { } c ? declared.With(coefficientSharing: c) : null,
-    };
-    network = build(options);
-}
-catch (BudgetInfeasibleException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 4;
-}
-catch (ArgumentException e) // e.g. a fraction above 1000 (a parameter count given as --budget)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
+    });
 
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) epochs={3} batch={4} lr={5} weight_decay={6} seed={7} device={8} checkpoints={9}{10}",
-    model, data, dataset.TrainImages.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.Seed, device.type, trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
-Console.WriteLine(network.Allocation);
-if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
-{
-    Console.Error.WriteLine($"error: {dataProblem}");
-    return 2;
-}
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) epochs={3} batch={4} lr={5} weight_decay={6} seed={7} device={8} checkpoints={9}{10}",
+        model, data, dataset.TrainImages.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.Seed, device.type, trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
+    Console.WriteLine(network.Allocation);
+    if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
+    {
+        Console.Error.WriteLine($"error: {dataProblem}");
+        return ExitCodes.BadArguments;
+    }
 
-try
-{
     // With --unshare-at the trained model is the one rebuilt for the split allocation.
     var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(network, trainingData, trainer, device, log,
         augment: (images, generator) => Augmentation.RandomCropAndFlip(images, generator, fill: CifarDataset.BlackPixel(variant)), progress: progress, rebuild: build));
     Console.WriteLine(FinalLine.For(trained, history, trainingData.Evaluation));
-    return 0;
+    return ExitCodes.Success;
 }
-catch (UnsharingUnavailableException e) // --unshare-at on a model without shared coefficient vectors
+catch (Exception e) when (ExitCodes.For(e) is not null)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
-catch (Exception e) when (e is TrainingDivergedException or AllocationMismatchException or CheckpointException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 5;
+    return ExitCodes.Report(e);
 }

@@ -1,0 +1,60 @@
+using System;
+using System.IO;
+using NpasDsl.Allocation;
+using NpasDsl.Planning;
+
+namespace NpasDsl.Training;
+
+/// <summary>
+/// The exit codes of the example and benchmark programs: one per kind of failure, so that a script driving many runs
+/// can tell a mistyped option from missing data, a budget the network cannot meet, or a run that stopped. Every
+/// failure is reported as one line <c>error: …</c> on standard error that names the problem and the fix.
+/// </summary>
+public static class ExitCodes
+{
+    /// <summary>The run finished (or <c>--help</c> printed the usage).</summary>
+    public const int Success = 0;
+
+    /// <summary>
+    /// A command-line value is wrong, or an option cannot apply to this model (<c>--unshare-at</c> on a model without
+    /// shared coefficient vectors, a validation split that holds out every image).
+    /// </summary>
+    public const int BadArguments = 2;
+
+    /// <summary>A data set or file the run reads is missing or not in the expected format.</summary>
+    public const int DataUnavailable = 3;
+
+    /// <summary>The declared network cannot be built under the budget; the message gives the numbers.</summary>
+    public const int BudgetInfeasible = 4;
+
+    /// <summary>
+    /// Training stopped: the loss became non-finite (the last good checkpoint is kept), or the checkpoint to resume
+    /// from cannot be read or belongs to another model or run.
+    /// </summary>
+    public const int TrainingStopped = 5;
+
+    /// <summary>
+    /// The exit code for a failure a program reports in one line, or <see langword="null"/> for any other exception:
+    /// that one is a defect, and the program should let it surface with its stack trace.
+    /// </summary>
+    public static int? For(Exception failure) => failure switch
+    {
+        BudgetInfeasibleException => BudgetInfeasible,
+        TrainingDivergedException or AllocationMismatchException or CheckpointException => TrainingStopped,
+        FileNotFoundException or DirectoryNotFoundException or InvalidDataException => DataUnavailable,
+        ArgumentException => BadArguments,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Writes <c>error: message</c> (and <paramref name="usage"/>, when a mistyped command line calls for it) to
+    /// standard error and returns the failure's exit code. Use it in a filter that has checked
+    /// <see cref="For"/>: <c>catch (Exception e) when (ExitCodes.For(e) is not null) { return ExitCodes.Report(e); }</c>.
+    /// </summary>
+    public static int Report(Exception failure, string? usage = null)
+    {
+        int code = For(failure) ?? throw new ArgumentException($"{failure.GetType().Name} is not a failure with an exit code; let it surface.", nameof(failure));
+        Console.Error.WriteLine(usage is null ? $"error: {failure.Message}" : $"error: {failure.Message}\n{usage}");
+        return code;
+    }
+}
