@@ -191,7 +191,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         foreach (var (name, tensor) in state_dict())
         {
-            if (name.StartsWith("banks.", StringComparison.Ordinal) || name.StartsWith("combiner.", StringComparison.Ordinal)) continue;
+            // Only what this model registered itself: a layer of a hand-written NpasModule may be called "combiner".
+            if (name.StartsWith("banks.", StringComparison.Ordinal) || (_embeddings is not null && name.StartsWith("combiner.", StringComparison.Ordinal))) continue;
             int dot = name.LastIndexOf('.');
             string owner = dot < 0 ? "" : name.Substring(0, dot), entry = name.Substring(dot + 1);
             if (generated.ContainsKey(owner) && entry is "coefficients" or "scale" or "embedding" or "mask") continue;

@@ -154,6 +154,10 @@ public static class BudgetPlanner
             norms: spec.Layers.Sum(l => l.NormSize * l.Count),
             ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.GeneratedSize),
             coefficientReserve: coefficientSets.Reserve, coefficientReserveUsed: coefficientSets.ReserveUsed);
+        // The budget is the promise the whole library makes; a plan over it is a planner defect, never a model to build.
+        if (breakdown.Unused < 0)
+            throw new System.InvalidOperationException(
+                $"the plan for '{spec.ModelName}' holds {breakdown.Total + breakdown.CoefficientReserveLeft} parameters for a budget of {check.Budget}: a defect in NpasDsl's planner; please report it with this class.");
         return new AllocationPlan(spec, check.Unshared, groupPlans, layers, breakdown, layout.Split);
     }
 

@@ -24,8 +24,12 @@ public static class BudgetSplit
         for (int i = 0; i < n; i++) minTotal += minimums[i];
         if (available < minTotal) return null;
 
-        // Water-filling: groups whose proportional share falls outside their bounds are pinned to the bound,
-        // and the rest is split again among the others. Each pass pins at least one group.
+        // Water-filling: find the scale λ at which Σ clamp(λ·S_g, min_g, max_g) is what is available. At the scale of
+        // one pass (λ = free / Σ S_g over the unpinned groups) compare D, what the groups below their minimum lack, with
+        // E, what the groups above their maximum have too much. D ≥ E means the clamped total is at least `free`, so the
+        // true λ is no larger and every group below its minimum stays below it: pin those. Otherwise the true λ is
+        // larger and every group above its maximum stays above it: pin those. Pinning both sides in one pass can pin
+        // more than is free (then the banks would exceed the budget). All of it in exact integers (scaled by Σ S_g).
         var pinned = new long?[n];
         while (true)
         {
@@ -36,15 +40,31 @@ public static class BudgetSplit
                 if (pinned[i] is { } value) free -= value;
                 else total += weights[i];
             }
-            bool changed = false;
+            if (total.IsZero) // only groups of size 0 are left: their share is 0, so each gets its minimum
+            {
+                for (int i = 0; i < n; i++) pinned[i] ??= minimums[i];
+            }
+            BigInteger lacking = 0, surplus = 0; // D and E, times Σ S_g
+            var below = new List<int>();
+            var above = new List<int>();
             for (int i = 0; i < n; i++)
             {
                 if (pinned[i] is not null) continue;
-                var share = total.IsZero ? BigInteger.Zero : (BigInteger)free * weights[i] / total;
-                if (share < minimums[i]) { pinned[i] = minimums[i]; changed = true; }
-                else if (share > Max(i)) { pinned[i] = Max(i); changed = true; }
+                BigInteger scaled = (BigInteger)free * weights[i]; // the share times Σ S_g
+                BigInteger low = (BigInteger)minimums[i] * total, high = (BigInteger)Max(i) * total;
+                if (scaled < low) { lacking += low - scaled; below.Add(i); }
+                else if (scaled > high) { surplus += scaled - high; above.Add(i); }
             }
-            if (changed) continue;
+            if (below.Count > 0 && lacking >= surplus)
+            {
+                foreach (int i in below) pinned[i] = minimums[i];
+                continue;
+            }
+            if (above.Count > 0)
+            {
+                foreach (int i in above) pinned[i] = Max(i);
+                continue;
+            }
 
             // Exact integer shares (BigInteger: free · S_g can exceed 2^63, and doubles lose units above 2^53).
             var remainders = new List<(BigInteger Remainder, int Index)>();

@@ -86,7 +86,7 @@ try
         using var pretrained = new ConvMixerNet();
         pretrained.LoadCheckpoint(fuseFrom);
         var weights = pretrained.ExportUnsharedStateDict();
-        var g = new Generator(unchecked((ulong)trainer.Seed));
+        using var g = new Generator(unchecked((ulong)trainer.Seed));
         Tensor Loss(NpasModule m)
         {
             var index = randint(0, trainingData.TrainInputs.shape[0], new long[] { trainer.BatchSize }, generator: g);

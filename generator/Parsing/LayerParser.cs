@@ -91,6 +91,7 @@ internal static class LayerParser
         string expectedShort = expectedElement.Substring(expectedElement.LastIndexOf('.') + 1);
         string? reserved = Names.Generated.Contains(property.Name) ? "has a name NpasDsl generates in the model class"
             : property.Name == Names.BanksModule ? "is named 'banks', the state-dict entry of the model's parameter banks"
+            : property.Name == Names.CombinerModule ? "is named 'combiner', the state-dict entry of the embedding combiner's shared coefficients"
             : inherited.Contains(property.Name) ? $"has the name of a member the model inherits from {property.ContainingType.BaseType?.Name}"
             : null;
         if (reserved is not null)
@@ -193,12 +194,28 @@ internal static class LayerParser
         }
         if (rate < 1) Problem("Rate", string.Format(CultureInfo.InvariantCulture, "Rate = {0} must be at least 1 (r repeats share one weight set)", rate));
         else if (repeatCount is null) Problem("Rate", "Rate shares weights between the repeats of a [Repeat(n)] list, but this layer has no [Repeat]; add [Repeat(n)] or remove Rate");
-        else if (repeatCount > 0 && repeatCount % rate != 0)
+        // A repeat count out of range has been reported already; listing its divisors could take billions of steps.
+        else if (repeatCount > 0 && repeatCount <= Limits.MaxRepeat && repeatCount % rate != 0)
         {
-            var divisors = Enumerable.Range(1, repeatCount.Value).Where(d => repeatCount % d == 0).Select(d => d.ToString(CultureInfo.InvariantCulture));
+            var divisors = Divisors(repeatCount.Value).Select(d => d.ToString(CultureInfo.InvariantCulture));
             Problem("Rate", string.Format(CultureInfo.InvariantCulture, "Rate = {0} does not divide Repeat({1}); use one of {2}", rate, repeatCount, string.Join(", ", divisors)));
         }
         return (rate, mapping);
+    }
+
+    /// <summary>The divisors of <paramref name="n"/> in ascending order, found in √n steps.</summary>
+    private static IEnumerable<int> Divisors(int n)
+    {
+        var small = new List<int>();
+        var large = new List<int>();
+        for (int d = 1; (long)d * d <= n; d++)
+        {
+            if (n % d != 0) continue;
+            small.Add(d);
+            if (d != n / d) large.Add(n / d);
+        }
+        large.Reverse();
+        return small.Concat(large);
     }
 
     /// <summary>Reads and checks the attribute's numbers; returns null after reporting what is impossible.</summary>

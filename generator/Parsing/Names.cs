@@ -18,6 +18,12 @@ internal static class Names
     /// <summary>The state-dict prefix of the banks, registered beside the layers.</summary>
     public const string BanksModule = "banks";
 
+    /// <summary>
+    /// The state-dict prefix of the embedding combiner's model-wide coefficients. Reserved under every combiner: the
+    /// combiner can be changed at start-up (<c>NpasOptions.Sharing</c>), and the unshared export skips this prefix.
+    /// </summary>
+    public const string CombinerModule = "combiner";
+
     /// <summary><paramref name="name"/> as a C# identifier: <c>@class</c> for a keyword.</summary>
     public static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 

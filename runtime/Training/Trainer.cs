@@ -149,7 +149,9 @@ public sealed class Trainer
         {
             int epoch = state.Epoch;
             _model.Module.train();
-            using var order = randperm(count, generator: new Generator(unchecked((ulong)(_options.Seed * 1_000_003 + epoch))));
+            // Generators are native objects outside every dispose scope: disposed here, not left to the finalizer.
+            using var orderGenerator = new Generator(unchecked((ulong)(_options.Seed * 1_000_003 + epoch)));
+            using var order = randperm(count, generator: orderGenerator);
             var clock = Stopwatch.StartNew();
             double secondsBefore = state.Seconds;
             if (_unsharing is not null && _unsharing.Watches(epoch) && _watching is null)
@@ -258,7 +260,10 @@ public sealed class Trainer
         var index = order.narrow(0, start, Math.Min(_options.BatchSize, count - start));
         var inputs = _data.TrainInputs.index_select(0, index);
         if (_augment is not null)
-            inputs = _augment(inputs, new Generator(unchecked((ulong)(_options.Seed * 7_919 + state.GlobalStep))));
+        {
+            using var augmentGenerator = new Generator(unchecked((ulong)(_options.Seed * 7_919 + state.GlobalStep))); // one a step: dispose it
+            inputs = _augment(inputs, augmentGenerator);
+        }
         inputs = inputs.to(_device);
         var labels = _data.TrainLabels.index_select(0, index).to(_device);
 

@@ -251,6 +251,7 @@ public sealed class DiagnosticTests
     [InlineData("Declaration", "has a name NpasDsl generates")]
     [InlineData("OnCreated", "has a name NpasDsl generates")]
     [InlineData("banks", "the state-dict entry of the model's parameter banks")]
+    [InlineData("combiner", "the state-dict entry of the embedding combiner's shared coefficients")]
     [InlineData("Allocation", "a member the model inherits from NpasModule")]
     public void NPAS016_reserved_layer_names(string name, string problem)
     {
@@ -345,6 +346,7 @@ public sealed class DiagnosticTests
 
     [Theory]
     [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 3)]", "ModuleList<SharedLinear>", "Rate = 3", "Rate = 3 does not divide Repeat(4); use one of 1, 2, 4")]
+    [InlineData("[Linear(10, 10), Repeat(36), ShareGroup(\"g\", Rate = 5)]", "ModuleList<SharedLinear>", "Rate = 5", "Rate = 5 does not divide Repeat(36); use one of 1, 2, 3, 4, 6, 9, 12, 18, 36")]
     [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 0)]", "ModuleList<SharedLinear>", "Rate = 0", "must be at least 1")]
     [InlineData("[Linear(10, 10), ShareGroup(\"g\", Rate = 2)]", "SharedLinear", "Rate = 2", "this layer has no [Repeat]")]
     [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Mapping = ShareMapping.Strided)]", "ModuleList<SharedLinear>", "Mapping = ShareMapping.Strided", "there is no Rate")]
@@ -354,6 +356,17 @@ public sealed class DiagnosticTests
         var d = Single(Model("[SharedBudget(0.5)]", $"    {attributes} private partial {type} Layers {{ get; }}\n" + OneLayer), "NPAS013");
         Assert.Equal(at, At(d));
         Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void A_repeat_count_out_of_range_is_reported_once_without_listing_its_divisors()
+    {
+        // int.MaxValue, a typo the repeat limit exists for: listing its divisors took 2^31 steps on every keystroke.
+        var source = Model("[SharedBudget(0.5)]", "    [Linear(10, 10), Repeat(2147483647), ShareGroup(\"g\", Rate = 2)] private partial ModuleList<SharedLinear> Layers { get; }\n" + OneLayer);
+        var d = Single(source, "NPAS006");
+        Assert.Contains("must repeat the layer from 1 to 100,000 times", d.GetMessage());
+        var (_, _, diagnostics) = GeneratorHarness.Run(source);
+        Assert.DoesNotContain(diagnostics, x => x.Id == "NPAS013");
     }
 
     [Fact]

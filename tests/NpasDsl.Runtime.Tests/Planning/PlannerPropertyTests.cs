@@ -39,14 +39,44 @@ public sealed class PlannerPropertyTests
     }
 
     [Fact]
-    public void Random_networks_with_masks_or_tiles_plan_within_budget_with_every_combiner_and_bank_split()
+    public void Random_splits_stay_within_their_bounds_and_what_is_available_at_the_water_level()
+    {
+        var random = new Random(13);
+        for (int trial = 0; trial < 20000; trial++)
+        {
+            int n = random.Next(1, 6);
+            var weights = Enumerable.Range(0, n).Select(_ => (long)random.Next(1, 2000)).ToArray();
+            var minimums = weights.Select(_ => (long)random.Next(1, 1500)).ToArray();
+            var maximums = minimums.Select(m => m + (random.Next(3) == 0 ? 0 : random.Next(0, 2000))).ToArray();
+            long available = minimums.Sum() + random.Next(0, 4000);
+            var banks = BudgetSplit.Proportional(available, weights, minimums, maximums)!;
+            var why = $"trial {trial}: available {available}, sizes [{string.Join(", ", weights)}], minimums [{string.Join(", ", minimums)}], maximums [{string.Join(", ", maximums)}] -> [{string.Join(", ", banks)}]";
+            Assert.True(banks.Sum() <= available, why);
+            for (int i = 0; i < n; i++) Assert.True(banks[i] >= minimums[i] && banks[i] <= maximums[i], why);
+            if (banks.Sum() < available) Assert.True(banks.SequenceEqual(maximums), why); // only when every group is full
+
+            // The water level λ at which Σ clamp(λ·S_g, min_g, max_g) is what is available, by bisection: each bank is
+            // its group's clamped share at λ, give or take the one unit the largest remainders hand out.
+            double Clamped(int i, double scale) => Math.Clamp(scale * weights[i], minimums[i], maximums[i]);
+            double low = 0, high = 1e5;
+            for (int step = 0; step < 200; step++)
+            {
+                double middle = (low + high) / 2;
+                if (Enumerable.Range(0, n).Sum(i => Clamped(i, middle)) < available) low = middle; else high = middle;
+            }
+            for (int i = 0; i < n; i++) Assert.True(Math.Abs(banks[i] - Clamped(i, high)) <= 1 + 1e-6, why);
+        }
+    }
+
+    [Fact]
+    public void Random_networks_with_masks_tiles_or_no_upsampling_plan_within_budget_with_every_combiner_and_bank_split()
     {
         // Also the embedding combiner's model-wide coefficients: a lone layer paid in full once took the budget they need.
         var random = new Random(11);
         for (int trial = 0; trial < 1500; trial++)
         {
             var drawn = RandomNetwork(random);
-            var upsampler = random.Next(3) == 0 ? Upsampler.Repeat : Upsampler.Mask;
+            var upsampler = random.Next(4) switch { 0 => Upsampler.Repeat, 1 => Upsampler.None, _ => Upsampler.Mask }; // None: maximums that bind
             var sharing = new SharingSpec(drawn.Sharing.Strategy, (Combiner)random.Next(4), upsampler, drawn.Sharing.MaxTemplates, bankSplit: (BankSplit)random.Next(2),
                 maskPeriod: random.Next(4) == 0 ? random.Next(1, 200) : SharingDefaults.MaskPeriod);
             var spec = drawn.WithSharing(sharing);

@@ -38,6 +38,31 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void Split_never_pins_more_than_is_available_when_groups_fall_below_and_above_their_bounds_at_once()
+    {
+        // At the first scale (1500/1710 of each size) group 0 is above its maximum (614 > 600) and group 1 below its
+        // minimum (885 < 1000). Pinning both in one pass took 1,600 of 1,500; group 1 is fixed at 1,000, so group 0 gets 500.
+        var banks = BudgetSplit.Proportional(1500, new long[] { 700, 1010 }, new long[] { 300, 1000 }, new long[] { 600, 1000 })!;
+        Assert.Equal(new long[] { 500, 1000 }, banks);
+    }
+
+    [Fact]
+    public void A_network_whose_groups_hit_both_bounds_is_planned_within_its_budget()
+    {
+        // By kind, round robin, no upsampling, 1,500 parameters: at the first split the conv group's share is above the
+        // most its layers can read and the linear group's below its cheapest bank (its largest layer, 1,000).
+        var layers = new[]
+        {
+            LayerSpec.Conv2d("A", 3, 100, 1, 1, bias: false), LayerSpec.Conv2d("B", 3, 100, 1, 1, bias: false), LayerSpec.Conv2d("C", 1, 100, 1, 1, bias: false),
+            LayerSpec.Linear("D", 100, 10, false), LayerSpec.Linear("E", 1, 10, false),
+        };
+        var spec = new NetworkSpec("Net", BudgetSpec.Parameters(1500), layers, new SharingSpec(GroupStrategy.ByKind, Combiner.RoundRobin, Upsampler.None));
+        Assert.True(BudgetCheck.For(spec).IsFeasible);
+        var plan = BudgetPlanner.Plan(spec);
+        Assert.True(plan.Breakdown.Total <= 1500, plan.ToString());
+    }
+
+    [Fact]
     public void Maximum_useful_bank_is_the_largest_walk_of_one_block_size()
         => Assert.Equal(3 * 8 * 576, TemplateLayout.MaximumUsefulBank(new long[] { 72, 576, 576, 576, 32 }, 8));
 
