@@ -144,6 +144,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             throw new InvalidOperationException($"'{Network.ModelName}' holds {actual:N0} trainable parameters but its allocation accounts for {Allocation.Breakdown.Total:N0}. This is a bug in NpasDsl; please report it with the model declaration.");
         _initialMixtures.Clear();
         _initialMasks.Clear();
+        _generator.Dispose(); // it drew every initial value; a native object the model's own disposal would not free
         if (Options.Device is { } device) this.to(device);
     }
 

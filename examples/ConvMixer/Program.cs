@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using NpasDsl;
+using NpasDsl.Allocation;
 using NpasDsl.Data;
 using NpasDsl.Examples.ConvMixer;
 using NpasDsl.Spin;
@@ -84,7 +85,15 @@ try
     if (fuseFrom is not null && !(trainer.Resume && new CheckpointStore(trainer.CheckpointDirectory!).Exists))
     {
         using var pretrained = new ConvMixerNet();
-        pretrained.LoadCheckpoint(fuseFrom);
+        try
+        {
+            pretrained.LoadCheckpoint(fuseFrom);
+        }
+        // A SPIN checkpoint (another allocation), a half-copied file or another model's weights: all the same mistake here.
+        catch (Exception e) when (e is AllocationMismatchException or IOException or ArgumentException or InvalidDataException)
+        {
+            throw new ArgumentException($"--fuse-from {fuseFrom} is not a readable checkpoint of --model unshared ({e.Message}); pass a model-NNNNNNNNN.bin of a run of --model unshared.", e);
+        }
         var weights = pretrained.ExportUnsharedStateDict();
         using var g = new Generator(unchecked((ulong)trainer.Seed));
         Tensor Loss(NpasModule m)

@@ -114,6 +114,12 @@ public sealed class AllocationFile
             throw new InvalidDataException($"{source} is not an NpasDsl allocation (expected \"format\": \"{CurrentFormat}\", found \"{file?.Format}\").");
         if (file.MissingField() is { } missing)
             throw new InvalidDataException($"{source} is not a complete NpasDsl allocation: {missing}. Save the allocation again (AllocationFile.From(model.Allocation).Save(path)).");
+        // The rules options given at start-up are held to: a hand-edited "maskPeriod": 0 or "combiner": 7 would
+        // otherwise plan silently without masks or fail far from the file.
+        var s = file.Sharing;
+        if (new SharingSpec(s.Strategy, s.Combiner, s.Upsampler, s.MaxTemplates, bankSplit: s.BankSplit, coefficientSharing: s.CoefficientSharing, maskPeriod: s.MaskPeriod)
+                .Problems().Select(p => p.Problem).FirstOrDefault() is { } invalid)
+            throw new InvalidDataException($"{source} holds sharing options no model can use: {invalid}.");
         return file;
     }
 
@@ -134,7 +140,10 @@ public sealed class AllocationFile
             if (Groups[i].Members is null || Groups[i].Members.Any(m => string.IsNullOrEmpty(m))) return $"group '{Groups[i].Name}' has a null or empty \"members\" entry";
         }
         for (int i = 0; i < Layers.Count; i++)
+        {
             if (Layers[i] is null || string.IsNullOrEmpty(Layers[i].Path)) return $"layer {i} has no \"path\"";
+            if (!Enum.IsDefined(typeof(WeightSource), Layers[i].Source)) return $"layer '{Layers[i].Path}' has \"source\" {(int)Layers[i].Source}, which is not one of {string.Join(", ", Enum.GetNames(typeof(WeightSource)))}";
+        }
         if (Groups.GroupBy(g => g.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twiceGroup) return $"group '{twiceGroup.Key}' appears twice";
         if (Layers.GroupBy(l => l.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twiceLayer) return $"layer '{twiceLayer.Key}' appears twice";
         return null;
@@ -157,6 +166,7 @@ public sealed class AllocationFile
         if (Model != other.Model) return $"the model is '{Model}' here but '{other.Model}' there";
         if (Extends != other.Extends) return $"the model extends {Extends ?? "no family member"} here but {other.Extends ?? "no family member"} there";
         if (Budget != other.Budget) return $"the budget is {Budget:N0} here but {other.Budget:N0} there";
+        if (Unshared != other.Unshared) return $"the unshared network has {Unshared:N0} parameters here but {other.Unshared:N0} there";
         if (Sharing != other.Sharing) return $"the sharing options are {Sharing} here but {other.Sharing} there";
         var mine = Groups.ToDictionary(g => g.Name);
         foreach (var group in other.Groups)
@@ -171,6 +181,9 @@ public sealed class AllocationFile
             if (!layers.TryGetValue(layer.Path, out var match)
                 || (coefficients ? match != layer : match with { CoefficientsFrom = null } != layer with { CoefficientsFrom = null }))
                 return $"layer '{layer.Path}' is {Describe(match)} here but {Describe(layer)} there";
+        // Both ways: a layer only here (a model with one more layer than the file) would otherwise pass.
+        var theirs = other.Layers.Select(l => l.Path).ToHashSet(StringComparer.Ordinal);
+        if (Layers.FirstOrDefault(l => !theirs.Contains(l.Path)) is { } extra) return $"layer '{extra.Path}' exists here but not there";
         return null;
     }
 
@@ -187,8 +200,8 @@ public sealed class AllocationFile
         public Combiner Combiner { get; init; }
         /// <summary>Upsampler.</summary>
         public Upsampler Upsampler { get; init; }
-        /// <summary>K_max.</summary>
-        public int MaxTemplates { get; init; }
+        /// <summary>K_max (absent in a hand-written file: the default, 8).</summary>
+        public int MaxTemplates { get; init; } = SharingDefaults.MaxTemplates;
         /// <summary>How the bank budget was divided.</summary>
         public BankSplit BankSplit { get; init; }
         /// <summary>Whether same-shape layers share coefficient vectors (absent in older files: none).</summary>

@@ -86,8 +86,10 @@ public sealed class FashionMnistDataset
         if (idx.Dimensions.Length != 3) throw new InvalidDataException($"{path}: expected images of rank 3 [N, rows, cols], found rank {idx.Dimensions.Length}.");
         if (idx.Dimensions[1] != 28 || idx.Dimensions[2] != 28)
             throw new InvalidDataException($"{path}: expected 28x28 Fashion-MNIST images, found {idx.Dimensions[1]}x{idx.Dimensions[2]}.");
+        // In place inside a scope: out of place, the training set alone left three 188 MB temporaries to the finalizer.
+        using var scope = NewDisposeScope();
         var pixels = tensor(idx.Data, new long[] { idx.Dimensions[0], 1, idx.Dimensions[1], idx.Dimensions[2] });
-        return ((pixels.to_type(ScalarType.Float32) / 255.0) - PixelMean) / PixelStd;
+        return pixels.to_type(ScalarType.Float32).div_(255.0).sub_(PixelMean).div_(PixelStd).MoveToOuterDisposeScope();
     }
 
     private static Tensor Labels(string path)
@@ -97,6 +99,7 @@ public sealed class FashionMnistDataset
         int largest = idx.Data.Length == 0 ? 0 : idx.Data.Max();
         if (largest >= Classes)
             throw new InvalidDataException($"{path}: found label {largest}, but Fashion-MNIST has {Classes} classes (labels 0 to {Classes - 1}).");
-        return tensor(idx.Data, new long[] { idx.Dimensions[0] }).to_type(ScalarType.Int64);
+        using var scope = NewDisposeScope(); // the byte tensor is a temporary
+        return tensor(idx.Data, new long[] { idx.Dimensions[0] }).to_type(ScalarType.Int64).MoveToOuterDisposeScope();
     }
 }

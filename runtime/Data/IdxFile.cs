@@ -68,8 +68,15 @@ public sealed class IdxFile
             count *= dimensions[i];
         }
 
+        // A file on disk says at once whether it holds what its header promises, before a garbage header allocates gigabytes.
+        if (stream.CanSeek && stream.Length - stream.Position is var left && left != count)
+            throw new InvalidDataException(left < count
+                ? $"{name}: the header promises {count} data bytes ({string.Join(" x ", dimensions)}) but the file holds {left}; it is truncated."
+                : $"{name}: the header promises {count} data bytes ({string.Join(" x ", dimensions)}) but the file holds {left}; the header does not describe this file.");
         var data = new byte[count];
         ReadExactly(stream, data, name, $"the {count} data bytes");
+        if (stream.ReadByte() != -1) // a compressed stream cannot tell its length up front
+            throw new InvalidDataException($"{name}: more bytes follow the {count} data bytes the header promises ({string.Join(" x ", dimensions)}); the header does not describe this file.");
         return new IdxFile(dimensions, data);
     }
 

@@ -40,7 +40,8 @@ internal static class FamilyAllocations
         {
             throw new InvalidDataException($"{path} is not a readable NpasDsl family allocation: {e.Message}", e);
         }
-        if (document?["format"] is not JsonValue format || !format.TryGetValue<string>(out var text) || text != Format || document["members"] is not JsonArray members)
+        // A top-level array or value has no named entries (its string indexer would throw).
+        if (document is not JsonObject || document["format"] is not JsonValue format || !format.TryGetValue<string>(out var text) || text != Format || document["members"] is not JsonArray members)
             throw new InvalidDataException($"{path} is not an NpasDsl family allocation (expected \"format\": \"{Format}\" and a \"members\" array).");
         return members.Select((m, i) => AllocationFile.Parse(m?.ToJsonString() ?? "null", $"{path} (member {i})")).ToList();
     }

@@ -175,7 +175,7 @@ public sealed class CheckpointStore
         try
         {
             var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(ManifestPath), Json);
-            if (manifest is null || manifest.State is null || manifest.State.History is null || manifest.Model.Length == 0 || manifest.Optimizer.Length == 0)
+            if (manifest is null || manifest.State is null || manifest.State.History is null || manifest.State.History.Contains(null!) || string.IsNullOrEmpty(manifest.Model) || string.IsNullOrEmpty(manifest.Optimizer))
                 throw new InvalidDataException("it does not name a model, an optimizer and a trainer state");
             if (manifest.State.Epoch < 0 || manifest.State.Step < 0)
                 throw new InvalidDataException($"its epoch ({manifest.State.Epoch}) or batch ({manifest.State.Step}) is negative");

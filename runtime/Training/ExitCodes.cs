@@ -21,7 +21,10 @@ public static class ExitCodes
     /// </summary>
     public const int BadArguments = 2;
 
-    /// <summary>A data set or file the run reads is missing or not in the expected format.</summary>
+    /// <summary>
+    /// A data set or file the run reads is missing, unreadable or not in the expected format, or a file it writes cannot
+    /// be written (a full disk, a directory without write permission).
+    /// </summary>
     public const int DataUnavailable = 3;
 
     /// <summary>The declared network cannot be built under the budget; the message gives the numbers.</summary>
@@ -41,7 +44,7 @@ public static class ExitCodes
     {
         BudgetInfeasibleException => BudgetInfeasible,
         TrainingDivergedException or AllocationMismatchException or CheckpointException => TrainingStopped,
-        FileNotFoundException or DirectoryNotFoundException or InvalidDataException => DataUnavailable,
+        IOException or UnauthorizedAccessException or InvalidDataException => DataUnavailable, // IOException: also missing, truncated, full disk
         ArgumentException => BadArguments,
         _ => null,
     };

@@ -36,6 +36,30 @@ public sealed class IdxFileTests : ScratchDirectoryTest
         Assert.Contains(path, e.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_longer_than_its_header_says_is_refused(bool gzip)
+    {
+        // A header that undercounts its images would otherwise drop the rest of the data set without a word.
+        var bytes = Idx(new[] { 10 }, new byte[12]);
+        var path = Write(gzip ? "long-gz" : "long", bytes, gzip);
+        var e = Assert.Throws<InvalidDataException>(() => IdxFile.Read(path));
+        Assert.Contains("the header does not describe this file", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void A_plain_file_shorter_than_its_header_is_refused_before_the_data_is_allocated()
+    {
+        // The header promises 2,000,000,000 bytes; the file holds 2. Checked against the file's length, not by allocating 2 GB.
+        var bytes = Idx(new[] { 1 }, new byte[] { 7, 8 });
+        bytes[4] = 0x77; bytes[5] = 0x35; bytes[6] = 0x94; bytes[7] = 0x00; // 2,000,000,000 big-endian
+        var path = Write("short", bytes, gzip: false);
+        var e = Assert.Throws<InvalidDataException>(() => IdxFile.Read(path));
+        Assert.Contains("the header promises 2000000000 data bytes (2000000000) but the file holds 2; it is truncated", e.Message);
+    }
+
     [Fact]
     public void A_file_that_is_not_idx_is_rejected()
     {

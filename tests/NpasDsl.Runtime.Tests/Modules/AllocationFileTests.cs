@@ -34,6 +34,9 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
     [InlineData("\"name\": \"mlp\"", "\"name\": null", "has no \"name\"")]
     [InlineData("\"format\": \"npasdsl-allocation/1\",", "", "is not an NpasDsl allocation")]
     [InlineData("\"path\": \"Mixers.1\"", "\"path\": \"Mixers.0\"", "layer 'Mixers.0' appears twice")]
+    [InlineData("\"maskPeriod\": 16", "\"maskPeriod\": 0", "holds sharing options no model can use: MaskPeriod is 0")]
+    [InlineData("\"combiner\": \"WeightedAverage\"", "\"combiner\": 7", "Combiner 7 is not a Combiner")]
+    [InlineData("\"source\": \"Bank\"", "\"source\": 9", "has \"source\" 9, which is not one of")]
     public void A_file_with_a_field_nulled_or_left_out_is_refused_naming_it(string find, string replace, string message)
     {
         using var model = new MixedNet();
@@ -56,6 +59,28 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
         var older = AllocationFile.Parse(json.Replace("\"maskPeriod\": 5", "\"unknownOption\": 0"), "older");
         Assert.Equal(SharingDefaults.MaskPeriod, older.Sharing.MaskPeriod);
         Assert.Contains("the sharing options are", file.FirstDifference(older));
+    }
+
+    [Fact]
+    public void A_file_without_max_templates_reads_as_the_default_rather_than_zero()
+    {
+        using var model = new MixedNet();
+        var json = AllocationFile.From(model.Allocation).ToJson();
+        var stripped = System.Text.RegularExpressions.Regex.Replace(json, "\"maxTemplates\": \\d+,", "");
+        Assert.NotEqual(json, stripped);
+        Assert.Equal(SharingDefaults.MaxTemplates, AllocationFile.Parse(stripped, "hand-written").Sharing.MaxTemplates);
+    }
+
+    [Fact]
+    public void Allocations_differ_when_a_layer_is_on_one_side_only_whichever_side_it_is()
+    {
+        using var model = new MixedNet();
+        var file = AllocationFile.From(model.Allocation);
+        var fewer = AllocationFile.Parse(file.ToJson(), "saved");
+        var dropped = fewer.Layers[^1];
+        fewer.Layers.RemoveAt(fewer.Layers.Count - 1);
+        Assert.Equal($"layer '{dropped.Path}' exists here but not there", file.FirstDifference(fewer));
+        Assert.StartsWith($"layer '{dropped.Path}' is missing here", fewer.FirstDifference(file));
     }
 
     [Fact]
@@ -122,5 +147,16 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
         Assert.Contains("is not an NpasDsl allocation", Assert.Throws<InvalidDataException>(() => AllocationFile.Load(path)).Message);
         File.WriteAllText(path, "{ not json");
         Assert.Throws<InvalidDataException>(() => AllocationFile.Load(path));
+    }
+
+    [Theory]
+    [InlineData("[1, 2]")]
+    [InlineData("\"npasdsl-family/1\"")]
+    [InlineData("{\"format\": 3}")]
+    public void A_family_allocation_that_is_not_an_object_with_a_format_is_refused_not_crashed_on(string json)
+    {
+        var path = Path.Combine(Scratch, "family.allocation.json");
+        File.WriteAllText(path, json);
+        Assert.Contains("is not an NpasDsl family allocation", Assert.Throws<InvalidDataException>(() => NpasDsl.Families.FamilyAllocations.Load(path)).Message);
     }
 }

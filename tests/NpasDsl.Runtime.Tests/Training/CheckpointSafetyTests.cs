@@ -126,6 +126,13 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Contains("--overwrite", unreadable.Message);
         Assert.Contains("(unreadable)", Assert.Throws<CheckpointException>(() => Train(Options)).Message);
 
+        // JSON null where a file name belongs: reported as damage, not a NullReferenceException, with or without --resume.
+        var nulled = System.Text.RegularExpressions.Regex.Replace(good, "\"model\": \"[^\"]*\"", "\"model\": null");
+        Assert.NotEqual(good, nulled);
+        File.WriteAllText(manifest, nulled);
+        Assert.Contains("does not name a model, an optimizer and a trainer state", Assert.Throws<CheckpointException>(() => Train(Options with { Resume = true })).Message);
+        Assert.Contains("(unreadable)", Assert.Throws<CheckpointException>(() => Train(Options)).Message);
+
         File.WriteAllText(manifest, good);
         foreach (var file in Directory.GetFiles(Scratch, "model-*.bin")) File.Delete(file);
         var missing = Assert.Throws<CheckpointException>(() => Train(Options with { Resume = true }));
