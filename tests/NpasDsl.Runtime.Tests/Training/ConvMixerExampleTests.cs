@@ -4,6 +4,7 @@ using System.Linq;
 using NpasDsl.Data;
 using NpasDsl.Examples.ConvMixer;
 using NpasDsl.Runtime.Tests.Data;
+using NpasDsl.Training;
 using Xunit;
 
 namespace NpasDsl.Runtime.Tests.Training;
@@ -39,5 +40,23 @@ public sealed class ConvMixerExampleTests : ScratchDirectoryTest
         Assert.Contains("fusion (mean)", output);
         Assert.Contains("fused 4 weight sets", output);
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=332,042 budget=332,042 unshared=594,186\s*$", output);
+    }
+
+    [Fact]
+    public void A_fuse_from_file_that_is_cut_short_is_refused_as_a_wrong_argument_not_a_crash()
+    {
+        var data = Path.Combine(Scratch, "cifar");
+        CifarTestFiles.Write(data, CifarVariant.Cifar10, train: 4, test: 4, seed: 6);
+        Directory.CreateDirectory(Scratch);
+        var whole = Path.Combine(Scratch, "whole.bin");
+        using (var pretrained = new ConvMixerNet()) pretrained.SaveCheckpoint(whole);
+        var half = Path.Combine(Scratch, "model-000000001.bin"); // a half-copied checkpoint
+        File.WriteAllBytes(half, File.ReadAllBytes(whole)[..(int)(new FileInfo(whole).Length / 2)]);
+
+        var (exitCode, _, error) = ExampleProcess.Refusal(ExampleProcess.Start("ConvMixer", "--model", "spin", "--data", data, "--epochs", "1",
+            "--batch-size", "8", "--train-batches", "1", "--checkpoint-dir", Path.Combine(Scratch, "spin"), "--fuse-from", half));
+        Assert.Equal(ExitCodes.BadArguments, exitCode);
+        Assert.Contains($"--fuse-from {half} is not a readable checkpoint of --model unshared", error);
+        Assert.DoesNotContain("Unhandled exception", error);
     }
 }
