@@ -8,6 +8,7 @@ using NpasDsl.Allocation;
 using NpasDsl.Bench.BudgetSweep;
 using NpasDsl.Data;
 using NpasDsl.Examples.FashionMnist;
+using NpasDsl.GroupSearch;
 using NpasDsl.Planning;
 using NpasDsl.Training;
 using static TorchSharp.torch;
@@ -19,7 +20,7 @@ using static TorchSharp.torch;
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
     "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--validation N] [--augment]\n" +
-    "                   [--weight-decay W] [--label-smoothing E] [--results FILE [--report]]\n" +
+    "                   [--weight-decay W] [--label-smoothing E] [--group-search M [--search-steps N] [--groups G]] [--results FILE [--report]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
@@ -36,6 +37,8 @@ const string Usage =
     "  --strategy S, --upsampler U, --coefficient-sharing none|by-shape\n" +
     "                      train the shared models under these [Sharing] choices instead of FashionNet's declared ones\n" +
     "  --mask-period P     with --upsampler Mask: learned multipliers per masked copy (default 16)\n" +
+    "  --group-search M    learned or gradient-conflict: search each shared model's groups on the training images before it\n" +
+    "                      trains (--search-steps N warm-up steps, default a tenth of the run's; --groups G for learned)\n" +
     "  --results FILE      share results with the other processes of this sweep (split them with --only): each appends its\n" +
     "                      results to FILE and writes the report from every result there measured with the same settings\n" +
     "  --report            train nothing: rewrite the report (markdown and plot) from the results in FILE with these settings\n" +
@@ -52,6 +55,7 @@ Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
 CoefficientSharing coefficientSharing = FashionNet.Declaration.Sharing.CoefficientSharing;
 int maskPeriod = FashionNet.Declaration.Sharing.MaskPeriod;
 string? resultsFile = null;
+var groupSearch = new AllocationCommandLine();
 bool reportOnly = false, augment = false;
 string? output = null;
 string dataDirectory = FashionMnistDataset.DebianDirectory;
@@ -84,10 +88,12 @@ try
             case "--upsampler": upsampler = Named<Upsampler>(name, Value()); break;
             case "--coefficient-sharing": coefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, Value()); break; // the examples' spelling
             case "--mask-period": maskPeriod = Positive(); break;
+            case "--group-search" or "--search-steps" or "--groups": groupSearch.TryRead(name, Value); break;
             case "-h" or "--help": Console.WriteLine(Usage); return ExitCodes.Success;
             default: throw new ArgumentException($"Unknown option '{name}'.");
         }
     }
+    groupSearch.Check();
 }
 catch (ArgumentException e)
 {
@@ -149,6 +155,9 @@ var trainer = new TrainerOptions
 {
     Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate, WeightDecay = weightDecay, LabelSmoothing = labelSmoothing,
 };
+if (groupSearch.Search is { } searchMethod)
+    sharingText += string.Format(CultureInfo.InvariantCulture, ", groups searched ({0}, {1} warm-up steps{2})", searchMethod.CommandLineName(),
+        groupSearch.WarmupSteps(trainer, trainingData), groupSearch.Groups is { } g ? $", {g} groups" : "");
 // Fashion-MNIST's usual augmentation: 28x28 images shift by up to 2 pixels (a smaller share of the image than CIFAR's 4 of 32).
 const int AugmentPadding = 2;
 Func<Tensor, Generator, Tensor>? augmentation = augment
@@ -172,6 +181,11 @@ if (configurations is { } configurationBudget)
     if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing || sharing.MaskPeriod != declared.MaskPeriod)
     {
         Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler, --coefficient-sharing and --mask-period.");
+        return ExitCodes.BadArguments;
+    }
+    if (groupSearch.Search is not null)
+    {
+        Console.Error.WriteLine("error: --configurations compares the declared groups' [Sharing] choices; drop --group-search.");
         return ExitCodes.BadArguments;
     }
     if (augment)
@@ -228,7 +242,7 @@ var runs = new List<(string Key, string Label, double? Budget, Func<NpasModule> 
     ("reduced", reducedLabel, null, () => new WidthFashionNet(reducedWidths[0.1].Width, new NpasOptions { Seed = seed })),
 };
 foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is not (0.1 or 2.0))))
-    runs.Add((BudgetKey(b), SharedLabel(b), b, () => new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing })));
+    runs.Add((BudgetKey(b), SharedLabel(b), b, () => SharedModel(b)));
 foreach (var (b, (width, _, _)) in reducedWidths.Where(r => r.Key != 0.1))
     runs.Add((ReducedKey(b), SweepReport.ReducedLabel(width), null, () => new WidthFashionNet(width, new NpasOptions { Seed = seed })));
 
@@ -284,6 +298,15 @@ foreach (var check in SweepReport.Targets(measured, fullLabel, reducedLabel))
     Console.WriteLine($"  {check.Target}: {check.Verdict} ({check.Measured})");
 Console.WriteLine($"wrote {markdownPath} and {plotPath}");
 return ExitCodes.Success;
+
+// A shared model at budget b: its declared groups, or (--group-search) the groups a search finds on the training images.
+FashionNet SharedModel(double b)
+{
+    var requested = new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing };
+    return groupSearch.Resolve(o => new FashionNet(o), trainingData, trainer, requested, line => Console.WriteLine($"  [budget {BudgetKey(b)}] {line}")) is { } searched
+        ? new FashionNet(new NpasOptions { Seed = seed, Allocation = searched })
+        : new FashionNet(requested);
+}
 
 static T Named<T>(string option, string value) where T : struct, Enum
     => !value.Contains(',') && Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)

@@ -34,19 +34,22 @@ try
 
     BudgetSpec? budget = options.BudgetFraction is { } f ? BudgetSpec.Fraction(f) : options.BudgetParameters is { } p ? BudgetSpec.Parameters(p) : null;
     var sharing = options.CoefficientSharing is { } c ? FashionNet.Declaration.Sharing.With(coefficientSharing: c) : null;
-    var model = new FashionNet(new NpasOptions { Seed = options.Trainer.Seed, Budget = budget, Device = device, Sharing = sharing });
-
     var t = options.Trainer;
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
         "FashionMnist: epochs={0} batch={1} optimizer={2} lr={3} schedule={13} per {14} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} data={10} checkpoints={11}{12}{15}",
         t.Epochs, t.BatchSize, t.Optimizer, t.LearningRate, t.WeightDecay, t.LabelSmoothing, t.WarmupEpochs, t.Seed, device.type, get_num_threads(), options.DataDirectory, t.CheckpointDirectory, t.Resume ? " (resume)" : "", t.Schedule, t.Interval.ToString().ToLowerInvariant(),
-        t.UnshareAtEpoch is { } unshareAt ? string.Format(CultureInfo.InvariantCulture, " unshare_at={0} unshare_threshold={1}", unshareAt, t.UnshareThreshold) : ""));
-    Console.WriteLine(model.Allocation);
+        t.UnshareAtEpoch is { } unshareAt ? string.Format(CultureInfo.InvariantCulture, " unshare_at={0} unshare_threshold={1}", unshareAt, t.UnshareThreshold) : "") + options.Allocation.Description);
     if (!options.Line.TryPrepare(new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
     {
         Console.Error.WriteLine($"error: {dataProblem}");
         return ExitCodes.BadArguments;
     }
+    var requested = new NpasOptions { Seed = t.Seed, Budget = budget, Device = device, Sharing = sharing };
+    // --group-search trains a warm-up model first (on the training part only); --allocation reads saved groups.
+    var model = options.Allocation.Resolve(o => new FashionNet(o), trainingData, t, requested, Console.WriteLine) is { } allocation
+        ? new FashionNet(new NpasOptions { Seed = t.Seed, Device = device, Allocation = allocation })
+        : new FashionNet(requested);
+    Console.WriteLine(model.Allocation);
 
     // --unshare-at replaces the model with the one rebuilt for the split allocation.
     var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(model, trainingData, t, device, log, progress: progress, rebuild: o => new FashionNet(o)));

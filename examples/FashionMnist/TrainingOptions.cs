@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NpasDsl.Data;
 using NpasDsl.Training;
 
@@ -8,7 +9,8 @@ namespace NpasDsl.Examples.FashionMnist;
 public sealed class TrainingOptions
 {
     public const string Usage =
-        "usage: FashionMnist [--data DIR] [--budget FRACTION | --budget-parameters N] [--coefficient-sharing none|by-shape] [trainer options]\n" +
+        "usage: FashionMnist [--data DIR] [--budget FRACTION | --budget-parameters N] [--coefficient-sharing none|by-shape]\n" +
+        "                    [--group-search learned|gradient-conflict | --allocation FILE] [trainer options]\n" +
         "  --data DIR               the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
         "  --budget FRACTION        override the declared budget, e.g. 0.05 or 2.0 (re-checked at start-up)\n" +
         "  --budget-parameters N    override the budget with an absolute parameter count\n" +
@@ -16,6 +18,7 @@ public sealed class TrainingOptions
         "                           (SuperWeights), which --unshare-at N splits where their gradients disagree\n" +
         "  defaults: 3 epochs, AdamW lr 0.012, cosine schedule stepped per batch, no warm-up, no weight decay, batch 128, seed 1;\n" +
         "            checkpoints in runs/fashion-mnist\n" +
+        AllocationCommandLine.Usage + "\n" +
         TrainerCommandLine.Usage;
 
     /// <summary>
@@ -31,6 +34,9 @@ public sealed class TrainingOptions
     public long? BudgetParameters { get; private set; }
     /// <summary><c>--coefficient-sharing</c>, or null for FashionNet's declared choice.</summary>
     public CoefficientSharing? CoefficientSharing { get; private set; }
+
+    /// <summary><c>--group-search</c> or <c>--allocation</c>: groups other than FashionNet's declared ones.</summary>
+    public AllocationCommandLine Allocation { get; } = new();
 
     /// <summary>The trainer's options as given (device, threads and the checked <see cref="Trainer"/>).</summary>
     public TrainerCommandLine Line { get; }
@@ -48,12 +54,18 @@ public sealed class TrainingOptions
                 case "--budget": options.BudgetFraction = TrainerCommandLine.PositiveNumber(name, value()); return true;
                 case "--budget-parameters": options.BudgetParameters = TrainerCommandLine.PositiveInteger(name, value()); return true;
                 case "--coefficient-sharing": options.CoefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, value()); return true;
-                default: return false;
+                default: return options.Allocation.TryRead(name, value);
             }
         });
         if (options.Line.HelpRequested) throw new HelpRequested();
         if (options.BudgetFraction is not null && options.BudgetParameters is not null)
             throw new ArgumentException("Give either --budget or --budget-parameters, not both.");
+        options.Allocation.Check(new[]
+        {
+            options.BudgetFraction is null ? null : "--budget",
+            options.BudgetParameters is null ? null : "--budget-parameters",
+            options.CoefficientSharing is null ? null : "--coefficient-sharing",
+        }.OfType<string>().ToArray());
         options.Trainer = options.Line.Finish();
         return options;
     }

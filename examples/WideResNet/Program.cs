@@ -14,7 +14,8 @@ using static TorchSharp.torch;
 //   WideResNet --model wrn-16-4 --data DIR   (CIFAR-10)      WideResNet --model wrn-28-10 --data DIR   (CIFAR-100)
 // and ends with: final: accuracy=0.9123 parameters=... budget=... unshared=...
 const string Usage =
-    "usage: WideResNet --data DIR [--model wrn-16-4|wrn-28-10] [--budget FRACTION] [--coefficient-sharing none|by-shape] [trainer options]\n" +
+    "usage: WideResNet --data DIR [--model wrn-16-4|wrn-28-10] [--budget FRACTION] [--coefficient-sharing none|by-shape]\n" +
+    "                  [--group-search learned|gradient-conflict | --allocation FILE] [trainer options]\n" +
     "  --model         wrn-16-4 on CIFAR-10 (default) or wrn-28-10 on CIFAR-100\n" +
     "  --data DIR      the CIFAR binary files (data_batch_1.bin ... test_batch.bin, or train.bin and test.bin)\n" +
     "  --budget F      override the declared budget (a fraction of the unshared parameters)\n" +
@@ -22,8 +23,10 @@ const string Usage =
     "                  by-shape: same-shape layers start with one coefficient vector (SuperWeights), which --unshare-at N splits\n" +
     "  defaults: 200 epochs, SGD with Nesterov momentum 0.9, lr 0.1 divided by 5 at 30 %, 60 % and 80 %, weight decay 5e-4, batch 128,\n" +
     "            random crops and flips; checkpoints in runs/<model>\n" +
+    AllocationCommandLine.Usage + "\n" +
     TrainerCommandLine.Usage;
 
+var allocationLine = new AllocationCommandLine();
 string model = "wrn-16-4", data = "";
 double? budget = null;
 CoefficientSharing? coefficientSharing = null;
@@ -44,7 +47,7 @@ try
             case "--data": data = value(); return true;
             case "--budget": budget = TrainerCommandLine.PositiveNumber(name, value()); return true;
             case "--coefficient-sharing": coefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, value()); return true;
-            default: return false;
+            default: return allocationLine.TryRead(name, value);
         }
     });
     if (line.HelpRequested)
@@ -53,6 +56,7 @@ try
         return ExitCodes.Success;
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
+    allocationLine.Check(new[] { budget is null ? null : "--budget", coefficientSharing is null ? null : "--coefficient-sharing" }.OfType<string>().ToArray());
     trainer = line.Finish(o => o with
     {
         CheckpointDirectory = o.CheckpointDirectory ?? Path.Combine("runs", model),
@@ -75,20 +79,23 @@ try
     random.manual_seed(trainer.Seed);
     Func<NpasOptions, NpasModule> build = o => model == "wrn-16-4" ? new Wrn16x4(o) : new Wrn28x10(o);
     var declared = (model == "wrn-16-4" ? Wrn16x4.Declaration : Wrn28x10.Declaration).Sharing;
-    var network = build(new NpasOptions
-    {
-        Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device,
-        Sharing = coefficientSharing is { } c ? declared.With(coefficientSharing: c) : null,
-    });
-
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) epochs={3} batch={4} lr={5} weight_decay={6} seed={7} device={8} checkpoints={9}{10}",
-        model, data, dataset.TrainImages.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.Seed, device.type, trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
-    Console.WriteLine(network.Allocation);
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) epochs={3} batch={4} lr={5} weight_decay={6} seed={7} device={8} checkpoints={9}{10}{11}",
+        model, data, dataset.TrainImages.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.Seed, device.type, trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : "", allocationLine.Description));
     if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
     {
         Console.Error.WriteLine($"error: {dataProblem}");
         return ExitCodes.BadArguments;
     }
+    var requested = new NpasOptions
+    {
+        Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device,
+        Sharing = coefficientSharing is { } c ? declared.With(coefficientSharing: c) : null,
+    };
+    // --group-search warms a model up on the training part first (SSN's WRN experiments); --allocation reads saved groups.
+    var network = allocationLine.Resolve(build, trainingData, trainer, requested, Console.WriteLine) is { } allocation
+        ? build(new NpasOptions { Seed = trainer.Seed, Device = device, Allocation = allocation })
+        : build(requested);
+    Console.WriteLine(network.Allocation);
 
     // With --unshare-at the trained model is the one rebuilt for the split allocation.
     var (history, trained) = ConsoleProgress.Train((progress, log) => new Trainer(network, trainingData, trainer, device, log,

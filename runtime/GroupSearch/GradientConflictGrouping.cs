@@ -14,8 +14,8 @@ namespace NpasDsl.GroupSearch;
 /// batch the gradient of every layer's generated (composed) weight, and within each bin compare layers by the
 /// cosine of their gradients cropped to the common top-left block. Pairs are merged greedily in descending
 /// similarity while it exceeds τ; τ starts at 0.1 and falls by 0.05 until every group can hold one template of
-/// its largest layer within the bank budget. Layers whose gradients disagree are never merged with each other
-/// directly (merging is single-linkage, so two of them can still meet through a third that agrees with both).
+/// its largest layer within the bank budget. Layers whose gradients disagree (cosine at or below τ) never share a
+/// group: two groups merge only when every pair across them agrees (complete linkage).
 /// </summary>
 public static class GradientConflictGrouping
 {
@@ -24,6 +24,9 @@ public static class GradientConflictGrouping
 
     /// <summary>How much τ falls each round.</summary>
     public const double ThresholdStep = 0.05;
+
+    /// <summary>How the allocations this search returns begin their <see cref="AllocationFile.AssignmentSource"/>.</summary>
+    public const string Source = "gradient-conflict grouping";
 
     /// <summary>
     /// Runs the search. <paramref name="create"/> builds your model from options (<c>o => new MyNet(o)</c>);
@@ -35,23 +38,41 @@ public static class GradientConflictGrouping
         options = GroupSearchOptions.Checked(options);
         AllocationFile Result(NetworkSpec declared, IEnumerable<(string Path, int Group)> groups, double threshold)
             => Warmup.AllocationFor(declared, options, Naming.Number("conflict", groups,
-                string.Format(CultureInfo.InvariantCulture, "gradient-conflict grouping (SuperWeights, τ = {0:0.00}, {1} warm-up steps)", threshold, options.WarmupSteps)));
+                string.Format(CultureInfo.InvariantCulture, "{0} (SuperWeights, τ = {1:0.00}, {2} warm-up steps)", Source, threshold, options.WarmupSteps)));
 
         // Bins by depth and kernel size, from the declaration alone.
         NetworkSpec declared;
-        using (var probe = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget }))
+        using (var probe = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = options.Sharing }))
             declared = probe.Network;
         var owners = Owners(declared);
         var bins = owners.Select((o, position) => $"bin{position * options.DepthBins / Math.Max(1, owners.Count)}_{KernelKey(o.Spec)}").ToList();
         var warmupAssignment = new GroupAssignment(owners.Select((o, i) => new KeyValuePair<string, string>(o.Path, bins[i])), "depth and kernel bins");
 
-        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, AssignmentOverride = warmupAssignment, KeepWeightGradients = true });
+        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = options.Sharing, AssignmentOverride = warmupAssignment, KeepWeightGradients = true, Device = options.Device });
         Warmup.Train(warmup, batchLoss, options);
 
-        // One more batch: the gradients of the generated weights.
-        warmup.zero_grad();
-        batchLoss(warmup).backward();
+        // One more batch: the gradients of the generated weights. Each weight is generated once in it, so a layer used
+        // twice reports the sum of both uses, and one the batch never uses reports none (not the warm-up's last).
         var layers = warmup.SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
+        warmup.zero_grad();
+        foreach (var layer in layers.Values)
+        {
+            layer.ForgetLastWeight();
+            layer.BeginSharedPass();
+        }
+        Tensor loss;
+        try
+        {
+            loss = batchLoss(warmup);
+        }
+        finally
+        {
+            foreach (var layer in layers.Values) layer.EndSharedPass();
+        }
+        // Non-finite gradients would give every pair a cosine of 0 and merge nothing, silently.
+        if (loss.item<float>() is var value && !float.IsFinite(value))
+            throw new InvalidOperationException($"The group-search loss became {value} on the batch whose gradients are compared; lower GroupSearchOptions.LearningRate or WarmupSteps.");
+        loss.backward();
         var gradients = owners.Select(o => layers[o.Path].WeightGradient?.detach().clone()
             ?? throw new InvalidOperationException($"Layer '{o.Path}' produced no weight gradient; does the loss use it?")).ToList();
 
@@ -62,10 +83,12 @@ public static class GradientConflictGrouping
         pairs.Sort((x, y) => y.Similarity != x.Similarity ? y.Similarity.CompareTo(x.Similarity) : x.A != y.A ? x.A.CompareTo(y.A) : x.B.CompareTo(y.B));
 
         long bankBudget = BankBudget(declared, options);
+        // Groups pinned with [ShareGroup] keep their layers, and each needs one template of its largest layer too.
+        long pinned = declared.Layers.Where(l => l.IsShareable && l.Group is not null).GroupBy(l => l.Group).Sum(g => g.Max(l => l.WeightSize));
         for (double threshold = InitialThreshold; threshold >= -1 - 1e-9; threshold -= ThresholdStep)
         {
-            var groups = Merge(owners.Count, pairs.Where(p => p.Similarity > threshold));
-            long needed = Enumerable.Range(0, owners.Count).GroupBy(i => groups[i]).Sum(g => g.Max(i => owners[i].Spec.WeightSize));
+            var groups = Merge(owners.Count, pairs.Where(p => p.Similarity > threshold).ToList());
+            long needed = pinned + Enumerable.Range(0, owners.Count).GroupBy(i => groups[i]).Sum(g => g.Max(i => owners[i].Spec.WeightSize));
             if (needed <= bankBudget) return Result(declared, owners.Select((o, i) => (o.Path, groups[i])), threshold);
         }
         // Even one group per bin does not fit: share one bank across all bins.
@@ -85,11 +108,11 @@ public static class GradientConflictGrouping
         _ => spec.Kind.DisplayName(),
     };
 
-    /// <summary>The budget left for banks: the budget less what is never shared and one coefficient per layer.</summary>
+    /// <summary>The budget left for banks (pinned groups' included): the budget less what is never shared and one coefficient per weight set.</summary>
     private static long BankBudget(NetworkSpec declared, GroupSearchOptions options)
     {
-        var spec = options.Budget is { } budget ? declared.WithBudget(budget) : declared;
-        long layers = Owners(spec).Count;
+        var spec = Warmup.Planned(declared, options);
+        long layers = spec.Layers.Where(l => l.IsShareable).Sum(l => (long)l.WeightSets); // one coefficient per weight set, pinned or not
         return spec.Budget.Resolve(spec.UnsharedParameters) - BudgetCheck.NeverShared(spec) - layers;
     }
 
@@ -106,16 +129,25 @@ public static class GradientConflictGrouping
         return norms > 0 ? x.dot(y).item<float>() / norms : 0;
     }
 
-    /// <summary>Union-find over the accepted pairs, in order; returns each layer's group representative.</summary>
-    private static int[] Merge(int count, IEnumerable<(double Similarity, int A, int B)> pairs)
+    /// <summary>
+    /// Greedy merging of the accepted pairs in descending similarity, with complete linkage: two groups join only when
+    /// every pair across them is accepted, so no two layers whose gradients disagree end up in one bank through a third
+    /// that agrees with both. Returns each layer's group as its smallest member.
+    /// </summary>
+    internal static int[] Merge(int count, IReadOnlyList<(double Similarity, int A, int B)> pairs)
     {
-        var parent = Enumerable.Range(0, count).ToArray();
-        int Find(int i) => parent[i] == i ? i : parent[i] = Find(parent[i]);
+        var accepted = new HashSet<(int, int)>(pairs.Select(p => (Math.Min(p.A, p.B), Math.Max(p.A, p.B))));
+        var group = Enumerable.Range(0, count).ToArray();
+        var members = Enumerable.Range(0, count).Select(i => new List<int> { i }).ToArray();
         foreach (var (_, a, b) in pairs)
         {
-            int ra = Find(a), rb = Find(b);
-            if (ra != rb) parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
+            int ga = group[a], gb = group[b];
+            if (ga == gb || !members[ga].All(x => members[gb].All(y => accepted.Contains((Math.Min(x, y), Math.Max(x, y)))))) continue;
+            int keep = Math.Min(ga, gb), gone = Math.Max(ga, gb);
+            foreach (var m in members[gone]) group[m] = keep;
+            members[keep].AddRange(members[gone]);
+            members[gone].Clear();
         }
-        return Enumerable.Range(0, count).Select(Find).ToArray();
+        return group;
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using NpasDsl.Planning;
 
 namespace NpasDsl.GroupSearch;
@@ -23,6 +24,16 @@ public sealed class GroupSearchOptions
     /// <summary>Gradient-conflict grouping: how many depth bins the warm-up uses.</summary>
     public int DepthBins { get; init; } = 3;
 
+    /// <summary>
+    /// Sharing options that replace the declared <c>[Sharing]</c> in the allocation the search returns (and in the
+    /// gradient-conflict warm-up); null keeps the declared ones. The learned-grouping warm-up always reads four templates
+    /// mixed by a softmax, as SSN prescribes.
+    /// </summary>
+    public SharingSpec? Sharing { get; init; }
+
+    /// <summary>The device the warm-up model trains on (null: the CPU); <c>batchLoss</c> must put its batches there.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
+
     /// <summary>What is wrong with these options, or null.</summary>
     public string? Validate()
     {
@@ -30,6 +41,7 @@ public sealed class GroupSearchOptions
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"LearningRate is {LearningRate} but must be a finite positive number";
         if (Groups is < 1) return $"Groups is {Groups} but must be at least 1 (null for as many as ByShape would make)";
         if (DepthBins < 1) return $"DepthBins is {DepthBins} but must be at least 1";
+        if (Sharing?.Problems().Select(p => p.Problem).FirstOrDefault() is { } sharing) return $"Sharing is invalid: {sharing}";
         return null;
     }
 

@@ -19,6 +19,9 @@ public static class LearnedGrouping
     /// <summary>Templates per layer in the warm-up model.</summary>
     public const int WarmupTemplates = 4;
 
+    /// <summary>How the allocations this search returns begin their <see cref="AllocationFile.AssignmentSource"/>.</summary>
+    public const string Source = "learned grouping";
+
     /// <summary>
     /// Runs the search. <paramref name="create"/> builds your model from options (<c>o => new MyNet(o)</c>);
     /// <paramref name="batchLoss"/> returns the training loss of the model on your next batch.
@@ -28,7 +31,7 @@ public static class LearnedGrouping
     {
         options = GroupSearchOptions.Checked(options);
         var warmupSharing = new SharingSpec(GroupStrategy.Single, Combiner.WeightedAverage, Upsampler.Repeat, WarmupTemplates, options.Seed, exactTemplates: true);
-        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = warmupSharing, SoftmaxCoefficients = true });
+        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = warmupSharing, SoftmaxCoefficients = true, Device = options.Device });
         Warmup.Train(warmup, batchLoss, options);
 
         // Representations: the softmax coefficients of every layer that owns a weight in the shared bank
@@ -42,7 +45,7 @@ public static class LearnedGrouping
 
         int groups = options.Groups ?? Math.Max(1, layers.Select(l => l.Layer.Plan.Spec.Kind + l.Layer.Plan.Spec.ShapeText).Distinct().Count());
         var clusters = KMeans.Cluster(points, groups, options.Seed);
-        var assignment = Naming.Number("learned", layers.Select((l, i) => (l.Path, clusters[i])), $"learned grouping (SSN, k-means into {groups} groups after {options.WarmupSteps} warm-up steps)");
+        var assignment = Naming.Number("learned", layers.Select((l, i) => (l.Path, clusters[i])), $"{Source} (SSN, k-means into {groups} groups after {options.WarmupSteps} warm-up steps)");
         return Warmup.AllocationFor(warmup.Network, options, assignment);
     }
 }
@@ -68,8 +71,15 @@ internal static class Warmup
 
     public static AllocationFile AllocationFor(NetworkSpec declared, GroupSearchOptions options, GroupAssignment assignment)
     {
-        var planned = options.Budget is { } budget ? declared.WithBudget(budget) : declared;
+        var planned = Planned(declared, options);
         return AllocationFile.From(BudgetPlanner.Plan(planned.WithAssignment(assignment)));
+    }
+
+    /// <summary>The declaration with the search's budget and sharing options, as the searched model will be planned.</summary>
+    public static NetworkSpec Planned(NetworkSpec declared, GroupSearchOptions options)
+    {
+        var planned = options.Budget is { } budget ? declared.WithBudget(budget) : declared;
+        return options.Sharing is { } sharing ? planned.WithSharing(sharing) : planned;
     }
 }
 

@@ -243,7 +243,7 @@ public sealed class Trainer
             if (e is not AllocationMismatchException) throw;
             // The library's message tells a programmer how to rebuild the model; a resumed run needs the command-line fix.
             throw new CheckpointMismatchException($"The checkpoint in {checkpoints.Directory} is of another model or allocation: resume with the model, " +
-                $"--budget and sharing options it was trained with, or start afresh with --overwrite or another --checkpoint-dir. ({e.Message})", e);
+                $"--budget, sharing options and --group-search or --allocation it was trained with, or start afresh with --overwrite or another --checkpoint-dir. ({e.Message})", e);
         }
         if (split is not null) Replace(split, optimizer);
         _log(state.Epoch == _options.Epochs

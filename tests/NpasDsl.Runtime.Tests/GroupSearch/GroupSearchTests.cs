@@ -106,6 +106,42 @@ public sealed class GroupSearchTests
     }
 
     [Fact]
+    public void Merging_never_joins_two_layers_whose_gradients_disagree_through_a_third()
+    {
+        // A~B 0.71 and B~C 0.63 pass τ = 0.1, but A~C (−0.10) does not: B joins A, and C stays alone.
+        var pairs = new[] { (0.71, 0, 1), (0.63, 1, 2) };
+        Assert.Equal(new[] { 0, 0, 2 }, GradientConflictGrouping.Merge(3, pairs));
+        // When every pair agrees, all three share one group.
+        Assert.Equal(new[] { 0, 0, 0 }, GradientConflictGrouping.Merge(3, new[] { (0.71, 0, 1), (0.63, 1, 2), (0.2, 0, 2) }));
+    }
+
+    [Fact]
+    public void Groups_pinned_with_ShareGroup_count_toward_what_the_banks_must_hold()
+    {
+        // MixedNet: Tokens (800), Mixers.0 and Mixers.1 (768 each) are free, one per depth bin, so no threshold merges them;
+        // the pinned "mlp" group needs 1,024 more. A bank budget that holds the free layers' 2,336 but not 3,360 must
+        // fall back to one bank for the free layers instead of keeping three banks the planner can only tile.
+        var declared = MixedNet.Declaration;
+        long coefficients = declared.Layers.Where(l => l.IsShareable).Sum(l => (long)l.WeightSets);
+        long budget = BudgetCheck.NeverShared(declared) + coefficients + 2336 + 500;
+        var allocation = GradientConflictGrouping.Search(o => new MixedNet(o), m => m.call(TestData.Tokens()).pow(2).mean(),
+            new GroupSearchOptions { WarmupSteps = 2, Seed = 1, Budget = BudgetSpec.Parameters(budget) });
+        Assert.Contains("τ = -1.00", allocation.AssignmentSource);
+        Assert.Equal(new[] { "Mixers.0", "Mixers.1", "Tokens" }, allocation.Groups.Single(g => g.Name.StartsWith("conflict_")).Members.OrderBy(m => m));
+        Assert.Contains(allocation.Groups, g => g.Name == "mlp");
+    }
+
+    [Fact]
+    public void A_non_finite_loss_on_the_compared_batch_stops_the_search_with_the_fix()
+    {
+        int calls = 0;
+        var e = Assert.Throws<InvalidOperationException>(() => GradientConflictGrouping.Search(o => new TinyCnn(o),
+            m => ++calls > 2 ? Loss(m) * float.NaN : Loss(m), new GroupSearchOptions { WarmupSteps = 2, Seed = 1 }));
+        Assert.Contains("on the batch whose gradients are compared", e.Message);
+        Assert.Contains("lower GroupSearchOptions.LearningRate", e.Message);
+    }
+
+    [Fact]
     public void KMeans_separates_clear_clusters_deterministically()
     {
         var points = new[] { new[] { 0.0, 0.0 }, new[] { 0.1, 0.0 }, new[] { 5.0, 5.0 }, new[] { 5.1, 5.0 }, new[] { 0.0, 0.1 } };

@@ -23,6 +23,20 @@ public sealed class WideResNetExampleTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Searches_its_groups_by_gradient_conflict_before_training_when_asked()
+    {
+        CifarTestFiles.Write(Path.Combine(Scratch, "cifar"), CifarVariant.Cifar10, train: 8, test: 8, seed: 5);
+        var output = ExampleProcess.Finish(ExampleProcess.Start("WideResNet", "--model", "wrn-16-4", "--data", Path.Combine(Scratch, "cifar"),
+            "--epochs", "1", "--batch-size", "8", "--train-batches", "1", "--checkpoint-dir", Path.Combine(Scratch, "runs"),
+            "--group-search", "gradient-conflict", "--search-steps", "1"));
+        Assert.Contains("group_search=gradient-conflict search_steps=1", output);
+        Assert.Contains("group search: gradient-conflict, 1 warm-up step in batches of 8 from the 40 training examples", output);
+        Assert.Contains("groups from gradient-conflict grouping (SuperWeights, τ = ", output);
+        Assert.True(File.Exists(Path.Combine(Scratch, "runs", "group-search.allocation.json")));
+        Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+\s*$", output);
+    }
+
+    [Fact]
     public void Missing_data_is_a_clear_error()
     {
         using var process = ExampleProcess.Start("WideResNet", "--data", Path.Combine(Scratch, "nowhere"));

@@ -1,0 +1,187 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using NpasDsl.Allocation;
+using NpasDsl.GroupSearch;
+
+namespace NpasDsl.Training;
+
+/// <summary>
+/// The command-line options that give a model other groups than its declaration's, shared by the training programs:
+/// <c>--group-search</c> runs SSN's or SuperWeights' search on the training set before training, <c>--allocation</c>
+/// rebuilds a saved allocation. A program hands unknown names to <see cref="TryRead"/>, calls <see cref="Check"/> once
+/// everything is read, and builds its model with the allocation <see cref="Resolve"/> returns (null: the declared groups).
+/// </summary>
+public sealed class AllocationCommandLine
+{
+    /// <summary>What the options do; append it to the program's usage text.</summary>
+    public const string Usage =
+        "allocation options:\n" +
+        "  --group-search M           search the groups on the training set before training: learned (SSN, k-means over the\n" +
+        "                             coefficients of a four-template warm-up) or gradient-conflict (SuperWeights, merging\n" +
+        "                             layers whose gradients agree); the result goes to " + SearchFileName + "\n" +
+        "                             in the checkpoint directory, and --resume reuses the groups of the run it continues\n" +
+        "  --search-steps N           warm-up steps of the search (default: a tenth of the run's steps, as SSN suggests)\n" +
+        "  --groups G                 learned: how many groups k-means makes (default: as many as by-shape grouping would)\n" +
+        "  --allocation FILE          build the model with a saved allocation (a search's " + SearchFileName + ",\n" +
+        "                             or the <model>.allocation.json beside a checkpoint): its groups, budget and sharing options";
+
+    /// <summary>The file a search's allocation is written to, in the checkpoint directory.</summary>
+    public const string SearchFileName = "group-search.allocation.json";
+
+    /// <summary><c>--group-search</c>, or null for none.</summary>
+    public GroupSearchMethod? Search { get; private set; }
+
+    /// <summary><c>--search-steps</c>, or null for a tenth of the run's steps.</summary>
+    public int? SearchSteps { get; private set; }
+
+    /// <summary><c>--groups</c>, or null for as many as by-shape grouping would make.</summary>
+    public int? Groups { get; private set; }
+
+    /// <summary><c>--allocation</c>, or null.</summary>
+    public string? AllocationPath { get; private set; }
+
+    /// <summary>How the options read, for a program's start-up line ("" when none was given).</summary>
+    public string Description => Search is { } method
+        ? $" group_search={method.CommandLineName()}" + (SearchSteps is { } s ? string.Format(CultureInfo.InvariantCulture, " search_steps={0}", s) : "") + (Groups is { } g ? string.Format(CultureInfo.InvariantCulture, " groups={0}", g) : "")
+        : AllocationPath is { } path ? $" allocation={path}" : "";
+
+    /// <summary>Reads <paramref name="name"/> if it is one of these options; returns false, reading nothing, for any other name.</summary>
+    /// <exception cref="ArgumentException">The value is missing or not what the option needs.</exception>
+    public bool TryRead(string name, Func<string> value)
+    {
+        switch (name)
+        {
+            case "--group-search":
+                Search = value() switch
+                {
+                    "learned" => GroupSearchMethod.Learned,
+                    "gradient-conflict" => GroupSearchMethod.GradientConflict,
+                    var other => throw new ArgumentException($"--group-search must be learned or gradient-conflict, not '{other}'."),
+                };
+                return true;
+            case "--search-steps": SearchSteps = TrainerCommandLine.PositiveInteger(name, value()); return true;
+            case "--groups": Groups = TrainerCommandLine.PositiveInteger(name, value()); return true;
+            case "--allocation": AllocationPath = value(); return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>
+    /// Refuses combinations that cannot mean what they say. <paramref name="replacedByAllocation"/> names the program's
+    /// options given on this command line that an <c>--allocation</c> would override (its budget, its sharing options).
+    /// </summary>
+    /// <exception cref="ArgumentException">Two options contradict each other, or one needs another that is missing.</exception>
+    public void Check(params string[] replacedByAllocation)
+    {
+        if (AllocationPath is not null && Search is not null)
+            throw new ArgumentException("Give either --allocation (groups saved before) or --group-search (groups searched now), not both.");
+        if (AllocationPath is not null && replacedByAllocation.FirstOrDefault() is { } replaced)
+            throw new ArgumentException($"--allocation carries its own budget, groups and sharing options; drop {replaced}, or search again with --group-search and {replaced}.");
+        if (Search is null && (SearchSteps is not null || Groups is not null))
+            throw new ArgumentException($"{(SearchSteps is not null ? "--search-steps" : "--groups")} only applies to --group-search; add --group-search learned or gradient-conflict.");
+        if (Search == GroupSearchMethod.GradientConflict && Groups is not null)
+            throw new ArgumentException("--groups sets the number of k-means clusters of --group-search learned; gradient-conflict finds its own number of groups.");
+    }
+
+    /// <summary>
+    /// The allocation to build the model with (<see cref="NpasOptions.Allocation"/>), or null for the declared groups.
+    /// A search warms up <paramref name="create"/>'s model with <paramref name="model"/>'s seed, budget, sharing options and
+    /// device on <paramref name="data"/>'s training set in batches of the trainer's size, and writes its result to
+    /// <see cref="SearchFileName"/> in the checkpoint directory. A resumed run searches nothing: it reads the groups of the
+    /// checkpoint it continues (or, killed before its first checkpoint, the file its search wrote).
+    /// </summary>
+    /// <exception cref="ArgumentException"><c>--allocation</c> names a file that is missing or is not an allocation.</exception>
+    /// <exception cref="CheckpointException">The checkpoint directory cannot be written, holds a run a fresh start would replace, or its allocation cannot be read.</exception>
+    /// <exception cref="CheckpointMismatchException">The run to resume was not trained with this search.</exception>
+    public AllocationFile? Resolve<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
+        where TModel : NpasModule
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(log);
+        if (AllocationPath is { } path)
+        {
+            var given = Read(path, "--allocation " + path);
+            log($"allocation: {path} ({given.AssignmentSource ?? "its declared groups"})");
+            return given;
+        }
+        if (Search is not { } method) return null;
+
+        string? searchFile = null;
+        if (trainer.CheckpointDirectory is { } directory)
+        {
+            var store = new CheckpointStore(directory);
+            // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
+            store.PrepareFor(trainer);
+            searchFile = Path.Combine(store.Directory, SearchFileName);
+            if (trainer.Resume && (store.Exists || File.Exists(searchFile)))
+            {
+                var (saved, where) = store.Exists
+                    ? (store.ReadAllocation(), "its checkpoint")
+                    : (Read(searchFile, searchFile), $"{SearchFileName}, written before its first checkpoint");
+                if (!method.Made(saved))
+                    throw new CheckpointMismatchException($"The run in {store.Directory} was not trained with --group-search {method.CommandLineName()} (its groups come from " +
+                        $"{saved.AssignmentSource ?? "the declaration"}): resume it with the options it was started with, or start afresh with --overwrite or another --checkpoint-dir.");
+                log($"group search: not run again; the groups of the run being resumed are read from {where} ({saved.AssignmentSource})");
+                return saved;
+            }
+        }
+
+        int steps = WarmupSteps(trainer, data);
+        log(string.Format(CultureInfo.InvariantCulture, "group search: {0}, {1:N0} warm-up step{5} in batches of {2} from the {3:N0} training examples{4}",
+            method.CommandLineName(), steps, trainer.BatchSize, data.TrainInputs.shape[0], SearchSteps is null ? " (a tenth of the run's steps)" : "", steps == 1 ? "" : "s"));
+        var batches = new SearchBatches(data, trainer.BatchSize, trainer.Seed, model.Device);
+        var options = new GroupSearchOptions
+        {
+            WarmupSteps = steps, Seed = model.Seed ?? trainer.Seed, Budget = model.Budget, Sharing = model.Sharing, Device = model.Device, Groups = Groups,
+        };
+        var allocation = GroupSearches.Run(method, create, batches.Loss, options);
+        log($"group search: {allocation.AssignmentSource}: {allocation.Groups.Count} group(s)");
+        if (searchFile is not null)
+        {
+            try
+            {
+                allocation.Save(searchFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CheckpointException($"Could not write {searchFile} ({e.Message}); free disk space or fix the permissions, or give another --checkpoint-dir.", e);
+            }
+            log($"group search: saved to {searchFile} (build the same model again with --allocation {searchFile})");
+        }
+        return allocation;
+    }
+
+    /// <summary>The warm-up steps a search runs for this run: <c>--search-steps</c>, or a tenth of the run's steps.</summary>
+    public int WarmupSteps(TrainerOptions trainer, TrainingData data) => SearchSteps ?? DefaultSteps(trainer, data);
+
+    /// <summary>A tenth of the run's training steps (SSN warms up for 10-15 % of the schedule), at least one.</summary>
+    internal static int DefaultSteps(TrainerOptions trainer, TrainingData data)
+    {
+        long examples = data.TrainInputs.shape[0];
+        long batches = (examples + trainer.BatchSize - 1) / trainer.BatchSize;
+        if (trainer.BatchesPerEpoch is { } limit) batches = Math.Min(batches, limit);
+        return (int)Math.Clamp(trainer.Epochs * batches / 10, 1, int.MaxValue);
+    }
+
+    private static AllocationFile Read(string path, string what)
+    {
+        try
+        {
+            return AllocationFile.Load(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ArgumentException($"{what}: there is no such file; give the path of a saved allocation (a group search's {SearchFileName}, or <model>.allocation.json beside a checkpoint).", e);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            throw new ArgumentException($"{what} is not a readable allocation ({e.Message}); give a file NpasDsl wrote, or search again with --group-search.", e);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using System;
+using System.IO;
+using System.Linq;
+using NpasDsl.Allocation;
+using NpasDsl.GroupSearch;
+using NpasDsl.Planning;
+using NpasDsl.Runtime.Tests.Models;
+using NpasDsl.Training;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.GroupSearch;
+
+/// <summary>
+/// <c>--group-search</c> and <c>--allocation</c>: reading and checking the options, running a search on a training set
+/// before training, writing its result, and reusing it (never searching again) when a run is resumed.
+/// </summary>
+public sealed class AllocationCommandLineTests : ScratchDirectoryTest
+{
+    public AllocationCommandLineTests() : base("allocation-line") { }
+
+    private static AllocationCommandLine Read(params string[] args)
+    {
+        var line = new AllocationCommandLine();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            Assert.True(line.TryRead(name, () => args[++i]), $"{name} is an allocation option");
+        }
+        return line;
+    }
+
+    private static TrainingData Data()
+    {
+        var (images, labels) = TestData.Images(count: 40);
+        var (test, testLabels) = TestData.Images(count: 8, seed: 12);
+        return new TrainingData(images, labels, test, testLabels);
+    }
+
+    private TrainerOptions Trainer(bool resume = false) => new() { Epochs = 5, BatchSize = 8, Seed = 2, CheckpointDirectory = Path.Combine(Scratch, "run"), Resume = resume };
+
+    /// <summary>Builds TinyCnn and counts how often, so a test sees whether a search ran.</summary>
+    private sealed class CountingFactory
+    {
+        public int Models { get; private set; }
+        public TinyCnn Create(NpasOptions o)
+        {
+            Models++;
+            return new TinyCnn(o);
+        }
+    }
+
+    [Fact]
+    public void The_options_are_read_and_described_for_the_start_up_line()
+    {
+        var line = Read("--group-search", "learned", "--search-steps", "7", "--groups", "2");
+        Assert.Equal(GroupSearchMethod.Learned, line.Search);
+        Assert.Equal(" group_search=learned search_steps=7 groups=2", line.Description);
+        Assert.Equal(GroupSearchMethod.GradientConflict, Read("--group-search", "gradient-conflict").Search);
+        Assert.Equal(" allocation=a.json", Read("--allocation", "a.json").Description);
+        Assert.Equal("", new AllocationCommandLine().Description);
+        Assert.False(new AllocationCommandLine().TryRead("--epochs", () => throw new InvalidOperationException("no value is taken for another option")));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--group-search", "kmeans" }, "--group-search must be learned or gradient-conflict, not 'kmeans'")]
+    [InlineData(new[] { "--search-steps", "0" }, "--search-steps")]
+    [InlineData(new[] { "--groups", "-1" }, "--groups")]
+    public void Bad_values_are_refused_naming_the_option(string[] args, string message)
+        => Assert.Contains(message, Assert.Throws<ArgumentException>(() => Read(args)).Message);
+
+    [Fact]
+    public void Contradicting_options_are_refused_with_the_fix()
+    {
+        Assert.Contains("either --allocation", Assert.Throws<ArgumentException>(() => Read("--allocation", "a.json", "--group-search", "learned").Check()).Message);
+        Assert.Contains("drop --budget", Assert.Throws<ArgumentException>(() => Read("--allocation", "a.json").Check("--budget")).Message);
+        Assert.Contains("add --group-search", Assert.Throws<ArgumentException>(() => Read("--search-steps", "5").Check()).Message);
+        Assert.Contains("add --group-search", Assert.Throws<ArgumentException>(() => Read("--groups", "2").Check()).Message);
+        Assert.Contains("gradient-conflict finds its own number", Assert.Throws<ArgumentException>(() => Read("--group-search", "gradient-conflict", "--groups", "2").Check()).Message);
+        Read("--group-search", "learned", "--groups", "2").Check("--budget"); // a search under another budget is what --budget is for
+    }
+
+    [Fact]
+    public void Without_either_option_the_model_keeps_its_declared_groups()
+        => Assert.Null(new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions(), _ => { }));
+
+    [Fact]
+    public void A_search_runs_before_training_and_its_allocation_is_written_to_the_checkpoint_directory()
+    {
+        var factory = new CountingFactory();
+        var log = new System.Collections.Generic.List<string>();
+        var allocation = Read("--group-search", "learned", "--search-steps", "3", "--groups", "2")
+            .Resolve(factory.Create, Data(), Trainer(), new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.5) }, log.Add);
+
+        Assert.NotNull(allocation);
+        Assert.True(GroupSearchMethod.Learned.Made(allocation!));
+        Assert.Contains("k-means into 2 groups after 3 warm-up steps", allocation!.AssignmentSource);
+        Assert.True(factory.Models > 0);
+        string saved = Path.Combine(Scratch, "run", AllocationCommandLine.SearchFileName);
+        Assert.Null(AllocationFile.Load(saved).FirstDifference(allocation));
+        Assert.Contains(log, l => l.StartsWith("group search: learned, 3 warm-up steps in batches of 8 from the 40 training examples", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains($"--allocation {saved}"));
+
+        // The searched model is built from the allocation alone: the budget it was searched under comes with it.
+        using var model = new TinyCnn(new NpasOptions { Allocation = allocation });
+        using var declared = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Fraction(0.5) });
+        Assert.Equal(declared.Allocation.Budget, model.Allocation.Budget);
+        Assert.True(model.TrainableParameters <= model.Allocation.Budget);
+    }
+
+    [Fact]
+    public void The_searched_allocation_keeps_the_sharing_options_given_at_start_up()
+    {
+        var sharing = TinyCnn.Declaration.Sharing.With(upsampler: Upsampler.Mask);
+        var allocation = Read("--group-search", "gradient-conflict", "--search-steps", "2")
+            .Resolve(o => new TinyCnn(o), Data(), Trainer() with { CheckpointDirectory = null }, new NpasOptions { Sharing = sharing, Budget = BudgetSpec.Fraction(0.3) }, _ => { });
+        Assert.True(GroupSearchMethod.GradientConflict.Made(allocation!));
+        Assert.Equal(Upsampler.Mask, allocation!.Sharing.Upsampler);
+        Assert.False(File.Exists(Path.Combine(Scratch, "run", AllocationCommandLine.SearchFileName)), "no checkpoint directory: nothing is written");
+    }
+
+    [Fact]
+    public void A_resumed_run_reads_the_groups_its_search_wrote_and_searches_nothing()
+    {
+        var first = Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions { Seed = 2 }, _ => { });
+        var factory = new CountingFactory();
+        var log = new System.Collections.Generic.List<string>();
+        // A different step count on the resumed command line does not matter: the groups are those of the run it continues.
+        var resumed = Read("--group-search", "learned", "--search-steps", "50").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions { Seed = 2 }, log.Add);
+        Assert.Equal(0, factory.Models);
+        Assert.Null(resumed!.FirstDifference(first!));
+        Assert.Contains(log, l => l.StartsWith("group search: not run again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_resumed_run_reads_the_groups_of_its_checkpoint_and_refuses_one_trained_without_the_search()
+    {
+        var trainer = Trainer();
+        var searched = Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { })!;
+        Checkpoint(new TinyCnn(new NpasOptions { Allocation = searched }), trainer.CheckpointDirectory!);
+        var factory = new CountingFactory();
+        var resumed = Read("--group-search", "learned").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { });
+        Assert.Equal(0, factory.Models);
+        Assert.Null(resumed!.FirstDifference(searched));
+
+        // The same directory resumed with the other search: the checkpoint's groups are not that search's.
+        var e = Assert.Throws<CheckpointMismatchException>(() => Read("--group-search", "gradient-conflict").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
+        Assert.Contains("was not trained with --group-search gradient-conflict", e.Message);
+        Assert.Contains("its groups come from learned grouping", e.Message);
+        Assert.Equal(0, factory.Models);
+    }
+
+    [Fact]
+    public void A_fresh_search_in_a_directory_holding_a_run_is_refused_before_it_trains_anything()
+    {
+        Checkpoint(new TinyCnn(), Trainer().CheckpointDirectory!);
+        var factory = new CountingFactory();
+        var e = Assert.Throws<CheckpointException>(() => Read("--group-search", "learned").Resolve(factory.Create, Data(), Trainer(), new NpasOptions(), _ => { }));
+        Assert.Contains("continue it with --resume, replace it with --overwrite", e.Message);
+        Assert.Equal(0, factory.Models);
+    }
+
+    [Fact]
+    public void A_missing_or_damaged_allocation_file_is_an_argument_error_naming_the_file()
+    {
+        string missing = Path.Combine(Scratch, "missing.json");
+        var e = Assert.Throws<ArgumentException>(() => Read("--allocation", missing).Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions(), _ => { }));
+        Assert.Contains($"--allocation {missing}: there is no such file", e.Message);
+        Directory.CreateDirectory(Scratch);
+        string damaged = Path.Combine(Scratch, "damaged.json");
+        File.WriteAllText(damaged, "{ \"model\": ");
+        e = Assert.Throws<ArgumentException>(() => Read("--allocation", damaged).Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions(), _ => { }));
+        Assert.Contains($"--allocation {damaged} is not a readable allocation", e.Message);
+    }
+
+    [Fact]
+    public void A_saved_allocation_is_given_back_as_it_was_saved()
+    {
+        using var declared = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Fraction(0.4) });
+        Directory.CreateDirectory(Scratch);
+        string path = Path.Combine(Scratch, "saved.json");
+        AllocationFile.From(declared.Allocation).Save(path);
+        var given = Read("--allocation", path).Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions(), _ => { });
+        Assert.Null(given!.FirstDifference(AllocationFile.From(declared.Allocation)));
+    }
+
+    [Theory]
+    [InlineData(5, 8, null, 2)]     // 5 epochs of 5 batches (40 examples in 8s): 25 steps, a tenth is 2
+    [InlineData(1, 64, null, 1)]    // never fewer than one step
+    [InlineData(100, 8, 3, 30)]     // --train-batches caps the batches of every epoch
+    public void The_default_warm_up_is_a_tenth_of_the_runs_steps(int epochs, int batchSize, int? batchesPerEpoch, int expected)
+        => Assert.Equal(expected, AllocationCommandLine.DefaultSteps(new TrainerOptions { Epochs = epochs, BatchSize = batchSize, BatchesPerEpoch = batchesPerEpoch }, Data()));
+
+    private static void Checkpoint(TinyCnn model, string directory)
+    {
+        using (model)
+        {
+            var optimizer = optim.Adam(model.parameters());
+            new CheckpointStore(directory).Save(model, optimizer, new TrainingState { Epoch = 1 });
+        }
+    }
+}
+
+/// <summary>The warm-up batches of a search drawn from a training set.</summary>
+public sealed class SearchBatchesTests
+{
+    private static TrainingData Data(int count)
+    {
+        var (images, labels) = TestData.Images(count: count);
+        return new TrainingData(images, labels, images, labels);
+    }
+
+    [Fact]
+    public void Every_pass_reads_each_example_once_in_a_new_seeded_order()
+    {
+        var batches = new SearchBatches(Data(20), batchSize: 8, seed: 4);
+        var first = Enumerable.Range(0, 3).Select(_ => batches.NextBatch()).ToList(); // 8 + 8 + 4
+        var second = Enumerable.Range(0, 3).Select(_ => batches.NextBatch()).ToList();
+        Assert.Equal(new[] { 8, 8, 4 }, first.Select(b => b.Length));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), first.SelectMany(b => b).OrderBy(i => i));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), second.SelectMany(b => b).OrderBy(i => i));
+        Assert.NotEqual(first.SelectMany(b => b), second.SelectMany(b => b));
+
+        var again = new SearchBatches(Data(20), batchSize: 8, seed: 4);
+        Assert.Equal(first.SelectMany(b => b), Enumerable.Range(0, 3).SelectMany(_ => again.NextBatch()));
+        var other = new SearchBatches(Data(20), batchSize: 8, seed: 5);
+        Assert.NotEqual(first.SelectMany(b => b), Enumerable.Range(0, 3).SelectMany(_ => other.NextBatch()));
+    }
+
+    [Fact]
+    public void The_loss_is_the_cross_entropy_of_the_model_on_the_batch()
+    {
+        using var model = new TinyCnn();
+        var data = Data(12);
+        var batches = new SearchBatches(data, batchSize: 12, seed: 1);
+        using var loss = batches.Loss(model);
+        using var expected = nn.functional.cross_entropy(model.call(data.TrainInputs), data.TrainLabels); // the whole set is one batch: order does not matter
+        Assert.Equal(expected.item<float>(), loss.item<float>(), 5);
+    }
+
+    [Fact]
+    public void A_batch_size_below_one_or_an_empty_training_set_is_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SearchBatches(Data(4), batchSize: 0, seed: 1));
+        var empty = new TrainingData(zeros(0, 1, 8, 8), zeros(0, dtype: ScalarType.Int64), zeros(1, 1, 8, 8), zeros(1, dtype: ScalarType.Int64));
+        Assert.Contains("training set is empty", Assert.Throws<ArgumentException>(() => new SearchBatches(empty, batchSize: 4, seed: 1)).Message);
+    }
+}
