@@ -134,12 +134,17 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Called by the generated constructor once every layer is registered: checks that the model holds exactly
-    /// the parameters the allocation accounted for, then moves it to the requested device.
+    /// Called by the generated constructor once every layer is registered and <c>OnCreated</c> has run: checks that
+    /// the model holds exactly the parameters the allocation accounted for, then moves it to the requested device.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The model holds other trainable parameters than its allocation accounts for.</exception>
     protected void CompleteConstruction()
     {
         long actual = TrainableParameters;
+        if (actual > Allocation.Breakdown.Total)
+            throw new InvalidOperationException($"'{Network.ModelName}' holds {actual:N0} trainable parameters but its budget accounts for {Allocation.Breakdown.Total:N0}: " +
+                "the budget bounds every trainable parameter, so a module or parameter registered in OnCreated cannot be trained beside it. Declare it as a " +
+                "layer property with an attribute (so the budget plans it), register it as a buffer, or set requires_grad = false. (If OnCreated registers nothing, this is a bug in NpasDsl; please report it with the model declaration.)");
         if (actual != Allocation.Breakdown.Total)
             throw new InvalidOperationException($"'{Network.ModelName}' holds {actual:N0} trainable parameters but its allocation accounts for {Allocation.Breakdown.Total:N0}. This is a bug in NpasDsl; please report it with the model declaration.");
         _initialMixtures.Clear();

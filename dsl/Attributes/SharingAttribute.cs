@@ -42,4 +42,10 @@ public static class SharingDefaults
 
     /// <summary>The Mask upsampler's period P: learned multipliers per copy of the bank (see <c>CopyMasks</c> for why 16).</summary>
     public const int MaskPeriod = 16;
+
+    /// <summary>
+    /// The largest mask period accepted. Longer periods buy nothing a layer can use (a copy shorter than the period has one
+    /// multiplier per element already) and make the search for the cheapest bank scan up to the largest layer's size.
+    /// </summary>
+    public const int MaxMaskPeriod = 65536;
 }

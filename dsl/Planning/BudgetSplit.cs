@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Numerics;
 
 namespace NpasDsl.Planning;
@@ -107,7 +108,11 @@ public static class BudgetSplit
         var bySize = new List<int>();
         for (int i = 0; i < n; i++) bySize.Add(i);
         bySize.Sort((a, b) => members[b] != members[a] ? members[b].CompareTo(members[a]) : a.CompareTo(b));
-        for (int round = 2; round <= maxTemplates; round++)
+        // A round adds a template only to a group with more members than templates, and a group that once fails to fit
+        // never fits later (what is used only grows): rounds past the largest membership add nothing. Stopping there
+        // also keeps a "no cap" MaxTemplates (int.MaxValue) from running, and wrapping, forever.
+        int rounds = Math.Min(maxTemplates, members.Count == 0 ? 1 : members.Max());
+        for (int round = 2; round <= rounds; round++)
             foreach (int i in bySize)
                 if (templates[i] < round && members[i] > templates[i] && Fits(i)) Add(i);
 

@@ -100,5 +100,7 @@ public sealed class SharingSpec
             yield return ("MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use 1 or more (the default is {1})", MaxTemplates, SharingDefaults.MaxTemplates));
         if (MaskPeriod < 1)
             yield return ("MaskPeriod", string.Format(CultureInfo.InvariantCulture, "MaskPeriod is {0} but a masked copy needs at least 1 multiplier; use 1 or more (the default is {1})", MaskPeriod, SharingDefaults.MaskPeriod));
+        else if (MaskPeriod > SharingDefaults.MaxMaskPeriod)
+            yield return ("MaskPeriod", string.Format(CultureInfo.InvariantCulture, "MaskPeriod is {0:N0} but at most {1:N0} multipliers per copy are supported; use {1:N0} or less (the default is {2})", MaskPeriod, SharingDefaults.MaxMaskPeriod, SharingDefaults.MaskPeriod));
     }
 }

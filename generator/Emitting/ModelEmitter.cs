@@ -90,8 +90,9 @@ internal static class ModelEmitter
             FieldName = layer.FieldName;
             PropertyType = layer.PropertyType;
             Modifiers = layer.PropertyModifiers.Length == 0 ? "" : layer.PropertyModifiers + " ";
-            string factory = "Create" + layer.Kind;
-            CreateExpression = layer.Repeat > 0 ? $"CreateList({Literal(layer.Name)}, {factory})" : $"{factory}({Literal(layer.Name)})";
+            // base.: a member of the user's own named CreateLinear or CreateList must not be called instead.
+            string factory = "base.Create" + layer.Kind;
+            CreateExpression = layer.Repeat > 0 ? $"base.CreateList({Literal(layer.Name)}, {factory})" : $"{factory}({Literal(layer.Name)})";
             SpecExpression = "global::NpasDsl.Planning.LayerSpec." + layer.Kind + "(" + string.Join(", ", SpecArguments(layer)) + ")";
             var spec = Parsing.NetworkSpecBuilder.ToSpec(layer);
             string what = layer.Kind.HasShareableWeight() ? $"{layer.Kind.DisplayName()} {spec.ShapeText}" : $"{layer.Kind.DisplayName()} over {Literal(layer.In)} features";

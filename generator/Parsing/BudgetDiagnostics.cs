@@ -78,10 +78,24 @@ internal static class BudgetDiagnostics
         return DiagnosticInfo.Create(DiagnosticDescriptors.InfeasibleBudget, location, infeasible.Message);
     }
 
-    /// <summary>The smallest K_max (up to 4,096) at which the budget is used, found by bisection; null if none is.</summary>
+    /// <summary>
+    /// A K_max (up to 4,096) at which the budget is used, found by bisection; null if none is. More templates also mean
+    /// more coefficients, so a higher K_max can make the plan infeasible (without upsampling, small layers' coefficients
+    /// outgrow the budget): such a K_max counts as not using the budget, and the one suggested is always one that plans.
+    /// </summary>
     private static int? SmallestMaxTemplatesThatUses(NetworkSpec spec, long budget)
     {
-        bool Uses(int k) => BudgetPlanner.Plan(WithMaxTemplates(spec, k)).Breakdown.Unused <= UnusedWarningShare * budget;
+        bool Uses(int k)
+        {
+            try
+            {
+                return BudgetPlanner.Plan(WithMaxTemplates(spec, k)).Breakdown.Unused <= UnusedWarningShare * budget;
+            }
+            catch (BudgetInfeasibleException)
+            {
+                return false;
+            }
+        }
         int low = spec.Sharing.MaxTemplates + 1, high = 4096;
         if (low > high || !Uses(high)) return null;
         while (low < high)

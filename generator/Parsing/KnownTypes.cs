@@ -12,6 +12,8 @@ internal static class KnownTypes
     public const string ShareGroupAttribute = "NpasDsl.ShareGroupAttribute";
     public const string NoShareAttribute = "NpasDsl.NoShareAttribute";
     public const string NpasModule = "NpasDsl.NpasModule";
+    public const string NetworkSpec = "NpasDsl.Planning.NetworkSpec";
+    public const string NpasOptions = "NpasDsl.NpasOptions";
     public const string ModuleList = "TorchSharp.Modules.ModuleList`1";
 
     /// <summary>The layer kind an attribute class declares, or null for any other attribute.</summary>

@@ -49,7 +49,7 @@ internal static class ModelParser
                 ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
                 ClassName: type.Name,
                 ClassIdentifier: Names.Identifier(type.Name),
-                HintName: HintName(type),
+                HintName: HintName(type, context.SemanticModel.Compilation, cancellationToken),
                 Budget: budget,
                 Sharing: sharing,
                 Layers: layers.ToEquatableArray());
@@ -97,13 +97,17 @@ internal static class ModelParser
             ok = false;
         }
         if (type.IsFileLocal) Unsupported("is a file-local class, but its generated part lives in another file; remove the 'file' modifier");
+        else if (ContainingTypes(type).FirstOrDefault(t => t.IsFileLocal) is { } fileLocal)
+            Unsupported($"is nested in the file-local class '{fileLocal.Name}', but its generated part lives in another file; remove the 'file' modifier from '{fileLocal.Name}'");
         if (syntax.ParameterList is not null) Unsupported("has a primary constructor, but NpasDsl generates the constructor; remove the parameter list and use OnCreated for your own set-up");
         if (type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ConstructorDeclarationSyntax)))
             Unsupported("declares a constructor, but NpasDsl generates it (new " + type.Name + "(NpasOptions? options = null)); remove it and put your own set-up in 'partial void OnCreated()'");
+        bool derivesFromModel = false;
         for (var ancestor = type.BaseType; ancestor is not null; ancestor = ancestor.BaseType)
             if (ancestor.GetAttributes().Any(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharedBudgetAttribute))
             {
                 Unsupported($"derives from the model '{ancestor.Name}', which has its own budget and layers; derive every model directly from NpasModule");
+                derivesFromModel = true;
                 break;
             }
         foreach (var problem in GeneratedNameClashes(type)) Unsupported(problem);
@@ -113,6 +117,9 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAnNpasModule, location, type.Name, type.BaseType?.ToDisplayString() ?? "object"));
             ok = false;
         }
+        else if (!derivesFromModel && type.BaseType is { } direct && KnownTypes.FullName(direct) != KnownTypes.NpasModule && !HasModuleConstructor(direct))
+            Unsupported($"derives from NpasModule through '{direct.Name}', whose constructors the generated one cannot call as base(Declaration, options); " +
+                $"give '{direct.Name}' a constructor 'protected {direct.Name}(NetworkSpec declaration, NpasOptions? options) : base(declaration, options)', or derive directly from NpasModule");
         return ok;
     }
 
@@ -130,11 +137,15 @@ internal static class ModelParser
             if (member.Name == "OnCreated")
             {
                 if (member is IMethodSymbol { Parameters.Length: > 0 }) continue; // an overload, no clash
-                bool partialVoid = member is IMethodSymbol { ReturnsVoid: true } && member.DeclaringSyntaxReferences
-                    .Any(r => r.GetSyntax() is MethodDeclarationSyntax m && m.Modifiers.Any(SyntaxKind.PartialKeyword));
-                if (!partialVoid)
+                // The generated part declares 'partial void OnCreated();': the user's part must be its implementation, with
+                // a body, no access modifier (both parts must agree, CS8799) and not static (CS0763).
+                var declarations = member.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>().ToList();
+                bool implementation = member is IMethodSymbol { ReturnsVoid: true, IsStatic: false } && declarations.Count > 0
+                    && declarations.All(m => m.Modifiers.Any(SyntaxKind.PartialKeyword) && (m.Body is not null || m.ExpressionBody is not null)
+                        && !m.Modifiers.Any(k => k.IsKind(SyntaxKind.PublicKeyword) || k.IsKind(SyntaxKind.PrivateKeyword) || k.IsKind(SyntaxKind.ProtectedKeyword) || k.IsKind(SyntaxKind.InternalKeyword)));
+                if (!implementation)
                     yield return "declares 'OnCreated', which the generated constructor calls as 'partial void OnCreated()'; write it as 'partial void OnCreated() { ... }' " +
-                        "(private, no parameters), or rename it";
+                        "(with a body, no access modifier, not static, no parameters), or rename it";
             }
             else
                 yield return $"declares a member named '{member.Name}', which the generated part declares too (the model's declared network); rename it";
@@ -209,6 +220,13 @@ internal static class ModelParser
         return first is null || first == syntax;
     }
 
+    /// <summary>Whether <paramref name="type"/> has a constructor a derived class can call with (NetworkSpec, NpasOptions?).</summary>
+    private static bool HasModuleConstructor(INamedTypeSymbol type)
+        => type.InstanceConstructors.Any(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal or Accessibility.Internal
+            && c.Parameters.Length == 2
+            && KnownTypes.FullName(c.Parameters[0].Type) == KnownTypes.NetworkSpec
+            && KnownTypes.FullName(c.Parameters[1].Type) == KnownTypes.NpasOptions);
+
     private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)
     {
         var chain = new List<INamedTypeSymbol>();
@@ -216,13 +234,36 @@ internal static class ModelParser
         return chain;
     }
 
-    private static string HintName(INamedTypeSymbol type)
+    /// <summary>
+    /// The generated file's name: the model's full name. Roslyn compares hint names ignoring case, so a model whose full
+    /// name differs from another type's only in case (Net and NET) gets a stable hash of its exact name appended;
+    /// otherwise the two files would collide and every model would lose its generated code.
+    /// </summary>
+    private static string HintName(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    {
+        string name = FullHintName(type);
+        bool clashes = compilation.GetSymbolsWithName(n => string.Equals(n, type.Name, System.StringComparison.OrdinalIgnoreCase), SymbolFilter.Type, cancellationToken)
+            .OfType<INamedTypeSymbol>()
+            .Select(FullHintName)
+            .Any(other => string.Equals(other, name, System.StringComparison.OrdinalIgnoreCase) && !string.Equals(other, name, System.StringComparison.Ordinal));
+        return clashes ? $"{name}.{StableHash(name):x8}.g.cs" : name + ".g.cs";
+    }
+
+    private static string FullHintName(INamedTypeSymbol type)
     {
         var parts = new List<string>();
         if (type.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.Add(ns.ToDisplayString());
         parts.AddRange(ContainingTypes(type).Select(t => t.Name));
         parts.Add(type.Name);
-        return string.Join(".", parts).Replace("@", "") + ".g.cs";
+        return string.Join(".", parts).Replace("@", "");
+    }
+
+    /// <summary>FNV-1a over the UTF-16 code units: the same on every machine and run (string.GetHashCode is randomised).</summary>
+    private static uint StableHash(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text) hash = unchecked((hash ^ c) * 16777619);
+        return hash;
     }
 
     internal static string DisplayType(ITypeSymbol type) => type.ToDisplayString(TypeFormat);

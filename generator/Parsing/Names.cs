@@ -10,7 +10,8 @@ namespace NpasDsl.Generator.Parsing;
 /// <summary>Names the generator writes: escaped identifiers, backing fields that collide with nothing, reserved names.</summary>
 internal static class Names
 {
-    private static readonly Regex GroupName = new("^[A-Za-z_][A-Za-z0-9_]*$");
+    // \z, not $: $ also matches before a final newline, which would let "body\n" through into a generated comment.
+    private static readonly Regex GroupName = new(@"^[A-Za-z_][A-Za-z0-9_]*\z");
 
     /// <summary>Members the generated code declares in the model class (besides the layer properties and fields).</summary>
     public static readonly string[] Generated = { "Declaration", "OnCreated" };

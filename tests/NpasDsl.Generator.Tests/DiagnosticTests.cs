@@ -440,3 +440,127 @@ public sealed class DiagnosticTests
         Assert.Single(driver.GetRunResult().Results.Single().GeneratedSources);
     }
 }
+
+/// <summary>Class shapes and options that once crashed, hung or broke the generator (found by review), each with the input that did it.</summary>
+public sealed class GeneratorShapeTests
+{
+    private static string Model(string classAttributes, string members, string declaration = "public sealed partial class Net : NpasModule", string before = "")
+        => SampleModels.Usings + $$"""
+            namespace Demo;
+
+            {{before}}
+            {{classAttributes}}
+            {{declaration}}
+            {
+            {{members}}
+                public override Tensor forward(Tensor x) => x;
+            }
+            """;
+
+    private const string OneLayer = "    [Linear(100, 10)] private partial SharedLinear Head { get; }";
+
+    private static string Problems(Compilation output, System.Collections.Immutable.ImmutableArray<Diagnostic> diagnostics)
+        => string.Join(" | ", diagnostics.Concat(GeneratorHarness.CompilerProblems(output)).Select(d => d.Id + " " + d.GetMessage()));
+
+    [Fact]
+    public void Two_models_whose_names_differ_only_in_case_both_get_their_code()
+    {
+        var source = SampleModels.Usings + """
+            namespace Demo;
+            [SharedBudget(0.5)] public partial class Net : NpasModule { [Linear(10, 10)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => Head.call(x); }
+            [SharedBudget(0.5)] public partial class NET : NpasModule { [Linear(10, 10)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => Head.call(x); }
+            """;
+        var (driver, output, diagnostics) = GeneratorHarness.Run(source);
+        Assert.True(diagnostics.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, diagnostics));
+        var names = GeneratorHarness.GeneratedFiles(driver).Keys.ToList();
+        Assert.Equal(2, names.Count);
+        Assert.Equal(2, names.Distinct(System.StringComparer.OrdinalIgnoreCase).Count());
+        Assert.All(names, n => Assert.Matches(@"^Demo\.(Net|NET)\.[0-9a-f]{8}\.g\.cs$", n));
+        // The hash is of the exact name: the same on every run.
+        Assert.Equal(names, GeneratorHarness.GeneratedFiles(GeneratorHarness.Run(source).Driver).Keys.ToList());
+        // A model with no such neighbour keeps the plain name.
+        Assert.Equal(new[] { "Demo.Net.g.cs" }, GeneratorHarness.GeneratedFiles(GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer)).Driver).Keys);
+    }
+
+    [Fact]
+    public void A_template_split_with_no_cap_on_templates_is_planned_in_the_ide_without_hanging()
+    {
+        var (driver, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(1.0), Sharing(BankSplit = BankSplit.Templates, MaxTemplates = int.MaxValue)]",
+            "    [Linear(10, 10), Repeat(2)] private partial ModuleList<SharedLinear> Body { get; }"));
+        Assert.DoesNotContain(diagnostics, d => d.Id == "NPAS022");
+        Assert.Single(GeneratorHarness.GeneratedFiles(driver));
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+    }
+
+    [Fact]
+    public void A_higher_template_cap_that_cannot_be_planned_is_not_suggested_and_is_no_internal_error()
+    {
+        // Without upsampling, 4,096 templates would give the 600 small layers more coefficients than the budget holds.
+        var (driver, _, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(2.0), Sharing(Upsampler = Upsampler.None, MaxTemplates = 1)]",
+            "    [Linear(1000, 1000)] private partial SharedLinear Big { get; }\n    [Linear(8, 8, Bias = false), Repeat(600)] private partial ModuleList<SharedLinear> Tiny { get; }"));
+        Assert.DoesNotContain(diagnostics, d => d.Id == "NPAS022");
+        Assert.Contains(diagnostics, d => d.Id == "NPAS019");
+        Assert.Single(GeneratorHarness.GeneratedFiles(driver));
+    }
+
+    [Theory]
+    [InlineData("[ShareGroup(\"body\\n\")]")]
+    [InlineData("[ShareGroup(\"body\\r\\n\")]")]
+    public void A_group_name_ending_in_a_line_break_is_refused(string attribute)
+    {
+        var (_, _, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", $"    [Linear(100, 10)]{attribute} private partial SharedLinear Head {{ get; }}"));
+        Assert.Contains(diagnostics, d => d.Id == "NPAS013" && d.GetMessage().Contains("is not a simple name"));
+    }
+
+    [Fact]
+    public void A_mask_period_beyond_the_supported_one_is_refused_with_the_limit()
+    {
+        var (_, _, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5), Sharing(Upsampler = Upsampler.Mask, MaskPeriod = int.MaxValue)]", OneLayer));
+        Assert.Contains(diagnostics, d => d.Id == "NPAS013" && d.GetMessage().Contains("at most 65,536 multipliers per copy"));
+    }
+
+    [Theory]
+    [InlineData("    private partial void OnCreated() { }")]
+    [InlineData("    static partial void OnCreated() { }")]
+    [InlineData("    partial void OnCreated();")]
+    public void An_OnCreated_that_is_not_the_hooks_implementation_is_NPAS017(string member)
+    {
+        var (_, _, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer + "\n" + member));
+        var d = Assert.Single(diagnostics, x => x.Id == "NPAS017");
+        Assert.Contains("(with a body, no access modifier, not static, no parameters)", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_base_class_between_the_model_and_NpasModule_needs_the_model_constructor()
+    {
+        const string without = "public abstract class MyBase : NpasModule { protected MyBase(NpasDsl.Planning.NetworkSpec d) : base(d, null) { } }";
+        var (_, _, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: without));
+        var d = Assert.Single(diagnostics, x => x.Id == "NPAS017");
+        Assert.Contains("derives from NpasModule through 'MyBase'", d.GetMessage());
+        Assert.Contains("protected MyBase(NetworkSpec declaration, NpasOptions? options) : base(declaration, options)", d.GetMessage());
+
+        const string with = "public abstract class MyBase : NpasModule { protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o) : base(d, o) { } }";
+        var (driver, output, clean) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: with));
+        Assert.True(clean.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, clean));
+        Assert.Single(GeneratorHarness.GeneratedFiles(driver));
+    }
+
+    [Fact]
+    public void A_model_nested_in_a_file_local_class_is_NPAS017()
+    {
+        var source = SampleModels.Usings + "namespace Demo;\nfile partial class Outer { [SharedBudget(0.5)] public partial class Net : NpasModule { " + OneLayer + " public override Tensor forward(Tensor x) => x; } }";
+        var (_, _, diagnostics) = GeneratorHarness.Run(source);
+        Assert.Contains(diagnostics, d => d.Id == "NPAS017" && d.GetMessage().Contains("nested in the file-local class 'Outer'"));
+    }
+
+    [Fact]
+    public void Members_of_the_users_own_named_like_the_base_factories_are_not_called_by_the_generated_constructor()
+    {
+        var members = OneLayer + "\n    public int CreateList => 0;\n    private static new SharedLinear CreateLinear(string path) => throw new System.InvalidOperationException(path);\n    private void register_module(string a, int b) { }";
+        var (driver, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", members));
+        Assert.True(diagnostics.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, diagnostics));
+        var code = GeneratorHarness.GeneratedFiles(driver).Single().Value;
+        Assert.Contains("_head = base.CreateLinear(\"Head\");", code);
+        Assert.Contains("base.CompleteConstruction();", code);
+    }
+}

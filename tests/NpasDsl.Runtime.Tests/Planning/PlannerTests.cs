@@ -181,6 +181,18 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_template_split_without_a_cap_on_templates_ends_and_equals_a_cap_above_every_membership()
+    {
+        // int.MaxValue used to run the template rounds until the counter wrapped, that is forever (in the IDE too).
+        NetworkSpec Spec(int cap) => new("Net", BudgetSpec.Fraction(1.0), new[] { LayerSpec.Linear("Body", 10, 10, repeat: 2) },
+            new SharingSpec(bankSplit: BankSplit.Templates, maxTemplates: cap));
+        var unbounded = BudgetPlanner.Plan(Spec(int.MaxValue));
+        var capped = BudgetPlanner.Plan(Spec(1000));
+        Assert.Equal(capped.Groups.Select(g => g.BankSize), unbounded.Groups.Select(g => g.BankSize));
+        Assert.Equal(capped.Breakdown.Total, unbounded.Breakdown.Total);
+    }
+
+    [Fact]
     public void The_summary_says_when_the_template_split_fell_back()
     {
         var spec = new NetworkSpec("Net", BudgetSpec.Parameters(150), new[] { LayerSpec.Linear("A", 10, 10, bias: false, repeat: 3, group: "a"), LayerSpec.Linear("B", 10, 10, bias: false, repeat: 2, group: "b") },
