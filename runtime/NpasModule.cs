@@ -43,8 +43,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             if (saved.Extends is { } extended && Options.Narrower?.Network.ModelName != extended)
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' is of a family member that extends {extended}: build it inside the same ModelFamily, after {extended}.");
             planned = planned.WithAssignment(saved.ToAssignment()).WithCoefficientPartition(saved.ToCoefficientPartition()).WithBudget(BudgetSpec.Parameters(saved.Budget));
-            // The saved sharing options are part of the layout: a model saved with NpasOptions.Sharing comes back with them
-            // (options given now, below, still win).
+            // The saved sharing options are part of the layout: a model saved with NpasOptions.Sharing comes back with them.
+            // Options given now replace them below, and the layout check then refuses the result unless a Budget is given too.
             var s = saved.Sharing;
             planned = planned.WithSharing(planned.Sharing.With(s.Strategy, s.Combiner, s.Upsampler, s.MaxTemplates, s.BankSplit, s.CoefficientSharing, s.MaskPeriod));
         }
@@ -61,9 +61,14 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (planned.Budget.Validate() is { } problem)
             throw new ArgumentException($"Invalid budget for '{declaration.ModelName}': {problem}. Use a finite fraction above 0 or a positive parameter count.", nameof(options));
         Allocation = BudgetPlanner.Plan(planned);
-        if (Options.Allocation is { } expected && Options.Budget is null && AllocationFile.From(Allocation).FirstDifference(expected) is { } difference)
+        if (Options.Allocation is { } expected && Options.Budget is null && AllocationFile.From(Allocation) is var rebuilt && rebuilt.FirstDifference(expected) is { } difference)
+        {
+            if (Options.Sharing is not null && rebuilt.Sharing != expected.Sharing)
+                throw new ArgumentException($"NpasOptions.Sharing for '{declaration.ModelName}' asks for {rebuilt.Sharing} but the allocation given was saved with {expected.Sharing}, " +
+                    "and a saved allocation is rebuilt exactly. Drop NpasOptions.Sharing (the allocation carries its own), or give NpasOptions.Budget as well to plan afresh under the new options.", nameof(options));
             throw new AllocationMismatchException($"The saved allocation does not come out the same for '{declaration.ModelName}': {difference}. " +
                 "The model's declaration or NpasDsl changed since it was saved; search the groups again, or use the declaration it was saved with.");
+        }
         Seed = Options.Seed ?? planned.Sharing.Seed;
 
         // One private generator draws every initial value in a fixed order (banks, coefficients, copy masks,
@@ -169,6 +174,13 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         foreach (var (_, layer) in SharedLayers()) layer.Materialize();
     }
 
+    /// <summary>Computes the materialized weights again from the parameters (after a load or a fusion wrote them in place).</summary>
+    internal void RefreshMaterialized()
+    {
+        foreach (var (_, layer) in SharedLayers())
+            if (layer.IsMaterialized) layer.Materialize();
+    }
+
     /// <inheritdoc />
     public override void train(bool train = true)
     {
@@ -250,6 +262,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
                 $"The checkpoint {path} was saved from a '{Network.ModelName}' with another allocation: {difference}. Create the model with " +
                 $"new {Network.ModelName}(new NpasOptions {{ Allocation = AllocationFile.Load(\"{allocationPath}\") }}) and load it again.");
         load(path);
+        RefreshMaterialized(); // the load wrote the banks in place: a weight computed from the old ones would be stale
     }
 
     /// <summary>Saves the state dict to <paramref name="path"/> atomically: a crash never leaves a half-written file there.</summary>

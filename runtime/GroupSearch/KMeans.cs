@@ -3,7 +3,10 @@ using System.Linq;
 
 namespace NpasDsl.GroupSearch;
 
-/// <summary>Lloyd's k-means with k-means++ seeding from a seeded random source: the same input always gives the same clusters.</summary>
+/// <summary>
+/// Lloyd's k-means with k-means++ seeding from a seeded random source: the same input always gives the same clusters.
+/// Fewer clusters than asked come back only when the points have fewer distinct values (count them in the result).
+/// </summary>
 internal static class KMeans
 {
     public static int[] Cluster(double[][] points, int clusters, long seed, int iterations = 100)
@@ -37,7 +40,24 @@ internal static class KMeans
             for (int c = 0; c < clusters; c++)
             {
                 var members = Enumerable.Range(0, n).Where(i => assignment[i] == c).ToList();
-                if (members.Count == 0) continue; // an empty cluster keeps its centre
+                if (members.Count == 0)
+                {
+                    // An empty cluster takes the point farthest from its centre (in a cluster it shares), so k clusters are
+                    // returned whenever the points have k distinct values; points that coincide are never split.
+                    var sizes = Enumerable.Range(0, clusters).Select(k => assignment.Count(a => a == k)).ToArray();
+                    var farthest = Enumerable.Range(0, n).Where(i => sizes[assignment[i]] > 1)
+                        .Select(i => (Point: i, Distance: Distance(points[i], centres[assignment[i]])))
+                        .Where(p => p.Distance > 0)
+                        .OrderByDescending(p => p.Distance).ThenBy(p => p.Point)
+                        .FirstOrDefault();
+                    if (farthest.Distance > 0)
+                    {
+                        assignment[farthest.Point] = c;
+                        centres[c] = points[farthest.Point];
+                        changed = true;
+                    }
+                    continue;
+                }
                 centres[c] = Enumerable.Range(0, points[0].Length).Select(d => members.Average(i => points[i][d])).ToArray();
             }
             if (!changed && iteration > 0) break;

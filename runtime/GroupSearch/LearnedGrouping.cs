@@ -45,7 +45,9 @@ public static class LearnedGrouping
 
         int groups = options.Groups ?? Math.Max(1, layers.Select(l => l.Layer.Plan.Spec.Kind + l.Layer.Plan.Spec.ShapeText).Distinct().Count());
         var clusters = KMeans.Cluster(points, groups, options.Seed);
-        var assignment = Naming.Number("learned", layers.Select((l, i) => (l.Path, clusters[i])), $"{Source} (SSN, k-means into {groups} groups after {options.WarmupSteps} warm-up steps)");
+        int found = clusters.Distinct().Count();
+        string into = found == groups ? $"into {groups} groups" : $"into {found} group{(found == 1 ? "" : "s")} ({groups} asked, but the warm-up coefficients of the {points.Length} layers have no more distinct values)";
+        var assignment = Naming.Number("learned", layers.Select((l, i) => (l.Path, clusters[i])), $"{Source} (SSN, k-means {into} after {options.WarmupSteps} warm-up steps)");
         return Warmup.AllocationFor(warmup.Network, options, assignment);
     }
 }

@@ -44,7 +44,9 @@ public static class SpinFusion
     {
         if (method is FusionMethod.ScalarWeighted or FusionMethod.ChannelWeighted)
             throw new ArgumentException($"{method} learns its γ from data: call FuseLearned with a loss and a number of steps.", nameof(method));
-        return Apply(model, pretrained, set => method == FusionMethod.Mean ? stack(set.Members).mean(new long[] { 0 }) : set.Members[0]);
+        var report = Apply(model, pretrained, set => method == FusionMethod.Mean ? stack(set.Members).mean(new long[] { 0 }) : set.Members[0]);
+        model.RefreshMaterialized(); // the fusion wrote the banks in place
+        return report;
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using NpasDsl.Allocation;
 using NpasDsl.Planning;
+using TorchSharp;
 
 namespace NpasDsl.Unsharing;
 
@@ -45,8 +46,8 @@ public sealed class CoefficientSplit
     public bool Changed => VectorsAdded > 0;
 
     /// <summary>
-    /// Builds the model for <see cref="Allocation"/> with <paramref name="create"/> (<c>o => new MyNet(o)</c>), on the
-    /// old model's device and seed, and copies the old model's state into it; every new vector starts as a copy of the
+    /// Builds the model for <see cref="Allocation"/> with <paramref name="create"/> (<c>o => new MyNet(o)</c>), with the
+    /// old model's seed, on its current device and in its dtype, and copies the old model's state into it; every new vector starts as a copy of the
     /// vector its layer read before, so outputs do not change. Always a new model: dispose the old one, and build the
     /// optimizer again from the new model's parameters (an optimizer only ever steps the parameters it was given).
     /// </summary>
@@ -55,6 +56,12 @@ public sealed class CoefficientSplit
         if (!ReferenceEquals(model.Allocation, Before) && AllocationFile.From(model.Allocation).FirstDifference(AllocationFile.From(Before)) is { } difference)
             throw new ArgumentException($"The model to rebuild is not the one that was tracked: {difference}.", nameof(model));
         var next = create(OptionsFor(model, Allocation));
+        // Where the old model is now, not where its options first put it: it may have been moved (to(CUDA), to(Float64)) since.
+        if (model.parameters().FirstOrDefault() is { } probe)
+        {
+            next.to(probe.device);
+            next.to(probe.dtype);
+        }
         StateTransfer.Copy(model, next);
         next.train(model.training);
         return next;

@@ -142,6 +142,27 @@ public sealed class GroupSearchTests
     }
 
     [Fact]
+    public void KMeans_gives_an_emptied_cluster_a_point_and_never_splits_coinciding_points()
+    {
+        // Three distinct locations give three clusters whatever the seed (a cluster that empties takes the point farthest
+        // from its centre).
+        var points = new[] { new[] { 0.0 }, new[] { 0.0 }, new[] { 0.0 }, new[] { 10.0 }, new[] { 20.0 } };
+        for (long seed = 0; seed < 20; seed++)
+            Assert.Equal(3, KMeans.Cluster(points, 3, seed).Distinct().Count());
+        // Identical points stay in one cluster whatever is asked.
+        var same = new[] { new[] { 1.0, 1.0 }, new[] { 1.0, 1.0 }, new[] { 1.0, 1.0 } };
+        Assert.Single(KMeans.Cluster(same, 3, seed: 2).Distinct());
+    }
+
+    [Fact]
+    public void Learned_grouping_reports_the_groups_it_found_when_fewer_than_asked()
+    {
+        // TinyCnn has five shareable layers: ten groups cannot be made.
+        var allocation = LearnedGrouping.Search(o => new TinyCnn(o), Loss, new GroupSearchOptions { WarmupSteps = 2, LearningRate = 0.01, Seed = 3, Groups = 10 });
+        Assert.Matches(@"k-means into [1-5] groups? \(10 asked, but the warm-up coefficients of the 5 layers have no more distinct values\)", allocation.AssignmentSource);
+    }
+
+    [Fact]
     public void KMeans_separates_clear_clusters_deterministically()
     {
         var points = new[] { new[] { 0.0, 0.0 }, new[] { 0.1, 0.0 }, new[] { 5.0, 5.0 }, new[] { 5.1, 5.0 }, new[] { 0.0, 0.1 } };

@@ -25,7 +25,43 @@ public sealed class MaterializeTests
         var onTheFly = model.call(images);
         model.Materialize();
         Assert.All(model.SharedLayers(), l => Assert.True(l.Layer.IsMaterialized, l.Path));
-        Assert.True(Same(onTheFly, model.call(images)));
+        using (no_grad()) Assert.True(Same(onTheFly, model.call(images))); // the cached weights
+        Assert.True(Same(onTheFly, model.call(images))); // with autograd on: generated again, the same outputs
+    }
+
+    [Fact]
+    public void Fine_tuning_in_eval_mode_after_materializing_still_trains_the_banks()
+    {
+        using var model = new TinyCnn(new NpasOptions { Seed = 5 });
+        model.Materialize(); // eval mode, e.g. to keep the batch norms' statistics frozen while fine-tuning
+        var (images, labels) = TestData.Images();
+        cross_entropy(model.call(images), labels).backward();
+        Assert.True(model.Banks["shared"].grad is { } grad && grad.abs().sum().item<float>() > 0, "the bank got no gradient through the cached weight");
+    }
+
+    [Fact]
+    public void Loading_a_checkpoint_into_a_materialized_model_computes_its_weights_again()
+    {
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"npas-materialized-{System.Guid.NewGuid():N}.bin");
+        try
+        {
+            using (var other = new TinyCnn(new NpasOptions { Seed = 9 })) other.SaveCheckpoint(path);
+            using var model = new TinyCnn(new NpasOptions { Seed = 5 });
+            using var loaded = new TinyCnn(new NpasOptions { Seed = 1 });
+            loaded.LoadCheckpoint(path);
+            loaded.eval();
+            model.Materialize();
+            model.LoadCheckpoint(path);
+            var (images, _) = TestData.Images();
+            using var _ = no_grad();
+            Assert.True(model.SharedLayers().All(l => l.Layer.IsMaterialized));
+            Assert.True(Same(loaded.call(images), model.call(images)), "the materialized weights are still those of the model before the load");
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+            System.IO.File.Delete(NpasModule.AllocationPathFor(path));
+        }
     }
 
     [Fact]

@@ -9,6 +9,21 @@ namespace NpasDsl.Runtime.Tests.Modules;
 public sealed class SharingOverrideTests
 {
     [Fact]
+    public void Other_sharing_options_beside_a_saved_allocation_are_refused_naming_both_ways_out()
+    {
+        using var saved = new TinyCnn();
+        var allocation = NpasDsl.Allocation.AllocationFile.From(saved.Allocation);
+        var sharing = TinyCnn.Declaration.Sharing.With(maxTemplates: 3);
+        var e = Assert.Throws<ArgumentException>(() => new TinyCnn(new NpasOptions { Allocation = allocation, Sharing = sharing }));
+        Assert.Contains("NpasOptions.Sharing for 'TinyCnn' asks for", e.Message);
+        Assert.Contains("MaxTemplates = 3", e.Message);
+        Assert.Contains("Drop NpasOptions.Sharing", e.Message);
+        // With a budget the allocation's groups are planned afresh under the new options, as the message says.
+        using var replanned = new TinyCnn(new NpasOptions { Allocation = allocation, Sharing = sharing, Budget = BudgetSpec.Fraction(0.1) });
+        Assert.Equal(3, replanned.Allocation.Network.Sharing.MaxTemplates);
+    }
+
+    [Fact]
     public void Run_time_sharing_options_replace_the_declared_ones()
     {
         using var model = new TinyCnn(new NpasOptions { Sharing = new SharingSpec(GroupStrategy.ByShape, upsampler: Upsampler.Mask), Budget = BudgetSpec.Fraction(0.5), Seed = 1 });

@@ -130,6 +130,21 @@ public sealed class CoefficientUnsharingTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void The_rebuilt_model_is_in_the_dtype_the_old_model_was_moved_to()
+    {
+        var (model, tracker) = TrackedParallelNet();
+        using var _m = model;
+        using var _t = tracker;
+        var split = tracker.Split();
+        model.to(ScalarType.Float64); // after construction: its options still say nothing of it
+        using var rebuilt = split.Rebuild(model, o => new ParallelNet(o));
+        Assert.All(rebuilt.parameters(), p => Assert.Equal(ScalarType.Float64, p.dtype));
+        using var _ = no_grad();
+        var x = Inputs(9).to(ScalarType.Float64);
+        Assert.True(rebuilt.call(x).allclose(model.call(x), rtol: 0, atol: 0));
+    }
+
+    [Fact]
     public void The_partition_round_trips_through_the_allocation_json_and_checkpoints_refuse_another_partition()
     {
         var (model, tracker) = TrackedParallelNet();
