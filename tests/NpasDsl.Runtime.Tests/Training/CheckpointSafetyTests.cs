@@ -145,7 +145,7 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Train(Options with { Epochs = 2, BatchesPerEpoch = 1 });
         using var other = new TinyCnn(new NpasOptions { Seed = 1, Budget = NpasDsl.Planning.BudgetSpec.Fraction(0.9) });
         var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(other, Data(), Options with { Epochs = 2, BatchesPerEpoch = 1, Resume = true }, log: _ => { }).Run());
-        Assert.Contains("is of another model or allocation: resume with the model, --budget and sharing options it was trained with", e.Message);
+        Assert.Contains("is of another model or allocation: resume with the model, --budget, sharing options and --group-search or --allocation it was trained with", e.Message);
         Assert.IsType<NpasDsl.Allocation.AllocationMismatchException>(e.InnerException);
     }
 
