@@ -22,6 +22,8 @@ public sealed class NpasGenerator : IIncrementalGenerator
         public const string Parse = "NpasDsl.Parse";
         /// <summary>The models that can be emitted.</summary>
         public const string Models = "NpasDsl.Models";
+        /// <summary>Placeholders of the classes whose attributes have errors.</summary>
+        public const string Placeholders = "NpasDsl.Placeholders";
         /// <summary>The diagnostics of each class.</summary>
         public const string Diagnostics = "NpasDsl.Diagnostics";
     }
@@ -40,6 +42,13 @@ public sealed class NpasGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Model!)
             .WithTrackingName(Steps.Models);
         context.RegisterSourceOutput(models, static (spc, model) => spc.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(model), System.Text.Encoding.UTF8)));
+
+        // A sound class whose attributes have errors: throwing layer getters, so the NPAS errors stand alone.
+        var placeholders = parsed
+            .Where(static r => r.Placeholder is not null)
+            .Select(static (r, _) => r.Placeholder!)
+            .WithTrackingName(Steps.Placeholders);
+        context.RegisterSourceOutput(placeholders, static (spc, placeholder) => spc.AddSource(placeholder.HintName, SourceText.From(ModelEmitter.Emit(placeholder), System.Text.Encoding.UTF8)));
 
         // Diagnostics are reported against the syntax trees of the compilation, so that #pragma warning
         // disable applies to them; the model branch above never sees the compilation.

@@ -28,6 +28,14 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     private readonly CoefficientEmbeddings? _embeddings;
     private readonly Dictionary<string, SharedLayer> _layers = new();
 
+    /// <summary>
+    /// Called by the placeholder constructor the generator writes for a model whose attributes have errors: throws,
+    /// naming the model, so that code which builds it fails with the cause rather than compiling against nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Always.</exception>
+    protected static NetworkSpec DeclarationWithErrors(string model)
+        => throw new InvalidOperationException($"'{model}' has errors in its NpasDsl attributes (see the NPAS diagnostics in the build output), so it has no generated code and cannot be created until they are fixed.");
+
     /// <summary>Plans the allocation of <paramref name="declaration"/> and creates the banks.</summary>
     /// <exception cref="BudgetInfeasibleException">The (overridden) budget cannot be met.</exception>
     protected NpasModule(NetworkSpec declaration, NpasOptions? options) : base(declaration.ModelName)

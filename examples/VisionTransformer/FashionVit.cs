@@ -9,7 +9,8 @@ namespace NpasDsl.Examples.VisionTransformer;
 /// <summary>
 /// A vision transformer for 28x28 images cut into 16 patches of 7x7: width 64, 4 heads, 4 pre-norm blocks.
 /// The attention projections (query, key, value, output) share one bank and the MLP projections another,
-/// the transformer case of NPAS; the patch embedding, position table and head share the default bank.
+/// the transformer case of NPAS. The patch embedding, position table and head are grouped by shape (the declared
+/// strategy), so each is a group of its own: they are sized differently and share nothing.
 /// </summary>
 [SharedBudget(0.25), Sharing(Strategy = GroupStrategy.ByShape)]
 public sealed partial class FashionVit : NpasModule

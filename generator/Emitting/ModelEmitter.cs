@@ -13,11 +13,19 @@ internal static class ModelEmitter
     private const string Indent = "    ";
 
     public static string Emit(ModelSpec model)
+        => InFile(model.Namespace, model.ContainingTypes, TemplateRenderer.Render("ModelClass", new ClassView(model)));
+
+    /// <summary>The placeholder of a model whose attributes have errors: its layer getters throw, naming the class.</summary>
+    public static string Emit(PlaceholderSpec placeholder)
+        => InFile(placeholder.Namespace, placeholder.ContainingTypes, TemplateRenderer.Render("ModelPlaceholder", new PlaceholderView(placeholder)));
+
+    /// <summary>The class part inside its containing types and namespace, with the file header.</summary>
+    private static string InFile(string? ns, EquatableArray<string> containingTypes, string classPart)
     {
-        var classBody = TemplateRenderer.Render("ModelClass", new ClassView(model)).TrimEnd('\n');
+        var classBody = classPart.TrimEnd('\n');
         var body = new StringBuilder();
         int depth = 0;
-        foreach (var container in model.ContainingTypes)
+        foreach (var container in containingTypes)
         {
             body.Append(Repeat(depth)).Append(container).Append('\n').Append(Repeat(depth)).Append("{\n");
             depth++;
@@ -25,7 +33,7 @@ internal static class ModelEmitter
         foreach (var line in classBody.Split('\n'))
             body.Append(line.Length == 0 ? "" : Repeat(depth) + line).Append('\n');
         for (depth--; depth >= 0; depth--) body.Append(Repeat(depth)).Append("}\n");
-        return TemplateRenderer.Render("ModelFile", new FileView(model.Namespace ?? "", body.ToString().TrimEnd('\n')));
+        return TemplateRenderer.Render("ModelFile", new FileView(ns ?? "", body.ToString().TrimEnd('\n')));
     }
 
     private static string Repeat(int depth) => string.Concat(Enumerable.Repeat(Indent, depth));
@@ -45,6 +53,22 @@ internal static class ModelEmitter
         public FileView(string ns, string body) { Namespace = ns; Body = body; }
         public string Namespace { get; }
         public string Body { get; }
+    }
+
+    public sealed class PlaceholderView
+    {
+        public PlaceholderView(PlaceholderSpec placeholder)
+        {
+            ClassIdentifier = placeholder.ClassIdentifier;
+            ClassNameLiteral = Literal(placeholder.ClassName);
+            Message = Literal($"'{placeholder.ClassName}' has errors in its NpasDsl attributes (see the NPAS diagnostics), so it has no generated code until they are fixed.");
+            Properties = placeholder.Properties.ToList();
+        }
+
+        public string ClassIdentifier { get; }
+        public string ClassNameLiteral { get; }
+        public string Message { get; }
+        public List<PlaceholderProperty> Properties { get; }
     }
 
     public sealed class ClassView

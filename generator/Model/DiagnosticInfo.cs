@@ -18,5 +18,8 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
         => new(descriptor.Id, LocationInfo.From(location), Array.ConvertAll(arguments, a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToEquatableArray());
 }
 
-/// <summary>The result of reading one model class: the model (null when an error prevents generation) and the diagnostics.</summary>
-internal sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The result of reading one model class: the model (null when an error prevents generation), the placeholder that
+/// stands in for it when the class itself is sound but its attributes are not, and the diagnostics.
+/// </summary>
+internal sealed record ParseResult(ModelSpec? Model, PlaceholderSpec? Placeholder, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -26,10 +26,10 @@ internal static class ModelParser
     {
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax || context.Attributes.IsEmpty)
-            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
 
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
-        if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
 
         bool canGenerate = CheckClass(type, syntax, diagnostics);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
@@ -65,7 +65,37 @@ internal static class ModelParser
                 model = null;
             }
         }
-        return new ParseResult(model, diagnostics.ToEquatableArray());
+        // A sound class whose attributes have errors still gets its layer properties implemented (throwing), so the
+        // NPAS diagnostics are not buried under one CS9248 per layer.
+        var placeholder = model is null && canGenerate ? Placeholder(type, context.SemanticModel.Compilation, cancellationToken) : null;
+        return new ParseResult(model, placeholder, diagnostics.ToEquatableArray());
+    }
+
+    private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    {
+        var properties = new List<PlaceholderProperty>();
+        foreach (var property in type.GetMembers().OfType<IPropertySymbol>()
+            .Where(p => p.Locations.Length > 0 && p.Locations[0].IsInSource)
+            .OrderBy(p => p.Locations[0].SourceTree?.FilePath, StringComparer.Ordinal)
+            .ThenBy(p => p.Locations[0].SourceSpan.Start))
+        {
+            // Only what the generator would have implemented: an unimplemented partial getter-only layer property whose type binds.
+            if (!property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
+            if (property.IsStatic || property.SetMethod is not null || property.PartialImplementationPart is not null || property.Type.TypeKind == TypeKind.Error) continue;
+            var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
+            if (syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.ExpressionBody is not null
+                || syntax.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true) continue;
+            string modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+            properties.Add(new PlaceholderProperty(modifiers.Length == 0 ? "" : modifiers + " ", DisplayType(property.Type), Names.Identifier(property.Name)));
+        }
+        if (properties.Count == 0) return null;
+        return new PlaceholderSpec(
+            Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
+            ClassName: type.Name,
+            ClassIdentifier: Names.Identifier(type.Name),
+            HintName: HintName(type, compilation, cancellationToken),
+            Properties: properties.ToEquatableArray());
     }
 
     private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, ImmutableArray<DiagnosticInfo>.Builder diagnostics)

@@ -214,6 +214,8 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
                     throw new AllocationMismatchException($"Member {i} ({Members[i].Network.ModelName}) of the checkpoint {path} was saved with another allocation: {difference}. Build the family from the same members, in the same order, with the same budgets.");
         }
         load(path);
+        // The load wrote the banks in place; materialized weights are computed again, narrowest member first (wider ones read its weights).
+        foreach (var member in Members) member.RefreshMaterialized();
     }
 
     /// <summary>The members: what each extends, its own parameters and what it would cost on its own.</summary>

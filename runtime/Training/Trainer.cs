@@ -182,8 +182,10 @@ public sealed class Trainer
                     _checkpoints?.Save(_model, _optimizer, Stamped(state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds }), _watching);
             }
 
+            // The epoch's seconds are its training time: read before the evaluation pass, which is not training.
+            double epochSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
             var record = new EpochRecord(epoch + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen, Evaluate(),
-                LearningRateSchedule.At(_options, epoch, batches - 1, batches), secondsBefore + clock.Elapsed.TotalSeconds);
+                LearningRateSchedule.At(_options, epoch, batches - 1, batches), epochSeconds);
             var history = new List<EpochRecord>(state.History) { record };
             state = new TrainingState { Epoch = epoch + 1, GlobalStep = state.GlobalStep, History = history };
             _log(string.Format(CultureInfo.InvariantCulture, "epoch {0}/{1}: loss={2:0.0000} train_accuracy={3:0.0000} {7}_accuracy={4:0.0000} lr={5:G4} {6:0}s",

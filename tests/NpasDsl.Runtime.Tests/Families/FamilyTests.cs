@@ -199,6 +199,12 @@ public sealed class FamilyTests
             restored.eval();
             Assert.True(Same(expected, restored.call(images)));
 
+            // Loaded into a materialized family, the cached weights are computed again from the loaded banks.
+            using var materialized = Family(seed: 2);
+            materialized.Materialize();
+            materialized.LoadCheckpoint(path);
+            using (no_grad()) Assert.True(Same(expected, materialized.call(images)), "the materialized weights are still those before the load");
+
             using var other = Family(wideBudget: BudgetSpec.Fraction(0.9));
             var e = Assert.Throws<AllocationMismatchException>(() => other.LoadCheckpoint(path));
             Assert.Contains("FamilyWide", e.Message);
