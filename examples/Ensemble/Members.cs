@@ -17,7 +17,6 @@ public sealed partial class Wrn10x1 : NpasModule
     [Conv2d(3, 16, 3, Padding = 1, Bias = false)] private partial SharedConv2d Stem { get; }
     [BatchNorm2d(16)] private partial BatchNorm2d InputNorm { get; }
     [Conv2d(16, 16, 3, Padding = 1, Bias = false)] private partial SharedConv2d C1a { get; }
-    [Conv2d(16, 16, 1, Bias = false)] private partial SharedConv2d S1 { get; }
     [Conv2d(16, 16, 3, Padding = 1, Bias = false), Repeat(1)] private partial ModuleList<SharedConv2d> C1 { get; }
     [BatchNorm2d(16), Repeat(2)] private partial ModuleList<BatchNorm2d> N1 { get; }
     [Conv2d(16, 32, 3, Stride = 2, Padding = 1, Bias = false)] private partial SharedConv2d C2a { get; }
@@ -32,7 +31,8 @@ public sealed partial class Wrn10x1 : NpasModule
 
     private WrnParts _parts = null!;
 
-    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, S1, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
+    // Group 1 keeps the stem's 16 channels and its stride: the shortcut is the identity, no 1x1 convolution.
+    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, null, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
 
     public override Tensor forward(Tensor images) => _parts.Forward(Channels.Rgb(images));
 }
@@ -44,7 +44,6 @@ public sealed partial class Wrn16x1 : NpasModule
     [Conv2d(3, 16, 3, Padding = 1, Bias = false)] private partial SharedConv2d Stem { get; }
     [BatchNorm2d(16)] private partial BatchNorm2d InputNorm { get; }
     [Conv2d(16, 16, 3, Padding = 1, Bias = false)] private partial SharedConv2d C1a { get; }
-    [Conv2d(16, 16, 1, Bias = false)] private partial SharedConv2d S1 { get; }
     [Conv2d(16, 16, 3, Padding = 1, Bias = false), Repeat(3)] private partial ModuleList<SharedConv2d> C1 { get; }
     [BatchNorm2d(16), Repeat(4)] private partial ModuleList<BatchNorm2d> N1 { get; }
     [Conv2d(16, 32, 3, Stride = 2, Padding = 1, Bias = false)] private partial SharedConv2d C2a { get; }
@@ -59,7 +58,8 @@ public sealed partial class Wrn16x1 : NpasModule
 
     private WrnParts _parts = null!;
 
-    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, S1, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
+    // Group 1 keeps the stem's 16 channels and its stride: the shortcut is the identity, no 1x1 convolution.
+    partial void OnCreated() => _parts = WrnParts.Of(Stem, InputNorm, Head, (C1a, null, N1, C1), (C2a, S2, N2, C2), (C3a, S3, N3, C3));
 
     public override Tensor forward(Tensor images) => _parts.Forward(Channels.Rgb(images));
 }

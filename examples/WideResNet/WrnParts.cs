@@ -15,11 +15,12 @@ public sealed record WrnParts(Module<Tensor, Tensor> Stem, IReadOnlyList<WrnBloc
 {
     /// <summary>
     /// The WRN of three groups declared as the examples declare them: per group g a first convolution <c>Cga</c>, a
-    /// shortcut <c>Sg</c>, the width-to-width convolutions <c>Cg</c> and the norms <c>Ng</c>; each group's last norm is
-    /// the next group's input norm, and the third group's the final norm.
+    /// shortcut <c>Sg</c> (null when the group keeps its input's width and stride: the identity, as in the reference WRN),
+    /// the width-to-width convolutions <c>Cg</c> and the norms <c>Ng</c>; each group's last norm is the next group's
+    /// input norm, and the third group's the final norm.
     /// </summary>
     public static WrnParts Of(Module<Tensor, Tensor> stem, Module<Tensor, Tensor> inputNorm, Module<Tensor, Tensor> head,
-        params (Module<Tensor, Tensor> First, Module<Tensor, Tensor> Shortcut, IEnumerable<Module<Tensor, Tensor>> Norms, IEnumerable<Module<Tensor, Tensor>> Convs)[] groups)
+        params (Module<Tensor, Tensor> First, Module<Tensor, Tensor>? Shortcut, IEnumerable<Module<Tensor, Tensor>> Norms, IEnumerable<Module<Tensor, Tensor>> Convs)[] groups)
     {
         var blocks = new List<WrnBlock>();
         var input = inputNorm;
@@ -61,7 +62,7 @@ public static class WrnGroup
     /// <paramref name="norms"/> its 2n norms of that width in order of use (the last one is the next group's
     /// input norm, or the final norm).
     /// </summary>
-    public static IEnumerable<WrnBlock> Blocks(Module<Tensor, Tensor> inputNorm, Module<Tensor, Tensor> firstConv, Module<Tensor, Tensor> shortcut,
+    public static IEnumerable<WrnBlock> Blocks(Module<Tensor, Tensor> inputNorm, Module<Tensor, Tensor> firstConv, Module<Tensor, Tensor>? shortcut,
         IEnumerable<Module<Tensor, Tensor>> norms, IEnumerable<Module<Tensor, Tensor>> convs)
     {
         var n = norms.ToList();

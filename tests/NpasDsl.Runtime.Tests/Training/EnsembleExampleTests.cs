@@ -32,6 +32,18 @@ public sealed class EnsembleExampleTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void The_k1_members_are_the_reference_wrn_whose_first_group_keeps_the_identity_shortcut()
+    {
+        // WRN-10-1 counted by hand: stem 432, its norm 32; group 1 (16 -> 16, identity shortcut) 2 x 2,304 + norms 64;
+        // group 2 4,608 + 1x1 shortcut 512 + 9,216 + 128; group 3 18,432 + 2,048 + 36,864 + 256; head 650.
+        Assert.Equal(77_850, Wrn10x1.Declaration.UnsharedParameters);
+        Assert.DoesNotContain(Wrn10x1.Declaration.Layers, l => l.Name == "S1");
+        Assert.DoesNotContain(Wrn16x1.Declaration.Layers, l => l.Name == "S1");
+        // k = 2 widens group 1 to 32 channels: there the 1x1 shortcut is needed.
+        Assert.Contains(Wrn10x2.Declaration.Layers, l => l.Name == "S1");
+    }
+
+    [Fact]
     public void Trains_a_few_steps_as_a_process_and_reports_members_ensemble_and_anytime_curve()
     {
         IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 32, test: 16, seed: 4);
