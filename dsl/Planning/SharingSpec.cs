@@ -84,16 +84,18 @@ public sealed class SharingSpec
     /// </summary>
     public IEnumerable<(string Option, string Problem)> Problems()
     {
+        // Invariant: in some cultures a negative number is written with U+2212, not '-'.
+        static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
         if (!Enum.IsDefined(typeof(GroupStrategy), Strategy))
-            yield return ("Strategy", $"Strategy {(int)Strategy} is not a GroupStrategy; use one of {string.Join(", ", Enum.GetNames(typeof(GroupStrategy)))}");
+            yield return ("Strategy", $"Strategy {Number((int)Strategy)} is not a GroupStrategy; use one of {string.Join(", ", Enum.GetNames(typeof(GroupStrategy)))}");
         if (!Enum.IsDefined(typeof(Combiner), Combiner))
-            yield return ("Combiner", $"Combiner {(int)Combiner} is not a Combiner; use one of {string.Join(", ", Enum.GetNames(typeof(Combiner)))}");
+            yield return ("Combiner", $"Combiner {Number((int)Combiner)} is not a Combiner; use one of {string.Join(", ", Enum.GetNames(typeof(Combiner)))}");
         if (!Enum.IsDefined(typeof(Upsampler), Upsampler))
-            yield return ("Upsampler", $"Upsampler {(int)Upsampler} is not an Upsampler; use one of {string.Join(", ", Enum.GetNames(typeof(Upsampler)))}");
+            yield return ("Upsampler", $"Upsampler {Number((int)Upsampler)} is not an Upsampler; use one of {string.Join(", ", Enum.GetNames(typeof(Upsampler)))}");
         if (!Enum.IsDefined(typeof(BankSplit), BankSplit))
-            yield return ("BankSplit", $"BankSplit {(int)BankSplit} is not a BankSplit; use one of {string.Join(", ", Enum.GetNames(typeof(BankSplit)))}");
+            yield return ("BankSplit", $"BankSplit {Number((int)BankSplit)} is not a BankSplit; use one of {string.Join(", ", Enum.GetNames(typeof(BankSplit)))}");
         if (!Enum.IsDefined(typeof(CoefficientSharing), CoefficientSharing))
-            yield return ("CoefficientSharing", $"CoefficientSharing {(int)CoefficientSharing} is not a CoefficientSharing; use one of {string.Join(", ", Enum.GetNames(typeof(CoefficientSharing)))}");
+            yield return ("CoefficientSharing", $"CoefficientSharing {Number((int)CoefficientSharing)} is not a CoefficientSharing; use one of {string.Join(", ", Enum.GetNames(typeof(CoefficientSharing)))}");
         if (CoefficientSharing != CoefficientSharing.None && Combiner != Combiner.WeightedAverage)
             yield return ("CoefficientSharing", $"CoefficientSharing.{CoefficientSharing} shares the weighted-average combiner's per-layer coefficient vectors, but Combiner {Combiner} has none; use Combiner.WeightedAverage or drop CoefficientSharing");
         if (MaxTemplates < 1)
