@@ -33,7 +33,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     /// naming the model, so that code which builds it fails with the cause rather than compiling against nothing.
     /// </summary>
     /// <exception cref="InvalidOperationException">Always.</exception>
-    protected static NetworkSpec DeclarationWithErrors(string model)
+    public static NetworkSpec DeclarationWithErrors(string model)
         => throw new InvalidOperationException($"'{model}' has errors in its NpasDsl attributes (see the NPAS diagnostics in the build output), so it has no generated code and cannot be created until they are fixed.");
 
     /// <summary>Plans the allocation of <paramref name="declaration"/> and creates the banks.</summary>

@@ -140,7 +140,16 @@ public sealed class AllocationCommandLine
         {
             WarmupSteps = steps, Seed = model.Seed ?? trainer.Seed, Budget = model.Budget, Sharing = model.Sharing, Device = model.Device, Groups = Groups,
         };
-        var allocation = GroupSearches.Run(method, create, batches.Loss, options);
+        AllocationFile allocation;
+        try
+        {
+            allocation = GroupSearches.Run(method, create, batches.Loss, options);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("The group-search", StringComparison.Ordinal))
+        {
+            // The warm-up diverged: a stopped run with the fix the command line offers, not a crash.
+            throw new TrainingDivergedException($"{e.Message.Split(';')[0]}; try fewer --search-steps, another --seed, or no --group-search.");
+        }
         log($"group search: {allocation.AssignmentSource}: {allocation.Groups.Count} group(s)");
         if (searchFile is not null)
         {
