@@ -301,12 +301,8 @@ return ExitCodes.Success;
 
 // A shared model at budget b: its declared groups, or (--group-search) the groups a search finds on the training images.
 FashionNet SharedModel(double b)
-{
-    var requested = new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing };
-    return groupSearch.Resolve(o => new FashionNet(o), trainingData, trainer, requested, line => Console.WriteLine($"  [budget {BudgetKey(b)}] {line}")) is { } searched
-        ? new FashionNet(new NpasOptions { Seed = seed, Allocation = searched })
-        : new FashionNet(requested);
-}
+    => groupSearch.Build(o => new FashionNet(o), trainingData, trainer, new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing },
+        line => Console.WriteLine($"  [budget {BudgetKey(b)}] {line}"));
 
 static T Named<T>(string option, string value) where T : struct, Enum
     => !value.Contains(',') && Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)

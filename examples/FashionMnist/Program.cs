@@ -46,9 +46,7 @@ try
     }
     var requested = new NpasOptions { Seed = t.Seed, Budget = budget, Device = device, Sharing = sharing };
     // --group-search trains a warm-up model first (on the training part only); --allocation reads saved groups.
-    var model = options.Allocation.Resolve(o => new FashionNet(o), trainingData, t, requested, Console.WriteLine) is { } allocation
-        ? new FashionNet(new NpasOptions { Seed = t.Seed, Device = device, Allocation = allocation })
-        : new FashionNet(requested);
+    var model = options.Allocation.Build(o => new FashionNet(o), trainingData, t, requested, Console.WriteLine);
     Console.WriteLine(model.Allocation);
 
     // --unshare-at replaces the model with the one rebuilt for the split allocation.

@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using NpasDsl.Data;
 using NpasDsl.Training;
 
@@ -60,12 +59,10 @@ public sealed class TrainingOptions
         if (options.Line.HelpRequested) throw new HelpRequested();
         if (options.BudgetFraction is not null && options.BudgetParameters is not null)
             throw new ArgumentException("Give either --budget or --budget-parameters, not both.");
-        options.Allocation.Check(new[]
-        {
+        options.Allocation.Check(
             options.BudgetFraction is null ? null : "--budget",
             options.BudgetParameters is null ? null : "--budget-parameters",
-            options.CoefficientSharing is null ? null : "--coefficient-sharing",
-        }.OfType<string>().ToArray());
+            options.CoefficientSharing is null ? null : "--coefficient-sharing");
         options.Trainer = options.Line.Finish();
         return options;
     }

@@ -56,7 +56,7 @@ try
         return ExitCodes.Success;
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
-    allocationLine.Check(new[] { budget is null ? null : "--budget", coefficientSharing is null ? null : "--coefficient-sharing" }.OfType<string>().ToArray());
+    allocationLine.Check(budget is null ? null : "--budget", coefficientSharing is null ? null : "--coefficient-sharing");
     trainer = line.Finish(o => o with
     {
         CheckpointDirectory = o.CheckpointDirectory ?? Path.Combine("runs", model),
@@ -92,9 +92,7 @@ try
         Sharing = coefficientSharing is { } c ? declared.With(coefficientSharing: c) : null,
     };
     // --group-search warms a model up on the training part first (SSN's WRN experiments); --allocation reads saved groups.
-    var network = allocationLine.Resolve(build, trainingData, trainer, requested, Console.WriteLine) is { } allocation
-        ? build(new NpasOptions { Seed = trainer.Seed, Device = device, Allocation = allocation })
-        : build(requested);
+    var network = allocationLine.Build(build, trainingData, trainer, requested, Console.WriteLine);
     Console.WriteLine(network.Allocation);
 
     // With --unshare-at the trained model is the one rebuilt for the split allocation.

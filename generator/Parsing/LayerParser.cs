@@ -22,11 +22,7 @@ internal static class LayerParser
         taken.UnionWith(Names.Generated);
         var inherited = Names.InheritedMemberNames(type);
         var layers = new List<LayerModel>();
-        var properties = type.GetMembers().OfType<IPropertySymbol>()
-            .Where(p => p.Locations.Length > 0 && p.Locations[0].IsInSource)
-            .OrderBy(p => p.Locations[0].SourceTree?.FilePath, System.StringComparer.Ordinal)
-            .ThenBy(p => p.Locations[0].SourceSpan.Start);
-        foreach (var property in properties)
+        foreach (var property in SourceProperties(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var result = ReadLayer(property, compilation, inherited, diagnostics, cancellationToken);
@@ -41,6 +37,17 @@ internal static class LayerParser
         }
         return layers;
     }
+
+    /// <summary>The properties declared in source, in declaration order (file path, then position): the layers' order.</summary>
+    public static IEnumerable<IPropertySymbol> SourceProperties(INamedTypeSymbol type)
+        => type.GetMembers().OfType<IPropertySymbol>()
+            .Where(p => p.Locations.Length > 0 && p.Locations[0].IsInSource)
+            .OrderBy(p => p.Locations[0].SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(p => p.Locations[0].SourceSpan.Start);
+
+    /// <summary>The property's modifiers as written, without <c>partial</c> ("private", "public new", ...), for its implementation part.</summary>
+    public static string ModifiersOf(PropertyDeclarationSyntax syntax)
+        => string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
 
     /// <summary>Reports a group name used before with other exact-sharing settings (Rate, Mapping).</summary>
     private static bool ConflictsWithEarlierUse(LayerModel layer, List<LayerModel> earlier, IPropertySymbol property,
@@ -164,7 +171,7 @@ internal static class LayerParser
         bool hasErrors = diagnostics.Skip(errorsBefore).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == DiagnosticSeverity.Error);
         if (hasErrors || model is null) return (true, null);
 
-        string modifiers = string.Join(" ", syntax!.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+        string modifiers = ModifiersOf(syntax!);
         return (true, model with
         {
             Repeat = repeatCount,

@@ -74,10 +74,7 @@ internal static class ModelParser
     private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
     {
         var properties = new List<PlaceholderProperty>();
-        foreach (var property in type.GetMembers().OfType<IPropertySymbol>()
-            .Where(p => p.Locations.Length > 0 && p.Locations[0].IsInSource)
-            .OrderBy(p => p.Locations[0].SourceTree?.FilePath, StringComparer.Ordinal)
-            .ThenBy(p => p.Locations[0].SourceSpan.Start))
+        foreach (var property in LayerParser.SourceProperties(type))
         {
             // Only what the generator would have implemented: an unimplemented partial getter-only layer property whose type binds.
             if (!property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
@@ -85,7 +82,7 @@ internal static class ModelParser
             var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
             if (syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.ExpressionBody is not null
                 || syntax.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true) continue;
-            string modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+            string modifiers = LayerParser.ModifiersOf(syntax);
             properties.Add(new PlaceholderProperty(modifiers.Length == 0 ? "" : modifiers + " ", DisplayType(property.Type), Names.Identifier(property.Name)));
         }
         if (properties.Count == 0) return null;

@@ -71,14 +71,15 @@ public sealed class AllocationCommandLine
 
     /// <summary>
     /// Refuses combinations that cannot mean what they say. <paramref name="replacedByAllocation"/> names the program's
-    /// options given on this command line that an <c>--allocation</c> would override (its budget, its sharing options).
+    /// options that an <c>--allocation</c> would override (its budget, its sharing options): each entry is the option's
+    /// name when it was given on this command line, null when it was not.
     /// </summary>
     /// <exception cref="ArgumentException">Two options contradict each other, or one needs another that is missing.</exception>
-    public void Check(params string[] replacedByAllocation)
+    public void Check(params string?[] replacedByAllocation)
     {
         if (AllocationPath is not null && Search is not null)
             throw new ArgumentException("Give either --allocation (groups saved before) or --group-search (groups searched now), not both.");
-        if (AllocationPath is not null && replacedByAllocation.FirstOrDefault() is { } replaced)
+        if (AllocationPath is not null && replacedByAllocation.FirstOrDefault(o => o is not null) is { } replaced)
             throw new ArgumentException($"--allocation carries its own budget, groups and sharing options; drop {replaced}, or search again with --group-search and {replaced}.");
         if (Search is null && (SearchSteps is not null || Groups is not null))
             throw new ArgumentException($"{(SearchSteps is not null ? "--search-steps" : "--groups")} only applies to --group-search; add --group-search learned or gradient-conflict.");
@@ -168,6 +169,20 @@ public sealed class AllocationCommandLine
 
     /// <summary>The warm-up steps a search runs for this run: <c>--search-steps</c>, or a tenth of the run's steps.</summary>
     public int WarmupSteps(TrainerOptions trainer, TrainingData data) => SearchSteps ?? DefaultSteps(trainer, data);
+
+    /// <summary>
+    /// The model to train: built by <paramref name="create"/> from the allocation <see cref="Resolve"/> returns (with
+    /// <paramref name="model"/>'s seed and device; the allocation carries budget and sharing options), or from
+    /// <paramref name="model"/> itself when these options ask for the declared groups.
+    /// </summary>
+    /// <exception cref="ArgumentException">See <see cref="Resolve"/>.</exception>
+    /// <exception cref="CheckpointException">See <see cref="Resolve"/>.</exception>
+    /// <exception cref="CheckpointMismatchException">See <see cref="Resolve"/>.</exception>
+    public TModel Build<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
+        where TModel : NpasModule
+        => Resolve(create, data, trainer, model, log) is { } allocation
+            ? create(new NpasOptions { Seed = model.Seed, Device = model.Device, Allocation = allocation })
+            : create(model);
 
     /// <summary>A tenth of the run's training steps (SSN warms up for 10-15 % of the schedule), at least one.</summary>
     internal static int DefaultSteps(TrainerOptions trainer, TrainingData data)
