@@ -67,7 +67,7 @@ internal static class Warmup
             loss.backward();
             optimizer.step();
             float value = loss.item<float>();
-            if (!float.IsFinite(value)) throw new InvalidOperationException($"The group-search warm-up loss became {value} at step {step + 1}; lower GroupSearchOptions.LearningRate.");
+            if (!float.IsFinite(value)) throw new GroupSearchDivergedException($"The group-search warm-up loss became {value} at step {step + 1}", "lower GroupSearchOptions.LearningRate.");
         }
     }
 

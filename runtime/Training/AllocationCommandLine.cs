@@ -23,6 +23,7 @@ public sealed class AllocationCommandLine
         "                             coefficients of a four-template warm-up) or gradient-conflict (SuperWeights, merging\n" +
         "                             layers whose gradients agree); the result goes to " + SearchFileName + "\n" +
         "                             in the checkpoint directory, and --resume reuses the groups of the run it continues\n" +
+        "                             (refusing other search settings: method, --groups, --seed, budget, sharing, data)\n" +
         "  --search-steps N           warm-up steps of the search (default: a tenth of the run's steps, as SSN suggests)\n" +
         "  --groups G                 learned: how many groups k-means makes (default: as many as by-shape grouping would)\n" +
         "  --allocation FILE          build the model with a saved allocation (a search's " + SearchFileName + ",\n" +
@@ -94,9 +95,11 @@ public sealed class AllocationCommandLine
     /// <see cref="SearchFileName"/> in the checkpoint directory. A resumed run searches nothing: it reads the groups of the
     /// checkpoint it continues (or, killed before its first checkpoint, the file its search wrote).
     /// </summary>
-    /// <exception cref="ArgumentException"><c>--allocation</c> names a file that is missing or is not an allocation.</exception>
-    /// <exception cref="CheckpointException">The checkpoint directory cannot be written, holds a run a fresh start would replace, or its allocation cannot be read.</exception>
-    /// <exception cref="CheckpointMismatchException">The run to resume was not trained with this search.</exception>
+    /// <exception cref="ArgumentException"><c>--allocation</c> names a file that is missing or is not an allocation, or the trainer options or data are unusable.</exception>
+    /// <exception cref="UnsharingUnavailableException"><c>--unshare-at</c> is given for a model whose coefficients cannot be split.</exception>
+    /// <exception cref="CheckpointException">The checkpoint directory cannot be written, holds a run a fresh start would replace, or its allocation or search settings cannot be read.</exception>
+    /// <exception cref="CheckpointMismatchException">The run to resume was not trained with this search, or searched with other settings.</exception>
+    /// <exception cref="TrainingDivergedException">The search's warm-up loss became NaN or infinite.</exception>
     public AllocationFile? Resolve<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
         where TModel : NpasModule
     {
@@ -113,49 +116,60 @@ public sealed class AllocationCommandLine
         }
         if (Search is not { } method) return null;
 
-        string? searchFile = null;
+        // The trainer's own refusals come before the search, not after the minutes it takes.
+        Trainer.ThrowIfUnusable(trainer, data);
+        if (trainer.UnshareAtEpoch is not null)
+        {
+            using var probe = create(model); // the declared groups: sharing options and family are what the searched model will have
+            ScheduledUnsharing.ThrowIfRefused(probe);
+        }
+
+        int steps = WarmupSteps(trainer, data);
+        var options = new GroupSearchOptions
+        {
+            WarmupSteps = steps, Seed = model.Seed ?? trainer.Seed, Budget = model.Budget, Sharing = model.Sharing, Device = model.Device, Groups = Groups,
+        };
+        var settings = new GroupSearchSettings(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize,
+            data.TrainInputs.shape[0], GroupSearchSettings.BudgetText(model.Budget), GroupSearchSettings.SharingText(model.Sharing));
+        string? searchFile = null, settingsFile = null;
         if (trainer.CheckpointDirectory is { } directory)
         {
             var store = new CheckpointStore(directory);
             // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
             store.PrepareFor(trainer);
             searchFile = Path.Combine(store.Directory, SearchFileName);
+            settingsFile = Path.Combine(store.Directory, GroupSearchSettings.FileName);
             if (trainer.Resume && (store.Exists || File.Exists(searchFile)))
+                return Resumed(method, settings, store, searchFile, settingsFile, log);
+            // A fresh start: what a replaced run left must not be resumed if this one is killed during its search.
+            if (trainer.Overwrite && store.Exists)
             {
-                var (saved, where) = store.Exists
-                    ? (store.ReadAllocation(), "its checkpoint")
-                    : (Read(searchFile, searchFile), $"{SearchFileName}, written before its first checkpoint");
-                if (!method.Made(saved))
-                    throw new CheckpointMismatchException($"The run in {store.Directory} was not trained with --group-search {method.CommandLineName()} (its groups come from " +
-                        $"{saved.AssignmentSource ?? "the declaration"}): resume it with the options it was started with, or start afresh with --overwrite or another --checkpoint-dir.");
-                log($"group search: not run again; the groups of the run being resumed are read from {where} ({saved.AssignmentSource})");
-                return saved;
+                store.Discard();
+                log($"--overwrite: the checkpoint in {store.Directory} is discarded; this run searches its groups and starts from epoch 1");
             }
+            DeleteStale(searchFile, settingsFile);
         }
 
-        int steps = WarmupSteps(trainer, data);
         log(string.Format(CultureInfo.InvariantCulture, "group search: {0}, {1:N0} warm-up step{5} in batches of {2} from the {3:N0} training examples{4}",
             method.CommandLineName(), steps, trainer.BatchSize, data.TrainInputs.shape[0], SearchSteps is null ? " (a tenth of the run's steps)" : "", steps == 1 ? "" : "s"));
         var batches = new SearchBatches(data, trainer.BatchSize, trainer.Seed, model.Device);
-        var options = new GroupSearchOptions
-        {
-            WarmupSteps = steps, Seed = model.Seed ?? trainer.Seed, Budget = model.Budget, Sharing = model.Sharing, Device = model.Device, Groups = Groups,
-        };
         AllocationFile allocation;
         try
         {
             allocation = GroupSearches.Run(method, create, batches.Loss, options);
         }
-        catch (InvalidOperationException e) when (e.Message.StartsWith("The group-search", StringComparison.Ordinal))
+        catch (GroupSearchDivergedException e)
         {
-            // The warm-up diverged: a stopped run with the fix the command line offers, not a crash.
-            throw new TrainingDivergedException($"{e.Message.Split(';')[0]}; try fewer --search-steps, another --seed, or no --group-search.");
+            // A stopped run with the fix the command line offers, not a crash.
+            throw new TrainingDivergedException($"{e.Problem}; try fewer --search-steps, another --seed, or no --group-search.");
         }
         log($"group search: {allocation.AssignmentSource}: {allocation.Groups.Count} group(s)");
-        if (searchFile is not null)
+        if (searchFile is not null && settingsFile is not null)
         {
             try
             {
+                // Settings first: a run killed between the two writes searches again rather than resuming unchecked groups.
+                settings.Save(settingsFile);
                 allocation.Save(searchFile);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -165,6 +179,47 @@ public sealed class AllocationCommandLine
             log($"group search: saved to {searchFile} (build the same model again with --allocation {searchFile})");
         }
         return allocation;
+    }
+
+    /// <summary>
+    /// The groups of the run being resumed: its checkpoint's (or, killed before its first checkpoint, the file its search
+    /// wrote), once the run is known to have searched with <paramref name="method"/> and <paramref name="settings"/>.
+    /// </summary>
+    private static AllocationFile Resumed(GroupSearchMethod method, GroupSearchSettings settings, CheckpointStore store, string searchFile, string settingsFile,
+        Action<string> log)
+    {
+        var (saved, where) = store.Exists
+            ? (store.ReadAllocation(), "its checkpoint")
+            : (Read(searchFile, searchFile), $"{SearchFileName}, written before its first checkpoint");
+        const string Fix = "resume it with the options it was started with, or start afresh with --overwrite or another --checkpoint-dir.";
+        if (!method.Made(saved))
+            throw new CheckpointMismatchException($"The run in {store.Directory} was not trained with --group-search {method.CommandLineName()} (its groups come from " +
+                $"{saved.AssignmentSource ?? "the declaration"}): {Fix}");
+        if (File.Exists(settingsFile))
+        {
+            var differences = GroupSearchSettings.Load(settingsFile).Differences(settings).ToList();
+            if (differences.Count > 0)
+                throw new CheckpointMismatchException($"The run in {store.Directory} searched its groups with other settings: {string.Join("; ", differences)}. {char.ToUpperInvariant(Fix[0])}{Fix[1..]}");
+        }
+        else
+            log($"group search: {store.Directory} has no {GroupSearchSettings.FileName} (older versions did not write it); the search settings of the run being resumed are not checked");
+        log($"group search: not run again; the groups of the run being resumed are read from {where} ({saved.AssignmentSource})");
+        return saved;
+    }
+
+    private static void DeleteStale(params string[] files)
+    {
+        foreach (var file in files)
+        {
+            try
+            {
+                File.Delete(file); // no error when it is missing
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CheckpointException($"Could not delete {file}, left by the run this one replaces ({e.Message}); fix the permissions, or give another --checkpoint-dir.", e);
+            }
+        }
     }
 
     /// <summary>The warm-up steps a search runs for this run: <c>--search-steps</c>, or a tenth of the run's steps.</summary>

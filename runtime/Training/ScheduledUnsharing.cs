@@ -29,14 +29,21 @@ internal sealed class ScheduledUnsharing
         if (options.UnshareAtEpoch is not { } epoch) return null;
         if (model is null)
             throw new UnsharingUnavailableException("Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks.");
-        if (CoefficientUnsharing.Refusal(model, "Coefficient unsharing (--unshare-at)",
-                "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner (in the examples: --coefficient-sharing by-shape), " +
-                "or leave --unshare-at out") is { } refusal)
-            throw new UnsharingUnavailableException(refusal);
+        ThrowIfRefused(model);
         if (rebuild is null)
             throw new UnsharingUnavailableException($"Coefficient unsharing (--unshare-at) builds '{model.Network.ModelName}' again for the split allocation: " +
                 $"give the trainer rebuild: o => new {model.Network.ModelName}(o).");
         return new ScheduledUnsharing(epoch, threshold: options.UnshareThreshold, rebuild);
+    }
+
+    /// <summary>Refuses a model whose coefficients cannot be split: it shares none, or it is a family member.</summary>
+    /// <exception cref="UnsharingUnavailableException">The model cannot be unshared; the message names the fix.</exception>
+    public static void ThrowIfRefused(NpasModule model)
+    {
+        if (CoefficientUnsharing.Refusal(model, "Coefficient unsharing (--unshare-at)",
+                "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner (in the examples: --coefficient-sharing by-shape), " +
+                "or leave --unshare-at out") is { } refusal)
+            throw new UnsharingUnavailableException(refusal);
     }
 
     /// <summary>Whether <paramref name="epoch"/> (0-based) is the one whose gradients decide the split.</summary>

@@ -61,8 +61,7 @@ public sealed class Trainer
     {
         _augment = augment;
         _progress = progress;
-        if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
-        if (data.Problem() is { } unusable) throw new ArgumentException($"The data cannot be trained on: {unusable}.", nameof(data));
+        ThrowIfUnusable(options, data);
         _unsharing = ScheduledUnsharing.For(options, single, rebuild);
         _model = model;
         _single = single;
@@ -74,6 +73,14 @@ public sealed class Trainer
         _decayed = model.Decayed.ToList();
         _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
         _checkpoints?.PrepareFor(options);
+    }
+
+    /// <summary>Refuses options or data no trainer can run with; called before anything slow (a group search) is done for them.</summary>
+    /// <exception cref="ArgumentException">The options are invalid, or the data cannot be trained on.</exception>
+    internal static void ThrowIfUnusable(TrainerOptions options, TrainingData data)
+    {
+        if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
+        if (data.Problem() is { } unusable) throw new ArgumentException($"The data cannot be trained on: {unusable}.", nameof(data));
     }
 
     /// <summary>The optimizer (its state is part of every checkpoint); a coefficient split replaces it.</summary>

@@ -151,6 +151,86 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_resumed_run_refuses_a_command_line_that_asks_for_another_search_listing_every_difference()
+    {
+        var first = Read("--group-search", "learned", "--search-steps", "3", "--groups", "2")
+            .Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.5) }, _ => { });
+        var saved = GroupSearchSettings.Load(Path.Combine(Scratch, "run", GroupSearchSettings.FileName));
+        Assert.Equal(new GroupSearchSettings("learned", 3, 2, 2, 8, 40, "0.5", GroupSearchSettings.Declared), saved);
+
+        var factory = new CountingFactory();
+        var sharing = TinyCnn.Declaration.Sharing.With(upsampler: Upsampler.Mask);
+        var e = Assert.Throws<CheckpointMismatchException>(() => Read("--group-search", "learned", "--search-steps", "3", "--groups", "3")
+            .Resolve(factory.Create, Data().HoldOut(8), Trainer(resume: true), new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.25), Sharing = sharing }, _ => { }));
+        Assert.Contains("searched its groups with other settings", e.Message);
+        Assert.Contains("--groups 2 (this run: 3)", e.Message);
+        Assert.Contains("training examples 40 (this run: 32; another --validation split", e.Message);
+        Assert.Contains("budget 0.5 (this run: 0.25)", e.Message);
+        Assert.Contains($"sharing options declared (this run: strategy {sharing.Strategy}", e.Message);
+        Assert.Contains(". Resume it with the options it was started with", e.Message);
+        Assert.Equal(0, factory.Models);
+
+        // The same options again resume, whatever the warm-up length: a resumed run may be longer.
+        var resumed = Read("--group-search", "learned", "--groups", "2")
+            .Resolve(factory.Create, Data(), Trainer(resume: true) with { Epochs = 50 }, new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.5) }, _ => { });
+        Assert.Null(resumed!.FirstDifference(first!));
+        Assert.Equal(0, factory.Models);
+    }
+
+    [Fact]
+    public void A_fresh_start_removes_what_a_replaced_run_left_before_it_searches()
+    {
+        var trainer = Trainer();
+        var searched = Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { })!;
+        Checkpoint(new TinyCnn(new NpasOptions { Allocation = searched }), trainer.CheckpointDirectory!);
+        string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
+        string settingsFile = Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName);
+
+        // --overwrite, killed during its search (here: the warm-up model cannot be built).
+        var log = new System.Collections.Generic.List<string>();
+        Assert.Throws<InvalidOperationException>(() => Read("--group-search", "learned").Resolve<TinyCnn>(
+            _ => throw new InvalidOperationException("killed during the search"), Data(), trainer with { Overwrite = true }, new NpasOptions(), log.Add));
+        Assert.False(new CheckpointStore(trainer.CheckpointDirectory!).Exists, "the replaced checkpoint is discarded before the search");
+        Assert.False(File.Exists(searchFile));
+        Assert.False(File.Exists(settingsFile));
+        Assert.Contains(log, l => l.StartsWith("--overwrite: the checkpoint in", StringComparison.Ordinal));
+
+        // So --resume has nothing of the replaced run to continue: it searches.
+        var factory = new CountingFactory();
+        Read("--group-search", "learned", "--search-steps", "2").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { });
+        Assert.True(factory.Models > 0);
+        Assert.True(File.Exists(searchFile));
+        Assert.True(File.Exists(settingsFile));
+    }
+
+    [Fact]
+    public void The_trainers_refusals_come_before_the_search()
+    {
+        var factory = new CountingFactory();
+        var e = Assert.Throws<UnsharingUnavailableException>(() => Read("--group-search", "gradient-conflict")
+            .Resolve(factory.Create, Data(), Trainer() with { UnshareAtEpoch = 2 }, new NpasOptions(), _ => { }));
+        Assert.Contains("--coefficient-sharing by-shape", e.Message);
+        Assert.Equal(1, factory.Models); // the probe of the declared model, no warm-up
+
+        var invalid = Assert.Throws<ArgumentException>(() => Read("--group-search", "learned")
+            .Resolve(factory.Create, Data(), Trainer() with { Epochs = 0 }, new NpasOptions(), _ => { }));
+        Assert.Contains("Invalid trainer options", invalid.Message);
+        Assert.Equal(1, factory.Models);
+        Assert.False(File.Exists(Path.Combine(Scratch, "run", AllocationCommandLine.SearchFileName)));
+    }
+
+    [Fact]
+    public void A_diverging_search_stops_the_run_with_the_command_lines_fixes()
+    {
+        var data = Data();
+        var poisoned = new TrainingData(data.TrainInputs * float.NaN, data.TrainLabels, data.TestInputs, data.TestLabels);
+        var e = Assert.Throws<TrainingDivergedException>(() => Read("--group-search", "learned", "--search-steps", "2")
+            .Resolve(o => new TinyCnn(o), poisoned, Trainer(), new NpasOptions(), _ => { }));
+        Assert.StartsWith("The group-search warm-up loss became NaN at step 1; try fewer --search-steps", e.Message);
+        Assert.DoesNotContain("GroupSearchOptions", e.Message);
+    }
+
+    [Fact]
     public void A_fresh_search_in_a_directory_holding_a_run_is_refused_before_it_trains_anything()
     {
         Checkpoint(new TinyCnn(), Trainer().CheckpointDirectory!);

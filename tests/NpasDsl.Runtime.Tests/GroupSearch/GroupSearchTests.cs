@@ -135,7 +135,7 @@ public sealed class GroupSearchTests
     public void A_non_finite_loss_on_the_compared_batch_stops_the_search_with_the_fix()
     {
         int calls = 0;
-        var e = Assert.Throws<InvalidOperationException>(() => GradientConflictGrouping.Search(o => new TinyCnn(o),
+        var e = Assert.Throws<GroupSearchDivergedException>(() => GradientConflictGrouping.Search(o => new TinyCnn(o),
             m => ++calls > 2 ? Loss(m) * float.NaN : Loss(m), new GroupSearchOptions { WarmupSteps = 2, Seed = 1 }));
         Assert.Contains("on the batch whose gradients are compared", e.Message);
         Assert.Contains("lower GroupSearchOptions.LearningRate", e.Message);

@@ -35,7 +35,7 @@ public sealed class FashionMnistGroupSearchExampleTests : ScratchDirectoryTest
         string finalLine = searched.Trim().Split('\n')[^1];
         Assert.StartsWith("final: accuracy=", finalLine);
 
-        var resumed = Run("run", "--epochs", "2", "--group-search", "learned", "--resume");
+        var resumed = Run("run", "--epochs", "2", "--group-search", "learned", "--search-steps", "2", "--groups", "2", "--resume");
         Assert.Contains("group search: not run again; the groups of the run being resumed are read from its checkpoint", resumed);
         Assert.DoesNotContain("warm-up steps in batches", resumed);
         Assert.Contains("resumed from", resumed);
