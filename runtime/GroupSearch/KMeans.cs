@@ -25,7 +25,13 @@ internal static class KMeans
             for (double running = distances[0]; running < pick && chosen < n - 1; running += distances[++chosen]) { }
             centres[c] = total > 0 ? points[chosen] : points[c];
         }
+        return Refine(points, centres, iterations);
+    }
 
+    /// <summary>Lloyd's iterations from the given starting centres (one cluster per centre); the centres array is updated.</summary>
+    internal static int[] Refine(double[][] points, double[][] centres, int iterations = 100)
+    {
+        int n = points.Length, clusters = centres.Length;
         var assignment = new int[n];
         for (int iteration = 0; iteration < iterations; iteration++)
         {

@@ -142,16 +142,30 @@ public sealed class GroupSearchTests
     }
 
     [Fact]
-    public void KMeans_gives_an_emptied_cluster_a_point_and_never_splits_coinciding_points()
+    public void KMeans_finds_every_distinct_location_and_never_splits_coinciding_points()
     {
-        // Three distinct locations give three clusters whatever the seed (a cluster that empties takes the point farthest
-        // from its centre).
+        // Three distinct locations give three clusters whatever the seed: k-means++ never seeds a centre on a point that
+        // already has one, so the repeated zeros cannot take two.
         var points = new[] { new[] { 0.0 }, new[] { 0.0 }, new[] { 0.0 }, new[] { 10.0 }, new[] { 20.0 } };
         for (long seed = 0; seed < 20; seed++)
             Assert.Equal(3, KMeans.Cluster(points, 3, seed).Distinct().Count());
         // Identical points stay in one cluster whatever is asked.
         var same = new[] { new[] { 1.0, 1.0 }, new[] { 1.0, 1.0 }, new[] { 1.0, 1.0 } };
         Assert.Single(KMeans.Cluster(same, 3, seed: 2).Distinct());
+    }
+
+    [Fact]
+    public void KMeans_refills_a_cluster_that_the_first_assignment_leaves_empty()
+    {
+        // No point is nearest the third centre, so Lloyd's first step empties it: the refill moves the farthest point of
+        // a shared cluster (0, the first of four ties) there, and the next steps settle into three clusters.
+        var points = new[] { new[] { 0.0 }, new[] { 1.0 }, new[] { 10.0 }, new[] { 11.0 } };
+        var clusters = KMeans.Refine(points, new[] { new[] { 0.5 }, new[] { 10.5 }, new[] { 100.0 } });
+        Assert.Equal(new[] { 2, 0, 1, 1 }, clusters);
+
+        // Coinciding points are not split to fill it: the third cluster stays empty and two come back.
+        var coinciding = new[] { new[] { 0.0 }, new[] { 0.0 }, new[] { 5.0 } };
+        Assert.Equal(new[] { 0, 0, 1 }, KMeans.Refine(coinciding, new[] { new[] { 0.0 }, new[] { 5.0 }, new[] { 100.0 } }));
     }
 
     [Fact]
