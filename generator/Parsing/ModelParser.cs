@@ -31,7 +31,7 @@ internal static class ModelParser
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
         if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
 
-        bool canGenerate = CheckClass(type, syntax, diagnostics);
+        bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
         var sharing = ReadSharing(type, diagnostics, cancellationToken);
         var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid);
@@ -95,7 +95,7 @@ internal static class ModelParser
             Properties: properties.ToEquatableArray());
     }
 
-    private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
     {
         bool ok = true;
         var location = syntax.Identifier.GetLocation();
@@ -144,7 +144,7 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAnNpasModule, location, type.Name, type.BaseType?.ToDisplayString() ?? "object"));
             ok = false;
         }
-        else if (!derivesFromModel && type.BaseType is { } direct && KnownTypes.FullName(direct) != KnownTypes.NpasModule && !HasModuleConstructor(direct))
+        else if (!derivesFromModel && type.BaseType is { } direct && KnownTypes.FullName(direct) != KnownTypes.NpasModule && !HasModuleConstructor(direct, type, compilation))
             Unsupported($"derives from NpasModule through '{direct.Name}', whose constructors the generated one cannot call as base(Declaration, options); " +
                 $"give '{direct.Name}' a constructor 'protected {direct.Name}(NetworkSpec declaration, NpasOptions? options) : base(declaration, options)', or derive directly from NpasModule");
         return ok;
@@ -247,12 +247,20 @@ internal static class ModelParser
         return first is null || first == syntax;
     }
 
-    /// <summary>Whether <paramref name="type"/> has a constructor a derived class can call with (NetworkSpec, NpasOptions?).</summary>
-    private static bool HasModuleConstructor(INamedTypeSymbol type)
-        => type.InstanceConstructors.Any(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal or Accessibility.Internal
-            && c.Parameters.Length == 2
+    /// <summary>
+    /// Whether <paramref name="baseType"/> has a constructor the generated one of <paramref name="model"/> can call as
+    /// <c>base(Declaration, options)</c>: accessible from the model (an internal one in another assembly is not), taking
+    /// a NetworkSpec and an NpasOptions that may be null (the generated <c>options</c> is nullable), then only optional
+    /// parameters.
+    /// </summary>
+    private static bool HasModuleConstructor(INamedTypeSymbol baseType, INamedTypeSymbol model, Compilation compilation)
+        => baseType.InstanceConstructors.Any(c => compilation.IsSymbolAccessibleWithin(c, model)
+            && c.Parameters.Length >= 2
+            && c.Parameters.Take(2).All(p => p.RefKind is RefKind.None or RefKind.In)
             && KnownTypes.FullName(c.Parameters[0].Type) == KnownTypes.NetworkSpec
-            && KnownTypes.FullName(c.Parameters[1].Type) == KnownTypes.NpasOptions);
+            && KnownTypes.FullName(c.Parameters[1].Type) == KnownTypes.NpasOptions
+            && c.Parameters[1].NullableAnnotation != NullableAnnotation.NotAnnotated
+            && c.Parameters.Skip(2).All(p => p.IsOptional || p.IsParams));
 
     private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)
     {

@@ -548,6 +548,31 @@ public sealed class GeneratorShapeTests
         Assert.Single(GeneratorHarness.GeneratedFiles(driver));
     }
 
+    [Theory]
+    [InlineData("private protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o, int extra = 0) : base(d, o) { }", true)]
+    [InlineData("protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o, params int[] more) : base(d, o) { }", true)]
+    [InlineData("private MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o) : base(d, o) { }", false)]
+    [InlineData("protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o, int extra) : base(d, o) { }", false)]
+    [InlineData("protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions o) : base(d, o) { }", false)]
+    [InlineData("protected MyBase(NpasDsl.Planning.NetworkSpec d, ref NpasOptions? o) : base(d, o) { }", false)]
+    public void The_base_classs_constructor_must_be_callable_as_base_declaration_options(string constructor, bool callable)
+    {
+        string baseClass = "public abstract class MyBase : NpasModule { " + constructor + " }";
+        var (_, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: baseClass));
+        if (callable)
+            Assert.True(diagnostics.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, diagnostics));
+        else
+            Assert.Contains(diagnostics, d => d.Id == "NPAS017" && d.GetMessage().Contains("derives from NpasModule through 'MyBase'"));
+    }
+
+    [Fact]
+    public void An_internal_base_constructor_in_another_assembly_cannot_be_called()
+    {
+        var library = GeneratorHarness.Library("Lib", SampleModels.Usings + "namespace Lib;\npublic abstract class MyBase : NpasModule { internal MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o) : base(d, o) { } }");
+        var diagnostics = GeneratorHarness.RunWith(library, Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : Lib.MyBase"));
+        Assert.Contains(diagnostics, d => d.Id == "NPAS017" && d.GetMessage().Contains("derives from NpasModule through 'MyBase'"));
+    }
+
     [Fact]
     public void A_model_nested_in_a_file_local_class_is_NPAS017()
     {

@@ -39,6 +39,17 @@ internal static class GeneratorHarness
         return (driver, output, diagnostics);
     }
 
+    /// <summary>A library of its own (assembly <paramref name="assemblyName"/>) built from <paramref name="source"/>, for a model in the test's compilation to reference.</summary>
+    public static MetadataReference Library(string assemblyName, string source)
+        => Empty.Value.WithAssemblyName(assemblyName).AddSyntaxTrees(CSharpSyntaxTree.ParseText(source, ParseOptions, path: assemblyName + ".cs")).ToMetadataReference();
+
+    /// <summary>Runs the generator once on <paramref name="sources"/> compiled against <paramref name="library"/> as well.</summary>
+    public static ImmutableArray<Diagnostic> RunWith(MetadataReference library, params string[] sources)
+    {
+        CreateDriver().RunGeneratorsAndUpdateCompilation(Compile(sources).AddReferences(library), out _, out var diagnostics);
+        return diagnostics;
+    }
+
     /// <summary>The generated files, by hint name.</summary>
     public static SortedDictionary<string, string> GeneratedFiles(GeneratorDriver driver)
     {
