@@ -24,6 +24,8 @@ public sealed class NpasGenerator : IIncrementalGenerator
         public const string Models = "NpasDsl.Models";
         /// <summary>Placeholders of the classes whose attributes have errors.</summary>
         public const string Placeholders = "NpasDsl.Placeholders";
+        /// <summary>The full names that clash when case is ignored, so their files get a hash (<see cref="HintNames"/>).</summary>
+        public const string HintNameClashes = "NpasDsl.HintNameClashes";
         /// <summary>The diagnostics of each class.</summary>
         public const string Diagnostics = "NpasDsl.Diagnostics";
     }
@@ -41,14 +43,26 @@ public sealed class NpasGenerator : IIncrementalGenerator
             .Where(static r => r.Model is not null)
             .Select(static (r, _) => r.Model!)
             .WithTrackingName(Steps.Models);
-        context.RegisterSourceOutput(models, static (spc, model) => spc.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(model), System.Text.Encoding.UTF8)));
 
         // A sound class whose attributes have errors: throwing layer getters, so the NPAS errors stand alone.
         var placeholders = parsed
             .Where(static r => r.Placeholder is not null)
             .Select(static (r, _) => r.Placeholder!)
             .WithTrackingName(Steps.Placeholders);
-        context.RegisterSourceOutput(placeholders, static (spc, placeholder) => spc.AddSource(placeholder.HintName, SourceText.From(ModelEmitter.Emit(placeholder), System.Text.Encoding.UTF8)));
+
+        // Full names that differ only in case, over every file this generator writes; unchanged (and cached) until a
+        // model is added, removed or renamed, so an edit inside one model re-emits that model alone.
+        var clashes = parsed
+            .Select(static (r, _) => r.Model?.FullName ?? r.Placeholder?.FullName)
+            .Where(static name => name is not null)
+            .Collect()
+            .Select(static (names, _) => HintNames.CaseClashes(names!))
+            .WithTrackingName(Steps.HintNameClashes);
+
+        context.RegisterSourceOutput(models.Combine(clashes), static (spc, pair) =>
+            spc.AddSource(HintNames.For(pair.Left.FullName, pair.Right), SourceText.From(ModelEmitter.Emit(pair.Left), System.Text.Encoding.UTF8)));
+        context.RegisterSourceOutput(placeholders.Combine(clashes), static (spc, pair) =>
+            spc.AddSource(HintNames.For(pair.Left.FullName, pair.Right), SourceText.From(ModelEmitter.Emit(pair.Left), System.Text.Encoding.UTF8)));
 
         // Diagnostics are reported against the syntax trees of the compilation, so that #pragma warning
         // disable applies to them; the model branch above never sees the compilation.

@@ -12,7 +12,7 @@ internal sealed record ModelSpec(
     EquatableArray<string> ContainingTypes, // "partial class Outer", "partial struct Holder", ...
     string ClassName,
     string ClassIdentifier,
-    string HintName,
+    string FullName, // the generated file is named after it (HintNames)
     BudgetModel Budget,
     SharingModel Sharing,
     EquatableArray<LayerModel> Layers);

@@ -10,7 +10,7 @@ internal sealed record PlaceholderSpec(
     EquatableArray<string> ContainingTypes,
     string ClassName,
     string ClassIdentifier,
-    string HintName,
+    string FullName, // the generated file is named after it (HintNames)
     EquatableArray<PlaceholderProperty> Properties);
 
 /// <summary>One layer property to implement with a throwing getter: as declared (modifiers without <c>partial</c>, type, name as C# source).</summary>

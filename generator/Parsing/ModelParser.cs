@@ -49,7 +49,7 @@ internal static class ModelParser
                 ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
                 ClassName: type.Name,
                 ClassIdentifier: Names.Identifier(type.Name),
-                HintName: HintName(type, context.SemanticModel.Compilation, cancellationToken),
+                FullName: FullName(type),
                 Budget: budget,
                 Sharing: sharing,
                 Layers: layers.ToEquatableArray());
@@ -91,7 +91,7 @@ internal static class ModelParser
             ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
             ClassName: type.Name,
             ClassIdentifier: Names.Identifier(type.Name),
-            HintName: HintName(type, compilation, cancellationToken),
+            FullName: FullName(type),
             Properties: properties.ToEquatableArray());
     }
 
@@ -269,36 +269,14 @@ internal static class ModelParser
         return chain;
     }
 
-    /// <summary>
-    /// The generated file's name: the model's full name. Roslyn compares hint names ignoring case, so a model whose full
-    /// name differs from another type's only in case (Net and NET) gets a stable hash of its exact name appended;
-    /// otherwise the two files would collide and every model would lose its generated code.
-    /// </summary>
-    private static string HintName(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
-    {
-        string name = FullHintName(type);
-        bool clashes = compilation.GetSymbolsWithName(n => string.Equals(n, type.Name, System.StringComparison.OrdinalIgnoreCase), SymbolFilter.Type, cancellationToken)
-            .OfType<INamedTypeSymbol>()
-            .Select(FullHintName)
-            .Any(other => string.Equals(other, name, System.StringComparison.OrdinalIgnoreCase) && !string.Equals(other, name, System.StringComparison.Ordinal));
-        return clashes ? $"{name}.{StableHash(name):x8}.g.cs" : name + ".g.cs";
-    }
-
-    private static string FullHintName(INamedTypeSymbol type)
+    /// <summary>The model's full name as the generated file is named after it (<see cref="Emitting.HintNames"/>): namespace, containing types and name, without <c>@</c>.</summary>
+    private static string FullName(INamedTypeSymbol type)
     {
         var parts = new List<string>();
         if (type.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.Add(ns.ToDisplayString());
         parts.AddRange(ContainingTypes(type).Select(t => t.Name));
         parts.Add(type.Name);
         return string.Join(".", parts).Replace("@", "");
-    }
-
-    /// <summary>FNV-1a over the UTF-16 code units: the same on every machine and run (string.GetHashCode is randomised).</summary>
-    private static uint StableHash(string text)
-    {
-        uint hash = 2166136261;
-        foreach (char c in text) hash = unchecked((hash ^ c) * 16777619);
-        return hash;
     }
 
     internal static string DisplayType(ITypeSymbol type) => type.ToDisplayString(TypeFormat);

@@ -26,7 +26,7 @@ public sealed class IncrementalTests
     public void Adding_an_unrelated_file_leaves_model_steps_cached()
     {
         var driver = RunTwice(SampleModels.FashionNet, c => c.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Other; public class Unrelated { }", GeneratorHarness.ParseOptions, path: "Other.cs")));
-        foreach (var step in ModelSteps)
+        foreach (var step in ModelSteps.Append(NpasGenerator.Steps.HintNameClashes))
             Assert.All(Reasons(driver, step), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
     }
 
@@ -44,6 +44,21 @@ public sealed class IncrementalTests
     }
 
     [Fact]
+    public void Adding_a_model_whose_name_differs_only_in_case_renames_both_files()
+    {
+        var driver = RunTwice(SampleModels.FashionNet, c =>
+        {
+            var tree = c.SyntaxTrees.Single();
+            var upper = tree.ToString().Replace("partial class FashionNet", "partial class FASHIONNET").Replace("FashionNet(", "FASHIONNET(");
+            return c.AddSyntaxTrees(CSharpSyntaxTree.ParseText(upper, GeneratorHarness.ParseOptions, path: "Upper.cs"));
+        });
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(driver, NpasGenerator.Steps.HintNameClashes));
+        var names = GeneratorHarness.GeneratedFiles(driver).Keys.ToList();
+        Assert.Equal(2, names.Count);
+        Assert.All(names, n => Assert.Matches(@"\.(FashionNet|FASHIONNET)\.[0-9a-f]{8}\.g\.cs$", n));
+    }
+
+    [Fact]
     public void Changing_the_budget_modifies_the_model()
     {
         var driver = RunTwice(SampleModels.FashionNet, c =>
@@ -54,5 +69,7 @@ public sealed class IncrementalTests
         });
         foreach (var step in ModelSteps)
             Assert.Contains(IncrementalStepRunReason.Modified, Reasons(driver, step));
+        // The file names are not worked out again: no model was added, removed or renamed.
+        Assert.All(Reasons(driver, NpasGenerator.Steps.HintNameClashes), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
     }
 }
