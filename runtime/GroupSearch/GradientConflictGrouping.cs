@@ -71,7 +71,7 @@ public static class GradientConflictGrouping
         }
         // Non-finite gradients would give every pair a cosine of 0 and merge nothing, silently.
         if (loss.item<float>() is var value && !float.IsFinite(value))
-            throw new GroupSearchDivergedException($"The group-search loss became {value} on the batch whose gradients are compared", "lower GroupSearchOptions.LearningRate or WarmupSteps.");
+            throw new GroupSearchDivergedException(string.Create(CultureInfo.InvariantCulture, $"The group-search loss became {value} on the batch whose gradients are compared"), "lower GroupSearchOptions.LearningRate or WarmupSteps.");
         loss.backward();
         var gradients = owners.Select(o => layers[o.Path].WeightGradient?.detach().clone()
             ?? throw new InvalidOperationException($"Layer '{o.Path}' produced no weight gradient; does the loss use it?")).ToList();

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using NpasDsl.Allocation;
 using NpasDsl.Planning;
@@ -67,7 +68,7 @@ internal static class Warmup
             loss.backward();
             optimizer.step();
             float value = loss.item<float>();
-            if (!float.IsFinite(value)) throw new GroupSearchDivergedException($"The group-search warm-up loss became {value} at step {step + 1}", "lower GroupSearchOptions.LearningRate.");
+            if (!float.IsFinite(value)) throw new GroupSearchDivergedException(string.Create(CultureInfo.InvariantCulture, $"The group-search warm-up loss became {value} at step {step + 1}"), "lower GroupSearchOptions.LearningRate.");
         }
     }
 

@@ -111,36 +111,39 @@ public sealed class AllocationCommandLine
         if (AllocationPath is { } path)
         {
             var given = Read(path, "--allocation " + path);
+            ForgetReplacedSearch(trainer, keep: path);
             log($"allocation: {path} ({given.AssignmentSource ?? "its declared groups"})");
             return given;
         }
-        if (Search is not { } method) return null;
+        if (Search is not { } method)
+        {
+            ForgetReplacedSearch(trainer, keep: null);
+            return null;
+        }
 
         // The trainer's own refusals come before the search, not after the minutes it takes.
         Trainer.ThrowIfUnusable(trainer, data);
-        if (trainer.UnshareAtEpoch is not null)
-        {
-            using var probe = create(model); // the declared groups: sharing options and family are what the searched model will have
-            ScheduledUnsharing.ThrowIfRefused(probe);
-        }
-
         int steps = WarmupSteps(trainer, data);
         var options = new GroupSearchOptions
         {
             WarmupSteps = steps, Seed = model.Seed ?? trainer.Seed, Budget = model.Budget, Sharing = model.Sharing, Device = model.Device, Groups = Groups,
         };
-        var settings = new GroupSearchSettings(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize,
-            data.TrainInputs.shape[0], GroupSearchSettings.BudgetText(model.Budget), GroupSearchSettings.SharingText(model.Sharing));
-        string? searchFile = null, settingsFile = null;
-        if (trainer.CheckpointDirectory is { } directory)
+        var store = trainer.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
+        // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
+        store?.PrepareFor(trainer);
+        GroupSearchSettings settings;
+        using (var probe = create(model)) // the declared groups, under this run's budget and sharing options
         {
-            var store = new CheckpointStore(directory);
-            // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
-            store.PrepareFor(trainer);
+            if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(probe);
+            settings = GroupSearchSettings.For(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize, data.TrainInputs.shape[0], probe);
+        }
+        string? searchFile = null, settingsFile = null;
+        if (store is not null)
+        {
             searchFile = Path.Combine(store.Directory, SearchFileName);
             settingsFile = Path.Combine(store.Directory, GroupSearchSettings.FileName);
             if (trainer.Resume && (store.Exists || File.Exists(searchFile)))
-                return Resumed(method, settings, store, searchFile, settingsFile, log);
+                return Resumed(method, settings, SearchSteps is not null, store, searchFile, settingsFile, log);
             // A fresh start: what a replaced run left must not be resumed if this one is killed during its search.
             if (trainer.Overwrite && store.Exists)
             {
@@ -166,15 +169,17 @@ public sealed class AllocationCommandLine
         log($"group search: {allocation.AssignmentSource}: {allocation.Groups.Count} group(s)");
         if (searchFile is not null && settingsFile is not null)
         {
+            string writing = settingsFile;
             try
             {
                 // Settings first: a run killed between the two writes searches again rather than resuming unchecked groups.
                 settings.Save(settingsFile);
+                writing = searchFile;
                 allocation.Save(searchFile);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new CheckpointException($"Could not write {searchFile} ({e.Message}); free disk space or fix the permissions, or give another --checkpoint-dir.", e);
+                throw new CheckpointException($"Could not write {writing} ({e.Message}); free disk space or fix the permissions, or give another --checkpoint-dir.", e);
             }
             log($"group search: saved to {searchFile} (build the same model again with --allocation {searchFile})");
         }
@@ -185,8 +190,8 @@ public sealed class AllocationCommandLine
     /// The groups of the run being resumed: its checkpoint's (or, killed before its first checkpoint, the file its search
     /// wrote), once the run is known to have searched with <paramref name="method"/> and <paramref name="settings"/>.
     /// </summary>
-    private static AllocationFile Resumed(GroupSearchMethod method, GroupSearchSettings settings, CheckpointStore store, string searchFile, string settingsFile,
-        Action<string> log)
+    private static AllocationFile Resumed(GroupSearchMethod method, GroupSearchSettings settings, bool warmupGiven, CheckpointStore store, string searchFile,
+        string settingsFile, Action<string> log)
     {
         var (saved, where) = store.Exists
             ? (store.ReadAllocation(), "its checkpoint")
@@ -197,7 +202,7 @@ public sealed class AllocationCommandLine
                 $"{saved.AssignmentSource ?? "the declaration"}): {Fix}");
         if (File.Exists(settingsFile))
         {
-            var differences = GroupSearchSettings.Load(settingsFile).Differences(settings).ToList();
+            var differences = GroupSearchSettings.Load(settingsFile).Differences(settings, warmupGiven).ToList();
             if (differences.Count > 0)
                 throw new CheckpointMismatchException($"The run in {store.Directory} searched its groups with other settings: {string.Join("; ", differences)}. {char.ToUpperInvariant(Fix[0])}{Fix[1..]}");
         }
@@ -205,6 +210,23 @@ public sealed class AllocationCommandLine
             log($"group search: {store.Directory} has no {GroupSearchSettings.FileName} (older versions did not write it); the search settings of the run being resumed are not checked");
         log($"group search: not run again; the groups of the run being resumed are read from {where} ({saved.AssignmentSource})");
         return saved;
+    }
+
+    /// <summary>
+    /// A fresh start without a search: the search files a replaced run left in the checkpoint directory go, so that a
+    /// later <c>--group-search --resume</c> cannot take them for this run's (the file given to <c>--allocation</c> stays).
+    /// Nothing is deleted for a run the trainer will refuse.
+    /// </summary>
+    private static void ForgetReplacedSearch(TrainerOptions trainer, string? keep)
+    {
+        if (trainer.Resume || trainer.CheckpointDirectory is not { } directory || !Directory.Exists(directory)) return;
+        var store = new CheckpointStore(directory);
+        store.PrepareFor(trainer);
+        string? kept = keep is null ? null : Path.GetFullPath(keep);
+        DeleteStale(new[] { SearchFileName, GroupSearchSettings.FileName }
+            .Select(name => Path.Combine(store.Directory, name))
+            .Where(file => !string.Equals(Path.GetFullPath(file), kept, StringComparison.Ordinal))
+            .ToArray());
     }
 
     private static void DeleteStale(params string[] files)

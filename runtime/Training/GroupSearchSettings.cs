@@ -13,7 +13,7 @@ namespace NpasDsl.Training;
 /// run reads back were found under these settings and no others, so <c>--resume</c> refuses a command line that asks
 /// for another search (another budget, sharing, seed, batch size, validation split, method or number of groups)
 /// instead of silently training the old groups under the new options. The warm-up length is recorded but not held
-/// to, like the number of epochs: by default it follows the run's length, which a resumed run may extend.
+/// to unless <c>--search-steps</c> is given, like the number of epochs: by default it follows the run's length, which a resumed run may extend.
 /// </summary>
 /// <param name="Method">The method, as the command line spells it (<c>learned</c>, <c>gradient-conflict</c>).</param>
 /// <param name="WarmupSteps">The warm-up steps the search ran.</param>
@@ -21,31 +21,32 @@ namespace NpasDsl.Training;
 /// <param name="Seed">The seed of the warm-up model and of the search's batch order.</param>
 /// <param name="BatchSize">The warm-up's batch size (the trainer's).</param>
 /// <param name="TrainingExamples">The images the warm-up drew from (fewer with a validation split).</param>
-/// <param name="Budget">The budget asked for (<see cref="Declared"/> for the model's own).</param>
-/// <param name="Sharing">The sharing options asked for (<see cref="Declared"/> for the model's own).</param>
+/// <param name="Budget">The budget the searched model had, in parameters (a fraction and the count it comes to are the same budget).</param>
+/// <param name="Sharing">The sharing options the searched model had: the command line's or, where it gave none, the declaration's.</param>
 public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Groups, long Seed, int BatchSize, long TrainingExamples,
     string Budget, string Sharing)
 {
     /// <summary>The file the settings are written to, in the checkpoint directory.</summary>
     public const string FileName = "group-search.settings.json";
 
-    /// <summary>How <see cref="Budget"/> and <see cref="Sharing"/> read when the command line left the declaration's.</summary>
-    public const string Declared = "declared";
-
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    /// <summary>The text <see cref="Budget"/> holds for <paramref name="budget"/>.</summary>
-    public static string BudgetText(BudgetSpec? budget) => budget is not { } b ? Declared
-        : b.IsFraction ? b.FractionValue.ToString("R", CultureInfo.InvariantCulture)
-        : b.ParameterCount.ToString(CultureInfo.InvariantCulture) + " parameters";
+    /// <summary>The settings of a search of <paramref name="method"/> on <paramref name="probe"/>, a model built with the run's options: its effective budget and sharing are recorded, so a resume that spells the declared ones out matches a run that left them to the declaration.</summary>
+    public static GroupSearchSettings For(string method, int warmupSteps, int? groups, long seed, int batchSize, long trainingExamples, NpasModule probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var effective = AllocationFile.From(probe.Allocation);
+        var sharing = effective.Sharing;
+        return new GroupSearchSettings(method, warmupSteps, groups, seed, batchSize, trainingExamples,
+            effective.Budget.ToString("N0", CultureInfo.InvariantCulture) + " parameters",
+            string.Format(CultureInfo.InvariantCulture, "strategy {0}, combiner {1}, upsampler {2}, at most {3} templates, bank split {4}, coefficient sharing {5}, mask period {6}",
+                sharing.Strategy, sharing.Combiner, sharing.Upsampler, sharing.MaxTemplates, sharing.BankSplit, sharing.CoefficientSharing, sharing.MaskPeriod));
+    }
 
-    /// <summary>The text <see cref="Sharing"/> holds for <paramref name="sharing"/>.</summary>
-    public static string SharingText(SharingSpec? sharing) => sharing is null ? Declared
-        : string.Format(CultureInfo.InvariantCulture, "strategy {0}, combiner {1}, upsampler {2}, at most {3} templates, bank split {4}, coefficient sharing {5}, mask period {6}",
-            sharing.Strategy, sharing.Combiner, sharing.Upsampler, sharing.MaxTemplates, sharing.BankSplit, sharing.CoefficientSharing, sharing.MaskPeriod);
-
-    /// <summary>Each setting of <paramref name="run"/> that differs from these saved ones (the warm-up length aside), as "--option saved (this run: value)".</summary>
-    public IEnumerable<string> Differences(GroupSearchSettings run)
+    /// <summary>Each setting of <paramref name="run"/> that differs from these saved ones (the warm-up length only when given), as "--option saved (this run: value)".</summary>
+    /// <param name="run">The settings this run would search with.</param>
+    /// <param name="warmupGiven">Whether this run gave <c>--search-steps</c>: a length asked for outright is held to, since the resumed run will not search with it.</param>
+    public IEnumerable<string> Differences(GroupSearchSettings run, bool warmupGiven = false)
     {
         ArgumentNullException.ThrowIfNull(run);
         static string Text(object? value) => value switch
@@ -55,11 +56,12 @@ public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Gr
             var v => v.ToString() ?? "",
         };
         if (Method != run.Method) yield return $"--group-search {Method} (this run: {run.Method})";
+        if (warmupGiven && WarmupSteps != run.WarmupSteps) yield return $"--search-steps {Text(WarmupSteps)} (this run: {Text(run.WarmupSteps)})";
         if (Groups != run.Groups) yield return $"--groups {Text(Groups)} (this run: {Text(run.Groups)})";
         if (Seed != run.Seed) yield return $"--seed {Text(Seed)} (this run: {Text(run.Seed)})";
         if (BatchSize != run.BatchSize) yield return $"--batch-size {Text(BatchSize)} (this run: {Text(run.BatchSize)})";
         if (TrainingExamples != run.TrainingExamples)
-            yield return $"training examples {TrainingExamples:N0} (this run: {run.TrainingExamples:N0}; another --validation split or data set)";
+            yield return string.Create(CultureInfo.InvariantCulture, $"training examples {TrainingExamples:N0} (this run: {run.TrainingExamples:N0}; another --validation split or data set)");
         if (Budget != run.Budget) yield return $"budget {Budget} (this run: {run.Budget})";
         if (Sharing != run.Sharing) yield return $"sharing options {Sharing} (this run: {run.Sharing})";
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using NpasDsl.Allocation;
@@ -125,11 +126,15 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         var first = Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions { Seed = 2 }, _ => { });
         var factory = new CountingFactory();
         var log = new System.Collections.Generic.List<string>();
-        // A different step count on the resumed command line does not matter: the groups are those of the run it continues.
-        var resumed = Read("--group-search", "learned", "--search-steps", "50").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions { Seed = 2 }, log.Add);
-        Assert.Equal(0, factory.Models);
+        var resumed = Read("--group-search", "learned", "--search-steps", "3").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions { Seed = 2 }, log.Add);
+        Assert.Equal(1, factory.Models); // the probe that gives the settings to compare, no warm-up
         Assert.Null(resumed!.FirstDifference(first!));
         Assert.Contains(log, l => l.StartsWith("group search: not run again", StringComparison.Ordinal));
+
+        // Another step count given outright is refused: the resumed run will not search with it.
+        var e = Assert.Throws<CheckpointMismatchException>(() => Read("--group-search", "learned", "--search-steps", "50")
+            .Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions { Seed = 2 }, _ => { }));
+        Assert.Contains("--search-steps 3 (this run: 50)", e.Message);
     }
 
     [Fact]
@@ -140,14 +145,14 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         Checkpoint(new TinyCnn(new NpasOptions { Allocation = searched }), trainer.CheckpointDirectory!);
         var factory = new CountingFactory();
         var resumed = Read("--group-search", "learned").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { });
-        Assert.Equal(0, factory.Models);
+        Assert.Equal(1, factory.Models); // the probe, no warm-up
         Assert.Null(resumed!.FirstDifference(searched));
 
         // The same directory resumed with the other search: the checkpoint's groups are not that search's.
         var e = Assert.Throws<CheckpointMismatchException>(() => Read("--group-search", "gradient-conflict").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
         Assert.Contains("was not trained with --group-search gradient-conflict", e.Message);
         Assert.Contains("its groups come from learned grouping", e.Message);
-        Assert.Equal(0, factory.Models);
+        Assert.Equal(2, factory.Models);
     }
 
     [Fact]
@@ -156,7 +161,11 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         var first = Read("--group-search", "learned", "--search-steps", "3", "--groups", "2")
             .Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.5) }, _ => { });
         var saved = GroupSearchSettings.Load(Path.Combine(Scratch, "run", GroupSearchSettings.FileName));
-        Assert.Equal(new GroupSearchSettings("learned", 3, 2, 2, 8, 40, "0.5", GroupSearchSettings.Declared), saved);
+        using (var half = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Fraction(0.5) }))
+            Assert.Equal(("learned", 3, (int?)2, 2L, 8, 40L, half.Allocation.Budget.ToString("N0", CultureInfo.InvariantCulture) + " parameters"),
+                (saved.Method, saved.WarmupSteps, saved.Groups, saved.Seed, saved.BatchSize, saved.TrainingExamples, saved.Budget));
+        var declared = TinyCnn.Declaration.Sharing;
+        Assert.StartsWith($"strategy {declared.Strategy}, combiner {declared.Combiner}, upsampler {declared.Upsampler}, at most {declared.MaxTemplates} templates", saved.Sharing);
 
         var factory = new CountingFactory();
         var sharing = TinyCnn.Declaration.Sharing.With(upsampler: Upsampler.Mask);
@@ -165,16 +174,29 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         Assert.Contains("searched its groups with other settings", e.Message);
         Assert.Contains("--groups 2 (this run: 3)", e.Message);
         Assert.Contains("training examples 40 (this run: 32; another --validation split", e.Message);
-        Assert.Contains("budget 0.5 (this run: 0.25)", e.Message);
-        Assert.Contains($"sharing options declared (this run: strategy {sharing.Strategy}", e.Message);
+        Assert.Matches(@"budget [0-9,]+ parameters \(this run: [0-9,]+ parameters\)", e.Message);
+        Assert.Matches($@"sharing options strategy {declared.Strategy}, combiner {declared.Combiner}, upsampler {declared.Upsampler},[^;]*\(this run: strategy {sharing.Strategy}, combiner {sharing.Combiner}, upsampler Mask,", e.Message);
         Assert.Contains(". Resume it with the options it was started with", e.Message);
-        Assert.Equal(0, factory.Models);
+        Assert.Equal(1, factory.Models); // the probe
 
         // The same options again resume, whatever the warm-up length: a resumed run may be longer.
         var resumed = Read("--group-search", "learned", "--groups", "2")
             .Resolve(factory.Create, Data(), Trainer(resume: true) with { Epochs = 50 }, new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.5) }, _ => { });
         Assert.Null(resumed!.FirstDifference(first!));
-        Assert.Equal(0, factory.Models);
+        Assert.Equal(2, factory.Models); // two probes, no warm-up
+    }
+
+    [Fact]
+    public void A_resume_that_spells_out_what_the_first_run_left_to_the_declaration_is_the_same_search()
+    {
+        // The first run leaves budget and sharing to the declaration; the resume gives the declared sharing and the
+        // budget as the parameter count the declared fraction comes to: the same search, so it resumes.
+        var first = Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions { Seed = 2 }, _ => { });
+        long declaredBudget;
+        using (var declared = new TinyCnn()) declaredBudget = declared.Allocation.Budget;
+        var resumed = Read("--group-search", "learned").Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true),
+            new NpasOptions { Seed = 2, Budget = BudgetSpec.Parameters(declaredBudget), Sharing = TinyCnn.Declaration.Sharing }, _ => { });
+        Assert.Null(resumed!.FirstDifference(first!));
     }
 
     [Fact]
@@ -186,10 +208,12 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
         string settingsFile = Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName);
 
-        // --overwrite, killed during its search (here: the warm-up model cannot be built).
+        // --overwrite, killed during its search (here: the warm-up model, built after the probe, cannot be built).
         var log = new System.Collections.Generic.List<string>();
-        Assert.Throws<InvalidOperationException>(() => Read("--group-search", "learned").Resolve<TinyCnn>(
-            _ => throw new InvalidOperationException("killed during the search"), Data(), trainer with { Overwrite = true }, new NpasOptions(), log.Add));
+        int built = 0;
+        Assert.Throws<InvalidOperationException>(() => Read("--group-search", "learned").Resolve(
+            o => ++built == 1 ? new TinyCnn(o) : throw new InvalidOperationException("killed during the search"), Data(), trainer with { Overwrite = true }, new NpasOptions(), log.Add));
+        Assert.Equal(2, built);
         Assert.False(new CheckpointStore(trainer.CheckpointDirectory!).Exists, "the replaced checkpoint is discarded before the search");
         Assert.False(File.Exists(searchFile));
         Assert.False(File.Exists(settingsFile));
@@ -201,6 +225,32 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         Assert.True(factory.Models > 0);
         Assert.True(File.Exists(searchFile));
         Assert.True(File.Exists(settingsFile));
+    }
+
+    [Fact]
+    public void A_fresh_start_without_a_search_removes_the_search_files_a_replaced_run_left_but_not_its_allocation_input()
+    {
+        var trainer = Trainer();
+        Read("--group-search", "learned", "--search-steps", "2").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { });
+        string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
+        string settingsFile = Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName);
+        Checkpoint(new TinyCnn(), trainer.CheckpointDirectory!);
+
+        // Without --overwrite the trainer refuses the fresh start, and nothing is deleted.
+        Assert.Throws<CheckpointException>(() => new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { }));
+        Assert.True(File.Exists(searchFile) && File.Exists(settingsFile));
+
+        // --allocation with the search's own file, --overwrite: that file is what the run reads, so it stays.
+        var given = Read("--allocation", searchFile).Resolve(o => new TinyCnn(o), Data(), trainer with { Overwrite = true }, new NpasOptions(), _ => { });
+        Assert.NotNull(given);
+        Assert.True(File.Exists(searchFile));
+        Assert.False(File.Exists(settingsFile));
+
+        // No search at all, --overwrite: both go, so a later --group-search --resume cannot take them for this run's.
+        new GroupSearchSettings("learned", 2, null, 1, 8, 40, "1 parameters", "none").Save(settingsFile);
+        Assert.Null(new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), trainer with { Overwrite = true }, new NpasOptions(), _ => { }));
+        Assert.False(File.Exists(searchFile));
+        Assert.False(File.Exists(settingsFile));
     }
 
     [Fact]
