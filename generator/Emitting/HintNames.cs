@@ -25,7 +25,8 @@ internal static class HintNames
 
     /// <summary>The file name of the model called <paramref name="fullName"/>, given the names that clash.</summary>
     public static string For(string fullName, EquatableArray<string> clashes)
-        => clashes.Contains(fullName) ? $"{fullName}.{StableHash(fullName):x8}.g.cs" : fullName + ".g.cs";
+        // '-' cannot occur in a C# name, so "Net-1a2b3c4d" is never another model's plain name (as "Net.deadbeef" could be).
+        => clashes.Contains(fullName) ? $"{fullName}-{StableHash(fullName):x8}.g.cs" : fullName + ".g.cs";
 
     /// <summary>FNV-1a over the UTF-16 code units: the same on every machine and run (string.GetHashCode is randomised).</summary>
     private static uint StableHash(string text)

@@ -254,13 +254,17 @@ internal static class ModelParser
     /// parameters.
     /// </summary>
     private static bool HasModuleConstructor(INamedTypeSymbol baseType, INamedTypeSymbol model, Compilation compilation)
-        => baseType.InstanceConstructors.Any(c => compilation.IsSymbolAccessibleWithin(c, model)
+    {
+        var callable = baseType.InstanceConstructors.Where(c => compilation.IsSymbolAccessibleWithin(c, model)
             && c.Parameters.Length >= 2
             && c.Parameters.Take(2).All(p => p.RefKind is RefKind.None or RefKind.In)
             && KnownTypes.FullName(c.Parameters[0].Type) == KnownTypes.NetworkSpec
             && KnownTypes.FullName(c.Parameters[1].Type) == KnownTypes.NpasOptions
             && c.Parameters[1].NullableAnnotation != NullableAnnotation.NotAnnotated
-            && c.Parameters.Skip(2).All(p => p.IsOptional || p.IsParams));
+            && c.Parameters.Skip(2).All(p => p.IsOptional || p.IsParams)).ToList();
+        // Overload resolution prefers the one that needs no default; two that both need defaults are ambiguous (CS0121).
+        return callable.Count == 1 || callable.Any(c => c.Parameters.Length == 2);
+    }
 
     private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)
     {
