@@ -262,8 +262,21 @@ internal static class ModelParser
             && KnownTypes.FullName(c.Parameters[1].Type) == KnownTypes.NpasOptions
             && c.Parameters[1].NullableAnnotation != NullableAnnotation.NotAnnotated
             && c.Parameters.Skip(2).All(p => p.IsOptional || p.IsParams)).ToList();
-        // Overload resolution prefers the one that needs no default; two that both need defaults are ambiguous (CS0121).
-        return callable.Count == 1 || callable.Any(c => c.Parameters.Length == 2);
+        return callable.Count == 1 || callable.Any(c => c.Parameters.Length == 2) || HasBestCandidate(callable);
+    }
+
+    /// <summary>
+    /// C#'s tie-breakers for a call with two arguments among constructors that all take more (CS0121 when none wins): one
+    /// callable in normal form (its extra parameters optional) beats those that need a params array expanded; two in
+    /// normal form both need defaults and neither wins; among expanded ones, more declared parameters wins.
+    /// </summary>
+    private static bool HasBestCandidate(List<IMethodSymbol> candidates)
+    {
+        if (candidates.Count == 0) return false;
+        var normal = candidates.Where(c => !c.Parameters.Any(p => p.IsParams)).ToList();
+        if (normal.Count > 0) return normal.Count == 1;
+        int most = candidates.Max(c => c.Parameters.Length);
+        return candidates.Count(c => c.Parameters.Length == most) == 1;
     }
 
     private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)

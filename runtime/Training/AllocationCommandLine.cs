@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using NpasDsl.Allocation;
 using NpasDsl.GroupSearch;
+using NpasDsl.Planning;
 
 namespace NpasDsl.Training;
 
@@ -23,7 +24,9 @@ public sealed class AllocationCommandLine
         "                             coefficients of a four-template warm-up) or gradient-conflict (SuperWeights, merging\n" +
         "                             layers whose gradients agree); the result goes to " + SearchFileName + "\n" +
         "                             in the checkpoint directory, and --resume reuses the groups of the run it continues\n" +
-        "                             (refusing other search settings: method, --groups, --seed, budget, sharing, data)\n" +
+        "                             (refusing other search settings: method, --groups, --search-steps when given, --seed,\n" +
+        "                             --batch-size, budget, sharing, data); a fresh start refuses a directory holding a\n" +
+        "                             search's result unless --overwrite is given\n" +
         "  --search-steps N           warm-up steps of the search (default: a tenth of the run's steps, as SSN suggests)\n" +
         "  --groups G                 learned: how many groups k-means makes (default: as many as by-shape grouping would)\n" +
         "  --allocation FILE          build the model with a saved allocation (a search's " + SearchFileName + ",\n" +
@@ -93,11 +96,13 @@ public sealed class AllocationCommandLine
     /// A search warms up <paramref name="create"/>'s model with <paramref name="model"/>'s seed, budget, sharing options and
     /// device on <paramref name="data"/>'s training set in batches of the trainer's size, and writes its result to
     /// <see cref="SearchFileName"/> in the checkpoint directory. A resumed run searches nothing: it reads the groups of the
-    /// checkpoint it continues (or, killed before its first checkpoint, the file its search wrote).
+    /// checkpoint it continues (or, killed before its first checkpoint, the file its search wrote). A fresh start leaves no
+    /// search files of a replaced run behind: they go with <c>--overwrite</c> (unless they hold the <c>--allocation</c>
+    /// given), and without it the start is refused.
     /// </summary>
     /// <exception cref="ArgumentException"><c>--allocation</c> names a file that is missing or is not an allocation, or the trainer options or data are unusable.</exception>
     /// <exception cref="UnsharingUnavailableException"><c>--unshare-at</c> is given for a model whose coefficients cannot be split.</exception>
-    /// <exception cref="CheckpointException">The checkpoint directory cannot be written, holds a run a fresh start would replace, or its allocation or search settings cannot be read.</exception>
+    /// <exception cref="CheckpointException">The checkpoint directory cannot be written, holds a run (a checkpoint or a search's result) a fresh start would replace without --overwrite, or its allocation or search settings cannot be read.</exception>
     /// <exception cref="CheckpointMismatchException">The run to resume was not trained with this search, or searched with other settings.</exception>
     /// <exception cref="TrainingDivergedException">The search's warm-up loss became NaN or infinite.</exception>
     public AllocationFile? Resolve<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
@@ -108,21 +113,21 @@ public sealed class AllocationCommandLine
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(log);
+        // The trainer's own refusals come first: before the search's minutes, and before any file is deleted.
+        Trainer.ThrowIfUnusable(trainer, data);
         if (AllocationPath is { } path)
         {
             var given = Read(path, "--allocation " + path);
-            ForgetReplacedSearch(trainer, keep: path);
+            if (!trainer.Resume) ReplaceSearchFiles(trainer, given, log);
             log($"allocation: {path} ({given.AssignmentSource ?? "its declared groups"})");
             return given;
         }
         if (Search is not { } method)
         {
-            ForgetReplacedSearch(trainer, keep: null);
+            if (!trainer.Resume) ReplaceSearchFiles(trainer, null, log);
             return null;
         }
 
-        // The trainer's own refusals come before the search, not after the minutes it takes.
-        Trainer.ThrowIfUnusable(trainer, data);
         int steps = WarmupSteps(trainer, data);
         var options = new GroupSearchOptions
         {
@@ -131,12 +136,8 @@ public sealed class AllocationCommandLine
         var store = trainer.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
         // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
         store?.PrepareFor(trainer);
-        GroupSearchSettings settings;
-        using (var probe = create(model)) // the declared groups, under this run's budget and sharing options
-        {
-            if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(probe);
-            settings = GroupSearchSettings.For(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize, data.TrainInputs.shape[0], probe);
-        }
+        var settings = GroupSearchSettings.For(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize, data.TrainInputs.shape[0],
+            Warmup.Planned(Declaration(create, model, trainer.UnshareAtEpoch is not null), options));
         string? searchFile = null, settingsFile = null;
         if (store is not null)
         {
@@ -150,7 +151,7 @@ public sealed class AllocationCommandLine
                 store.Discard();
                 log($"--overwrite: the checkpoint in {store.Directory} is discarded; this run searches its groups and starts from epoch 1");
             }
-            DeleteStale(searchFile, settingsFile);
+            ReplaceSearchFiles(trainer, null, log);
         }
 
         log(string.Format(CultureInfo.InvariantCulture, "group search: {0}, {1:N0} warm-up step{5} in batches of {2} from the {3:N0} training examples{4}",
@@ -202,9 +203,12 @@ public sealed class AllocationCommandLine
                 $"{saved.AssignmentSource ?? "the declaration"}): {Fix}");
         if (File.Exists(settingsFile))
         {
-            var differences = GroupSearchSettings.Load(settingsFile).Differences(settings, warmupGiven).ToList();
+            var searched = GroupSearchSettings.Load(settingsFile);
+            var differences = searched.Differences(settings, warmupGiven).ToList();
             if (differences.Count > 0)
                 throw new CheckpointMismatchException($"The run in {store.Directory} searched its groups with other settings: {string.Join("; ", differences)}. {char.ToUpperInvariant(Fix[0])}{Fix[1..]}");
+            if (searched.Unchecked().ToList() is { Count: > 0 } notChecked)
+                log($"group search: {settingsFile} was written by an older NpasDsl; not checked: {string.Join(", ", notChecked)}");
         }
         else
             log($"group search: {store.Directory} has no {GroupSearchSettings.FileName} (older versions did not write it); the search settings of the run being resumed are not checked");
@@ -213,34 +217,79 @@ public sealed class AllocationCommandLine
     }
 
     /// <summary>
-    /// A fresh start without a search: the search files a replaced run left in the checkpoint directory go, so that a
-    /// later <c>--group-search --resume</c> cannot take them for this run's (the file given to <c>--allocation</c> stays).
-    /// Nothing is deleted for a run the trainer will refuse.
+    /// The declaration of <paramref name="create"/>'s model, from a model built on the CPU with <paramref name="model"/>'s
+    /// budget and sharing options (refusing an <c>--unshare-at</c> they cannot honour, before the search). Where the
+    /// declared groups cannot meet that budget, which a search's own groups may still do, from a model built as declared:
+    /// the generator proved that one plans.
     /// </summary>
-    private static void ForgetReplacedSearch(TrainerOptions trainer, string? keep)
+    private static NetworkSpec Declaration<TModel>(Func<NpasOptions, TModel> create, NpasOptions model, bool unsharing) where TModel : NpasModule
     {
-        if (trainer.Resume || trainer.CheckpointDirectory is not { } directory || !Directory.Exists(directory)) return;
-        var store = new CheckpointStore(directory);
-        store.PrepareFor(trainer);
-        string? kept = keep is null ? null : Path.GetFullPath(keep);
-        DeleteStale(new[] { SearchFileName, GroupSearchSettings.FileName }
-            .Select(name => Path.Combine(store.Directory, name))
-            .Where(file => !string.Equals(Path.GetFullPath(file), kept, StringComparison.Ordinal))
-            .ToArray());
+        TModel probe;
+        try
+        {
+            probe = create(new NpasOptions { Seed = model.Seed, Budget = model.Budget, Sharing = model.Sharing });
+        }
+        catch (BudgetInfeasibleException)
+        {
+            // The trainer checks --unshare-at on the searched model instead.
+            using var declared = create(new NpasOptions { Seed = model.Seed });
+            return declared.Network;
+        }
+        using (probe)
+        {
+            if (unsharing) ScheduledUnsharing.ThrowIfRefused(probe);
+            return probe.Network;
+        }
     }
 
-    private static void DeleteStale(params string[] files)
+    /// <summary>
+    /// A fresh start: the search files a run left in the checkpoint directory must not be taken for this run's by a later
+    /// <c>--group-search --resume</c>. They stay when they hold the allocation given to <c>--allocation</c> (whatever path
+    /// names it); otherwise they go with <c>--overwrite</c>, and without it the start is refused, since a finished search is
+    /// minutes of work that a run killed before its first checkpoint resumes from.
+    /// </summary>
+    /// <exception cref="CheckpointException">The files are there and <c>--overwrite</c> was not given, or they cannot be deleted.</exception>
+    private static void ReplaceSearchFiles(TrainerOptions trainer, AllocationFile? given, Action<string> log)
     {
-        foreach (var file in files)
+        if (trainer.CheckpointDirectory is not { } directory || !Directory.Exists(directory)) return;
+        var store = new CheckpointStore(directory);
+        store.PrepareFor(trainer);
+        string searchFile = Path.Combine(store.Directory, SearchFileName), settingsFile = Path.Combine(store.Directory, GroupSearchSettings.FileName);
+        if (File.Exists(searchFile))
+        {
+            if (given is not null && Holds(searchFile, given))
+            {
+                log($"allocation: {searchFile} is the allocation given, so it stays (with its search settings)");
+                return;
+            }
+            if (!trainer.Overwrite)
+                throw new CheckpointException($"{store.Directory} holds the groups a search found ({SearchFileName}) for a run that has not written its first checkpoint: " +
+                    "continue it with --resume and the --group-search options it was started with, replace it with --overwrite, or give another --checkpoint-dir.");
+        }
+        foreach (var file in new[] { searchFile, settingsFile }.Where(File.Exists))
         {
             try
             {
-                File.Delete(file); // no error when it is missing
+                File.Delete(file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new CheckpointException($"Could not delete {file}, left by the run this one replaces ({e.Message}); fix the permissions, or give another --checkpoint-dir.", e);
             }
+            log($"{(trainer.Overwrite ? "--overwrite" : "fresh start")}: deleted {file}, left by the run this one replaces");
+        }
+    }
+
+    /// <summary>Whether <paramref name="file"/> holds <paramref name="allocation"/> (compared by content: another path, a link or another letter case may name the same file).</summary>
+    private static bool Holds(string file, AllocationFile allocation)
+    {
+        try
+        {
+            return AllocationFile.Load(file).FirstDifference(allocation) is null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
+        {
+            return false;
         }
     }
 

@@ -31,19 +31,43 @@ public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Gr
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    /// <summary>The settings of a search of <paramref name="method"/> on <paramref name="probe"/>, a model built with the run's options: its effective budget and sharing are recorded, so a resume that spells the declared ones out matches a run that left them to the declaration.</summary>
-    public static GroupSearchSettings For(string method, int warmupSteps, int? groups, long seed, int batchSize, long trainingExamples, NpasModule probe)
+    /// <summary>
+    /// The settings of a search of <paramref name="method"/> on a model planned as <paramref name="planned"/> (its
+    /// declaration with the run's budget and sharing options): its effective budget and sharing are recorded, so a
+    /// resume that spells the declared ones out matches a run that left them to the declaration.
+    /// </summary>
+    public static GroupSearchSettings For(string method, int warmupSteps, int? groups, long seed, int batchSize, long trainingExamples, NetworkSpec planned)
     {
-        ArgumentNullException.ThrowIfNull(probe);
-        var effective = AllocationFile.From(probe.Allocation);
-        var sharing = effective.Sharing;
+        ArgumentNullException.ThrowIfNull(planned);
+        var sharing = planned.Sharing;
         return new GroupSearchSettings(method, warmupSteps, groups, seed, batchSize, trainingExamples,
-            effective.Budget.ToString("N0", CultureInfo.InvariantCulture) + " parameters",
+            planned.Budget.Resolve(planned.UnsharedParameters).ToString("N0", CultureInfo.InvariantCulture) + ParametersSuffix,
             string.Format(CultureInfo.InvariantCulture, "strategy {0}, combiner {1}, upsampler {2}, at most {3} templates, bank split {4}, coefficient sharing {5}, mask period {6}",
                 sharing.Strategy, sharing.Combiner, sharing.Upsampler, sharing.MaxTemplates, sharing.BankSplit, sharing.CoefficientSharing, sharing.MaskPeriod));
     }
 
-    /// <summary>Each setting of <paramref name="run"/> that differs from these saved ones (the warm-up length only when given), as "--option saved (this run: value)".</summary>
+    private const string ParametersSuffix = " parameters";
+
+    /// <summary>How NpasDsl before December 2026 recorded a budget or sharing left to the declaration.</summary>
+    private const string OlderDeclared = "declared";
+
+    /// <summary>A budget as a parameter count ("1,234 parameters", or "1234 parameters" as older versions wrote it), or null for older versions' fractions and "declared".</summary>
+    private static long? Parameters(string budget)
+        => budget.EndsWith(ParametersSuffix, StringComparison.Ordinal)
+           && long.TryParse(budget.AsSpan(0, budget.Length - ParametersSuffix.Length), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out long count)
+            ? count : null;
+
+    /// <summary>
+    /// The settings these saved ones cannot be compared on, with what they hold: files written by older versions recorded
+    /// a budget left to the declaration as "declared" and a fraction as the fraction, not as the parameters they come to.
+    /// </summary>
+    public IEnumerable<string> Unchecked()
+    {
+        if (Parameters(Budget) is null) yield return $"budget (saved as {Budget})";
+        if (Sharing == OlderDeclared) yield return $"sharing options (saved as {Sharing})";
+    }
+
+    /// <summary>Each setting of <paramref name="run"/> that differs from these saved ones (the warm-up length only when given; nothing <see cref="Unchecked"/> names), as "--option saved (this run: value)".</summary>
     /// <param name="run">The settings this run would search with.</param>
     /// <param name="warmupGiven">Whether this run gave <c>--search-steps</c>: a length asked for outright is held to, since the resumed run will not search with it.</param>
     public IEnumerable<string> Differences(GroupSearchSettings run, bool warmupGiven = false)
@@ -62,8 +86,8 @@ public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Gr
         if (BatchSize != run.BatchSize) yield return $"--batch-size {Text(BatchSize)} (this run: {Text(run.BatchSize)})";
         if (TrainingExamples != run.TrainingExamples)
             yield return string.Create(CultureInfo.InvariantCulture, $"training examples {TrainingExamples:N0} (this run: {run.TrainingExamples:N0}; another --validation split or data set)");
-        if (Budget != run.Budget) yield return $"budget {Budget} (this run: {run.Budget})";
-        if (Sharing != run.Sharing) yield return $"sharing options {Sharing} (this run: {run.Sharing})";
+        if (Parameters(Budget) is { } saved && Parameters(run.Budget) is { } now && saved != now) yield return $"budget {Budget} (this run: {run.Budget})";
+        if (Sharing != OlderDeclared && Sharing != run.Sharing) yield return $"sharing options {Sharing} (this run: {run.Sharing})";
     }
 
     /// <summary>Writes the settings as JSON, atomically.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using NpasDsl.Generator.Tests.Infrastructure;
@@ -565,6 +566,33 @@ public sealed class GeneratorShapeTests
             Assert.True(diagnostics.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, diagnostics));
         else
             Assert.Contains(diagnostics, d => d.Id == "NPAS017" && d.GetMessage().Contains("derives from NpasModule through 'MyBase'"));
+    }
+
+    /// <summary>
+    /// Overload resolution among base constructors that all need more than (declaration, options): the generator's
+    /// verdict must be the compiler's, read from a hand-written class that makes the same call.
+    /// </summary>
+    [Theory]
+    [InlineData("int a = 0", "params int[] p")]             // normal form beats expanded form
+    [InlineData("params int[] p", "int a = 0, params int[] p")] // both expanded: more declared parameters wins
+    [InlineData("int a = 0", "int a = 0, int b = 0")]       // both normal and need defaults: ambiguous
+    [InlineData("int a = 0", "string b = \"\"")]
+    [InlineData("params int[] p", "params string[] q")]     // both expanded, as many parameters: ambiguous
+    [InlineData("int a = 0", "string b = \"\", params int[] p")]
+    [InlineData("params int[] p", "params object[] q")]
+    public void The_generator_resolves_two_base_constructors_as_the_compiler_does(string first, string second)
+    {
+        const string Head = "protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o";
+        string baseClass = $"public abstract class MyBase : NpasModule {{ {Head}, {first}) : base(d, o) {{ }} {Head}, {second}) : base(d, o) {{ }} }}\n" +
+            "public sealed class HandWritten : MyBase { public HandWritten() : base(null!, null) { } public override Tensor forward(Tensor x) => x; }";
+        var (_, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: baseClass));
+        // The hand-written call's errors: ambiguous (CS0121) or no match (CS1729, CS7036); a refused Net's placeholder has errors of its own.
+        var handWritten = output.SyntaxTrees.First().ToString().IndexOf("public HandWritten()", StringComparison.Ordinal);
+        bool compilerCalls = !output.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree == output.SyntaxTrees.First()
+            && d.Location.SourceSpan.Start >= handWritten && d.Location.SourceSpan.Start < handWritten + 80);
+        bool generatorCalls = !diagnostics.Any(d => d.Id == "NPAS017");
+        Assert.True(compilerCalls == generatorCalls, $"compiler {(compilerCalls ? "calls" : "refuses")}, generator {(generatorCalls ? "calls" : "refuses")}: {Problems(output, diagnostics)}");
+        if (generatorCalls) Assert.Empty(GeneratorHarness.CompilerProblems(output));
     }
 
     [Theory]

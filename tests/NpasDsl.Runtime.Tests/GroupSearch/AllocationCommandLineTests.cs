@@ -228,29 +228,113 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
     }
 
     [Fact]
-    public void A_fresh_start_without_a_search_removes_the_search_files_a_replaced_run_left_but_not_its_allocation_input()
+    public void A_fresh_start_in_a_directory_holding_a_finished_search_is_refused_unless_it_overwrites()
+    {
+        // A run killed after its search, before its first checkpoint: the search's files are all it has.
+        var trainer = Trainer();
+        Read("--group-search", "learned", "--search-steps", "2").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { });
+        string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
+        string settingsFile = Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName);
+        string other = Path.Combine(Scratch, "declared.allocation.json");
+        using (var declared = new TinyCnn()) AllocationFile.From(declared.Allocation).Save(other);
+
+        var factory = new CountingFactory();
+        foreach (var line in new[] { new AllocationCommandLine(), Read("--allocation", other), Read("--group-search", "learned") })
+        {
+            var e = Assert.Throws<CheckpointException>(() => line.Resolve(factory.Create, Data(), trainer, new NpasOptions(), _ => { }));
+            Assert.Contains($"holds the groups a search found ({AllocationCommandLine.SearchFileName}) for a run that has not written its first checkpoint", e.Message);
+            Assert.Contains("continue it with --resume and the --group-search options it was started with, replace it with --overwrite", e.Message);
+            Assert.True(File.Exists(searchFile) && File.Exists(settingsFile), "nothing is deleted for a refused start");
+        }
+        Assert.Equal(1, factory.Models); // the search's probe; no warm-up
+
+        // --overwrite: both go, each deletion logged, so a later --group-search --resume cannot take them for this run's.
+        var log = new System.Collections.Generic.List<string>();
+        Assert.NotNull(Read("--allocation", other).Resolve(o => new TinyCnn(o), Data(), trainer with { Overwrite = true }, new NpasOptions(), log.Add));
+        Assert.False(File.Exists(searchFile));
+        Assert.False(File.Exists(settingsFile));
+        Assert.Contains($"--overwrite: deleted {searchFile}, left by the run this one replaces", log);
+        Assert.Contains($"--overwrite: deleted {settingsFile}, left by the run this one replaces", log);
+
+        // The same without any allocation option, in a directory that also holds a checkpoint.
+        Read("--group-search", "learned", "--search-steps", "2").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { });
+        Checkpoint(new TinyCnn(), trainer.CheckpointDirectory!);
+        Assert.Throws<CheckpointException>(() => new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { }));
+        Assert.True(File.Exists(searchFile) && File.Exists(settingsFile));
+        Assert.Null(new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), trainer with { Overwrite = true }, new NpasOptions(), _ => { }));
+        Assert.False(File.Exists(searchFile));
+        Assert.False(File.Exists(settingsFile));
+    }
+
+    [Fact]
+    public void The_search_file_given_to_allocation_stays_with_its_settings_whatever_path_names_it()
     {
         var trainer = Trainer();
         Read("--group-search", "learned", "--search-steps", "2").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { });
         string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
         string settingsFile = Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName);
-        Checkpoint(new TinyCnn(), trainer.CheckpointDirectory!);
+        string link = Path.Combine(Scratch, "link.allocation.json");
+        File.CreateSymbolicLink(link, searchFile); // another path to the same file: only the content says so
 
-        // Without --overwrite the trainer refuses the fresh start, and nothing is deleted.
-        Assert.Throws<CheckpointException>(() => new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { }));
-        Assert.True(File.Exists(searchFile) && File.Exists(settingsFile));
+        foreach (var overwrite in new[] { false, true })
+        {
+            var log = new System.Collections.Generic.List<string>();
+            Assert.NotNull(Read("--allocation", link).Resolve(o => new TinyCnn(o), Data(), trainer with { Overwrite = overwrite }, new NpasOptions(), log.Add));
+            Assert.True(File.Exists(searchFile) && File.Exists(settingsFile), $"overwrite {overwrite}: the input and its settings stay");
+            Assert.Contains(log, l => l.Contains("is the allocation given, so it stays", StringComparison.Ordinal));
+        }
 
-        // --allocation with the search's own file, --overwrite: that file is what the run reads, so it stays.
-        var given = Read("--allocation", searchFile).Resolve(o => new TinyCnn(o), Data(), trainer with { Overwrite = true }, new NpasOptions(), _ => { });
-        Assert.NotNull(given);
-        Assert.True(File.Exists(searchFile));
-        Assert.False(File.Exists(settingsFile));
+        // So the settings still guard a later resume of the search.
+        var e = Assert.Throws<CheckpointMismatchException>(() => Read("--group-search", "learned", "--groups", "3")
+            .Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
+        Assert.Contains("--groups as by-shape grouping (this run: 3)", e.Message);
+    }
 
-        // No search at all, --overwrite: both go, so a later --group-search --resume cannot take them for this run's.
-        new GroupSearchSettings("learned", 2, null, 1, 8, 40, "1 parameters", "none").Save(settingsFile);
-        Assert.Null(new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), trainer with { Overwrite = true }, new NpasOptions(), _ => { }));
-        Assert.False(File.Exists(searchFile));
-        Assert.False(File.Exists(settingsFile));
+    [Fact]
+    public void Settings_written_by_older_versions_are_compared_where_they_can_be()
+    {
+        var trainer = Trainer();
+        Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions { Seed = 2 }, _ => { });
+        string settingsFile = Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName);
+        var current = GroupSearchSettings.Load(settingsFile);
+        long count = long.Parse(current.Budget.Split(' ')[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.Empty(current.Unchecked());
+
+        // Versions before December 2026 wrote "declared" for what the command line left to the declaration, a fraction as
+        // given, and a count without separators.
+        var older = current with { Budget = "declared", Sharing = "declared" };
+        Assert.Empty(older.Differences(current));
+        Assert.Equal(new[] { "budget (saved as declared)", "sharing options (saved as declared)" }, older.Unchecked());
+        Assert.Equal(new[] { "budget (saved as 0.5)" }, (current with { Budget = "0.5" }).Unchecked());
+        Assert.Empty((current with { Budget = count.ToString(CultureInfo.InvariantCulture) + " parameters" }).Differences(current));
+        Assert.Equal(new[] { $"budget {count + 1} parameters (this run: {current.Budget})" },
+            (current with { Budget = (count + 1).ToString(CultureInfo.InvariantCulture) + " parameters" }).Differences(current));
+        Assert.NotEmpty((current with { Method = "gradient-conflict", Budget = "declared" }).Differences(current));
+
+        // Such a file resumes, saying what it could not check.
+        older.Save(settingsFile);
+        var log = new System.Collections.Generic.List<string>();
+        Assert.NotNull(Read("--group-search", "learned").Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true), new NpasOptions { Seed = 2 }, log.Add));
+        Assert.Contains($"group search: {settingsFile} was written by an older NpasDsl; not checked: budget (saved as declared), sharing options (saved as declared)", log);
+    }
+
+    [Fact]
+    public void A_budget_the_declared_groups_cannot_meet_is_left_to_the_search_and_recorded_in_parameters()
+    {
+        // The probe at the run's budget fails as the declared groups' plan (here: made to); the search's own groups may
+        // still meet it, so the settings come from the declaration under the run's options and the search runs.
+        var budget = BudgetSpec.Parameters(1500);
+        int probes = 0, models = 0;
+        TinyCnn Create(NpasOptions o)
+        {
+            models++;
+            if (o.Budget is not null && o.Sharing is null && probes++ == 0) throw BudgetCheck.For(TinyCnn.Declaration, 1).Failure(nameof(TinyCnn));
+            return new TinyCnn(o);
+        }
+        var searched = Read("--group-search", "learned", "--search-steps", "2", "--groups", "1").Resolve(Create, Data(), Trainer(), new NpasOptions { Budget = budget }, _ => { });
+        Assert.Equal(1500, searched!.Budget);
+        Assert.Equal(3, models); // the failed probe, the declared model, the warm-up
+        Assert.Equal("1,500 parameters", GroupSearchSettings.Load(Path.Combine(Scratch, "run", GroupSearchSettings.FileName)).Budget);
     }
 
     [Fact]
