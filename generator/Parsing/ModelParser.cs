@@ -248,35 +248,52 @@ internal static class ModelParser
     }
 
     /// <summary>
-    /// Whether <paramref name="baseType"/> has a constructor the generated one of <paramref name="model"/> can call as
-    /// <c>base(Declaration, options)</c>: accessible from the model (an internal one in another assembly is not), taking
-    /// a NetworkSpec and an NpasOptions that may be null (the generated <c>options</c> is nullable), then only optional
-    /// parameters.
+    /// Whether the generated constructor's <c>base(Declaration, options)</c> binds, warning-free, to a constructor of
+    /// <paramref name="baseType"/> that takes a NetworkSpec and an NpasOptions that may be null (the generated
+    /// <c>options</c> is nullable). C#'s overload resolution has many tie-breakers; rather than replay them, the
+    /// generator accepts the two cases whose winner is certain and refuses the rest, naming the fix: a constructor taking
+    /// exactly (NetworkSpec, NpasOptions) by value, which is better than any other candidate (identity conversions, no
+    /// defaults, no params expansion, no <c>in</c>), or a single applicable constructor. Every accessible constructor the
+    /// call could bind to counts, not only the ones that fit: they are what would make the call ambiguous.
     /// </summary>
     private static bool HasModuleConstructor(INamedTypeSymbol baseType, INamedTypeSymbol model, Compilation compilation)
     {
-        var callable = baseType.InstanceConstructors.Where(c => compilation.IsSymbolAccessibleWithin(c, model)
-            && c.Parameters.Length >= 2
-            && c.Parameters.Take(2).All(p => p.RefKind is RefKind.None or RefKind.In)
-            && KnownTypes.FullName(c.Parameters[0].Type) == KnownTypes.NetworkSpec
-            && KnownTypes.FullName(c.Parameters[1].Type) == KnownTypes.NpasOptions
-            && c.Parameters[1].NullableAnnotation != NullableAnnotation.NotAnnotated
-            && c.Parameters.Skip(2).All(p => p.IsOptional || p.IsParams)).ToList();
-        return callable.Count == 1 || callable.Any(c => c.Parameters.Length == 2) || HasBestCandidate(callable);
+        if (compilation.GetTypeByMetadataName(KnownTypes.NetworkSpec) is not { } spec || compilation.GetTypeByMetadataName(KnownTypes.NpasOptions) is not { } options)
+            return false;
+        var applicable = baseType.InstanceConstructors.Where(c => compilation.IsSymbolAccessibleWithin(c, model) && IsApplicable(c, spec, options, compilation)).ToList();
+        var exact = applicable.Where(c => c.Parameters.Length == 2 && c.Parameters.All(p => p.RefKind == RefKind.None && !p.IsParams) && TakesSpecAndOptions(c, spec, options)).ToList();
+        var chosen = exact.Count == 1 ? exact[0] : applicable.Count == 1 ? applicable[0] : null;
+        return chosen is not null && TakesSpecAndOptions(chosen, spec, options)
+            && chosen.Parameters.Take(2).All(p => p.RefKind is RefKind.None or RefKind.In)
+            && chosen.Parameters[1].NullableAnnotation != NullableAnnotation.NotAnnotated; // else CS8604 on the generated call
     }
 
-    /// <summary>
-    /// C#'s tie-breakers for a call with two arguments among constructors that all take more (CS0121 when none wins): one
-    /// callable in normal form (its extra parameters optional) beats those that need a params array expanded; two in
-    /// normal form both need defaults and neither wins; among expanded ones, more declared parameters wins.
-    /// </summary>
-    private static bool HasBestCandidate(List<IMethodSymbol> candidates)
+    private static bool TakesSpecAndOptions(IMethodSymbol constructor, ITypeSymbol spec, ITypeSymbol options)
+        => constructor.Parameters.Length >= 2
+           && SymbolEqualityComparer.Default.Equals(constructor.Parameters[0].Type, spec)
+           && SymbolEqualityComparer.Default.Equals(constructor.Parameters[1].Type, options);
+
+    /// <summary>Whether a call with a NetworkSpec and an NpasOptions could bind to <paramref name="constructor"/>, in its normal or its expanded (params) form.</summary>
+    private static bool IsApplicable(IMethodSymbol constructor, ITypeSymbol spec, ITypeSymbol options, Compilation compilation)
     {
-        if (candidates.Count == 0) return false;
-        var normal = candidates.Where(c => !c.Parameters.Any(p => p.IsParams)).ToList();
-        if (normal.Count > 0) return normal.Count == 1;
-        int most = candidates.Max(c => c.Parameters.Length);
-        return candidates.Count(c => c.Parameters.Length == most) == 1;
+        var parameters = constructor.Parameters;
+        if (parameters.Any(p => p.RefKind is RefKind.Ref or RefKind.Out)) return false;
+        ITypeSymbol[] arguments = { spec, options };
+        bool Converts(ITypeSymbol argument, ITypeSymbol parameter) => compilation.ClassifyConversion(argument, parameter).IsImplicit;
+
+        bool normal = parameters.Length >= 2 && Converts(spec, parameters[0].Type) && Converts(options, parameters[1].Type) && parameters.Skip(2).All(p => p.IsOptional);
+        if (normal || parameters.Length == 0 || !parameters[parameters.Length - 1].IsParams) return normal;
+
+        int fixedCount = parameters.Length - 1;
+        var collection = parameters[fixedCount].Type;
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            bool fits = i < fixedCount
+                ? Converts(arguments[i], parameters[i].Type)
+                : collection is not IArrayTypeSymbol array || Converts(arguments[i], array.ElementType); // a params collection (C# 13): counted, to be safe
+            if (!fits) return false;
+        }
+        return parameters.Skip(2).Take(Math.Max(0, fixedCount - 2)).All(p => p.IsOptional);
     }
 
     private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)

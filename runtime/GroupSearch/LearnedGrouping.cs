@@ -31,8 +31,7 @@ public static class LearnedGrouping
         where TModel : NpasModule
     {
         options = GroupSearchOptions.Checked(options);
-        var warmupSharing = new SharingSpec(GroupStrategy.Single, Combiner.WeightedAverage, Upsampler.Repeat, WarmupTemplates, options.Seed, exactTemplates: true);
-        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = warmupSharing, SoftmaxCoefficients = true, Device = options.Device });
+        using var warmup = create(WarmupOptions(options, options.Device));
         Warmup.Train(warmup, batchLoss, options);
 
         // Representations: the softmax coefficients of every layer that owns a weight in the shared bank
@@ -51,6 +50,13 @@ public static class LearnedGrouping
         var assignment = Naming.Number("learned", layers.Select((l, i) => (l.Path, clusters[i])), $"{Source} (SSN, k-means {into} after {options.WarmupSteps} warm-up steps)");
         return Warmup.AllocationFor(warmup.Network, options, assignment);
     }
+
+    /// <summary>The warm-up model's options: every layer in one bank of K = 4 templates, softmax coefficients, the search's budget.</summary>
+    internal static NpasOptions WarmupOptions(GroupSearchOptions options, Device? device) => new()
+    {
+        Seed = options.Seed, Budget = options.Budget, SoftmaxCoefficients = true, Device = device,
+        Sharing = new SharingSpec(GroupStrategy.Single, Combiner.WeightedAverage, Upsampler.Repeat, WarmupTemplates, options.Seed, exactTemplates: true),
+    };
 }
 
 /// <summary>What the two searches share: the warm-up training, group naming, and planning the result.</summary>

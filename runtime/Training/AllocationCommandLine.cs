@@ -25,8 +25,8 @@ public sealed class AllocationCommandLine
         "                             layers whose gradients agree); the result goes to " + SearchFileName + "\n" +
         "                             in the checkpoint directory, and --resume reuses the groups of the run it continues\n" +
         "                             (refusing other search settings: method, --groups, --search-steps when given, --seed,\n" +
-        "                             --batch-size, budget, sharing, data); a fresh start refuses a directory holding a\n" +
-        "                             search's result unless --overwrite is given\n" +
+        "                             --batch-size, budget, sharing, data); a start from epoch 1 refuses a directory\n" +
+        "                             holding a search's result unless --overwrite is given\n" +
         "  --search-steps N           warm-up steps of the search (default: a tenth of the run's steps, as SSN suggests)\n" +
         "  --groups G                 learned: how many groups k-means makes (default: as many as by-shape grouping would)\n" +
         "  --allocation FILE          build the model with a saved allocation (a search's " + SearchFileName + ",\n" +
@@ -105,6 +105,7 @@ public sealed class AllocationCommandLine
     /// <exception cref="CheckpointException">The checkpoint directory cannot be written, holds a run (a checkpoint or a search's result) a fresh start would replace without --overwrite, or its allocation or search settings cannot be read.</exception>
     /// <exception cref="CheckpointMismatchException">The run to resume was not trained with this search, or searched with other settings.</exception>
     /// <exception cref="TrainingDivergedException">The search's warm-up loss became NaN or infinite.</exception>
+    /// <exception cref="BudgetInfeasibleException">The budget cannot be met by the model the search or the run builds first.</exception>
     public AllocationFile? Resolve<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
         where TModel : NpasModule
     {
@@ -118,13 +119,23 @@ public sealed class AllocationCommandLine
         if (AllocationPath is { } path)
         {
             var given = Read(path, "--allocation " + path);
-            if (!trainer.Resume) ReplaceSearchFiles(trainer, given, log);
+            if (trainer.UnshareAtEpoch is not null)
+            {
+                using var probe = create(new NpasOptions { Seed = model.Seed, Allocation = given });
+                ScheduledUnsharing.ThrowIfRefused(probe);
+            }
+            ReplaceSearchFiles(trainer, given, log);
             log($"allocation: {path} ({given.AssignmentSource ?? "its declared groups"})");
             return given;
         }
         if (Search is not { } method)
         {
-            if (!trainer.Resume) ReplaceSearchFiles(trainer, null, log);
+            if (trainer.UnshareAtEpoch is not null)
+            {
+                using var probe = create(new NpasOptions { Seed = model.Seed, Budget = model.Budget, Sharing = model.Sharing });
+                ScheduledUnsharing.ThrowIfRefused(probe);
+            }
+            ReplaceSearchFiles(trainer, null, log);
             return null;
         }
 
@@ -136,22 +147,25 @@ public sealed class AllocationCommandLine
         var store = trainer.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
         // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
         store?.PrepareFor(trainer);
-        var settings = GroupSearchSettings.For(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize, data.TrainInputs.shape[0],
-            Warmup.Planned(Declaration(create, model, trainer.UnshareAtEpoch is not null), options));
+        var declaration = Declaration(method, create, options);
+        var planned = Warmup.Planned(declaration, options);
+        if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(planned);
+        var settings = GroupSearchSettings.For(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize, data.TrainInputs.shape[0], planned);
         string? searchFile = null, settingsFile = null;
         if (store is not null)
         {
             searchFile = Path.Combine(store.Directory, SearchFileName);
             settingsFile = Path.Combine(store.Directory, GroupSearchSettings.FileName);
             if (trainer.Resume && (store.Exists || File.Exists(searchFile)))
-                return Resumed(method, settings, SearchSteps is not null, store, searchFile, settingsFile, log);
-            // A fresh start: what a replaced run left must not be resumed if this one is killed during its search.
+                return Resumed(method, settings, declaration, SearchSteps is not null, store, searchFile, settingsFile, log);
+            // A fresh start: what a replaced run left must not be resumed if this one is killed during its search. The
+            // search files go first: if they cannot be deleted, the checkpoint is still whole.
+            ReplaceSearchFiles(trainer, null, log);
             if (trainer.Overwrite && store.Exists)
             {
                 store.Discard();
                 log($"--overwrite: the checkpoint in {store.Directory} is discarded; this run searches its groups and starts from epoch 1");
             }
-            ReplaceSearchFiles(trainer, null, log);
         }
 
         log(string.Format(CultureInfo.InvariantCulture, "group search: {0}, {1:N0} warm-up step{5} in batches of {2} from the {3:N0} training examples{4}",
@@ -191,8 +205,8 @@ public sealed class AllocationCommandLine
     /// The groups of the run being resumed: its checkpoint's (or, killed before its first checkpoint, the file its search
     /// wrote), once the run is known to have searched with <paramref name="method"/> and <paramref name="settings"/>.
     /// </summary>
-    private static AllocationFile Resumed(GroupSearchMethod method, GroupSearchSettings settings, bool warmupGiven, CheckpointStore store, string searchFile,
-        string settingsFile, Action<string> log)
+    private static AllocationFile Resumed(GroupSearchMethod method, GroupSearchSettings settings, NetworkSpec declaration, bool warmupGiven, CheckpointStore store,
+        string searchFile, string settingsFile, Action<string> log)
     {
         var (saved, where) = store.Exists
             ? (store.ReadAllocation(), "its checkpoint")
@@ -203,12 +217,9 @@ public sealed class AllocationCommandLine
                 $"{saved.AssignmentSource ?? "the declaration"}): {Fix}");
         if (File.Exists(settingsFile))
         {
-            var searched = GroupSearchSettings.Load(settingsFile);
-            var differences = searched.Differences(settings, warmupGiven).ToList();
+            var differences = GroupSearchSettings.Load(settingsFile).Upgraded(declaration).Differences(settings, warmupGiven).ToList();
             if (differences.Count > 0)
                 throw new CheckpointMismatchException($"The run in {store.Directory} searched its groups with other settings: {string.Join("; ", differences)}. {char.ToUpperInvariant(Fix[0])}{Fix[1..]}");
-            if (searched.Unchecked().ToList() is { Count: > 0 } notChecked)
-                log($"group search: {settingsFile} was written by an older NpasDsl; not checked: {string.Join(", ", notChecked)}");
         }
         else
             log($"group search: {store.Directory} has no {GroupSearchSettings.FileName} (older versions did not write it); the search settings of the run being resumed are not checked");
@@ -217,42 +228,39 @@ public sealed class AllocationCommandLine
     }
 
     /// <summary>
-    /// The declaration of <paramref name="create"/>'s model, from a model built on the CPU with <paramref name="model"/>'s
-    /// budget and sharing options (refusing an <c>--unshare-at</c> they cannot honour, before the search). Where the
-    /// declared groups cannot meet that budget, which a search's own groups may still do, from a model built as declared:
-    /// the generator proved that one plans.
+    /// The declaration of <paramref name="create"/>'s model, from a model built on the CPU as the search will build it:
+    /// under the run's budget and sharing options with the declared groups, which gradient-conflict grouping starts from.
+    /// Where those groups cannot meet the budget, learned grouping may still: its warm-up model (one bank) is built
+    /// instead, so a budget no search can meet is refused here, before anything is deleted.
     /// </summary>
-    private static NetworkSpec Declaration<TModel>(Func<NpasOptions, TModel> create, NpasOptions model, bool unsharing) where TModel : NpasModule
+    /// <exception cref="BudgetInfeasibleException">The search cannot build its first model under the run's budget.</exception>
+    private static NetworkSpec Declaration<TModel>(GroupSearchMethod method, Func<NpasOptions, TModel> create, GroupSearchOptions options) where TModel : NpasModule
     {
-        TModel probe;
         try
         {
-            probe = create(new NpasOptions { Seed = model.Seed, Budget = model.Budget, Sharing = model.Sharing });
-        }
-        catch (BudgetInfeasibleException)
-        {
-            // The trainer checks --unshare-at on the searched model instead.
-            using var declared = create(new NpasOptions { Seed = model.Seed });
-            return declared.Network;
-        }
-        using (probe)
-        {
-            if (unsharing) ScheduledUnsharing.ThrowIfRefused(probe);
+            using var probe = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = options.Sharing });
             return probe.Network;
+        }
+        catch (BudgetInfeasibleException) when (method == GroupSearchMethod.Learned)
+        {
+            using var warmup = create(LearnedGrouping.WarmupOptions(options, device: null));
+            return warmup.Network;
         }
     }
 
     /// <summary>
-    /// A fresh start: the search files a run left in the checkpoint directory must not be taken for this run's by a later
-    /// <c>--group-search --resume</c>. They stay when they hold the allocation given to <c>--allocation</c> (whatever path
-    /// names it); otherwise they go with <c>--overwrite</c>, and without it the start is refused, since a finished search is
-    /// minutes of work that a run killed before its first checkpoint resumes from.
+    /// A run that starts from epoch 1 must not leave a replaced run's search files for a later <c>--group-search
+    /// --resume</c> to take for its own. They stay when they hold the allocation given to <c>--allocation</c> (whatever
+    /// path names it); otherwise they go with <c>--overwrite</c>, each deletion logged, and without it the start is
+    /// refused: a finished search is minutes of work that a run killed before its first checkpoint resumes from.
+    /// A run resumed from its checkpoint leaves them alone.
     /// </summary>
     /// <exception cref="CheckpointException">The files are there and <c>--overwrite</c> was not given, or they cannot be deleted.</exception>
     private static void ReplaceSearchFiles(TrainerOptions trainer, AllocationFile? given, Action<string> log)
     {
         if (trainer.CheckpointDirectory is not { } directory || !Directory.Exists(directory)) return;
         var store = new CheckpointStore(directory);
+        if (trainer.Resume && store.Exists) return;
         store.PrepareFor(trainer);
         string searchFile = Path.Combine(store.Directory, SearchFileName), settingsFile = Path.Combine(store.Directory, GroupSearchSettings.FileName);
         if (File.Exists(searchFile))
@@ -262,10 +270,15 @@ public sealed class AllocationCommandLine
                 log($"allocation: {searchFile} is the allocation given, so it stays (with its search settings)");
                 return;
             }
+            string found = $"{store.Directory} holds the groups a search found ({SearchFileName}) and no checkpoint";
+            if (trainer.Resume)
+                throw new CheckpointException($"{found}: the run to resume was killed after its search. Resume it with {SearchOption(searchFile)}" +
+                    $" (or build from those groups with --allocation {searchFile}), replace it with --overwrite instead of --resume, or give another --checkpoint-dir.");
             if (!trainer.Overwrite)
-                throw new CheckpointException($"{store.Directory} holds the groups a search found ({SearchFileName}) for a run that has not written its first checkpoint: " +
-                    "continue it with --resume and the --group-search options it was started with, replace it with --overwrite, or give another --checkpoint-dir.");
+                throw new CheckpointException($"{found}: continue the run that searched them with --resume and {SearchOption(searchFile)}, " +
+                    "replace them with --overwrite, or give another --checkpoint-dir.");
         }
+        if (!trainer.Overwrite) return; // a settings file without its search is nothing a resume reads; it is replaced by the next search
         foreach (var file in new[] { searchFile, settingsFile }.Where(File.Exists))
         {
             try
@@ -276,7 +289,22 @@ public sealed class AllocationCommandLine
             {
                 throw new CheckpointException($"Could not delete {file}, left by the run this one replaces ({e.Message}); fix the permissions, or give another --checkpoint-dir.", e);
             }
-            log($"{(trainer.Overwrite ? "--overwrite" : "fresh start")}: deleted {file}, left by the run this one replaces");
+            log($"--overwrite: deleted {file}, left by the run this one replaces");
+        }
+    }
+
+    /// <summary>The <c>--group-search</c> option that made <paramref name="searchFile"/>, as the command line spells it.</summary>
+    private static string SearchOption(string searchFile)
+    {
+        try
+        {
+            var saved = AllocationFile.Load(searchFile);
+            return Enum.GetValues<GroupSearchMethod>().Where(m => m.Made(saved)).Select(m => "--group-search " + m.CommandLineName()).FirstOrDefault()
+                ?? "the --group-search option it was started with";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
+        {
+            return "the --group-search option it was started with";
         }
     }
 

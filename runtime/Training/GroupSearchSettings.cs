@@ -39,11 +39,8 @@ public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Gr
     public static GroupSearchSettings For(string method, int warmupSteps, int? groups, long seed, int batchSize, long trainingExamples, NetworkSpec planned)
     {
         ArgumentNullException.ThrowIfNull(planned);
-        var sharing = planned.Sharing;
         return new GroupSearchSettings(method, warmupSteps, groups, seed, batchSize, trainingExamples,
-            planned.Budget.Resolve(planned.UnsharedParameters).ToString("N0", CultureInfo.InvariantCulture) + ParametersSuffix,
-            string.Format(CultureInfo.InvariantCulture, "strategy {0}, combiner {1}, upsampler {2}, at most {3} templates, bank split {4}, coefficient sharing {5}, mask period {6}",
-                sharing.Strategy, sharing.Combiner, sharing.Upsampler, sharing.MaxTemplates, sharing.BankSplit, sharing.CoefficientSharing, sharing.MaskPeriod));
+            BudgetText(planned.Budget.Resolve(planned.UnsharedParameters)), SharingText(planned.Sharing));
     }
 
     private const string ParametersSuffix = " parameters";
@@ -51,23 +48,37 @@ public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Gr
     /// <summary>How NpasDsl before December 2026 recorded a budget or sharing left to the declaration.</summary>
     private const string OlderDeclared = "declared";
 
-    /// <summary>A budget as a parameter count ("1,234 parameters", or "1234 parameters" as older versions wrote it), or null for older versions' fractions and "declared".</summary>
+    private static string BudgetText(long parameters) => parameters.ToString("N0", CultureInfo.InvariantCulture) + ParametersSuffix;
+
+    private static string SharingText(SharingSpec sharing) => string.Format(CultureInfo.InvariantCulture,
+        "strategy {0}, combiner {1}, upsampler {2}, at most {3} templates, bank split {4}, coefficient sharing {5}, mask period {6}",
+        sharing.Strategy, sharing.Combiner, sharing.Upsampler, sharing.MaxTemplates, sharing.BankSplit, sharing.CoefficientSharing, sharing.MaskPeriod);
+
+    /// <summary>
+    /// These settings as this version records them, for <paramref name="declaration"/> (the model searched). Versions
+    /// before December 2026 wrote what the command line gave: "declared" where it left the budget or sharing to the
+    /// declaration, a budget fraction as the fraction, and a parameter count without separators; each is resolved here
+    /// to the parameters and sharing the model had, so a resume is compared on every setting whatever wrote the file.
+    /// </summary>
+    public GroupSearchSettings Upgraded(NetworkSpec declaration)
+    {
+        ArgumentNullException.ThrowIfNull(declaration);
+        long unshared = declaration.UnsharedParameters;
+        string budget = Budget == OlderDeclared ? BudgetText(declaration.Budget.Resolve(unshared))
+            : Parameters(Budget) is { } count ? BudgetText(count)
+            : double.TryParse(Budget, NumberStyles.Float, CultureInfo.InvariantCulture, out double fraction) && BudgetSpec.Fraction(fraction).Validate() is null
+                ? BudgetText(BudgetSpec.Fraction(fraction).Resolve(unshared))
+                : Budget; // not a budget any version wrote: compared as it stands, so it differs
+        return this with { Budget = budget, Sharing = Sharing == OlderDeclared ? SharingText(declaration.Sharing) : Sharing };
+    }
+
+    /// <summary>A budget as a parameter count ("1,234 parameters", or "1234 parameters" as older versions wrote it), or null.</summary>
     private static long? Parameters(string budget)
         => budget.EndsWith(ParametersSuffix, StringComparison.Ordinal)
            && long.TryParse(budget.AsSpan(0, budget.Length - ParametersSuffix.Length), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out long count)
             ? count : null;
 
-    /// <summary>
-    /// The settings these saved ones cannot be compared on, with what they hold: files written by older versions recorded
-    /// a budget left to the declaration as "declared" and a fraction as the fraction, not as the parameters they come to.
-    /// </summary>
-    public IEnumerable<string> Unchecked()
-    {
-        if (Parameters(Budget) is null) yield return $"budget (saved as {Budget})";
-        if (Sharing == OlderDeclared) yield return $"sharing options (saved as {Sharing})";
-    }
-
-    /// <summary>Each setting of <paramref name="run"/> that differs from these saved ones (the warm-up length only when given; nothing <see cref="Unchecked"/> names), as "--option saved (this run: value)".</summary>
+    /// <summary>Each setting of <paramref name="run"/> that differs from these saved ones (the warm-up length only when given), as "--option saved (this run: value)"; compare <see cref="Upgraded"/> settings.</summary>
     /// <param name="run">The settings this run would search with.</param>
     /// <param name="warmupGiven">Whether this run gave <c>--search-steps</c>: a length asked for outright is held to, since the resumed run will not search with it.</param>
     public IEnumerable<string> Differences(GroupSearchSettings run, bool warmupGiven = false)
@@ -86,8 +97,8 @@ public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Gr
         if (BatchSize != run.BatchSize) yield return $"--batch-size {Text(BatchSize)} (this run: {Text(run.BatchSize)})";
         if (TrainingExamples != run.TrainingExamples)
             yield return string.Create(CultureInfo.InvariantCulture, $"training examples {TrainingExamples:N0} (this run: {run.TrainingExamples:N0}; another --validation split or data set)");
-        if (Parameters(Budget) is { } saved && Parameters(run.Budget) is { } now && saved != now) yield return $"budget {Budget} (this run: {run.Budget})";
-        if (Sharing != OlderDeclared && Sharing != run.Sharing) yield return $"sharing options {Sharing} (this run: {run.Sharing})";
+        if (Budget != run.Budget) yield return $"budget {Budget} (this run: {run.Budget})";
+        if (Sharing != run.Sharing) yield return $"sharing options {Sharing} (this run: {run.Sharing})";
     }
 
     /// <summary>Writes the settings as JSON, atomically.</summary>

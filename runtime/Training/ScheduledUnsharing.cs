@@ -1,4 +1,5 @@
 using System;
+using NpasDsl.Planning;
 using System.Globalization;
 using NpasDsl.Allocation;
 using NpasDsl.Unsharing;
@@ -40,11 +41,21 @@ internal sealed class ScheduledUnsharing
     /// <exception cref="UnsharingUnavailableException">The model cannot be unshared; the message names the fix.</exception>
     public static void ThrowIfRefused(NpasModule model)
     {
-        if (CoefficientUnsharing.Refusal(model, "Coefficient unsharing (--unshare-at)",
-                "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner (in the examples: --coefficient-sharing by-shape), " +
-                "or leave --unshare-at out") is { } refusal)
+        ArgumentNullException.ThrowIfNull(model);
+        ThrowIfRefused(model.Allocation.Network);
+    }
+
+    /// <summary>The same refusal for a model that would be planned as <paramref name="planned"/>, before it is built.</summary>
+    internal static void ThrowIfRefused(NetworkSpec planned)
+    {
+        if (CoefficientUnsharing.Refusal(planned, Subject, SharingFix) is { } refusal)
             throw new UnsharingUnavailableException(refusal);
     }
+
+    private const string Subject = "Coefficient unsharing (--unshare-at)";
+
+    private const string SharingFix = "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner " +
+        "(in the examples: --coefficient-sharing by-shape), or leave --unshare-at out";
 
     /// <summary>Whether <paramref name="epoch"/> (0-based) is the one whose gradients decide the split.</summary>
     public bool Watches(int epoch) => epoch + 1 == _epoch;

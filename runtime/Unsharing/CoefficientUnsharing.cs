@@ -59,10 +59,17 @@ public sealed class CoefficientUnsharing : IDisposable
     /// </summary>
     public static string? Refusal(NpasModule model, string subject, string sharingFix)
     {
-        var name = model.Network.ModelName;
-        if (!CoefficientSets.Applies(model.Allocation.Network.Sharing))
+        ArgumentNullException.ThrowIfNull(model);
+        return Refusal(model.Allocation.Network, subject, sharingFix);
+    }
+
+    /// <summary>The same refusal for a model that would be planned as <paramref name="planned"/>, before it is built.</summary>
+    internal static string? Refusal(NetworkSpec planned, string subject, string sharingFix)
+    {
+        var name = planned.ModelName;
+        if (!CoefficientSets.Applies(planned.Sharing))
             return $"{subject} splits shared coefficient vectors, but '{name}' shares none: {sharingFix}.";
-        if (model.Allocation.Network.ExtendedFrom is { } narrower)
+        if (planned.ExtendedFrom is { } narrower)
             return $"{subject} rebuilds the model on its own, but '{name}' is a family member extending {narrower}: the split would cut it from the family's banks. " +
                 "Coefficient unsharing works on models outside families.";
         return null;

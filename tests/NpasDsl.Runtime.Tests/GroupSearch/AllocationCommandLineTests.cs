@@ -242,8 +242,8 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         foreach (var line in new[] { new AllocationCommandLine(), Read("--allocation", other), Read("--group-search", "learned") })
         {
             var e = Assert.Throws<CheckpointException>(() => line.Resolve(factory.Create, Data(), trainer, new NpasOptions(), _ => { }));
-            Assert.Contains($"holds the groups a search found ({AllocationCommandLine.SearchFileName}) for a run that has not written its first checkpoint", e.Message);
-            Assert.Contains("continue it with --resume and the --group-search options it was started with, replace it with --overwrite", e.Message);
+            Assert.Contains($"holds the groups a search found ({AllocationCommandLine.SearchFileName}) and no checkpoint", e.Message);
+            Assert.Contains("continue the run that searched them with --resume and --group-search learned, replace them with --overwrite", e.Message);
             Assert.True(File.Exists(searchFile) && File.Exists(settingsFile), "nothing is deleted for a refused start");
         }
         Assert.Equal(1, factory.Models); // the search's probe; no warm-up
@@ -291,38 +291,96 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
     }
 
     [Fact]
-    public void Settings_written_by_older_versions_are_compared_where_they_can_be()
+    public void Settings_written_by_older_versions_are_compared_on_every_setting()
     {
         var trainer = Trainer();
-        Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions { Seed = 2 }, _ => { });
+        Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.5) }, _ => { });
         string settingsFile = Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName);
         var current = GroupSearchSettings.Load(settingsFile);
         long count = long.Parse(current.Budget.Split(' ')[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-        Assert.Empty(current.Unchecked());
+        var declaration = TinyCnn.Declaration;
+        Assert.Equal(current, current.Upgraded(declaration));
 
-        // Versions before December 2026 wrote "declared" for what the command line left to the declaration, a fraction as
-        // given, and a count without separators.
-        var older = current with { Budget = "declared", Sharing = "declared" };
-        Assert.Empty(older.Differences(current));
-        Assert.Equal(new[] { "budget (saved as declared)", "sharing options (saved as declared)" }, older.Unchecked());
-        Assert.Equal(new[] { "budget (saved as 0.5)" }, (current with { Budget = "0.5" }).Unchecked());
-        Assert.Empty((current with { Budget = count.ToString(CultureInfo.InvariantCulture) + " parameters" }).Differences(current));
-        Assert.Equal(new[] { $"budget {count + 1} parameters (this run: {current.Budget})" },
-            (current with { Budget = (count + 1).ToString(CultureInfo.InvariantCulture) + " parameters" }).Differences(current));
-        Assert.NotEmpty((current with { Method = "gradient-conflict", Budget = "declared" }).Differences(current));
+        // Versions before December 2026 wrote what the command line gave: a fraction as given, a count without
+        // separators, "declared" for what it left to the declaration. Each resolves to what the model had.
+        Assert.Equal(current, (current with { Budget = "0.5" }).Upgraded(declaration));
+        Assert.Equal(current, (current with { Budget = count.ToString(CultureInfo.InvariantCulture) + " parameters" }).Upgraded(declaration));
+        Assert.Equal(current.Sharing, (current with { Sharing = "declared" }).Upgraded(declaration).Sharing);
+        long declaredBudget;
+        using (var declared = new TinyCnn()) declaredBudget = declared.Allocation.Budget;
+        Assert.Equal(declaredBudget.ToString("N0", CultureInfo.InvariantCulture) + " parameters", (current with { Budget = "declared" }).Upgraded(declaration).Budget);
+        Assert.Equal("not a budget", (current with { Budget = "not a budget" }).Upgraded(declaration).Budget);
 
-        // Such a file resumes, saying what it could not check.
-        older.Save(settingsFile);
-        var log = new System.Collections.Generic.List<string>();
-        Assert.NotNull(Read("--group-search", "learned").Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true), new NpasOptions { Seed = 2 }, log.Add));
-        Assert.Contains($"group search: {settingsFile} was written by an older NpasDsl; not checked: budget (saved as declared), sharing options (saved as declared)", log);
+        // So an old file that recorded another fraction is refused on resume, like a new one.
+        (current with { Budget = "0.9", Sharing = "declared" }).Save(settingsFile);
+        var e = Assert.Throws<CheckpointMismatchException>(() => Read("--group-search", "learned")
+            .Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true), new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.5) }, _ => { }));
+        Assert.Contains($"budget {BudgetSpec.Fraction(0.9).Resolve(declaration.UnsharedParameters).ToString("N0", CultureInfo.InvariantCulture)} parameters (this run: {current.Budget})", e.Message);
+        Assert.DoesNotContain("sharing options", e.Message);
+        // ... and one that recorded the same fraction resumes.
+        (current with { Budget = "0.5", Sharing = "declared" }).Save(settingsFile);
+        Assert.NotNull(Read("--group-search", "learned").Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true), new NpasOptions { Seed = 2, Budget = BudgetSpec.Fraction(0.5) }, _ => { }));
+    }
+
+    [Fact]
+    public void A_budget_no_search_can_meet_is_refused_before_anything_is_deleted()
+    {
+        var trainer = Trainer();
+        Read("--group-search", "learned", "--search-steps", "2").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { });
+        Checkpoint(new TinyCnn(), trainer.CheckpointDirectory!);
+        string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
+        string settingsFile = Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName);
+        foreach (var method in new[] { "learned", "gradient-conflict" })
+        {
+            var log = new System.Collections.Generic.List<string>();
+            Assert.Throws<BudgetInfeasibleException>(() => Read("--group-search", method)
+                .Resolve(o => new TinyCnn(o), Data(), trainer with { Overwrite = true }, new NpasOptions { Budget = BudgetSpec.Parameters(10) }, log.Add));
+            Assert.True(new CheckpointStore(trainer.CheckpointDirectory!).Exists && File.Exists(searchFile) && File.Exists(settingsFile), $"{method}: nothing is deleted ({string.Join(" / ", log)})");
+        }
+    }
+
+    [Fact]
+    public void An_unsharing_refusal_comes_before_anything_is_deleted_with_or_without_a_search()
+    {
+        var trainer = Trainer();
+        Read("--group-search", "learned", "--search-steps", "2").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { });
+        string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
+        string other = Path.Combine(Scratch, "declared.allocation.json");
+        using (var declared = new TinyCnn()) AllocationFile.From(declared.Allocation).Save(other);
+        var run = trainer with { Overwrite = true, UnshareAtEpoch = 2 }; // TinyCnn shares no coefficient vectors
+        foreach (var line in new[] { new AllocationCommandLine(), Read("--allocation", other), Read("--group-search", "learned") })
+        {
+            Assert.Throws<UnsharingUnavailableException>(() => line.Resolve(o => new TinyCnn(o), Data(), run, new NpasOptions(), _ => { }));
+            Assert.True(File.Exists(searchFile), $"{line.Description}: the finished search stays for a refused run");
+        }
+    }
+
+    [Fact]
+    public void A_resume_without_the_search_of_a_run_killed_after_it_is_refused_naming_the_search()
+    {
+        var trainer = Trainer();
+        Read("--group-search", "gradient-conflict", "--search-steps", "2").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { });
+        string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
+        var e = Assert.Throws<CheckpointException>(() => new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
+        Assert.Contains("the run to resume was killed after its search. Resume it with --group-search gradient-conflict", e.Message);
+        Assert.Contains($"--allocation {searchFile}", e.Message);
+        Assert.True(File.Exists(searchFile));
+
+        // Resumed with the search, it reads the groups; with --allocation naming the file, it builds from them.
+        Assert.NotNull(Read("--group-search", "gradient-conflict").Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
+        Assert.NotNull(Read("--allocation", searchFile).Resolve(o => new TinyCnn(o), Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
+
+        // A settings file without its search is not deleted without --overwrite: nothing reads it, and the next search replaces it.
+        File.Delete(searchFile);
+        Assert.Null(new AllocationCommandLine().Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { }));
+        Assert.True(File.Exists(Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName)));
     }
 
     [Fact]
     public void A_budget_the_declared_groups_cannot_meet_is_left_to_the_search_and_recorded_in_parameters()
     {
-        // The probe at the run's budget fails as the declared groups' plan (here: made to); the search's own groups may
-        // still meet it, so the settings come from the declaration under the run's options and the search runs.
+        // The probe at the run's budget fails as the declared groups' plan (here: made to); learned grouping's warm-up
+        // model and groups may still meet it, so the settings come from the declaration under the run's options and the search runs.
         var budget = BudgetSpec.Parameters(1500);
         int probes = 0, models = 0;
         TinyCnn Create(NpasOptions o)
@@ -333,7 +391,7 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         }
         var searched = Read("--group-search", "learned", "--search-steps", "2", "--groups", "1").Resolve(Create, Data(), Trainer(), new NpasOptions { Budget = budget }, _ => { });
         Assert.Equal(1500, searched!.Budget);
-        Assert.Equal(3, models); // the failed probe, the declared model, the warm-up
+        Assert.Equal(3, models); // the failed probe, the warm-up model built to check the budget, the warm-up
         Assert.Equal("1,500 parameters", GroupSearchSettings.Load(Path.Combine(Scratch, "run", GroupSearchSettings.FileName)).Budget);
     }
 
