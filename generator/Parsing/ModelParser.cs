@@ -144,9 +144,12 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAnNpasModule, location, type.Name, type.BaseType?.ToDisplayString() ?? "object"));
             ok = false;
         }
-        else if (!derivesFromModel && type.BaseType is { } direct && KnownTypes.FullName(direct) != KnownTypes.NpasModule && !HasModuleConstructor(direct, type, compilation))
-            Unsupported($"derives from NpasModule through '{direct.Name}', whose constructors the generated one cannot call as base(Declaration, options); " +
-                $"give '{direct.Name}' a constructor 'protected {direct.Name}(NetworkSpec declaration, NpasOptions? options) : base(declaration, options)', or derive directly from NpasModule");
+        else if (!derivesFromModel && type.BaseType is { } direct && KnownTypes.FullName(direct) != KnownTypes.NpasModule)
+        {
+            if (BaseConstructorProblem(direct, type, compilation) is { } problem)
+                Unsupported($"derives from NpasModule through '{direct.Name}', {problem}, or derive directly from NpasModule");
+            foreach (var inherited in InheritedNameClashes(direct)) Unsupported(inherited);
+        }
         return ok;
     }
 
@@ -248,24 +251,54 @@ internal static class ModelParser
     }
 
     /// <summary>
-    /// Whether the generated constructor's <c>base(Declaration, options)</c> binds, warning-free, to a constructor of
+    /// Why the generated constructor's <c>base(Declaration, options)</c> might not bind, warning-free, to a constructor of
     /// <paramref name="baseType"/> that takes a NetworkSpec and an NpasOptions that may be null (the generated
-    /// <c>options</c> is nullable). C#'s overload resolution has many tie-breakers; rather than replay them, the
-    /// generator accepts the two cases whose winner is certain and refuses the rest, naming the fix: a constructor taking
-    /// exactly (NetworkSpec, NpasOptions) by value, which is better than any other candidate (identity conversions, no
-    /// defaults, no params expansion, no <c>in</c>), or a single applicable constructor. Every accessible constructor the
-    /// call could bind to counts, not only the ones that fit: they are what would make the call ambiguous.
+    /// <c>options</c> is nullable), or null where it will. C#'s overload resolution has many tie-breakers; rather than
+    /// replay them, the generator accepts the two cases whose winner is certain and refuses the rest, naming the fix: a
+    /// constructor taking exactly (NetworkSpec, NpasOptions) by value, which is better than any other candidate (identity
+    /// conversions, no defaults, no params expansion, no <c>in</c>), or a single applicable constructor. Every accessible
+    /// constructor the call could bind to counts, not only the ones that fit: they are what would make the call
+    /// ambiguous. Priorities (<c>[OverloadResolutionPriority]</c>), varargs and parameters of types that do not bind yet
+    /// make the choice uncertain; a winner marked obsolete or experimental, or whose options refuse null, would warn.
     /// </summary>
-    private static bool HasModuleConstructor(INamedTypeSymbol baseType, INamedTypeSymbol model, Compilation compilation)
+    private static string? BaseConstructorProblem(INamedTypeSymbol baseType, INamedTypeSymbol model, Compilation compilation)
     {
+        string name = baseType.Name;
+        string wanted = $"'protected {name}(NetworkSpec declaration, NpasOptions? options) : base(declaration, options)'";
+        string uncertain = $"whose constructors the generated one cannot call as base(Declaration, options) with certainty; give '{name}' a constructor {wanted}";
         if (compilation.GetTypeByMetadataName(KnownTypes.NetworkSpec) is not { } spec || compilation.GetTypeByMetadataName(KnownTypes.NpasOptions) is not { } options)
-            return false;
-        var applicable = baseType.InstanceConstructors.Where(c => compilation.IsSymbolAccessibleWithin(c, model) && IsApplicable(c, spec, options, compilation)).ToList();
+            return uncertain;
+        var accessible = baseType.InstanceConstructors.Where(c => compilation.IsSymbolAccessibleWithin(c, model)).ToList();
+        if (accessible.Any(c => c.IsVararg || c.Parameters.Any(p => p.Type.TypeKind == TypeKind.Error)
+                || c.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Runtime.CompilerServices.OverloadResolutionPriorityAttribute")))
+            return uncertain;
+        var applicable = accessible.Where(c => IsApplicable(c, spec, options, compilation)).ToList();
         var exact = applicable.Where(c => c.Parameters.Length == 2 && c.Parameters.All(p => p.RefKind == RefKind.None && !p.IsParams) && TakesSpecAndOptions(c, spec, options)).ToList();
         var chosen = exact.Count == 1 ? exact[0] : applicable.Count == 1 ? applicable[0] : null;
-        return chosen is not null && TakesSpecAndOptions(chosen, spec, options)
-            && chosen.Parameters.Take(2).All(p => p.RefKind is RefKind.None or RefKind.In)
-            && chosen.Parameters[1].NullableAnnotation != NullableAnnotation.NotAnnotated; // else CS8604 on the generated call
+        if (chosen is null || !TakesSpecAndOptions(chosen, spec, options) || !chosen.Parameters.Take(2).All(p => p.RefKind is RefKind.None or RefKind.In))
+            return uncertain;
+        var optionsParameter = chosen.Parameters[1];
+        if (optionsParameter.NullableAnnotation == NullableAnnotation.NotAnnotated
+            || optionsParameter.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.DisallowNullAttribute"))
+            return $"whose constructor '{chosen.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)}' refuses a null NpasOptions, which the generated one passes (CS8604); " +
+                $"declare its options parameter as 'NpasOptions? options'";
+        if (chosen.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is "System.ObsoleteAttribute" or "System.Diagnostics.CodeAnalysis.ExperimentalAttribute") is { } marked)
+            return $"whose constructor '{chosen.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)}' is marked [{marked.AttributeClass!.Name.Replace("Attribute", "")}], so the generated call would warn or fail; " +
+                $"give '{name}' a constructor {wanted} without it";
+        return null;
+    }
+
+    /// <summary>
+    /// Members of the base classes between the model and NpasModule named like what the generated part declares: the
+    /// generated member would hide them (CS0108, a warning in generated code). Private ones are not inherited and do not clash.
+    /// </summary>
+    private static IEnumerable<string> InheritedNameClashes(INamedTypeSymbol direct)
+    {
+        for (var type = direct; type is not null && KnownTypes.FullName(type) != KnownTypes.NpasModule; type = type.BaseType)
+            foreach (var member in type.GetMembers())
+                if (!member.IsImplicitlyDeclared && member.DeclaredAccessibility != Accessibility.Private && Names.Generated.Contains(member.Name)
+                    && !(member.Name == "OnCreated" && member is IMethodSymbol { Parameters.Length: > 0 })) // an overload, no clash
+                    yield return $"inherits a member named '{member.Name}' from '{type.Name}', which the generated part declares too (the model's declared network or its creation hook); rename it in '{type.Name}'";
     }
 
     private static bool TakesSpecAndOptions(IMethodSymbol constructor, ITypeSymbol spec, ITypeSymbol options)

@@ -45,10 +45,8 @@ public static class GradientConflictGrouping
         using (var probe = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = options.Sharing }))
             declared = probe.Network;
         var owners = Owners(declared);
-        var bins = owners.Select((o, position) => $"bin{position * options.DepthBins / Math.Max(1, owners.Count)}_{KernelKey(o.Spec)}").ToList();
-        var warmupAssignment = new GroupAssignment(owners.Select((o, i) => new KeyValuePair<string, string>(o.Path, bins[i])), "depth and kernel bins");
-
-        using var warmup = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = options.Sharing, AssignmentOverride = warmupAssignment, KeepWeightGradients = true, Device = options.Device });
+        var bins = Bins(owners, options);
+        using var warmup = create(WarmupOptions(declared, options, options.Device));
         Warmup.Train(warmup, batchLoss, options);
 
         // One more batch: the gradients of the generated weights. Each weight is generated once in it, so a layer used
@@ -93,6 +91,21 @@ public static class GradientConflictGrouping
         }
         // Even one group per bin does not fit: share one bank across all bins.
         return Result(declared, owners.Select(o => (o.Path, 0)), -1);
+    }
+
+    private static List<string> Bins(List<(string Path, LayerSpec Spec)> owners, GroupSearchOptions options)
+        => owners.Select((o, position) => $"bin{position * options.DepthBins / Math.Max(1, owners.Count)}_{KernelKey(o.Spec)}").ToList();
+
+    /// <summary>The warm-up model's options: a group per depth and kernel bin of <paramref name="declared"/>, the search's budget and sharing, weight gradients kept.</summary>
+    internal static NpasOptions WarmupOptions(NetworkSpec declared, GroupSearchOptions options, Device? device)
+    {
+        var owners = Owners(declared);
+        var bins = Bins(owners, options);
+        return new NpasOptions
+        {
+            Seed = options.Seed, Budget = options.Budget, Sharing = options.Sharing, KeepWeightGradients = true, Device = device,
+            AssignmentOverride = new GroupAssignment(owners.Select((o, i) => new KeyValuePair<string, string>(o.Path, bins[i])), "depth and kernel bins"),
+        };
     }
 
     /// <summary>The layers that own a shareable weight and are not pinned with [ShareGroup], in declaration order.</summary>

@@ -1,4 +1,5 @@
 using System;
+using NpasDsl.Planning;
 using NpasDsl.Allocation;
 using static TorchSharp.torch;
 
@@ -24,6 +25,28 @@ public static class GroupSearches
             GroupSearchMethod.GradientConflict => GradientConflictGrouping.Search(create, batchLoss, options),
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Not a group-search method: use GroupSearchMethod.Learned or GroupSearchMethod.GradientConflict."),
         };
+
+    /// <summary>
+    /// Builds, on the CPU, the models <paramref name="method"/>'s search builds before its warm-up (learned grouping's
+    /// one-bank warm-up model; gradient-conflict grouping's declared groups and its binned warm-up model), so that a
+    /// budget they cannot meet is refused before a caller deletes anything. The groups the search finds are planned
+    /// after it. Returns the model's declaration.
+    /// </summary>
+    /// <exception cref="BudgetInfeasibleException">One of those models cannot meet the budget.</exception>
+    internal static NetworkSpec CheckFirstModels<TModel>(GroupSearchMethod method, Func<NpasOptions, TModel> create, GroupSearchOptions options)
+        where TModel : NpasModule
+    {
+        if (method == GroupSearchMethod.Learned)
+        {
+            using var warmup = create(LearnedGrouping.WarmupOptions(options, device: null));
+            return warmup.Network;
+        }
+        NetworkSpec declared;
+        using (var probe = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = options.Sharing }))
+            declared = probe.Network;
+        using (create(GradientConflictGrouping.WarmupOptions(declared, options, device: null))) { }
+        return declared;
+    }
 
     /// <summary>Whether <paramref name="allocation"/> is the result of <paramref name="method"/>'s search (its groups' source says so).</summary>
     public static bool Made(this GroupSearchMethod method, AllocationFile allocation)

@@ -96,16 +96,18 @@ public sealed class AllocationCommandLine
     /// A search warms up <paramref name="create"/>'s model with <paramref name="model"/>'s seed, budget, sharing options and
     /// device on <paramref name="data"/>'s training set in batches of the trainer's size, and writes its result to
     /// <see cref="SearchFileName"/> in the checkpoint directory. A resumed run searches nothing: it reads the groups of the
-    /// checkpoint it continues (or, killed before its first checkpoint, the file its search wrote). A fresh start leaves no
-    /// search files of a replaced run behind: they go with <c>--overwrite</c> (unless they hold the <c>--allocation</c>
-    /// given), and without it the start is refused.
+    /// checkpoint it continues (or, killed before its first checkpoint, the file its search wrote). A run that starts from
+    /// epoch 1 (fresh, or resumed with no checkpoint) in a directory holding a finished search's result is refused unless
+    /// the result is the <c>--allocation</c> given, or <c>--overwrite</c> is given, which deletes it; before anything is
+    /// deleted, the model the run builds first is built on the CPU, so that a run refused for its model loses nothing.
     /// </summary>
     /// <exception cref="ArgumentException"><c>--allocation</c> names a file that is missing or is not an allocation, or the trainer options or data are unusable.</exception>
     /// <exception cref="UnsharingUnavailableException"><c>--unshare-at</c> is given for a model whose coefficients cannot be split.</exception>
-    /// <exception cref="CheckpointException">The checkpoint directory cannot be written, holds a run (a checkpoint or a search's result) a fresh start would replace without --overwrite, or its allocation or search settings cannot be read.</exception>
+    /// <exception cref="CheckpointException">The checkpoint directory cannot be written; holds a checkpoint, or a search's result, that a run from epoch 1 would replace without --overwrite (or that a --resume without its --group-search would ignore); or its allocation or search settings cannot be read.</exception>
     /// <exception cref="CheckpointMismatchException">The run to resume was not trained with this search, or searched with other settings.</exception>
     /// <exception cref="TrainingDivergedException">The search's warm-up loss became NaN or infinite.</exception>
-    /// <exception cref="BudgetInfeasibleException">The budget cannot be met by the model the search or the run builds first.</exception>
+    /// <exception cref="BudgetInfeasibleException">The budget cannot be met by the models the search builds before its warm-up, or (where files would be deleted) by the model the run trains. The groups a search finds are planned after it, and may still fail then.</exception>
+    /// <exception cref="AllocationMismatchException">Where files would be deleted: the <c>--allocation</c> given does not fit the model.</exception>
     public AllocationFile? Resolve<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
         where TModel : NpasModule
     {
@@ -119,22 +121,14 @@ public sealed class AllocationCommandLine
         if (AllocationPath is { } path)
         {
             var given = Read(path, "--allocation " + path);
-            if (trainer.UnshareAtEpoch is not null)
-            {
-                using var probe = create(new NpasOptions { Seed = model.Seed, Allocation = given });
-                ScheduledUnsharing.ThrowIfRefused(probe);
-            }
+            ThrowIfRefused(create, new NpasOptions { Seed = model.Seed, Allocation = given }, trainer);
             ReplaceSearchFiles(trainer, given, log);
             log($"allocation: {path} ({given.AssignmentSource ?? "its declared groups"})");
             return given;
         }
         if (Search is not { } method)
         {
-            if (trainer.UnshareAtEpoch is not null)
-            {
-                using var probe = create(new NpasOptions { Seed = model.Seed, Budget = model.Budget, Sharing = model.Sharing });
-                ScheduledUnsharing.ThrowIfRefused(probe);
-            }
+            ThrowIfRefused(create, new NpasOptions { Seed = model.Seed, Budget = model.Budget, Sharing = model.Sharing }, trainer);
             ReplaceSearchFiles(trainer, null, log);
             return null;
         }
@@ -147,7 +141,7 @@ public sealed class AllocationCommandLine
         var store = trainer.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
         // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
         store?.PrepareFor(trainer);
-        var declaration = Declaration(method, create, options);
+        var declaration = GroupSearches.CheckFirstModels(method, create, options);
         var planned = Warmup.Planned(declaration, options);
         if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(planned);
         var settings = GroupSearchSettings.For(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize, data.TrainInputs.shape[0], planned);
@@ -228,24 +222,17 @@ public sealed class AllocationCommandLine
     }
 
     /// <summary>
-    /// The declaration of <paramref name="create"/>'s model, from a model built on the CPU as the search will build it:
-    /// under the run's budget and sharing options with the declared groups, which gradient-conflict grouping starts from.
-    /// Where those groups cannot meet the budget, learned grouping may still: its warm-up model (one bank) is built
-    /// instead, so a budget no search can meet is refused here, before anything is deleted.
+    /// Builds the model the run will train on the CPU, where it matters before files are deleted: with --unshare-at (a
+    /// model that shares no coefficients is refused) or with search files that <see cref="ReplaceSearchFiles"/> would
+    /// delete (a budget it cannot meet, or an allocation of another model, is refused while they are still there).
     /// </summary>
-    /// <exception cref="BudgetInfeasibleException">The search cannot build its first model under the run's budget.</exception>
-    private static NetworkSpec Declaration<TModel>(GroupSearchMethod method, Func<NpasOptions, TModel> create, GroupSearchOptions options) where TModel : NpasModule
+    private static void ThrowIfRefused<TModel>(Func<NpasOptions, TModel> create, NpasOptions options, TrainerOptions trainer) where TModel : NpasModule
     {
-        try
-        {
-            using var probe = create(new NpasOptions { Seed = options.Seed, Budget = options.Budget, Sharing = options.Sharing });
-            return probe.Network;
-        }
-        catch (BudgetInfeasibleException) when (method == GroupSearchMethod.Learned)
-        {
-            using var warmup = create(LearnedGrouping.WarmupOptions(options, device: null));
-            return warmup.Network;
-        }
+        bool deletes = trainer.Overwrite && trainer.CheckpointDirectory is { } directory
+            && (File.Exists(Path.Combine(directory, SearchFileName)) || File.Exists(Path.Combine(directory, GroupSearchSettings.FileName)));
+        if (trainer.UnshareAtEpoch is null && !deletes) return;
+        using var probe = create(options);
+        if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(probe);
     }
 
     /// <summary>

@@ -595,10 +595,18 @@ public sealed class GeneratorShapeTests
     [InlineData(false, "NetworkSpec d, ref readonly NpasOptions? o")] // binds, with a warning on an rvalue
     [InlineData(false, "NetworkSpec d, NpasOptions o")]                // binds, with CS8604
     [InlineData(false, "NetworkSpec d, params object[] rest")]         // options would land in the params array
+    [InlineData(false, "NetworkSpec d, [System.Diagnostics.CodeAnalysis.DisallowNull] NpasOptions? o")] // CS8604
+    [InlineData(false, "NetworkSpec d, NpasOptions? o", "[System.Runtime.CompilerServices.OverloadResolutionPriority(1)] NetworkSpec d, NpasOptions o, int a = 0")] // priority first
+    [InlineData(false, "NetworkSpec d, NpasOptions? o, __arglist")]
     public void Overloaded_base_constructors_are_accepted_only_where_the_compilers_choice_is_certain(bool accepted, string first, string? second = null, string? third = null)
     {
-        static string Constructor(string? parameters) => parameters is null ? ""
-            : $"protected MyBase({parameters.Replace("NetworkSpec", "NpasDsl.Planning.NetworkSpec", StringComparison.Ordinal)}) : base(null!, null) {{ }} ";
+        static string Constructor(string? parameters)
+        {
+            if (parameters is null) return "";
+            // An attribute on the constructor is written before it.
+            string attribute = parameters.StartsWith("[System.Runtime", StringComparison.Ordinal) ? parameters[..(parameters.IndexOf(']') + 1)] : "";
+            return $"{attribute} protected MyBase({parameters[attribute.Length..].Trim().Replace("NetworkSpec", "NpasDsl.Planning.NetworkSpec", StringComparison.Ordinal)}) : base(null!, null) {{ }} ";
+        }
         string baseClass = $"public abstract class MyBase : NpasModule {{ {Constructor(first)}{Constructor(second)}{Constructor(third)}}}\n" +
             "public sealed class HandWritten : MyBase { static readonly NpasDsl.Planning.NetworkSpec D = null!; public HandWritten(NpasOptions? options) : base(D, options) { } public override Tensor forward(Tensor x) => x; }";
         var (_, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: baseClass));
@@ -617,7 +625,34 @@ public sealed class GeneratorShapeTests
             Assert.Empty(GeneratorHarness.CompilerProblems(output));
         }
         else
-            Assert.Contains(diagnostics, d => d.Id == "NPAS017" && d.GetMessage().Contains("protected MyBase(NetworkSpec declaration, NpasOptions? options) : base(declaration, options)", StringComparison.Ordinal));
+            Assert.Contains(diagnostics, d => d.Id == "NPAS017" && d.GetMessage().Contains("derives from NpasModule through 'MyBase', whose constructor", StringComparison.Ordinal)
+                && (d.GetMessage().Contains("protected MyBase(NetworkSpec declaration, NpasOptions? options) : base(declaration, options)", StringComparison.Ordinal)
+                    || d.GetMessage().Contains("declare its options parameter as 'NpasOptions? options'", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("[System.Obsolete] ", "is marked [Obsolete]")]
+    [InlineData("", "declare its options parameter as 'NpasOptions? options'", "NpasOptions o")]
+    public void A_base_constructor_whose_call_would_warn_is_refused_with_the_fix(string attribute, string fix, string options = "NpasOptions? o")
+    {
+        string baseClass = $"public abstract class MyBase : NpasModule {{ {attribute}protected MyBase(NpasDsl.Planning.NetworkSpec d, {options}) : base(d, o) {{ }} }}";
+        var (_, _, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: baseClass));
+        Assert.Contains(diagnostics, d => d.Id == "NPAS017" && d.GetMessage().Contains(fix, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("public static NpasDsl.Planning.NetworkSpec Declaration => null!;", true)]
+    [InlineData("protected virtual void OnCreated() { }", true)]
+    [InlineData("protected void OnCreated(int stage) { }", false)]
+    [InlineData("private static int Declaration => 0;", false)]
+    public void A_base_class_member_the_generated_part_would_hide_is_refused(string member, bool refused)
+    {
+        string baseClass = $"public abstract class MyBase : NpasModule {{ protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o) : base(d, o) {{ }} {member} }}";
+        var (_, output, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: baseClass));
+        if (refused)
+            Assert.Contains(diagnostics, d => d.Id == "NPAS017" && d.GetMessage().Contains("from 'MyBase', which the generated part declares too", StringComparison.Ordinal));
+        else
+            Assert.True(diagnostics.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, diagnostics));
     }
 
     [Theory]

@@ -152,7 +152,7 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         var e = Assert.Throws<CheckpointMismatchException>(() => Read("--group-search", "gradient-conflict").Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
         Assert.Contains("was not trained with --group-search gradient-conflict", e.Message);
         Assert.Contains("its groups come from learned grouping", e.Message);
-        Assert.Equal(2, factory.Models);
+        Assert.Equal(3, factory.Models); // and gradient-conflict grouping's two models before its warm-up, untrained
     }
 
     [Fact]
@@ -340,6 +340,32 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_run_refused_for_its_model_deletes_no_finished_search_with_or_without_a_search()
+    {
+        var trainer = Trainer();
+        Read("--group-search", "learned", "--search-steps", "1").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions(), _ => { });
+        string searchFile = Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName);
+        var overwrite = trainer with { Overwrite = true };
+
+        // No search, a budget the declared model cannot meet.
+        Assert.Throws<BudgetInfeasibleException>(() => new AllocationCommandLine().Build(o => new TinyCnn(o), Data(), overwrite, new NpasOptions { Budget = BudgetSpec.Parameters(10) }, _ => { }));
+        Assert.True(File.Exists(searchFile), "no search: kept");
+
+        // --allocation of another model.
+        string other = Path.Combine(Scratch, "other.allocation.json");
+        using (var m = new SharedCoefficientNet()) AllocationFile.From(m.Allocation).Save(other);
+        Assert.Throws<AllocationMismatchException>(() => Read("--allocation", other).Build(o => new TinyCnn(o), Data(), overwrite, new NpasOptions(), _ => { }));
+        Assert.True(File.Exists(searchFile), "--allocation of another model: kept");
+
+        // A learned search whose warm-up model (one bank of four templates) cannot meet a budget the declared groups meet.
+        using (new TinyCnn(new NpasOptions { Budget = BudgetSpec.Parameters(60) })) { }
+        var log = new System.Collections.Generic.List<string>();
+        Assert.Throws<BudgetInfeasibleException>(() => Read("--group-search", "learned", "--search-steps", "1")
+            .Resolve(o => new TinyCnn(o), Data(), overwrite, new NpasOptions { Budget = BudgetSpec.Parameters(60) }, log.Add));
+        Assert.True(File.Exists(searchFile), "learned search: kept; " + string.Join(" / ", log));
+    }
+
+    [Fact]
     public void An_unsharing_refusal_comes_before_anything_is_deleted_with_or_without_a_search()
     {
         var trainer = Trainer();
@@ -377,21 +403,21 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
     }
 
     [Fact]
-    public void A_budget_the_declared_groups_cannot_meet_is_left_to_the_search_and_recorded_in_parameters()
+    public void A_learned_search_never_needs_the_declared_groups_to_meet_the_budget_and_records_it_in_parameters()
     {
-        // The probe at the run's budget fails as the declared groups' plan (here: made to); learned grouping's warm-up
-        // model and groups may still meet it, so the settings come from the declaration under the run's options and the search runs.
+        // Any model with the declared groups at the run's budget fails (here: made to); learned grouping builds only its
+        // one-bank warm-up model and plans its own groups, so the search runs and its settings hold the run's budget.
         var budget = BudgetSpec.Parameters(1500);
-        int probes = 0, models = 0;
+        int models = 0;
         TinyCnn Create(NpasOptions o)
         {
             models++;
-            if (o.Budget is not null && o.Sharing is null && probes++ == 0) throw BudgetCheck.For(TinyCnn.Declaration, 1).Failure(nameof(TinyCnn));
+            if (o.Budget is not null && o.Sharing is null) throw BudgetCheck.For(TinyCnn.Declaration, 1).Failure(nameof(TinyCnn));
             return new TinyCnn(o);
         }
         var searched = Read("--group-search", "learned", "--search-steps", "2", "--groups", "1").Resolve(Create, Data(), Trainer(), new NpasOptions { Budget = budget }, _ => { });
         Assert.Equal(1500, searched!.Budget);
-        Assert.Equal(3, models); // the failed probe, the warm-up model built to check the budget, the warm-up
+        Assert.Equal(2, models); // the warm-up model built on the CPU to check the budget, then the one the search trains
         Assert.Equal("1,500 parameters", GroupSearchSettings.Load(Path.Combine(Scratch, "run", GroupSearchSettings.FileName)).Budget);
     }
 
@@ -402,12 +428,12 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         var e = Assert.Throws<UnsharingUnavailableException>(() => Read("--group-search", "gradient-conflict")
             .Resolve(factory.Create, Data(), Trainer() with { UnshareAtEpoch = 2 }, new NpasOptions(), _ => { }));
         Assert.Contains("--coefficient-sharing by-shape", e.Message);
-        Assert.Equal(1, factory.Models); // the probe of the declared model, no warm-up
+        Assert.Equal(2, factory.Models); // the two models gradient-conflict grouping builds before its warm-up, untrained
 
         var invalid = Assert.Throws<ArgumentException>(() => Read("--group-search", "learned")
             .Resolve(factory.Create, Data(), Trainer() with { Epochs = 0 }, new NpasOptions(), _ => { }));
         Assert.Contains("Invalid trainer options", invalid.Message);
-        Assert.Equal(1, factory.Models);
+        Assert.Equal(2, factory.Models); // none more: refused before any model
         Assert.False(File.Exists(Path.Combine(Scratch, "run", AllocationCommandLine.SearchFileName)));
     }
 
