@@ -206,7 +206,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Like <see cref="ExportUnsharedStateDict"/>, but a layer that shares another's weights exactly (SPIN) has
-    /// no weight of its own: the compact form of a SPIN model, with one weight per weight set.
+    /// no weight or bias of its own: the compact form of a SPIN model, with one weight and bias per weight set.
     /// </summary>
     public Dictionary<string, Tensor> ExportCompactStateDict() => Export(compact: true);
 
@@ -226,7 +226,11 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         }
         foreach (var (path, layer) in generated)
             if (!compact || layer.Plan.SharesWeightsWith is null)
+            {
                 export[path + ".weight"] = layer.Weight().detach().clone();
+                // A SPIN repeat registers no bias (it uses its set's); the ordinary model has one per layer.
+                if (layer.Plan.SharesWeightsWith is not null && layer.Bias is { } bias) export[path + ".bias"] = bias.detach().clone();
+            }
         return export;
     }
 

@@ -26,7 +26,7 @@ public sealed class BudgetBreakdown
     public long Coefficients { get; }
     /// <summary>Learned copy masks of layers tiled by the Mask upsampler.</summary>
     public long Masks { get; }
-    /// <summary>Biases (never shared).</summary>
+    /// <summary>Biases: one per layer, or one per weight set under SPIN exact sharing (never drawn from a bank).</summary>
     public long Biases { get; }
     /// <summary>Norm affine weights and biases (never shared).</summary>
     public long Norms { get; }

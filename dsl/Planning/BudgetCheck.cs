@@ -52,9 +52,9 @@ public sealed class BudgetCheck
         return new BudgetCheck(unshared, budget, minimum, masks);
     }
 
-    /// <summary>Biases, norm affines and the weights of <c>[NoShare]</c> layers.</summary>
+    /// <summary>Biases (one per weight set), norm affines and the weights of <c>[NoShare]</c> layers.</summary>
     public static long NeverShared(NetworkSpec spec)
-        => spec.Layers.Sum(l => (l.BiasSize + l.NormSize) * l.Count + (l.Kind.HasShareableWeight() && l.NoShare ? l.GeneratedTotal : 0));
+        => spec.Layers.Sum(l => l.BiasTotal + l.NormSize * l.Count + (l.Kind.HasShareableWeight() && l.NoShare ? l.GeneratedTotal : 0));
 
     /// <summary>
     /// The cheapest a group can be: its smallest bank plus the per-layer coefficients and masks its members need

@@ -150,7 +150,7 @@ public static class BudgetPlanner
             banks: layout.Banks.Sum(),
             coefficients: layers.Sum(l => l.Coefficients) + layout.SharedCoefficients,
             masks: layers.Sum(l => l.Masks),
-            biases: spec.Layers.Sum(l => l.BiasSize * l.Count),
+            biases: spec.Layers.Sum(l => l.BiasTotal),
             norms: spec.Layers.Sum(l => l.NormSize * l.Count),
             ownWeights: layers.Where(l => l.Source == WeightSource.Own).Sum(l => l.GeneratedSize),
             coefficientReserve: coefficientSets.Reserve, coefficientReserveUsed: coefficientSets.ReserveUsed);

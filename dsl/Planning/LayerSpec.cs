@@ -128,6 +128,13 @@ public sealed class LayerSpec
     /// <summary>Trainable bias elements of one layer.</summary>
     public long BiasSize => Bias && Kind is LayerKind.Linear or LayerKind.Conv1d or LayerKind.Conv2d ? Out : 0;
 
+    /// <summary>
+    /// The bias elements all the property's layers train: one bias per weight set. Under SPIN exact sharing a set's
+    /// repeats are one layer computed several times, bias included, as in the published SPIN counts (ConvMixer-768/32 at
+    /// rate 2: 11,016,424 parameters, which pays 16 pointwise biases, not 32).
+    /// </summary>
+    public long BiasTotal => BiasSize * WeightSets;
+
     /// <summary>Trainable affine elements of one norm layer (weight and bias).</summary>
     public long NormSize => Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm ? 2L * In : 0;
 

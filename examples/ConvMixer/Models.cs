@@ -43,10 +43,10 @@ public sealed partial class ConvMixerNet : NpasModule
 
 /// <summary>
 /// The same ConvMixer with SPIN: the pointwise convolutions share exactly at rate 2 (4 weight sets for 8 blocks,
-/// strided mapping), each set a whole weight of its own. The budget is the unshared count less the 4 pointwise
-/// weights that sharing saves: 594,186 - 4 · 65,536 = 332,042 (1.79x fewer).
+/// strided mapping), each set a whole layer of its own (weight and bias). The budget is the unshared count less the
+/// 4 pointwise weights and biases that sharing saves: 594,186 - 4 · (65,536 + 256) = 331,018 (1.80x fewer).
 /// </summary>
-[SharedBudget(Parameters = 332_042), Sharing(Combiner = Combiner.RoundRobin)]
+[SharedBudget(Parameters = 331_018), Sharing(Combiner = Combiner.RoundRobin)]
 public sealed partial class ConvMixerSpin : NpasModule
 {
     [Conv2d(3, 256, 2, Stride = 2), NoShare] private partial SharedConv2d Patches { get; }

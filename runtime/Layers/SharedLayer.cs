@@ -14,7 +14,8 @@ namespace NpasDsl;
 /// <summary>
 /// A layer whose weight is either generated from its group's bank (state dict: <c>coefficients</c>,
 /// <c>scale</c>, and <c>mask</c> for a layer the Mask upsampler tiles) or is its own ordinary parameter
-/// (<c>weight</c>). The bias is always its own.
+/// (<c>weight</c>). The bias is its own too, except under SPIN exact sharing, where a weight set's repeats are
+/// one layer computed several times: they use the set's first layer's weight and bias alike, and register neither.
 /// </summary>
 public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
 {
@@ -30,7 +31,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     protected Parameter? mask;
     /// <summary>The fixed initial-scale correction s (a buffer, not trained).</summary>
     protected Tensor? scale;
-    /// <summary>The bias (never shared).</summary>
+    /// <summary>The bias (null on a layer that shares another's weight set exactly: it uses that layer's bias).</summary>
     protected Parameter? bias;
 #pragma warning restore IDE1006
 
@@ -105,7 +106,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
             weight.DetachFromDisposeScope();
             register_parameter(nameof(weight), weight);
         }
-        if (spec.BiasSize > 0)
+        if (spec.BiasSize > 0 && _weightOwner is null)
         {
             bias = new Parameter(zeros(spec.BiasSize));
             bias.DetachFromDisposeScope();
@@ -122,8 +123,11 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>This layer's allocation: group, templates, offset.</summary>
     public LayerPlan Plan { get; }
 
-    /// <summary>The bias, or null.</summary>
-    public Tensor? Bias => bias;
+    /// <summary>The bias, or null: this layer's own, or that of the layer whose weight set it shares exactly.</summary>
+    public Tensor? Bias => BiasOverride?.Invoke() ?? (_weightOwner is not null ? _weightOwner.Bias : bias);
+
+    /// <summary>Replaces the bias while set (SPIN fusion learns its γ for weight and bias alike).</summary>
+    internal Func<Tensor>? BiasOverride { get; set; }
 
     /// <summary>
     /// The layer's full weight: generated from the bank (a new tensor in the current dispose scope), or its

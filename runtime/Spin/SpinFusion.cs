@@ -8,7 +8,10 @@ using static TorchSharp.torch;
 
 namespace NpasDsl.Spin;
 
-/// <summary>How the members of a SPIN weight set are fused into one weight (methods.md section 8).</summary>
+/// <summary>
+/// How the members of a SPIN weight set are fused into one weight (methods.md section 8). The set's bias is fused the
+/// same way (b̂ = (1/r) Σ_j γ_j ⊙ b_j, and so on), so the fused layer is the fusion of its members as whole layers.
+/// </summary>
 public enum FusionMethod
 {
     /// <summary>Ŵ = (1/r) Σ_j W_j.</summary>
@@ -32,8 +35,8 @@ public sealed record FusionReport(IReadOnlyList<string> Fused, IReadOnlyList<str
 
 /// <summary>
 /// Starts a SPIN-shared model from a pretrained unshared one. Every weight set of a <c>[ShareGroup(Rate = r)]</c>
-/// list gets the fusion of its members' pretrained weights; every other tensor with a matching name (biases,
-/// norms, layers that are not shared) is copied. The pretrained weights come as an unshared state dict: the
+/// list gets the fusion of its members' pretrained weights and biases; every other tensor with a matching name (norms,
+/// layers that are not shared) is copied. The pretrained weights come as an unshared state dict: the
 /// keys of an ordinary TorchSharp model with the same property names (<c>Body.3.weight</c>), such as
 /// <see cref="NpasModule.ExportUnsharedStateDict"/> of the model trained at a budget of 1.
 /// </summary>
@@ -44,7 +47,7 @@ public static class SpinFusion
     {
         if (method is FusionMethod.ScalarWeighted or FusionMethod.ChannelWeighted)
             throw new ArgumentException($"{method} learns its γ from data: call FuseLearned with a loss and a number of steps.", nameof(method));
-        var report = Apply(model, pretrained, set => method == FusionMethod.Mean ? stack(set.Members).mean(new long[] { 0 }) : set.Members[0]);
+        var report = Apply(model, pretrained, (_, members) => method == FusionMethod.Mean ? stack(members).mean(new long[] { 0 }) : members[0]);
         model.RefreshMaterialized(); // the fusion wrote the banks in place
         return report;
     }
@@ -63,34 +66,44 @@ public static class SpinFusion
         var sets = WeightSets(model, pretrained);
         var device = model.parameters().First().device;
         var gammas = sets.ToDictionary(s => s.Owner, s => s.Members.Select(w => new Parameter(method == FusionMethod.ScalarWeighted ? ones(1, device: device) : ones(w.shape[0], device: device))).ToList());
-        Tensor Fused(WeightSet set) => stack(set.Members.Select((w, j) => Scale(w, gammas[set.Owner][j])).ToList()).mean(new long[] { 0 });
+        // γ_j scales member j's output channels, so it scales that member's weight rows and its bias alike.
+        Tensor Fused(WeightSet set, IReadOnlyList<Tensor> members) => stack(members.Select((t, j) => Scale(t, gammas[set.Owner][j])).ToList()).mean(new long[] { 0 });
 
         // Train γ through the model itself, every other weight already pretrained: each owner's weight is the
         // fusion while we learn.
         Copy(model, pretrained, sets);
         var layers = model.SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
         using (no_grad()) CopyOtherBankedLayers(model, pretrained, layers, new List<string>(), new SortedDictionary<string, string>(StringComparer.Ordinal));
-        foreach (var set in sets) layers[set.Owner].WeightOverride = () => Fused(set);
+        foreach (var set in sets)
+        {
+            layers[set.Owner].WeightOverride = () => Fused(set, set.Members);
+            if (set.Biases is { } biases) layers[set.Owner].BiasOverride = () => Fused(set, biases);
+        }
         var frozen = model.parameters().Where(p => p.requires_grad).ToList();
         foreach (var p in frozen) p.requires_grad = false;
         try
         {
-            var optimizer = optim.Adam(gammas.Values.SelectMany(g => g), learningRate);
-            model.train();
-            for (int step = 0; step < steps; step++)
+            using (var optimizer = optim.Adam(gammas.Values.SelectMany(g => g), learningRate))
             {
-                using var scope = NewDisposeScope();
-                optimizer.zero_grad();
-                batchLoss(model).backward();
-                optimizer.step();
+                model.train();
+                for (int step = 0; step < steps; step++)
+                {
+                    using var scope = NewDisposeScope();
+                    optimizer.zero_grad();
+                    batchLoss(model).backward();
+                    optimizer.step();
+                }
             }
+            foreach (var set in sets) (layers[set.Owner].WeightOverride, layers[set.Owner].BiasOverride) = (null, null);
+            // Copies the pretrained state again (the norms' running statistics moved while γ trained), then writes the fusions.
+            using (no_grad()) return Apply(model, pretrained, (set, members) => Fused(set, members).detach());
         }
         finally
         {
             foreach (var p in frozen) p.requires_grad = true;
-            foreach (var set in sets) layers[set.Owner].WeightOverride = null;
+            foreach (var set in sets) (layers[set.Owner].WeightOverride, layers[set.Owner].BiasOverride) = (null, null);
+            foreach (var gamma in gammas.Values.SelectMany(g => g)) gamma.Dispose();
         }
-        using (no_grad()) return Apply(model, pretrained, set => Fused(set).detach());
     }
 
     private static Tensor Scale(Tensor weight, Tensor gamma)
@@ -102,7 +115,8 @@ public static class SpinFusion
         return weight * gamma.view(shape);
     }
 
-    private sealed record WeightSet(string Owner, IReadOnlyList<Tensor> Members);
+    /// <summary>A weight set: its owner's path and its members' pretrained weights and biases (null without biases).</summary>
+    private sealed record WeightSet(string Owner, IReadOnlyList<Tensor> Members, IReadOnlyList<Tensor>? Biases);
 
     private static List<WeightSet> WeightSets(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained)
     {
@@ -110,9 +124,11 @@ public static class SpinFusion
         foreach (var spec in model.Network.Layers.Where(l => l.ShareRate > 0))
             for (int set = 0; set < spec.WeightSets; set++)
             {
-                var members = Enumerable.Range(0, spec.Count).Where(i => spec.WeightSetOf(i) == set)
-                    .Select(i => Pretrained(pretrained, spec.InstanceName(i) + ".weight", spec.WeightShape)).ToList();
-                sets.Add(new WeightSet(spec.InstanceName(spec.OwnerOf(set)), members));
+                var indices = Enumerable.Range(0, spec.Count).Where(i => spec.WeightSetOf(i) == set).ToList();
+                var members = indices.Select(i => Pretrained(pretrained, spec.InstanceName(i) + ".weight", spec.WeightShape)).ToList();
+                var biases = spec.BiasSize == 0 ? null
+                    : indices.Select(i => Pretrained(pretrained, spec.InstanceName(i) + ".bias", new[] { spec.BiasSize })).ToList();
+                sets.Add(new WeightSet(spec.InstanceName(spec.OwnerOf(set)), members, biases));
             }
         if (sets.Count == 0) throw new ArgumentException($"'{model.Network.ModelName}' has no [ShareGroup(..., Rate = r)] layers to fuse.");
         return sets;
@@ -127,13 +143,17 @@ public static class SpinFusion
         return tensor.detach();
     }
 
-    /// <summary>Copies every pretrained tensor whose name and shape the model has (biases, norms, own weights).</summary>
+    /// <summary>
+    /// Copies every pretrained tensor whose name and shape the model has (biases, norms, own weights), except the biases
+    /// of the weight sets, which are fused.
+    /// </summary>
     private static List<string> Copy(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, List<WeightSet> sets)
     {
         var copied = new List<string>();
+        var fusedBiases = new HashSet<string>(sets.Where(s => s.Biases is not null).Select(s => s.Owner + ".bias"), StringComparer.Ordinal);
         using var _ = no_grad();
         foreach (var (name, tensor) in model.state_dict())
-            if (pretrained.TryGetValue(name, out var source) && source.shape.SequenceEqual(tensor.shape))
+            if (!fusedBiases.Contains(name) && pretrained.TryGetValue(name, out var source) && source.shape.SequenceEqual(tensor.shape))
             {
                 tensor.copy_(source);
                 copied.Add(name);
@@ -141,7 +161,8 @@ public static class SpinFusion
         return copied;
     }
 
-    private static FusionReport Apply(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, Func<WeightSet, Tensor> fuse)
+    /// <summary>Writes <paramref name="fuse"/> of every set's members' weights, and of their biases, into the model.</summary>
+    private static FusionReport Apply(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, Func<WeightSet, IReadOnlyList<Tensor>, Tensor> fuse)
     {
         var sets = WeightSets(model, pretrained);
         var copied = Copy(model, pretrained, sets);
@@ -152,8 +173,10 @@ public static class SpinFusion
         using var _ = no_grad();
         foreach (var set in sets)
         {
-            if (layers[set.Owner].SetGeneratedWeight(fuse(set), !aliased.Contains(set.Owner)) is { } why) skipped[set.Owner] = why;
+            if (layers[set.Owner].SetGeneratedWeight(fuse(set, set.Members), !aliased.Contains(set.Owner)) is { } why) skipped[set.Owner] = why;
             else fused.Add(set.Owner);
+            // The bias is an ordinary parameter of the owner, so it is fused even where the weight could not be written.
+            if (set.Biases is { } biases) layers[set.Owner].Bias!.copy_(fuse(set, biases).to(layers[set.Owner].Bias!.device));
         }
         CopyOtherBankedLayers(model, pretrained, layers, copied, skipped);
         return new FusionReport(fused, copied, skipped);

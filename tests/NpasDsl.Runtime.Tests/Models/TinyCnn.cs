@@ -74,8 +74,11 @@ public sealed partial class SpinMixerNet : NpasModule
     }
 }
 
-/// <summary>Average combiner whose two templates overlap in a 100-entry bank: a weight set that fusion cannot set exactly.</summary>
-[SharedBudget(Parameters = 143), Sharing(Combiner = Combiner.Average)]
+/// <summary>
+/// Average combiner whose two templates overlap in a 127-entry bank (135 less the set's one bias): a weight set that
+/// fusion cannot set exactly.
+/// </summary>
+[SharedBudget(Parameters = 135), Sharing(Combiner = Combiner.Average)]
 public sealed partial class OverlappingAverageNet : NpasModule
 {
     [Linear(8, 8), Repeat(2), ShareGroup("g", Rate = 2)] public partial ModuleList<SharedLinear> Layers { get; }

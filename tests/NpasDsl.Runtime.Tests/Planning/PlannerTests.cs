@@ -203,6 +203,31 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void Spin_convmixer_768_32_at_rate_2_plans_to_the_published_count_with_sixteen_whole_sets()
+    {
+        // methods.md section 8: ConvMixer-768/32 (patch 14, kernel 3) is 20,465,896 parameters unshared and 11,016,424
+        // shared at rate 2. The published figure pays one pointwise weight and bias per set, so a set is a whole layer.
+        var spec = new NetworkSpec("ConvMixer768", BudgetSpec.Parameters(11_016_424), new[]
+        {
+            LayerSpec.Conv2d("Patches", 3, 768, 14, 14, stride: 14, noShare: true),
+            LayerSpec.BatchNorm2d("PatchNorm", 768),
+            LayerSpec.Conv2d("Depthwise", 768, 768, 3, 3, padding: 1, groups: 768, repeat: 32, noShare: true),
+            LayerSpec.BatchNorm2d("DepthwiseNorms", 768, repeat: 32),
+            LayerSpec.Conv2d("Pointwise", 768, 768, 1, 1, repeat: 32, group: "pointwise", shareRate: 2),
+            LayerSpec.BatchNorm2d("PointwiseNorms", 768, repeat: 32),
+            LayerSpec.Linear("Head", 768, 1000, noShare: true),
+        }, new SharingSpec(combiner: Combiner.RoundRobin));
+        Assert.Equal(20_465_896, spec.UnsharedParameters);
+
+        var plan = BudgetPlanner.Plan(spec);
+        Assert.Equal(11_016_424, plan.Breakdown.Total);
+        Assert.Equal(0, plan.Breakdown.Unused);
+        Assert.Equal(16 * 768 * 768L, plan.Group("pointwise").BankSize); // sixteen whole weights, no entry short
+        Assert.Equal(16 * 768L, plan.Breakdown.Biases - 768 - 32 * 768 - 1000); // one pointwise bias per set
+        Assert.Empty(plan.Aliases()); // no two sets read common entries: the sharing is exact
+    }
+
+    [Fact]
     public void A_lone_weight_set_that_serves_several_repeats_keeps_its_bank()
     {
         // Rate == Repeat: the six repeats of "Proj" are one weight set, so its group has one member, yet that member is

@@ -50,7 +50,50 @@ public sealed class SpinFusionTests
             Assert.True(WeightOf(model, $"Mixers.{2 * set + 1}").allclose(expected, rtol: 1e-5, atol: 1e-6)); // shared exactly
         }
         Assert.True(WeightOf(model, "Head").allclose(pretrained["Head.weight"]));
-        Assert.True(model.state_dict()["Mixers.1.bias"].allclose(pretrained["Mixers.1.bias"])); // biases stay per layer
+        Assert.True(model.state_dict()["Head.bias"].allclose(pretrained["Head.bias"]));
+        Assert.Contains("Head.bias", report.Copied);
+    }
+
+    [Theory]
+    [InlineData(FusionMethod.Mean)]
+    [InlineData(FusionMethod.ChooseFirst)]
+    public void Each_weight_set_fuses_its_members_biases_too(FusionMethod method)
+    {
+        using var model = new SpinMixerNet();
+        var pretrained = Pretrained();
+        var report = SpinFusion.Fuse(model, pretrained, method);
+
+        using var _ = no_grad();
+        var state = model.state_dict();
+        Assert.False(state.ContainsKey("Mixers.1.bias")); // a repeat of a set has no bias of its own
+        for (int set = 0; set < 2; set++)
+        {
+            var first = pretrained[$"Mixers.{2 * set}.bias"];
+            var expected = method == FusionMethod.Mean ? (first + pretrained[$"Mixers.{2 * set + 1}.bias"]) / 2 : first;
+            Assert.True(state[$"Mixers.{2 * set}.bias"].allclose(expected, rtol: 1e-5, atol: 1e-6));
+            var repeat = model.SharedLayers().Single(l => l.Path == $"Mixers.{2 * set + 1}").Layer;
+            Assert.Same(model.SharedLayers().Single(l => l.Path == $"Mixers.{2 * set}").Layer.Bias, repeat.Bias); // the very same parameter
+            Assert.DoesNotContain($"Mixers.{2 * set}.bias", report.Copied); // fused, not copied
+        }
+    }
+
+    [Fact]
+    public void Learned_fusion_scales_each_members_bias_by_its_gamma()
+    {
+        // Zero input and zero mixer weights: the mixers' outputs are their biases alone, so γ can lower the loss only
+        // through the biases it scales.
+        var pretrained = Pretrained();
+        for (int i = 0; i < 4; i++) pretrained[$"Mixers.{i}.weight"] = zeros(8, 8);
+        var inputs = zeros(16, 8);
+        var targets = full(16, 2L, dtype: ScalarType.Int64);
+        Tensor Loss(NpasModule m) => nn.functional.cross_entropy(m.call(inputs), targets);
+
+        using var mean = new SpinMixerNet();
+        SpinFusion.Fuse(mean, pretrained, FusionMethod.Mean);
+        using var learned = new SpinMixerNet();
+        SpinFusion.FuseLearned(learned, pretrained, FusionMethod.ChannelWeighted, Loss, steps: 30, learningRate: 0.05);
+        using var _ = no_grad();
+        Assert.True(Loss(learned).item<float>() < Loss(mean).item<float>() - 1e-3, "γ learned through the biases should lower a loss only the biases can change");
     }
 
     [Theory]
@@ -87,8 +130,10 @@ public sealed class SpinFusionTests
         var compact = model.ExportCompactStateDict();
         Assert.Contains("Mixers.0.weight", compact.Keys);
         Assert.DoesNotContain("Mixers.1.weight", compact.Keys);
-        Assert.Contains("Mixers.1.bias", compact.Keys);
-        Assert.Contains("Mixers.1.weight", model.ExportUnsharedStateDict().Keys);
+        Assert.DoesNotContain("Mixers.1.bias", compact.Keys); // a repeat of a set is the set's layer, bias included
+        var unshared = model.ExportUnsharedStateDict();
+        Assert.Contains("Mixers.1.weight", unshared.Keys);
+        Assert.True(unshared["Mixers.1.bias"].allclose(unshared["Mixers.0.bias"], rtol: 0, atol: 0)); // the ordinary model has a bias per layer
 
         var partial = Pretrained();
         partial.Remove("Mixers.3.weight");
@@ -101,9 +146,16 @@ public sealed class SpinFusionTests
     {
         using var model = new OverlappingAverageNet();
         var g = new Generator(3);
-        var pretrained = new Dictionary<string, Tensor> { ["Layers.0.weight"] = randn(new long[] { 8, 8 }, generator: g), ["Layers.1.weight"] = randn(new long[] { 8, 8 }, generator: g) };
+        var pretrained = new Dictionary<string, Tensor>
+        {
+            ["Layers.0.weight"] = randn(new long[] { 8, 8 }, generator: g), ["Layers.1.weight"] = randn(new long[] { 8, 8 }, generator: g),
+            ["Layers.0.bias"] = randn(new long[] { 8 }, generator: g), ["Layers.1.bias"] = randn(new long[] { 8 }, generator: g),
+        };
         var report = SpinFusion.Fuse(model, pretrained, FusionMethod.Mean);
+        Assert.Equal(127, model.Allocation.Group("g").BankSize);
         Assert.Empty(report.Fused);
         Assert.Contains("overlap each other", report.Skipped["Layers.0"]);
+        using var _ = no_grad(); // the bias is an ordinary parameter: it is fused even where the weight cannot be
+        Assert.True(model.state_dict()["Layers.0.bias"].allclose((pretrained["Layers.0.bias"] + pretrained["Layers.1.bias"]) / 2));
     }
 }
