@@ -156,7 +156,8 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
         if (images.shape[0] != labels.shape[0] || images.shape[0] == 0)
             throw new ArgumentException($"Evaluation needs as many labels as images (got {images.shape[0]} images and {labels.shape[0]} labels), and at least one.");
         var device = Members[0].parameters().First().device;
-        var macs = Members.Select(m => MacCounter.PerExample(m, images.narrow(0, 0, 1).to(device))).ToArray();
+        long[] macs;
+        using (var probe = NewDisposeScope()) macs = Members.Select(m => MacCounter.PerExample(m, images.narrow(0, 0, 1).to(device))).ToArray();
         var order = Enumerable.Range(0, macs.Length).OrderBy(i => macs[i]).ThenBy(i => i).ToArray();
         long count = images.shape[0];
         var memberCorrect = new long[macs.Length];
