@@ -269,10 +269,15 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     public void LoadCheckpoint(string path)
     {
         var allocationPath = AllocationPathFor(path);
-        if (File.Exists(allocationPath) && AllocationFile.From(Allocation).FirstDifference(AllocationFile.Load(allocationPath)) is { } difference)
-            throw new AllocationMismatchException(
-                $"The checkpoint {path} was saved from a '{Network.ModelName}' with another allocation: {difference}. Create the model with " +
-                $"new {Network.ModelName}(new NpasOptions {{ Allocation = AllocationFile.Load(\"{allocationPath}\") }}) and load it again.");
+        if (File.Exists(allocationPath) && AllocationFile.Load(allocationPath) is var saved && AllocationFile.From(Allocation).FirstDifference(saved) is { } difference)
+            throw saved.Model != Network.ModelName
+                ? new AllocationMismatchException(
+                    $"The checkpoint {path} was saved from a '{saved.Model}', not a '{Network.ModelName}': load it into a {saved.Model}, or load a checkpoint of a {Network.ModelName} here.",
+                    $"it was saved from a '{saved.Model}', not a '{Network.ModelName}'")
+                : new AllocationMismatchException(
+                    $"The checkpoint {path} was saved from a '{Network.ModelName}' with another allocation: {difference}. Create the model with " +
+                    $"new {Network.ModelName}(new NpasOptions {{ Allocation = AllocationFile.Load(\"{allocationPath}\") }}) and load it again.",
+                    difference);
         load(path);
         RefreshMaterialized(); // the load wrote the banks in place: a weight computed from the old ones would be stale
     }

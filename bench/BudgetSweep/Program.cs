@@ -65,7 +65,7 @@ try
     for (int i = 0; i < args.Length; i++)
     {
         string name = args[i];
-        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+        string Value() => i + 1 < args.Length ? args[++i] : throw new CommandLineSyntaxException($"{name} needs a value.");
         int Positive() => TrainerCommandLine.PositiveInteger(name, Value());
         switch (name)
         {
@@ -90,7 +90,7 @@ try
             case "--mask-period": maskPeriod = Positive(); break;
             case "--group-search" or "--search-steps" or "--groups": groupSearch.TryRead(name, Value); break;
             case "-h" or "--help": Console.WriteLine(Usage); return ExitCodes.Success;
-            default: throw new ArgumentException($"Unknown option '{name}'.");
+            default: throw new CommandLineSyntaxException($"Unknown option '{name}'.");
         }
     }
     groupSearch.Check();

@@ -17,7 +17,7 @@ public static class AllocationSummary
         var b = plan.Breakdown;
         var text = new StringBuilder();
         text.Append("Allocation of ").Append(plan.Network.ModelName).Append(": budget ").Append(N(plan.Budget))
-            .Append(" parameters (").Append(Percent(plan.Budget, plan.Unshared)).Append(" of ").Append(N(plan.Unshared)).Append(" unshared; declared ")
+            .Append(" parameters (").Append(Percent(plan.Budget, plan.Unshared)).Append(" of ").Append(N(plan.Unshared)).Append(" unshared; asked for as ")
             .Append(plan.Network.Budget).Append(")\n");
         text.Append("used ").Append(N(b.Total)).Append(" = ").Append(b).Append('\n');
         text.Append("sharing: strategy ").Append(plan.Network.Sharing.Strategy).Append(", combiner ").Append(plan.Network.Sharing.Combiner)

@@ -19,7 +19,8 @@ const string Usage =
     "usage: ConvMixer --data DIR [--model unshared|spin] [--fuse-from CHECKPOINT] [--fusion mean|first|scalar|channel] [--fusion-steps N] [trainer options]\n" +
     "  --data DIR       the CIFAR-10 binary files (data_batch_1.bin ... test_batch.bin)\n" +
     "  --model M        unshared (default): every pointwise convolution its own; spin: SPIN sharing of the pointwise convolutions\n" +
-    "  --fuse-from      a checkpoint of the unshared model to start the SPIN model from (its pointwise weights are fused)\n" +
+    "  --fuse-from CHECKPOINT\n" +
+    "                   a checkpoint of the unshared model to start the SPIN model from (its pointwise weights and biases are fused)\n" +
     "  --fusion F       how --fuse-from fuses the weights a set shares: mean (default), first, or scalar/channel (learned weights)\n" +
     "  --fusion-steps N steps that learn the fusion weights of the scalar and channel fusions (default 50)\n" +
     "  defaults: 20 epochs, AdamW lr 0.01 with cosine schedule and 2 warm-up epochs, weight decay 0.01, batch 128, crops and flips;\n" +
@@ -29,6 +30,7 @@ const string Usage =
 string model = "unshared", data = "", fusion = "mean";
 string? fuseFrom = null;
 int fusionSteps = 50;
+bool fusionGiven = false, fusionStepsGiven = false;
 var line = new TrainerCommandLine(new TrainerOptions { Epochs = 20, LearningRate = 0.01, WeightDecay = 0.01, WarmupEpochs = 2, Schedule = ScheduleKind.Cosine });
 TrainerOptions trainer;
 Device device;
@@ -38,11 +40,14 @@ try
     {
         switch (name)
         {
-            case "--model": model = value() is var m && m is "unshared" or "spin" ? m : throw new ArgumentException("--model must be unshared or spin."); return true;
+            case "--model": model = value() is var m && m is "unshared" or "spin" ? m : throw new ArgumentException($"--model must be unshared or spin, not '{m}'."); return true;
             case "--data": data = value(); return true;
             case "--fuse-from": fuseFrom = value(); return true;
-            case "--fusion": fusion = value() is var f && f is "mean" or "first" or "scalar" or "channel" ? f : throw new ArgumentException("--fusion must be mean, first, scalar or channel."); return true;
-            case "--fusion-steps": fusionSteps = TrainerCommandLine.PositiveInteger(name, value()); return true;
+            case "--fusion":
+                fusion = value() is var f && f is "mean" or "first" or "scalar" or "channel" ? f : throw new ArgumentException($"--fusion must be mean, first, scalar or channel, not '{f}'.");
+                fusionGiven = true;
+                return true;
+            case "--fusion-steps": fusionSteps = TrainerCommandLine.PositiveInteger(name, value()); fusionStepsGiven = true; return true;
             default: return false;
         }
     });
@@ -53,6 +58,11 @@ try
     }
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
     if (fuseFrom is not null && model != "spin") throw new ArgumentException("--fuse-from starts the SPIN model; add --model spin.");
+    // Fusion options without a fusion would change nothing, and the user would not see it in the results.
+    if ((fusionGiven || fusionStepsGiven) && fuseFrom is null)
+        throw new ArgumentException($"{(fusionGiven ? "--fusion" : "--fusion-steps")} sets how --fuse-from fuses a pretrained checkpoint, but none is given: add --model spin --fuse-from CHECKPOINT, or leave it out.");
+    if (fusionStepsGiven && fusion is not ("scalar" or "channel"))
+        throw new ArgumentException($"--fusion-steps sets how long the scalar and channel fusions learn their weights, but --fusion is {fusion}, which learns nothing: add --fusion scalar or channel, or leave --fusion-steps out.");
     if (fuseFrom is not null && !File.Exists(fuseFrom))
         throw new ArgumentException(Directory.Exists(fuseFrom)
             ? $"--fuse-from {fuseFrom} is a directory; pass the model-NNNNNNNNN.bin file in it (the newest checkpoint of the unshared run)."
@@ -92,7 +102,8 @@ try
         // A SPIN checkpoint (another allocation), a half-copied file or another model's weights: all the same mistake here.
         catch (Exception e) when (e is AllocationMismatchException or IOException or ArgumentException or InvalidDataException)
         {
-            throw new ArgumentException($"--fuse-from {fuseFrom} is not a readable checkpoint of --model unshared ({e.Message}); pass a model-NNNNNNNNN.bin of a run of --model unshared.", e);
+            string why = e is AllocationMismatchException { Difference: { } difference } ? difference : e.Message;
+            throw new ArgumentException($"--fuse-from {fuseFrom} is not a readable checkpoint of --model unshared ({why}); pass a model-NNNNNNNNN.bin of a run of --model unshared.", e);
         }
         var weights = pretrained.ExportUnsharedStateDict();
         using var g = new Generator(unchecked((ulong)trainer.Seed));

@@ -50,7 +50,7 @@ public sealed class TrainingOptions
             switch (name)
             {
                 case "--data": options.DataDirectory = value(); return true;
-                case "--budget": options.BudgetFraction = TrainerCommandLine.PositiveNumber(name, value()); return true;
+                case "--budget": options.BudgetFraction = TrainerCommandLine.BudgetFraction(name, value()); return true;
                 case "--budget-parameters": options.BudgetParameters = TrainerCommandLine.PositiveInteger(name, value()); return true;
                 case "--coefficient-sharing": options.CoefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, value()); return true;
                 default: return options.Allocation.TryRead(name, value);

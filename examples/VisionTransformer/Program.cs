@@ -31,7 +31,7 @@ try
         switch (name)
         {
             case "--data": data = value(); return true;
-            case "--budget": budget = TrainerCommandLine.PositiveNumber(name, value()); return true;
+            case "--budget": budget = TrainerCommandLine.BudgetFraction(name, value()); return true;
             default: return false;
         }
     });

@@ -7,4 +7,13 @@ public sealed class AllocationMismatchException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public AllocationMismatchException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="difference"/>, what differs, apart from the fix the message gives.</summary>
+    public AllocationMismatchException(string message, string difference) : base(message) => Difference = difference;
+
+    /// <summary>
+    /// What differs ("the budget is 14,964 here but 7,482 there"), without the message's fix, which is written for a
+    /// programmer; a command-line program reports this with a fix in its own options. Null where not known.
+    /// </summary>
+    public string? Difference { get; }
 }

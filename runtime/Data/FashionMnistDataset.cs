@@ -49,12 +49,39 @@ public sealed class FashionMnistDataset
     /// <exception cref="FileNotFoundException">A file is missing; the message says how to install the data set.</exception>
     /// <exception cref="InvalidDataException">A file is not what Fashion-MNIST has there: another rank or image size, labels
     /// outside 0 .. 9, or an image file and its label file that count different examples.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory or a file cannot be read; the message names it and the fix.</exception>
     public static FashionMnistDataset Load(string directory)
     {
+        if (File.Exists(directory))
+            throw new DirectoryNotFoundException($"'{directory}' is a file, not a directory: pass --data DIR with the directory that holds the four Fashion-MNIST IDX files.");
+        if (Directory.Exists(directory))
+        {
+            try
+            {
+                using var entries = Directory.EnumerateFileSystemEntries(directory).GetEnumerator();
+                entries.MoveNext();
+            }
+            catch (UnauthorizedAccessException e) // without it every file would look missing, and the fix would be to reinstall
+            {
+                throw new UnauthorizedAccessException($"The Fashion-MNIST directory '{directory}' cannot be read (permission denied): fix its permissions, or pass --data DIR with a readable copy.", e);
+            }
+        }
         var paths = Names.Select(name => Find(directory, name)).ToArray();
-        var (trainImages, trainLabels) = Pair(paths[0], paths[1]);
-        var (testImages, testLabels) = Pair(paths[2], paths[3]);
-        return new FashionMnistDataset(trainImages, trainLabels, testImages, testLabels);
+        try
+        {
+            var (trainImages, trainLabels) = Pair(paths[0], paths[1]);
+            var (testImages, testLabels) = Pair(paths[2], paths[3]);
+            return new FashionMnistDataset(trainImages, trainLabels, testImages, testLabels);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{e.Message.TrimEnd('.')}. The file is damaged or not Fashion-MNIST's: on Debian or Ubuntu reinstall it with " +
+                $"'sudo apt-get install --reinstall dataset-fashion-mnist', or pass --data DIR with good copies of the four files.", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"A Fashion-MNIST file in '{directory}' cannot be read ({e.Message}): fix its permissions, or pass --data DIR with readable copies.", e);
+        }
     }
 
     /// <summary>An image file and its label file, checked against each other (a mismatch would fail deep inside training).</summary>

@@ -31,14 +31,16 @@ public sealed class IdxFile
     public static IdxFile Read(string path)
     {
         using var file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
         try
         {
             return Read(stream, path);
         }
+        // Every message of the parser starts with the path; one without it comes from the decompressor.
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new InvalidDataException(gzip ? $"{path}: not a readable gzip file, so it is damaged ({e.Message})" : $"{path}: {e.Message}", e);
         }
     }
 

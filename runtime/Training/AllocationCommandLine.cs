@@ -175,7 +175,7 @@ public sealed class AllocationCommandLine
             // A stopped run with the fix the command line offers, not a crash.
             throw new TrainingDivergedException($"{e.Problem}; try fewer --search-steps, another --seed, or no --group-search.");
         }
-        log($"group search: {allocation.AssignmentSource}: {allocation.Groups.Count} group(s)");
+        log($"group search: {allocation.AssignmentSource}: {allocation.Groups.Count} {(allocation.Groups.Count == 1 ? "group" : "groups")}");
         if (searchFile is not null && settingsFile is not null)
         {
             string writing = settingsFile;
@@ -344,9 +344,19 @@ public sealed class AllocationCommandLine
         {
             throw new ArgumentException($"{what}: there is no such file; give the path of a saved allocation (a group search's {SearchFileName}, or <model>.allocation.json beside a checkpoint).", e);
         }
+        catch (UnauthorizedAccessException e) when (Directory.Exists(path))
+        {
+            throw new ArgumentException($"{what} is a directory; give the allocation file in it (a group search's {SearchFileName}, or <model>.allocation.json beside a checkpoint).", e);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ArgumentException($"{what} cannot be read ({e.Message}); fix its permissions, or give another saved allocation.", e);
+        }
         catch (Exception e) when (e is JsonException or InvalidDataException)
         {
-            throw new ArgumentException($"{what} is not a readable allocation ({e.Message}); give a file NpasDsl wrote, or search again with --group-search.", e);
+            // The parser's message starts with the path, which the option already names.
+            string reason = e.Message.StartsWith(path + " ", StringComparison.Ordinal) ? e.Message.Substring(path.Length + 1) : "is not a readable allocation: " + e.Message;
+            throw new ArgumentException($"{what} {reason.TrimEnd('.')}; give a file NpasDsl wrote, or search again with --group-search.", e);
         }
     }
 }

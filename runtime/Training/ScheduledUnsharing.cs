@@ -55,7 +55,7 @@ internal sealed class ScheduledUnsharing
     private const string Subject = "Coefficient unsharing (--unshare-at)";
 
     private const string SharingFix = "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner " +
-        "(in the examples: --coefficient-sharing by-shape), or leave --unshare-at out";
+        "(or --coefficient-sharing by-shape, where the program has that option), or leave --unshare-at out";
 
     /// <summary>Whether <paramref name="epoch"/> (0-based) is the one whose gradients decide the split.</summary>
     public bool Watches(int epoch) => epoch + 1 == _epoch;

@@ -249,14 +249,14 @@ public sealed class Trainer
                 optimizer.Dispose();
                 split.Dispose();
             }
-            if (e is not AllocationMismatchException) throw;
+            if (e is not AllocationMismatchException mismatch) throw;
             // The library's message tells a programmer how to rebuild the model; a resumed run needs the command-line fix.
-            throw new CheckpointMismatchException($"The checkpoint in {checkpoints.Directory} is of another model or allocation: resume with the model, " +
-                $"--budget, sharing options and --group-search or --allocation it was trained with, or start afresh with --overwrite or another --checkpoint-dir. ({e.Message})", e);
+            throw new CheckpointMismatchException($"The checkpoint in {checkpoints.Directory} is of another model or allocation ({mismatch.Difference ?? mismatch.Message}): resume with the model, " +
+                "--budget, sharing options and --group-search or --allocation it was trained with, or start afresh with --overwrite or another --checkpoint-dir.", e);
         }
         if (split is not null) Replace(split, optimizer);
         _log(state.Epoch == _options.Epochs
-            ? string.Format(CultureInfo.InvariantCulture, "the run in {0} is complete ({1} epochs): nothing left to train", checkpoints.Directory, state.Epoch)
+            ? string.Format(CultureInfo.InvariantCulture, "the run in {0} is complete ({1} {2}): nothing left to train", checkpoints.Directory, state.Epoch, state.Epoch == 1 ? "epoch" : "epochs")
             : string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", checkpoints.Directory, state.Epoch + 1, state.Step));
         return state;
     }

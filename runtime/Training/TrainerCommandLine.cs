@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace NpasDsl.Training;
@@ -93,13 +94,13 @@ public sealed class TrainerCommandLine
             // A value that is empty or is the next option (--checkpoint-dir --resume) is a value left out, not a name.
             string Value() => i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                 ? args[++i]
-                : throw new ArgumentException(i + 1 < args.Length && args[i + 1].Length == 0 ? $"{name} needs a value, not an empty one." : $"{name} needs a value.");
+                : throw new CommandLineSyntaxException(i + 1 < args.Length && args[i + 1].Length == 0 ? $"{name} needs a value, not an empty one." : $"{name} needs a value.");
             if (name is "-h" or "--help")
             {
                 HelpRequested = true; // what follows is not read: help is answered whatever comes after it
                 return;
             }
-            if (!own(name, Value) && !TryRead(name, Value)) throw new ArgumentException($"Unknown option '{name}'.");
+            if (!own(name, Value) && !TryRead(name, Value)) throw new CommandLineSyntaxException($"Unknown option '{name}'.");
         }
     }
 
@@ -188,9 +189,38 @@ public sealed class TrainerCommandLine
             throw new ArgumentException($"--gamma is the factor of the step and multi-step decays, but the schedule is {ScheduleName(o.Schedule)}: add --schedule step or multi-step, or leave --gamma out.");
         if (Given("--momentum") && o.Optimizer != OptimizerKind.SgdNesterov)
             throw new ArgumentException("--momentum is SGD's; AdamW keeps its own moment estimates: add --optimizer sgd, or leave --momentum out.");
-        if (o.Validate() is { } problem) throw new ArgumentException(problem + ".");
+        if (Given("--milestones") && o.Milestones.FirstOrDefault(m => m >= o.Epochs) is > 0 and var late)
+            throw new ArgumentException($"--milestones {string.Join(",", o.Milestones)} has a decay after epoch {late}, but the run ends after epoch {o.Epochs}, so it never takes effect: give milestones below --epochs.");
+        if (o.Validate(OptionName) is { } problem) throw new ArgumentException(problem + ".");
         return o;
     }
+
+    /// <summary>The option that sets a <see cref="TrainerOptions"/> property, for messages about what the user typed.</summary>
+    private static string OptionName(string property) => property switch
+    {
+        nameof(TrainerOptions.Epochs) => "--epochs",
+        nameof(TrainerOptions.BatchSize) => "--batch-size",
+        nameof(TrainerOptions.LearningRate) => "--lr",
+        nameof(TrainerOptions.WeightDecay) => "--weight-decay",
+        nameof(TrainerOptions.LabelSmoothing) => "--label-smoothing",
+        nameof(TrainerOptions.GradientClip) => "--gradient-clip",
+        nameof(TrainerOptions.WarmupEpochs) => "--warmup-epochs",
+        nameof(TrainerOptions.Interval) => "--schedule-per",
+        nameof(TrainerOptions.StepSize) => "--step-size",
+        nameof(TrainerOptions.Gamma) => "--gamma",
+        nameof(TrainerOptions.Momentum) => "--momentum",
+        nameof(TrainerOptions.Milestones) => "--milestones",
+        nameof(TrainerOptions.Schedule) => "--schedule",
+        nameof(TrainerOptions.Resume) => "--resume",
+        nameof(TrainerOptions.CheckpointDirectory) => "--checkpoint-dir",
+        nameof(TrainerOptions.Overwrite) => "--overwrite",
+        nameof(TrainerOptions.Plot) => "--plot",
+        nameof(TrainerOptions.BatchesPerEpoch) => "--train-batches",
+        nameof(TrainerOptions.CheckpointEverySteps) => "--checkpoint-every",
+        nameof(TrainerOptions.UnshareAtEpoch) => "--unshare-at",
+        nameof(TrainerOptions.UnshareThreshold) => "--unshare-threshold",
+        _ => property,
+    };
 
     /// <summary>Sets TorchSharp's thread count (<c>--threads</c>) and returns the device to train on.</summary>
     /// <exception cref="ArgumentException"><c>--device cuda</c> was given but this build or machine has no CUDA.</exception>
@@ -293,6 +323,19 @@ public sealed class TrainerCommandLine
     /// <summary>A finite number above 0, or an error naming <paramref name="option"/>.</summary>
     public static double PositiveNumber(string option, string text)
         => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v : throw new ArgumentException($"{option} needs a finite positive number, not '{text}'.");
+
+    /// <summary>
+    /// A budget fraction of the unshared model, above 0 and at most <see cref="Planning.BudgetSpec.MaxFraction"/>: the
+    /// value of a program's <c>--budget</c>, checked where it is typed rather than when the model is built.
+    /// </summary>
+    /// <exception cref="ArgumentException">The text is not such a fraction; the message names <paramref name="option"/>.</exception>
+    public static double BudgetFraction(string option, string text)
+    {
+        var max = Planning.BudgetSpec.MaxFraction;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v <= max
+            ? v
+            : throw new ArgumentException($"{option} needs a fraction of the unshared model above 0 and at most {max.ToString(CultureInfo.InvariantCulture)} (e.g. 0.1 or 2), not '{text}'.");
+    }
 
     /// <summary>Which ends of a <see cref="NumberBetween"/> range belong to it.</summary>
     public enum Ends

@@ -101,33 +101,43 @@ public sealed record TrainerOptions
     public double UnshareThreshold { get; init; } = Unsharing.CoefficientUnsharing.DefaultThreshold;
 
     /// <summary>Checks the options; returns what is wrong, or null.</summary>
-    public string? Validate()
+    public string? Validate() => Validate(static property => property);
+
+    /// <summary>
+    /// Checks the options; returns what is wrong, or null. <paramref name="name"/> says how a property is called where the
+    /// user set it: a command line passes its option names (<c>Epochs</c> becomes <c>--epochs</c>), so the message names
+    /// what the user typed.
+    /// </summary>
+    public string? Validate(Func<string, string> name)
     {
-        if (Epochs < 1) return $"Epochs is {Epochs} but must be at least 1";
-        if (BatchSize < 1) return $"BatchSize is {BatchSize} but must be at least 1";
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"LearningRate is {LearningRate} but must be a finite positive number";
+        ArgumentNullException.ThrowIfNull(name);
+        if (Epochs < 1) return $"{name("Epochs")} is {Epochs} but must be at least 1";
+        if (BatchSize < 1) return $"{name("BatchSize")} is {BatchSize} but must be at least 1";
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"{name("LearningRate")} is {LearningRate} but must be a finite positive number";
         // Written so that NaN fails too: every comparison with NaN is false.
-        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) return $"WeightDecay is {WeightDecay} but must be a finite number, 0 or more";
-        if (!(LabelSmoothing is >= 0 and < 1)) return $"LabelSmoothing is {LabelSmoothing} but must be in [0, 1)";
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) return $"{name("WeightDecay")} is {WeightDecay} but must be a finite number, 0 or more";
+        if (!(LabelSmoothing is >= 0 and < 1)) return $"{name("LabelSmoothing")} is {LabelSmoothing} but must be in [0, 1)";
         if (GradientClip is { } clip && (!(clip > 0) || double.IsInfinity(clip)))
-            return $"GradientClip is {clip} but must be a finite positive gradient norm (null for no clipping)";
-        if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"WarmupEpochs is {WarmupEpochs} but must be below Epochs ({Epochs})";
-        if (!Enum.IsDefined(Interval)) return $"Interval is {(int)Interval} but must be one of {string.Join(", ", Enum.GetNames<ScheduleInterval>())}";
-        if (StepSize < 1) return $"StepSize is {StepSize} but must be at least 1";
-        if (!(Gamma > 0) || double.IsInfinity(Gamma)) return $"Gamma is {Gamma} but must be a finite positive number";
-        if (Optimizer == OptimizerKind.SgdNesterov && !(Momentum is > 0 and < 1)) return $"Momentum is {Momentum} but Nesterov SGD needs one above 0 and below 1";
-        if (Milestones is null) return "Milestones is null; give an empty list for none";
+            return $"{name("GradientClip")} is {clip} but must be a finite positive gradient norm (null for no clipping)";
+        if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"{name("WarmupEpochs")} is {WarmupEpochs} but must be below {name("Epochs")} ({Epochs})";
+        if (!Enum.IsDefined(Interval)) return $"{name("Interval")} is {(int)Interval} but must be one of {string.Join(", ", Enum.GetNames<ScheduleInterval>())}";
+        if (StepSize < 1) return $"{name("StepSize")} is {StepSize} but must be at least 1";
+        if (!(Gamma > 0) || double.IsInfinity(Gamma)) return $"{name("Gamma")} is {Gamma} but must be a finite positive number";
+        if (Optimizer == OptimizerKind.SgdNesterov && !(Momentum is > 0 and < 1)) return $"{name("Momentum")} is {Momentum} but Nesterov SGD needs one above 0 and below 1";
+        if (Milestones is null) return $"{name("Milestones")} is null; give an empty list for none";
         if (Milestones.Any(m => m < 1) || Milestones.Zip(Milestones.Skip(1)).Any(p => p.Second <= p.First))
-            return $"Milestones are {string.Join(",", Milestones)} but must be increasing epoch counts of at least 1";
-        if (!Enum.IsDefined(Schedule)) return $"Schedule is {(int)Schedule} but must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}";
-        if (Resume && CheckpointDirectory is null) return "Resume needs a CheckpointDirectory";
-        if (Resume && Overwrite) return "Resume continues the checkpoint and Overwrite replaces it; give one of them";
-        if (Plot && CheckpointDirectory is null) return "Plot needs a CheckpointDirectory (the plot goes beside the checkpoints)";
-        if (BatchesPerEpoch is < 1) return $"BatchesPerEpoch is {BatchesPerEpoch} but must be at least 1";
-        if (CheckpointEverySteps is < 1) return $"CheckpointEverySteps is {CheckpointEverySteps} but must be at least 1";
-        if (UnshareAtEpoch is { } unshare && (unshare < 1 || unshare >= Epochs))
-            return $"UnshareAtEpoch is {unshare} but must be from 1 to {Epochs - 1}, an epoch with training after it (Epochs is {Epochs})";
-        if (!(UnshareThreshold is >= -1 and <= 1)) return $"UnshareThreshold is {UnshareThreshold} but must be a cosine, from -1 to 1";
+            return $"{name("Milestones")} are {string.Join(",", Milestones)} but must be increasing epoch counts of at least 1";
+        if (!Enum.IsDefined(Schedule)) return $"{name("Schedule")} is {(int)Schedule} but must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}";
+        if (Resume && CheckpointDirectory is null) return $"{name("Resume")} needs a {name("CheckpointDirectory")}";
+        if (Resume && Overwrite) return $"{name("Resume")} continues the checkpoint and {name("Overwrite")} replaces it; give one of them";
+        if (Plot && CheckpointDirectory is null) return $"{name("Plot")} needs a {name("CheckpointDirectory")} (the plot goes beside the checkpoints)";
+        if (BatchesPerEpoch is < 1) return $"{name("BatchesPerEpoch")} is {BatchesPerEpoch} but must be at least 1";
+        if (CheckpointEverySteps is < 1) return $"{name("CheckpointEverySteps")} is {CheckpointEverySteps} but must be at least 1";
+        if (UnshareAtEpoch is { } unshare && Epochs < 2)
+            return $"{name("UnshareAtEpoch")} needs {name("Epochs")} of at least 2 ({name("Epochs")} is {Epochs}): the split comes at the end of an epoch and needs training after it";
+        if (UnshareAtEpoch is { } at && (at < 1 || at >= Epochs))
+            return $"{name("UnshareAtEpoch")} is {at} but must be from 1 to {Epochs - 1}, an epoch with training after it ({name("Epochs")} is {Epochs})";
+        if (!(UnshareThreshold is >= -1 and <= 1)) return $"{name("UnshareThreshold")} is {UnshareThreshold} but must be a cosine, from -1 to 1";
         return null;
     }
 }

@@ -116,6 +116,37 @@ public sealed class IdxFileTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_damaged_gzip_file_is_called_damaged_and_the_fix_is_to_reinstall()
+    {
+        IdxTestFiles.WriteFashionLike(Scratch, train: 2, test: 2, seed: 1);
+        var path = Path.Combine(Scratch, "train-labels-idx1-ubyte.gz");
+        File.WriteAllText(path, "not gzip at all\n"); // what a failed download or a disk error leaves
+        var e = Assert.Throws<InvalidDataException>(() => FashionMnistDataset.Load(Scratch));
+        Assert.StartsWith($"{path}: not a readable gzip file, so it is damaged (", e.Message);
+        Assert.Contains("'sudo apt-get install --reinstall dataset-fashion-mnist'", e.Message);
+    }
+
+    [Fact]
+    public void A_truncated_data_file_names_the_reinstall_too()
+    {
+        IdxTestFiles.WriteFashionLike(Scratch, train: 2, test: 2, seed: 1);
+        var path = Write("t10k-images-idx3-ubyte", Idx(new[] { 2, 28, 28 }, new byte[28 * 28]), gzip: false); // half its images
+        File.Delete(path + ".gz"); // the loader takes the .gz first
+        var e = Assert.Throws<InvalidDataException>(() => FashionMnistDataset.Load(Scratch));
+        Assert.Contains("it is truncated", e.Message);
+        Assert.Contains("--reinstall dataset-fashion-mnist", e.Message);
+    }
+
+    [Fact]
+    public void A_data_path_that_is_a_file_asks_for_the_directory()
+    {
+        IdxTestFiles.WriteFashionLike(Scratch, train: 2, test: 2, seed: 1);
+        var file = Path.Combine(Scratch, "train-images-idx3-ubyte.gz");
+        var e = Assert.Throws<DirectoryNotFoundException>(() => FashionMnistDataset.Load(file));
+        Assert.Equal($"'{file}' is a file, not a directory: pass --data DIR with the directory that holds the four Fashion-MNIST IDX files.", e.Message);
+    }
+
+    [Fact]
     public void Missing_files_name_the_debian_package()
     {
         var e = Assert.Throws<FileNotFoundException>(() => FashionMnistDataset.Load(Scratch));

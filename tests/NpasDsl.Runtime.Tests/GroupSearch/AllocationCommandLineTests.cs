@@ -468,7 +468,10 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         string damaged = Path.Combine(Scratch, "damaged.json");
         File.WriteAllText(damaged, "{ \"model\": ");
         e = Assert.Throws<ArgumentException>(() => Read("--allocation", damaged).Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions(), _ => { }));
-        Assert.Contains($"--allocation {damaged} is not a readable allocation", e.Message);
+        Assert.StartsWith($"--allocation {damaged} is not a readable NpasDsl allocation: ", e.Message); // the path once, not twice
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(e.Message, System.Text.RegularExpressions.Regex.Escape(damaged)));
+        e = Assert.Throws<ArgumentException>(() => Read("--allocation", Scratch).Resolve(o => new TinyCnn(o), Data(), Trainer(), new NpasOptions(), _ => { }));
+        Assert.StartsWith($"--allocation {Scratch} is a directory; give the allocation file in it", e.Message);
     }
 
     [Fact]

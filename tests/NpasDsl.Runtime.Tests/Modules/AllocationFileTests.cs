@@ -131,6 +131,19 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
         var e = Assert.Throws<AllocationMismatchException>(() => other.LoadCheckpoint(path));
         Assert.Contains("the budget is 376 here but 188 there", e.Message);
         Assert.Contains("AllocationFile.Load(", e.Message);
+        Assert.Equal("the budget is 376 here but 188 there", e.Difference);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_another_model_names_the_model_that_saved_it_and_suggests_no_allocation()
+    {
+        // Building this model from the other model's allocation would only fail again: the fix is the other class.
+        var path = Path.Combine(Scratch, "spin.bin");
+        using (var saved = new SpinMixerNet()) saved.SaveCheckpoint(path);
+        using var tiny = new TinyCnn();
+        var e = Assert.Throws<AllocationMismatchException>(() => tiny.LoadCheckpoint(path));
+        Assert.Equal($"The checkpoint {path} was saved from a 'SpinMixerNet', not a 'TinyCnn': load it into a SpinMixerNet, or load a checkpoint of a TinyCnn here.", e.Message);
+        Assert.Equal("it was saved from a 'SpinMixerNet', not a 'TinyCnn'", e.Difference);
     }
 
     [Fact]

@@ -33,7 +33,9 @@ public sealed class ExactSharingTests
         var keys = model.state_dict().Keys.ToHashSet();
         Assert.Contains("Sequential.0.coefficients", keys);
         Assert.DoesNotContain("Sequential.1.coefficients", keys);
-        Assert.Contains("Sequential.1.bias", keys);          // biases are never shared
+        Assert.Contains("Sequential.0.bias", keys);
+        Assert.DoesNotContain("Sequential.1.bias", keys);     // a repeat is its set's layer, bias included (the published SPIN counts)
+        Assert.Same(model.SharedLayers().Single(l => l.Path == "Sequential.0").Layer.Bias, model.SharedLayers().Single(l => l.Path == "Sequential.1").Layer.Bias);
         Assert.Contains("Strided.1.coefficients", keys);
         Assert.DoesNotContain("Strided.2.coefficients", keys);
         Assert.Equal(model.Allocation.Breakdown.Total, model.TrainableParameters);

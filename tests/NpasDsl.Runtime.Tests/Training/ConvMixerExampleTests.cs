@@ -59,4 +59,26 @@ public sealed class ConvMixerExampleTests : ScratchDirectoryTest
         Assert.Contains($"--fuse-from {half} is not a readable checkpoint of --model unshared", error);
         Assert.DoesNotContain("Unhandled exception", error);
     }
+
+    [Theory]
+    [InlineData("--fusion scalar", "--fusion sets how --fuse-from fuses a pretrained checkpoint, but none is given")]
+    [InlineData("--model spin --fusion-steps 5", "--fusion-steps sets how --fuse-from fuses a pretrained checkpoint, but none is given")]
+    public void Fusion_options_without_a_fusion_are_refused_not_ignored(string options, string message)
+    {
+        var (exitCode, _, error) = ExampleProcess.Refusal(ExampleProcess.Start("ConvMixer", new[] { "--data", Scratch }.Concat(options.Split(' ')).ToArray()));
+        Assert.Equal(ExitCodes.BadArguments, exitCode);
+        Assert.Contains(message, error);
+        Assert.DoesNotContain("usage:", error); // a wrong value is answered in one line
+    }
+
+    [Fact]
+    public void Fusion_steps_with_a_fusion_that_learns_nothing_are_refused()
+    {
+        Directory.CreateDirectory(Scratch);
+        var checkpoint = Path.Combine(Scratch, "model-000000001.bin");
+        File.WriteAllBytes(checkpoint, new byte[] { 0 }); // refused before it is read
+        var (exitCode, _, error) = ExampleProcess.Refusal(ExampleProcess.Start("ConvMixer", "--data", Scratch, "--model", "spin", "--fuse-from", checkpoint, "--fusion-steps", "5"));
+        Assert.Equal(ExitCodes.BadArguments, exitCode);
+        Assert.Contains("--fusion-steps sets how long the scalar and channel fusions learn their weights, but --fusion is mean", error);
+    }
 }

@@ -42,6 +42,41 @@ public sealed class ExitCodesTests
     }
 
     [Fact]
+    public void The_reported_line_leaves_out_the_csharp_parameter_dotnet_appends()
+    {
+        var e = new ArgumentException("Invalid budget for 'FashionNet': 0 is not above 0.", "options");
+        Assert.EndsWith("(Parameter 'options')", e.Message);
+        Assert.Equal("Invalid budget for 'FashionNet': 0 is not above 0.", ExitCodes.Line(e));
+        Assert.Equal("no parameter named", ExitCodes.Line(new ArgumentException("no parameter named")));
+    }
+
+    [Fact]
+    public void Only_a_command_line_that_cannot_be_read_is_answered_with_the_usage()
+    {
+        Assert.Equal("error: Unknown option '--epoch'.\nusage: X", ExitCodes.Text(new CommandLineSyntaxException("Unknown option '--epoch'."), "usage: X"));
+        Assert.Equal("error: --epochs needs a positive integer, not '0'.", ExitCodes.Text(new ArgumentException("--epochs needs a positive integer, not '0'."), "usage: X"));
+        var line = new TrainerCommandLine(new TrainerOptions());
+        Assert.Throws<CommandLineSyntaxException>(() => line.Read(new[] { "--epoch", "3" }, (_, _) => false));
+        Assert.Throws<CommandLineSyntaxException>(() => line.Read(new[] { "--epochs" }, (_, _) => false));
+        Assert.IsNotType<CommandLineSyntaxException>(Assert.ThrowsAny<ArgumentException>(() => line.Read(new[] { "--epochs", "0" }, (_, _) => false)));
+    }
+
+    [Theory]
+    [InlineData("0.1", 0.1)]
+    [InlineData("1000", 1000.0)]
+    public void A_budget_fraction_is_checked_where_it_is_typed(string text, double expected)
+        => Assert.Equal(expected, TrainerCommandLine.BudgetFraction("--budget", text));
+
+    [Theory]
+    [InlineData("1000000")]
+    [InlineData("0")]
+    [InlineData("10%")]
+    [InlineData("NaN")]
+    public void A_budget_that_is_no_fraction_names_the_range(string text)
+        => Assert.Equal($"--budget needs a fraction of the unshared model above 0 and at most 1000 (e.g. 0.1 or 2), not '{text}'.",
+            Assert.Throws<ArgumentException>(() => TrainerCommandLine.BudgetFraction("--budget", text)).Message);
+
+    [Fact]
     public void A_defect_gets_no_code_so_that_it_surfaces_with_its_stack_trace()
     {
         Assert.Null(ExitCodes.For(new NullReferenceException()));

@@ -101,7 +101,7 @@ public sealed class TrainerCommandLineTests
         Assert.Equal("/d", data);
         Assert.Equal(4, line.Finish().Epochs);
         Assert.False(line.HelpRequested);
-        Assert.Equal("Unknown option '--model'.", Assert.Throws<ArgumentException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--model", "x" }, Own)).Message);
+        Assert.Equal("Unknown option '--model'.", Assert.Throws<CommandLineSyntaxException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--model", "x" }, Own)).Message);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class TrainerCommandLineTests
         line.Read(new[] { "--epochs", "4", "--help", "--bogus" }, (_, _) => false);
         Assert.True(line.HelpRequested);
         Assert.Equal(4, line.Options.Epochs);
-        Assert.Throws<ArgumentException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--bogus", "-h" }, (_, _) => false));
+        Assert.Throws<CommandLineSyntaxException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--bogus", "-h" }, (_, _) => false));
     }
 
     [Fact]
@@ -121,7 +121,27 @@ public sealed class TrainerCommandLineTests
         Assert.Equal(0, Read(defaults, "--epochs", "1").Finish().WarmupEpochs);
         Assert.Equal(1, Read(defaults, "--epochs", "2").Finish().WarmupEpochs);
         var e = Assert.Throws<ArgumentException>(() => Read(defaults, "--epochs", "2", "--warmup-epochs", "2").Finish());
-        Assert.Contains("WarmupEpochs is 2 but must be below Epochs (2)", e.Message);
+        Assert.Contains("--warmup-epochs is 2 but must be below --epochs (2)", e.Message);
+    }
+
+    [Fact]
+    public void Contradictions_are_reported_by_the_options_the_user_typed()
+    {
+        // The same checks as TrainerOptions.Validate, which names properties for callers of the API.
+        Assert.Equal("--resume continues the checkpoint and --overwrite replaces it; give one of them.",
+            Assert.Throws<ArgumentException>(() => Read(new TrainerOptions { CheckpointDirectory = "runs/x" }, "--resume", "--overwrite").Finish()).Message);
+        Assert.Equal("Resume continues the checkpoint and Overwrite replaces it; give one of them",
+            new TrainerOptions { CheckpointDirectory = "runs/x", Resume = true, Overwrite = true }.Validate());
+        Assert.Contains("--plot needs a --checkpoint-dir", Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--plot").Finish()).Message);
+    }
+
+    [Fact]
+    public void A_given_milestone_the_run_never_reaches_is_refused()
+    {
+        var defaults = new TrainerOptions { Epochs = 10 };
+        Assert.Equal(new[] { 3, 6 }, Read(defaults, "--schedule", "multi-step", "--milestones", "3,6").Finish().Milestones);
+        var e = Assert.Throws<ArgumentException>(() => Read(defaults, "--schedule", "multi-step", "--milestones", "5,10", "--epochs", "4").Finish());
+        Assert.Equal("--milestones 5,10 has a decay after epoch 5, but the run ends after epoch 4, so it never takes effect: give milestones below --epochs.", e.Message);
     }
 
     [Fact]
@@ -130,7 +150,7 @@ public sealed class TrainerCommandLineTests
         // WideResNet names its checkpoint directory after --model, so --resume alone must be accepted.
         var o = Read(new TrainerOptions(), "--resume").Finish(t => t with { CheckpointDirectory = t.CheckpointDirectory ?? "runs/wrn-16-4" });
         Assert.Equal("runs/wrn-16-4", o.CheckpointDirectory);
-        Assert.Contains("Resume needs a CheckpointDirectory", Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--resume").Finish()).Message);
+        Assert.Contains("--resume needs a --checkpoint-dir", Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--resume").Finish()).Message);
     }
 
     [Theory]
@@ -166,7 +186,7 @@ public sealed class TrainerCommandLineTests
 
     [Fact]
     public void A_missing_value_says_so()
-        => Assert.Equal("--lr needs a value.", Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--lr")).Message);
+        => Assert.Equal("--lr needs a value.", Assert.Throws<CommandLineSyntaxException>(() => Read(new TrainerOptions(), "--lr")).Message);
 
     [Fact]
     public void The_cpu_device_is_always_available()

@@ -241,7 +241,10 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
         Assert.Contains("give --unshare-at N as well", Assert.Throws<ArgumentException>(() => alone.Finish()).Message);
         var late = new TrainerCommandLine(new TrainerOptions { Epochs = 4 });
         late.Read(new[] { "--unshare-at", "4" }, (_, _) => false);
-        Assert.Contains("UnshareAtEpoch is 4 but must be from 1 to 3", Assert.Throws<ArgumentException>(() => late.Finish()).Message);
+        Assert.Contains("--unshare-at is 4 but must be from 1 to 3", Assert.Throws<ArgumentException>(() => late.Finish()).Message);
+        var single = new TrainerCommandLine(new TrainerOptions { Epochs = 1 });
+        single.Read(new[] { "--unshare-at", "1" }, (_, _) => false);
+        Assert.Contains("--unshare-at needs --epochs of at least 2 (--epochs is 1)", Assert.Throws<ArgumentException>(() => single.Finish()).Message);
         Assert.Equal(CoefficientSharing.ByShape, TrainerCommandLine.CoefficientSharingNamed("--coefficient-sharing", "by-shape"));
         Assert.Equal("--coefficient-sharing must be none or by-shape, not 'shape'.",
             Assert.Throws<ArgumentException>(() => TrainerCommandLine.CoefficientSharingNamed("--coefficient-sharing", "shape")).Message);
