@@ -82,8 +82,7 @@ try
     random.manual_seed(trainer.Seed);
     Func<NpasOptions, NpasModule> build = o => model == "spin" ? new ConvMixerSpin(o) : new ConvMixerNet(o);
     NpasModule network = build(new NpasOptions { Seed = trainer.Seed, Device = device });
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "ConvMixer: model={0} data={1} epochs={2} batch={3} lr={4} weight_decay={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
-        model, data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
+    Console.WriteLine($"ConvMixer: model={model} data={data} {TrainerCommandLine.Describe(trainer, device)}");
     Console.WriteLine(network.Allocation);
     if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
     {

@@ -90,10 +90,8 @@ try
         FamilyMember.Of(Wrn16x2.Declaration, o => new Wrn16x2(o), memberBudget),
     }, new NpasOptions { Seed = trainer.Seed, Device = target });
 
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-        "Ensemble: dataset={0} ({1:N0} training images, {2:N0} test images) epochs={3} batch={4} lr={5} seed={6} device={7} threads={8} checkpoints={9}{10}",
-        dataset, trainImages.shape[0], testImagesTensor.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.Seed, target.type,
-        get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Ensemble: dataset={0} ({1:N0} training images, {2:N0} test images) {3}",
+        dataset, trainImages.shape[0], testImagesTensor.shape[0], TrainerCommandLine.Describe(trainer, target)));
     Console.WriteLine(family);
     if (!line.TryPrepare(new TrainingData(trainImages, trainLabels, testImagesTensor, testLabels), Console.WriteLine, out var trainingData, out var dataProblem))
     {

@@ -35,10 +35,7 @@ try
     BudgetSpec? budget = options.BudgetFraction is { } f ? BudgetSpec.Fraction(f) : options.BudgetParameters is { } p ? BudgetSpec.Parameters(p) : null;
     var sharing = options.CoefficientSharing is { } c ? FashionNet.Declaration.Sharing.With(coefficientSharing: c) : null;
     var t = options.Trainer;
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-        "FashionMnist: epochs={0} batch={1} optimizer={2} lr={3} schedule={13} per {14} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} data={10} checkpoints={11}{12}{15}",
-        t.Epochs, t.BatchSize, t.Optimizer, t.LearningRate, t.WeightDecay, t.LabelSmoothing, t.WarmupEpochs, t.Seed, device.type, get_num_threads(), options.DataDirectory, t.CheckpointDirectory, t.Resume ? " (resume)" : "", t.Schedule, t.Interval.ToString().ToLowerInvariant(),
-        t.UnshareAtEpoch is { } unshareAt ? string.Format(CultureInfo.InvariantCulture, " unshare_at={0} unshare_threshold={1}", unshareAt, t.UnshareThreshold) : "") + options.Allocation.Description);
+    Console.WriteLine($"FashionMnist: data={options.DataDirectory} {TrainerCommandLine.Describe(t, device)}{options.Allocation.Description}");
     if (!options.Line.TryPrepare(new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
     {
         Console.Error.WriteLine($"error: {dataProblem}");

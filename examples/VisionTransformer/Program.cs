@@ -55,8 +55,7 @@ try
     random.manual_seed(trainer.Seed);
     var model = new FashionVit(new NpasOptions { Seed = trainer.Seed, Budget = budget is { } b ? BudgetSpec.Fraction(b) : null, Device = device });
 
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "VisionTransformer: data={0} epochs={1} batch={2} lr={3} weight_decay={4} label_smoothing={5} warmup_epochs={6} seed={7} device={8} threads={9} checkpoints={10}{11}",
-        data, trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.LabelSmoothing, trainer.WarmupEpochs, trainer.Seed, device.type, get_num_threads(), trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : ""));
+    Console.WriteLine($"VisionTransformer: data={data} {TrainerCommandLine.Describe(trainer, device)}");
     Console.WriteLine(model.Allocation);
     if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
     {

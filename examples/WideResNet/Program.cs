@@ -79,8 +79,8 @@ try
     random.manual_seed(trainer.Seed);
     Func<NpasOptions, NpasModule> build = o => model == "wrn-16-4" ? new Wrn16x4(o) : new Wrn28x10(o);
     var declared = (model == "wrn-16-4" ? Wrn16x4.Declaration : Wrn28x10.Declaration).Sharing;
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) epochs={3} batch={4} lr={5} weight_decay={6} seed={7} device={8} checkpoints={9}{10}{11}",
-        model, data, dataset.TrainImages.shape[0], trainer.Epochs, trainer.BatchSize, trainer.LearningRate, trainer.WeightDecay, trainer.Seed, device.type, trainer.CheckpointDirectory, trainer.Resume ? " (resume)" : "", allocationLine.Description));
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "WideResNet: model={0} data={1} ({2:N0} training images) {3}{4}",
+        model, data, dataset.TrainImages.shape[0], TrainerCommandLine.Describe(trainer, device), allocationLine.Description));
     if (!line.TryPrepare(new TrainingData(dataset.TrainImages, dataset.TrainLabels, dataset.TestImages, dataset.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
     {
         Console.Error.WriteLine($"error: {dataProblem}");

@@ -195,6 +195,45 @@ public sealed class TrainerCommandLine
         return o;
     }
 
+    /// <summary>
+    /// The settings a run trains with, as the options that set them ("epochs=3 batch=128 optimizer=adamw lr=0.012
+    /// schedule=cosine per step ..."), for the line every program prints before it trains: the same names and values in
+    /// every example, and settings such as the momentum or the decay steps only where the optimizer or schedule reads them.
+    /// </summary>
+    public static string Describe(TrainerOptions o, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var i = CultureInfo.InvariantCulture;
+        var text = new System.Text.StringBuilder();
+        void Add(string name, object value) => text.Append(text.Length == 0 ? "" : " ").Append(name).Append('=').Append(string.Format(i, "{0}", value));
+        Add("epochs", o.Epochs);
+        Add("batch", o.BatchSize);
+        Add("optimizer", o.Optimizer == OptimizerKind.SgdNesterov ? "sgd" : "adamw");
+        if (o.Optimizer == OptimizerKind.SgdNesterov) Add("momentum", o.Momentum);
+        Add("lr", o.LearningRate);
+        Add("schedule", ScheduleName(o.Schedule) + " per " + (o.Interval == ScheduleInterval.Step ? "step" : "epoch"));
+        if (o.Schedule == ScheduleKind.Step) Add("step_size", o.StepSize);
+        if (o.Schedule == ScheduleKind.MultiStep) Add("milestones", o.Milestones.Count == 0 ? "none" : string.Join(",", o.Milestones));
+        if (o.Schedule is ScheduleKind.Step or ScheduleKind.MultiStep) Add("gamma", o.Gamma);
+        Add("warmup_epochs", o.WarmupEpochs);
+        Add("weight_decay", o.WeightDecay);
+        Add("label_smoothing", o.LabelSmoothing);
+        if (o.GradientClip is { } clip) Add("gradient_clip", clip);
+        if (o.BatchesPerEpoch is { } batches) Add("train_batches", batches);
+        if (o.UnshareAtEpoch is { } unshare)
+        {
+            Add("unshare_at", unshare);
+            Add("unshare_threshold", o.UnshareThreshold);
+        }
+        Add("seed", o.Seed);
+        Add("device", device.type.ToString().ToLowerInvariant());
+        Add("threads", get_num_threads());
+        Add("checkpoints", o.CheckpointDirectory ?? "none");
+        if (o.Resume) text.Append(" (resume)");
+        if (o.Overwrite) text.Append(" (overwrite)");
+        return text.ToString();
+    }
+
     /// <summary>The option that sets a <see cref="TrainerOptions"/> property, for messages about what the user typed.</summary>
     private static string OptionName(string property) => property switch
     {

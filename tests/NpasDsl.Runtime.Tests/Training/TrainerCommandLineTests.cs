@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using NpasDsl.Training;
 using Xunit;
+using static TorchSharp.torch;
 
 namespace NpasDsl.Runtime.Tests.Training;
 
@@ -133,6 +134,23 @@ public sealed class TrainerCommandLineTests
         Assert.Equal("Resume continues the checkpoint and Overwrite replaces it; give one of them",
             new TrainerOptions { CheckpointDirectory = "runs/x", Resume = true, Overwrite = true }.Validate());
         Assert.Contains("--plot needs a --checkpoint-dir", Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--plot").Finish()).Message);
+    }
+
+    [Fact]
+    public void The_settings_line_uses_the_options_names_and_shows_only_what_the_run_reads()
+    {
+        var adamw = Read(new TrainerOptions { CheckpointDirectory = "runs/x" }, "--epochs", "3", "--lr", "0.012").Finish();
+        string line = TrainerCommandLine.Describe(adamw, CPU);
+        Assert.StartsWith("epochs=3 batch=128 optimizer=adamw lr=0.012 schedule=cosine per step warmup_epochs=0 weight_decay=0 label_smoothing=0 seed=", line);
+        Assert.EndsWith(" device=cpu threads=" + get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture) + " checkpoints=runs/x", line);
+        Assert.DoesNotContain("momentum", line);
+        Assert.DoesNotContain("gamma", line);
+
+        var sgd = Read(new TrainerOptions { CheckpointDirectory = "runs/x" }, "--optimizer", "sgd", "--momentum", "0.9", "--schedule", "multi-step",
+            "--milestones", "2,4", "--gamma", "0.2", "--epochs", "6", "--resume").Finish();
+        Assert.Contains("optimizer=sgd momentum=0.9 lr=", TrainerCommandLine.Describe(sgd, CPU));
+        Assert.Contains("schedule=multi-step per step milestones=2,4 gamma=0.2 ", TrainerCommandLine.Describe(sgd, CPU));
+        Assert.EndsWith(" (resume)", TrainerCommandLine.Describe(sgd, CPU));
     }
 
     [Fact]
