@@ -47,9 +47,11 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         {
             if (saved.Model != declaration.ModelName)
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' was made for '{saved.Model}': give it to a " +
-                    $"'{saved.Model}', or load the allocation saved beside a '{declaration.ModelName}' checkpoint (<checkpoint>.allocation.json).");
+                    $"'{saved.Model}', or load the allocation saved beside a '{declaration.ModelName}' checkpoint (<checkpoint>.allocation.json).",
+                    $"it was made for a '{saved.Model}', not a '{declaration.ModelName}'");
             if (saved.Extends is { } extended && Options.Narrower?.Network.ModelName != extended)
-                throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' is of a family member that extends {extended}: build it inside the same ModelFamily, after {extended}.");
+                throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' is of a family member that extends {extended}: build it inside the same ModelFamily, after {extended}.",
+                    $"it is of a family member that extends {extended}");
             planned = planned.WithAssignment(saved.ToAssignment()).WithCoefficientPartition(saved.ToCoefficientPartition()).WithBudget(BudgetSpec.Parameters(saved.Budget));
             // The saved sharing options are part of the layout: a model saved with NpasOptions.Sharing comes back with them.
             // Options given now replace them below, and the layout check then refuses the result unless a Budget is given too.
@@ -75,7 +77,8 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
                 throw new ArgumentException($"NpasOptions.Sharing for '{declaration.ModelName}' asks for {rebuilt.Sharing} but the allocation given was saved with {expected.Sharing}, " +
                     "and a saved allocation is rebuilt exactly. Drop NpasOptions.Sharing (the allocation carries its own), or give NpasOptions.Budget as well to plan afresh under the new options.", nameof(options));
             throw new AllocationMismatchException($"The saved allocation does not come out the same for '{declaration.ModelName}': {difference}. " +
-                "The model's declaration or NpasDsl changed since it was saved; search the groups again, or use the declaration it was saved with.");
+                "The model's declaration or NpasDsl changed since it was saved; search the groups again, or use the declaration it was saved with.",
+                $"it does not come out the same for this declaration: {difference}");
         }
         Seed = Options.Seed ?? planned.Sharing.Seed;
 
@@ -229,7 +232,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             {
                 export[path + ".weight"] = layer.Weight().detach().clone();
                 // A SPIN repeat registers no bias (it uses its set's); the ordinary model has one per layer.
-                if (layer.Plan.SharesWeightsWith is not null && layer.Bias is { } bias) export[path + ".bias"] = bias.detach().clone();
+                if (!compact && layer.Bias is { } bias && !export.ContainsKey(path + ".bias")) export[path + ".bias"] = bias.detach().clone();
             }
         return export;
     }
@@ -304,6 +307,10 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         SharedLayer? owner = null;
         if (plan.SharesWeightsWith is { } ownerPath && !_layers.TryGetValue(ownerPath, out owner))
             throw new InvalidOperationException($"Layer '{path}' shares the weights of '{ownerPath}', which has not been created yet.");
+        SharedLayer? biasOwner = null;
+        if (plan.Spec.BiasSize > 0 && plan.Spec.BiasOwnerOf(plan.Index) is var first && first != plan.Index
+            && !_layers.TryGetValue(plan.Spec.InstanceName(first), out biasOwner))
+            throw new InvalidOperationException($"Layer '{path}' shares the bias of '{plan.Spec.InstanceName(first)}', which has not been created yet.");
         SharedLayer? narrower = null;
         if (plan.Spec.IsExtension(plan.Index) && !Options.Narrower!._layers.TryGetValue(path, out narrower))
             throw new InvalidOperationException($"Layer '{path}' extends the narrower family member's layer of that name, which {Options.Narrower.Network.ModelName} does not have.");
@@ -315,6 +322,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             SoftmaxCoefficients = Options.SoftmaxCoefficients,
             KeepWeightGradient = Options.KeepWeightGradients,
             CoefficientOwner = coefficientOwner,
+            BiasOwner = biasOwner,
             LendsCoefficients = Lenders.Contains(path),
             InitialMask = mask,
             MaskPeriod = Allocation.Network.Sharing.MaskPeriod,

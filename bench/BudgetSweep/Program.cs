@@ -97,8 +97,7 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
-    return ExitCodes.BadArguments;
+    return ExitCodes.Report(e, Usage); // the usage only after an unknown option or a missing value
 }
 // A validation run must not overwrite the published test-set report.
 string outputDirectory = output ?? (validation is null ? "docs" : Path.Combine("docs", "validation"));

@@ -15,7 +15,7 @@ public sealed class LinearAttribute : LayerAttribute
     public int InFeatures { get; }
     /// <summary>Output features.</summary>
     public int OutFeatures { get; }
-    /// <summary>Whether the layer adds a (never shared) bias.</summary>
+    /// <summary>Whether the layer adds a bias (never drawn from a bank; the repeats of a SPIN weight set share one).</summary>
     public bool Bias { get; set; } = true;
 }
 
@@ -36,7 +36,7 @@ public abstract class ConvolutionAttribute : LayerAttribute
     public int Dilation { get; set; } = 1;
     /// <summary>Channel groups; must divide both channel counts.</summary>
     public int Groups { get; set; } = 1;
-    /// <summary>Whether the layer adds a (never shared) bias.</summary>
+    /// <summary>Whether the layer adds a bias (never drawn from a bank; the repeats of a SPIN weight set share one).</summary>
     public bool Bias { get; set; } = true;
 }
 

@@ -53,7 +53,7 @@ public sealed class LayerSpec
     public int Dilation { get; }
     /// <summary>Convolution channel groups.</summary>
     public int Groups { get; }
-    /// <summary>Whether the layer has a bias (never shared).</summary>
+    /// <summary>Whether the layer has a bias (never drawn from a bank; shared only by the repeats of a SPIN weight set).</summary>
     public bool Bias { get; }
     /// <summary>0 for a single layer; n for a <c>[Repeat(n)]</c> list.</summary>
     public int Repeat { get; }
@@ -133,7 +133,13 @@ public sealed class LayerSpec
     /// repeats are one layer computed several times, bias included, as in the published SPIN counts (ConvMixer-768/32 at
     /// rate 2: 11,016,424 parameters, which pays 16 pointwise biases, not 32).
     /// </summary>
-    public long BiasTotal => BiasSize * WeightSets;
+    public long BiasTotal => BiasSize * (NoShare ? Count : WeightSets);
+
+    /// <summary>
+    /// The repeat whose bias repeat <paramref name="index"/> uses: the first of its SPIN weight set, or itself (no rate, or
+    /// <c>[NoShare]</c>, where every repeat is a layer of its own).
+    /// </summary>
+    public int BiasOwnerOf(int index) => NoShare ? index : OwnerOf(WeightSetOf(index));
 
     /// <summary>Trainable affine elements of one norm layer (weight and bias).</summary>
     public long NormSize => Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm ? 2L * In : 0;

@@ -209,10 +209,12 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
         {
             var saved = FamilyAllocations.Load(allocationPath);
             if (saved.Count != _members.Count)
-                throw new AllocationMismatchException($"The checkpoint {path} holds a family of {saved.Count} members; this family has {_members.Count} ({Name}).");
+                throw new AllocationMismatchException($"The checkpoint {path} holds a family of {saved.Count} members; this family has {_members.Count} ({Name}).",
+                    $"it holds a family of {saved.Count} members, this one has {_members.Count}");
             for (int i = 0; i < saved.Count; i++)
                 if (AllocationFile.From(Members[i].Allocation).FirstDifference(saved[i]) is { } difference)
-                    throw new AllocationMismatchException($"Member {i} ({Members[i].Network.ModelName}) of the checkpoint {path} was saved with another allocation: {difference}. Build the family from the same members, in the same order, with the same budgets.");
+                    throw new AllocationMismatchException($"Member {i} ({Members[i].Network.ModelName}) of the checkpoint {path} was saved with another allocation: {difference}. Build the family from the same members, in the same order, with the same budgets.",
+                        $"member {i} ({Members[i].Network.ModelName}): {difference}");
         }
         load(path);
         // The load wrote the banks in place; materialized weights are computed again, narrowest member first (wider ones read its weights).

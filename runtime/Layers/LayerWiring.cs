@@ -46,6 +46,11 @@ public sealed class LayerWiring
     internal bool LendsCoefficients { get; init; }
     /// <summary>With exact (SPIN) sharing, the layer whose weight this one uses.</summary>
     internal SharedLayer? WeightOwner { get; }
+    /// <summary>
+    /// With exact (SPIN) sharing, the first layer of this one's weight set, whose bias it uses. Set even where the
+    /// weight comes from elsewhere (a family member's repeat that inherits the narrower member's weight).
+    /// </summary>
+    internal SharedLayer? BiasOwner { get; init; }
     /// <summary>In a family of networks, the narrower member's layer whose weight is this one's top-left block.</summary>
     internal SharedLayer? Narrower { get; }
 }

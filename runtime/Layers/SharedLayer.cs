@@ -38,6 +38,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     private readonly BankSet _banks;
     private readonly long[] _shape;
     private readonly SharedLayer? _weightOwner;
+    private readonly SharedLayer? _biasOwner;
     private readonly SharedLayer? _narrower;
     private readonly Combiner _combiner;
     private readonly CoefficientEmbeddings? _embeddings;
@@ -60,6 +61,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
         _shape = Plan.WeightShape.ToArray();
         var spec = Plan.Spec;
         _weightOwner = wiring.WeightOwner; // exact (SPIN) sharing: the owner's weight is this layer's weight
+        _biasOwner = wiring.BiasOwner;     // and its bias this layer's bias
         _narrower = wiring.Narrower;       // a family of networks: the narrower member's weight is this one's top-left block
         if (Plan.Spec.IsExtension(Plan.Index) != (_narrower is not null))
             throw new ArgumentException($"Layer '{Plan.Path}' is planned {(_narrower is null ? "as an extension of a narrower family member but has none" : "without a narrower family member but was given one")}.");
@@ -106,7 +108,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
             weight.DetachFromDisposeScope();
             register_parameter(nameof(weight), weight);
         }
-        if (spec.BiasSize > 0 && _weightOwner is null)
+        if (spec.BiasSize > 0 && _biasOwner is null)
         {
             bias = new Parameter(zeros(spec.BiasSize));
             bias.DetachFromDisposeScope();
@@ -124,7 +126,7 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     public LayerPlan Plan { get; }
 
     /// <summary>The bias, or null: this layer's own, or that of the layer whose weight set it shares exactly.</summary>
-    public Tensor? Bias => BiasOverride?.Invoke() ?? (_weightOwner is not null ? _weightOwner.Bias : bias);
+    public Tensor? Bias => BiasOverride?.Invoke() ?? (_biasOwner is not null ? _biasOwner.Bias : bias);
 
     /// <summary>Replaces the bias while set (SPIN fusion learns its γ for weight and bias alike).</summary>
     internal Func<Tensor>? BiasOverride { get; set; }

@@ -37,7 +37,8 @@ public sealed record FusionReport(IReadOnlyList<string> Fused, IReadOnlyList<str
 /// Starts a SPIN-shared model from a pretrained unshared one. Every weight set of a <c>[ShareGroup(Rate = r)]</c>
 /// list gets the fusion of its members' pretrained weights and biases; every other tensor with a matching name (norms,
 /// layers that are not shared) is copied. The pretrained weights come as an unshared state dict: the
-/// keys of an ordinary TorchSharp model with the same property names (<c>Body.3.weight</c>), such as
+/// keys of an ordinary TorchSharp model with the same property names (<c>Body.3.weight</c>, and <c>Body.3.bias</c> for a
+/// layer with a bias: a set's bias is fused too, so a dict of weights alone is refused), such as
 /// <see cref="NpasModule.ExportUnsharedStateDict"/> of the model trained at a budget of 1.
 /// </summary>
 public static class SpinFusion

@@ -121,7 +121,14 @@ public sealed class AllocationCommandLine
         if (AllocationPath is { } path)
         {
             var given = Read(path, "--allocation " + path);
-            ThrowIfRefused(create, new NpasOptions { Seed = model.Seed, Allocation = given }, trainer);
+            try
+            {
+                ThrowIfRefused(create, new NpasOptions { Seed = model.Seed, Allocation = given }, trainer);
+            }
+            catch (AllocationMismatchException e)
+            {
+                throw DoesNotFit(path, e);
+            }
             ReplaceSearchFiles(trainer, given, log);
             log($"allocation: {path} ({given.AssignmentSource ?? "its declared groups"})");
             return given;
@@ -321,9 +328,22 @@ public sealed class AllocationCommandLine
     /// <exception cref="CheckpointMismatchException">See <see cref="Resolve"/>.</exception>
     public TModel Build<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
         where TModel : NpasModule
-        => Resolve(create, data, trainer, model, log) is { } allocation
-            ? create(new NpasOptions { Seed = model.Seed, Device = model.Device, Allocation = allocation })
-            : create(model);
+    {
+        if (Resolve(create, data, trainer, model, log) is not { } allocation) return create(model);
+        try
+        {
+            return create(new NpasOptions { Seed = model.Seed, Device = model.Device, Allocation = allocation });
+        }
+        catch (AllocationMismatchException e) when (AllocationPath is { } path)
+        {
+            throw DoesNotFit(path, e);
+        }
+    }
+
+    /// <summary>The library's fix for a mismatch is C#; on a command line the file given is the wrong argument.</summary>
+    private static ArgumentException DoesNotFit(string path, AllocationMismatchException e)
+        => new($"--allocation {path} does not fit this model ({e.Difference ?? e.Message}): give an allocation saved for it " +
+            $"(a group search's {SearchFileName}, or <model>.allocation.json beside one of its checkpoints), or leave --allocation out.", e);
 
     /// <summary>A tenth of the run's training steps (SSN warms up for 10-15 % of the schedule), at least one.</summary>
     internal static int DefaultSteps(TrainerOptions trainer, TrainingData data)

@@ -368,12 +368,15 @@ public sealed class TrainerCommandLine
     /// value of a program's <c>--budget</c>, checked where it is typed rather than when the model is built.
     /// </summary>
     /// <exception cref="ArgumentException">The text is not such a fraction; the message names <paramref name="option"/>.</exception>
-    public static double BudgetFraction(string option, string text)
+    /// <param name="option">The option's name, for the message.</param>
+    /// <param name="text">The value typed.</param>
+    /// <param name="ofWhat">What the fraction is of, for the message (a family member's budget is of what it adds).</param>
+    public static double BudgetFraction(string option, string text, string ofWhat = "the unshared model")
     {
         var max = Planning.BudgetSpec.MaxFraction;
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v <= max
             ? v
-            : throw new ArgumentException($"{option} needs a fraction of the unshared model above 0 and at most {max.ToString(CultureInfo.InvariantCulture)} (e.g. 0.1 or 2), not '{text}'.");
+            : throw new ArgumentException($"{option} needs a fraction of {ofWhat} above 0 and at most {max.ToString(CultureInfo.InvariantCulture)} (e.g. 0.1 or 2), not '{text}'.");
     }
 
     /// <summary>Which ends of a <see cref="NumberBetween"/> range belong to it.</summary>

@@ -236,6 +236,28 @@ public sealed class FamilyTests
     }
 
     [Fact]
+    public void A_spin_layer_a_wider_member_inherits_whole_still_shares_its_bias_within_each_set()
+    {
+        // The wide member's mixers generate nothing (they are the narrow member's weights), yet its repeats are still
+        // SPIN repeats: one bias per weight set, its own, as the budget counts it.
+        using var family = new ModelFamily(new[]
+        {
+            FamilyMember.Of(FamilySpinNarrow.Declaration, o => new FamilySpinNarrow(o)),
+            FamilyMember.Of(FamilySpinWideHead.Declaration, o => new FamilySpinWideHead(o)),
+        }, new NpasOptions { Seed = 2 });
+        var wide = family.Members[1];
+        Assert.Equal(wide.Allocation.Breakdown.Total, wide.TrainableParameters);
+        Assert.Equal(WeightSource.Inherited, wide.Allocation.Layer("Mixers.1").Source);
+        var layers = wide.SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
+        var narrow = family.Members[0].SharedLayers().ToDictionary(l => l.Path, l => l.Layer);
+        Assert.Same(layers["Mixers.0"].Bias, layers["Mixers.1"].Bias);
+        Assert.Same(layers["Mixers.2"].Bias, layers["Mixers.3"].Bias);
+        Assert.NotSame(narrow["Mixers.0"].Bias, layers["Mixers.0"].Bias); // a member's biases are its own
+        Assert.DoesNotContain("Mixers.1.bias", wide.state_dict().Keys);
+        Assert.Contains("Mixers.1.bias", wide.ExportUnsharedStateDict().Keys);
+    }
+
+    [Fact]
     public void Bad_families_are_refused_with_the_reason()
     {
         Assert.Contains("at least two", Assert.Throws<ArgumentException>(() => new ModelFamily(new[] { FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)) })).Message);

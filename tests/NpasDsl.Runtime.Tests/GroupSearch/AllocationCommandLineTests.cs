@@ -354,7 +354,11 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         // --allocation of another model.
         string other = Path.Combine(Scratch, "other.allocation.json");
         using (var m = new SharedCoefficientNet()) AllocationFile.From(m.Allocation).Save(other);
-        Assert.Throws<AllocationMismatchException>(() => Read("--allocation", other).Build(o => new TinyCnn(o), Data(), overwrite, new NpasOptions(), _ => { }));
+        var mismatch = Assert.Throws<ArgumentException>(() => Read("--allocation", other).Build(o => new TinyCnn(o), Data(), overwrite, new NpasOptions(), _ => { }));
+        Assert.StartsWith($"--allocation {other} does not fit this model (it was made for a 'SharedCoefficientNet', not a 'TinyCnn'): give an allocation saved for it", mismatch.Message);
+        Assert.Equal(ExitCodes.BadArguments, ExitCodes.For(mismatch));
+        var built = Assert.Throws<ArgumentException>(() => Read("--allocation", other).Build(o => new TinyCnn(o), Data(), Trainer() with { CheckpointDirectory = Path.Combine(Scratch, "elsewhere") }, new NpasOptions(), _ => { }));
+        Assert.Equal(mismatch.Message, built.Message); // where nothing is deleted the model is built later, with the same message
         Assert.True(File.Exists(searchFile), "--allocation of another model: kept");
 
         // A learned search whose warm-up model (one bank of four templates) cannot meet a budget the declared groups meet.

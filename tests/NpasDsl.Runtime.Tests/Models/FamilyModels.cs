@@ -51,8 +51,34 @@ public sealed partial class FamilyOtherKernel : NpasModule
     public override Tensor forward(Tensor x) => Head.call(relu(Stem.call(x)).mean(new long[] { 2, 3 }));
 }
 
+/// <summary>A family member with SPIN-shared mixers (two weight sets for four repeats).</summary>
+[SharedBudget(0.5)]
+public sealed partial class FamilySpinNarrow : NpasModule
+{
+    [Linear(8, 8), Repeat(4), ShareGroup("mix", Rate = 2)] public partial ModuleList<SharedLinear> Mixers { get; }
+    [Linear(8, 3)] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x) => FamilyForward.Mix(x, Mixers, Head);
+}
+
+/// <summary>The same mixers with a wider head: its mixers are the narrower member's very weights, its biases its own.</summary>
+[SharedBudget(0.5)]
+public sealed partial class FamilySpinWideHead : NpasModule
+{
+    [Linear(8, 8), Repeat(4), ShareGroup("mix", Rate = 2)] public partial ModuleList<SharedLinear> Mixers { get; }
+    [Linear(8, 6)] public partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x) => FamilyForward.Mix(x, Mixers, Head);
+}
+
 internal static class FamilyForward
 {
+    public static Tensor Mix(Tensor x, ModuleList<SharedLinear> mixers, SharedLinear head)
+    {
+        foreach (var mixer in mixers) x = x + relu(mixer.call(x));
+        return head.call(x);
+    }
+
     public static Tensor Run(Tensor x, SharedConv2d stem, ModuleList<SharedConv2d> body, BatchNorm2d norm, SharedLinear head)
     {
         x = relu(stem.call(x));

@@ -228,6 +228,21 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_no_share_layer_with_a_rate_pays_a_bias_per_repeat_like_its_weights()
+    {
+        // [NoShare] wins over a rate (the generator refuses the pair; a hand-built spec may still give it): every repeat
+        // is a layer of its own, weight and bias, and the accounting must say so or the model fails its own count.
+        var layer = LayerSpec.Linear("Mix", 8, 8, repeat: 4, noShare: true, shareRate: 2);
+        Assert.Equal(4 * 8L, layer.BiasTotal);
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(i, layer.BiasOwnerOf(i)));
+        var spin = LayerSpec.Linear("Mix", 8, 8, repeat: 4, shareRate: 2);
+        Assert.Equal(2 * 8L, spin.BiasTotal);
+        Assert.Equal(new[] { 0, 0, 2, 2 }, Enumerable.Range(0, 4).Select(spin.BiasOwnerOf));
+        var plan = BudgetPlanner.Plan(new NetworkSpec("Net", BudgetSpec.Fraction(1.0), new[] { layer }));
+        Assert.Equal(4 * 8L, plan.Breakdown.Biases);
+    }
+
+    [Fact]
     public void A_lone_weight_set_that_serves_several_repeats_keeps_its_bank()
     {
         // Rate == Repeat: the six repeats of "Proj" are one weight set, so its group has one member, yet that member is
