@@ -29,7 +29,7 @@ internal sealed class ScheduledUnsharing
     {
         if (options.UnshareAtEpoch is not { } epoch) return null;
         if (model is null)
-            throw new UnsharingUnavailableException("Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks.");
+            throw new UnsharingUnavailableException("Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks: leave --unshare-at out, or train the members as separate models.");
         ThrowIfRefused(model);
         if (rebuild is null)
             throw new UnsharingUnavailableException($"Coefficient unsharing (--unshare-at) builds '{model.Network.ModelName}' again for the split allocation: " +

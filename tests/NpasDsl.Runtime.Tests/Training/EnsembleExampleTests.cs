@@ -64,6 +64,7 @@ public sealed class EnsembleExampleTests : ScratchDirectoryTest
         var (exitCode, output, error) = ExampleProcess.Refusal(process);
         Assert.Equal(2, exitCode);
         Assert.Contains("error: Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks", error);
+        Assert.Contains("leave --unshare-at out", error);
         Assert.DoesNotContain("epoch 1/2", output);
     }
 }
