@@ -22,7 +22,7 @@ internal static class DiagnosticDescriptors
         "'{0}' has [SharedBudget] but derives from '{1}'; derive it from NpasDsl.NpasModule");
 
     public static readonly DiagnosticDescriptor InvalidBudget = Error("NPAS003", "Budget must be a finite positive number",
-        "The budget of '{0}' is invalid: {1}; use a finite fraction above 0 such as [SharedBudget(0.25)], or a positive [SharedBudget(Parameters = 100000)]");
+        "The budget of '{0}' is invalid: {1}; use a fraction above 0 and at most 1000 (times the unshared model) such as [SharedBudget(0.25)], or a positive [SharedBudget(Parameters = 100000)]");
 
     public static readonly DiagnosticDescriptor AmbiguousBudget = Error("NPAS004", "Budget must be given exactly once",
         "'{0}' {1}; give either a fraction, [SharedBudget(0.25)], or an absolute count, [SharedBudget(Parameters = 100000)]");

@@ -63,7 +63,10 @@ internal static class ModelEmitter
             ClassNameLiteral = Literal(placeholder.ClassName);
             Message = Literal($"'{placeholder.ClassName}' has errors in its NpasDsl attributes (see the NPAS diagnostics), so it has no generated code until they are fixed.");
             Properties = placeholder.Properties.ToList();
+            WithModelMembers = placeholder.WithModelMembers;
         }
+
+        public bool WithModelMembers { get; }
 
         public string ClassIdentifier { get; }
         public string ClassNameLiteral { get; }
@@ -120,7 +123,8 @@ internal static class ModelEmitter
             SpecExpression = "global::NpasDsl.Planning.LayerSpec." + layer.Kind + "(" + string.Join(", ", SpecArguments(layer)) + ")";
             var spec = Parsing.NetworkSpecBuilder.ToSpec(layer);
             string what = layer.Kind.HasShareableWeight() ? $"{layer.Kind.DisplayName()} {spec.ShapeText}" : $"{layer.Kind.DisplayName()} over {Literal(layer.In)} features";
-            string how = !layer.Kind.HasShareableWeight() ? "never shared" : layer.NoShare ? "own weight ([NoShare])" : layer.Group is null ? "weight drawn from a bank" : $"weight drawn from the bank of group '{layer.Group}'";
+            string how = !layer.Kind.HasShareableWeight() ? "never shared" : layer.NoShare ? "own weight ([NoShare])" : layer.Group is null ? "weight drawn from a bank (or its own, where the budget pays its group in full)"
+                : $"weight drawn from the bank of group '{layer.Group}' (or its own, where the budget pays the group in full)";
             if (layer.ShareRate > 0) how += $", every {Literal(layer.ShareRate)} repeats ({layer.Mapping.ToString().ToLowerInvariant()}) sharing one weight set";
             Comment = (layer.Repeat > 0 ? Literal(layer.Repeat) + " x " : "") + what + ", " + how + ".";
         }

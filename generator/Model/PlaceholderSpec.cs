@@ -11,7 +11,10 @@ internal sealed record PlaceholderSpec(
     string ClassName,
     string ClassIdentifier,
     string FullName, // the generated file is named after it (HintNames)
-    EquatableArray<PlaceholderProperty> Properties);
+    EquatableArray<PlaceholderProperty> Properties,
+    // With the model's members (constructor, Declaration, OnCreated): false where the class itself is at fault (no
+    // NpasModule base, its own constructor, ...), so that members of ours would clash with the user's or not compile.
+    bool WithModelMembers);
 
 /// <summary>One layer property to implement with a throwing getter: as declared (modifiers without <c>partial</c>, type, name as C# source).</summary>
 internal sealed record PlaceholderProperty(string Modifiers, string Type, string Identifier);

@@ -27,8 +27,11 @@ internal sealed class AttributeReader
         }
     }
 
-    /// <summary>Whether the compiler bound the attribute to a constructor (false on half-typed code).</summary>
-    public bool IsBound => _data.AttributeConstructor is not null
+    /// <summary>
+    /// Whether the compiler bound the attribute to a constructor and it is typed out (false on half-typed code such as
+    /// <c>[SharedBudget(]</c>, which binds to the parameterless constructor but is a syntax error the compiler reports).
+    /// </summary>
+    public bool IsBound => _data.AttributeConstructor is not null && _syntax?.ContainsDiagnostics != true
         && _data.ConstructorArguments.All(a => a.Kind != TypedConstantKind.Error)
         && _data.NamedArguments.All(a => a.Value.Kind != TypedConstantKind.Error);
 

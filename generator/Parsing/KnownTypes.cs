@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using NpasDsl.Planning;
 
@@ -46,6 +47,18 @@ internal static class KnownTypes
         var prefix = ns is null || ns.IsGlobalNamespace ? "" : ns.ToDisplayString() + ".";
         return prefix + type.MetadataName;
     }
+
+    /// <summary>
+    /// Whether the compiler could not bind <paramref name="type"/> or a type inside it (<c>ModuleList&lt;SharedConvv2d&gt;</c>,
+    /// <c>ModuleList&lt;&gt;</c>): the compiler reports it, and code generated with it would repeat the error in the generated file.
+    /// </summary>
+    public static bool HasErrors(ITypeSymbol type) => type switch
+    {
+        { TypeKind: TypeKind.Error } => true,
+        INamedTypeSymbol named => named.IsUnboundGenericType || named.TypeArguments.Any(HasErrors),
+        IArrayTypeSymbol array => HasErrors(array.ElementType),
+        _ => false,
+    };
 
     public static bool DerivesFrom(INamedTypeSymbol type, string fullName)
     {

@@ -21,10 +21,17 @@ internal static class LayerParser
         var taken = Names.MemberNames(type);
         taken.UnionWith(Names.Generated);
         var inherited = Names.InheritedMemberNames(type);
+        var repeated = RepeatedNames(type);
         var layers = new List<LayerModel>();
         foreach (var property in SourceProperties(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (repeated.Contains(property.Name))
+            {
+                // Two members of one name are the compiler's CS0102; the class is left alone until it is fixed.
+                if (property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) valid = false;
+                continue;
+            }
             var result = ReadLayer(property, compilation, inherited, diagnostics, cancellationToken);
             if (result.Declared && result.Layer is null) valid = false;
             if (result.Layer is null) continue;
@@ -37,6 +44,13 @@ internal static class LayerParser
         }
         return layers;
     }
+
+    /// <summary>Names that more than one member of the class declares (a compiler error, CS0102).</summary>
+    public static HashSet<string> RepeatedNames(INamedTypeSymbol type)
+        => new(type.GetMembers().Where(m => !m.IsImplicitlyDeclared && m.Locations.Any(l => l.IsInSource))
+            // A partial property's two parts are one member; a method's overloads are not a clash.
+            .Where(m => m is not IMethodSymbol { MethodKind: MethodKind.Ordinary })
+            .GroupBy(m => m.Name).Where(g => g.Count() > 1).Select(g => g.Key), System.StringComparer.Ordinal);
 
     /// <summary>The properties declared in source, in declaration order (file path, then position): the layers' order.</summary>
     public static IEnumerable<IPropertySymbol> SourceProperties(INamedTypeSymbol type)
@@ -90,7 +104,11 @@ internal static class LayerParser
 
         var layer = new AttributeReader(layerAttributes[0], cancellationToken);
         var kind = KnownTypes.LayerKindOf(layerAttributes[0].AttributeClass)!.Value;
-        if (!layer.IsBound || property.Type.TypeKind == TypeKind.Error) return (true, null); // the compiler reports these
+        // Half-typed code the compiler reports: an argument or attribute that does not bind ([Repe]), a type that does not
+        // bind (ModuleList<SharedConvv2d>), a property without accessors yet ({ }). A diagnostic of ours would only add noise.
+        if (!layer.IsBound || KnownTypes.HasErrors(property.Type) || attributes.Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })
+            || property.GetMethod is null && property.SetMethod is null)
+            return (true, null);
         int errorsBefore = diagnostics.Count;
 
         var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
@@ -140,7 +158,10 @@ internal static class LayerParser
         if (element is not null && element.TypeKind != TypeKind.Error && KnownTypes.FullName(element) != expectedElement && (repeat is null || isList))
         {
             string expected = isList ? $"ModuleList<{expectedShort}>" : expectedShort;
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrongPropertyType, location, property.Name, layer.ShortName, expected, property.Type.ToDisplayString()));
+            // As short as the expected name, unless the short names agree (a class of the user's with NpasDsl's name).
+            string actual = property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+            if (actual == expected) actual = property.Type.ToDisplayString();
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrongPropertyType, location, property.Name, layer.ShortName, expected, actual));
         }
 
         var model = ReadNumbers(property.Name, kind, layer, diagnostics);

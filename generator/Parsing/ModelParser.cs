@@ -31,7 +31,7 @@ internal static class ModelParser
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
         if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
 
-        bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics);
+        bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
         var sharing = ReadSharing(type, diagnostics, cancellationToken);
         var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid);
@@ -65,20 +65,23 @@ internal static class ModelParser
                 model = null;
             }
         }
-        // A sound class whose attributes have errors still gets its layer properties implemented (throwing), so the
-        // NPAS diagnostics are not buried under one CS9248 per layer.
-        var placeholder = model is null && canGenerate ? Placeholder(type, context.SemanticModel.Compilation, cancellationToken) : null;
+        // A class without model code still gets its layer properties implemented (throwing), so the NPAS diagnostics are
+        // not buried under one CS9248 per layer: a sound class whose attributes have errors with the model's members too,
+        // any other class that can take a generated part (partial, not generic) with the properties alone.
+        var placeholder = model is null && (canGenerate || takesParts) ? Placeholder(type, withModelMembers: canGenerate, cancellationToken) : null;
         return new ParseResult(model, placeholder, diagnostics.ToEquatableArray());
     }
 
-    private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, bool withModelMembers, CancellationToken cancellationToken)
     {
         var properties = new List<PlaceholderProperty>();
+        var repeated = LayerParser.RepeatedNames(type);
         foreach (var property in LayerParser.SourceProperties(type))
         {
             // Only what the generator would have implemented: an unimplemented partial getter-only layer property whose type binds.
             if (!property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
-            if (property.IsStatic || property.SetMethod is not null || property.PartialImplementationPart is not null || property.Type.TypeKind == TypeKind.Error) continue;
+            if (property.IsStatic || property.GetMethod is null || property.SetMethod is not null || property.PartialImplementationPart is not null || KnownTypes.HasErrors(property.Type)) continue;
+            if (repeated.Contains(property.Name)) continue; // two parts of one name would repeat the compiler's CS0102 in the generated file
             var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
             if (syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.ExpressionBody is not null
                 || syntax.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true) continue;
@@ -92,12 +95,22 @@ internal static class ModelParser
             ClassName: type.Name,
             ClassIdentifier: Names.Identifier(type.Name),
             FullName: FullName(type),
-            Properties: properties.ToEquatableArray());
+            Properties: properties.ToEquatableArray(),
+            WithModelMembers: withModelMembers);
     }
 
-    private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    /// <summary>
+    /// Reports what about the class itself keeps NpasDsl from generating its model; returns whether nothing does.
+    /// <paramref name="takesParts"/> says whether it can take a generated part at all (partial, in partial containers,
+    /// not generic, not file-local), even where it cannot be a model.
+    /// </summary>
+    private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, out bool takesParts)
     {
         bool ok = true;
+        takesParts = syntax.Modifiers.Any(SyntaxKind.PartialKeyword)
+            && ContainingTypes(type).All(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword)))
+            && !type.IsGenericType && !ContainingTypes(type).Any(c => c.IsGenericType)
+            && !type.IsFileLocal && !ContainingTypes(type).Any(t => t.IsFileLocal);
         var location = syntax.Identifier.GetLocation();
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
         {

@@ -154,7 +154,7 @@ public sealed class DiagnosticTests
     {
         var d = Single(Model("[SharedBudget(0.5)]", "    [Conv2d(3, 4, 3)] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS007");
         Assert.Equal("Layer", At(d));
-        Assert.Contains("must be 'SharedConv2d', not 'NpasDsl.SharedLinear'", d.GetMessage());
+        Assert.Contains("must be 'SharedConv2d', not 'SharedLinear'", d.GetMessage());
     }
 
     [Theory]
