@@ -139,6 +139,8 @@ internal static class ModelParser
         if (type.IsFileLocal) Unsupported("is a file-local class, but its generated part lives in another file; remove the 'file' modifier");
         else if (ContainingTypes(type).FirstOrDefault(t => t.IsFileLocal) is { } fileLocal)
             Unsupported($"is nested in the file-local class '{fileLocal.Name}', but its generated part lives in another file; remove the 'file' modifier from '{fileLocal.Name}'");
+        if (type.IsAbstract && !type.IsStatic)
+            Unsupported($"is abstract, but a model is built with 'new {type.Name}(options)' and no class may derive from it; remove 'abstract'");
         if (syntax.ParameterList is not null) Unsupported("has a primary constructor, but NpasDsl generates the constructor; remove the parameter list and use OnCreated for your own set-up");
         if (type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ConstructorDeclarationSyntax)))
             Unsupported("declares a constructor, but NpasDsl generates it (new " + type.Name + "(NpasOptions? options = null)); remove it and put your own set-up in 'partial void OnCreated()'");

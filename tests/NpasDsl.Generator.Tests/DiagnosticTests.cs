@@ -150,6 +150,14 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS017_an_abstract_model_could_never_be_built()
+    {
+        var d = Single(Model("[SharedBudget(0.5)]", OneLayer, "public abstract partial class Net : NpasModule"), "NPAS017");
+        Assert.Equal("Net", At(d));
+        Assert.Contains("is abstract, but a model is built with 'new Net(options)' and no class may derive from it; remove 'abstract'", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS007_wrong_property_type_points_at_the_property()
     {
         var d = Single(Model("[SharedBudget(0.5)]", "    [Conv2d(3, 4, 3)] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS007");
