@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 //   ConvMixer --model unshared --data DIR                       pretrain; checkpoints in runs/convmixer-unshared
 //   ConvMixer --model spin --data DIR --fuse-from runs/convmixer-unshared/model-....bin --fusion mean
 // and ends with: final: accuracy=... parameters=... budget=... unshared=...
-const string Usage =
+string Usage =
     "usage: ConvMixer --data DIR [--model unshared|spin] [--fuse-from CHECKPOINT] [--fusion mean|first|scalar|channel] [--fusion-steps N] [trainer options]\n" +
     "  --data DIR       the CIFAR-10 binary files (data_batch_1.bin ... test_batch.bin)\n" +
     "  --model M        unshared (default): every pointwise convolution its own; spin: SPIN sharing of the pointwise convolutions\n" +
@@ -25,7 +25,7 @@ const string Usage =
     "  --fusion-steps N steps that learn the fusion weights of the scalar and channel fusions (default 50)\n" +
     "  defaults: 20 epochs, AdamW lr 0.01 with cosine schedule and 2 warm-up epochs, weight decay 0.01, batch 128, crops and flips;\n" +
     "            checkpoints in runs/convmixer-<model>\n" +
-    TrainerCommandLine.Usage;
+    TrainerCommandLine.UsageWithout("--unshare-at", "--unshare-threshold"); // no shared coefficient vectors to split: refused, with the reason
 
 string model = "unshared", data = "", fusion = "mean";
 string? fuseFrom = null;

@@ -15,14 +15,14 @@ using static TorchSharp.torch;
 // every narrower member's weight is the top-left block of the wider member's, the family trains on the sum of the
 // members' losses, and the test set gives each member's accuracy, the ensemble's, and the anytime curve (members
 // added cheapest first). Ends with: final: accuracy=<ensemble> parameters=<family> budget=<members' budgets> unshared=<separate networks>
-const string Usage =
+string Usage =
     "usage: Ensemble [--dataset fashion-mnist|cifar10] [--data DIR] [--budget FRACTION] [--test-images N] [trainer options]\n" +
     "  --dataset        fashion-mnist (default; grey images repeated to three channels) or cifar10 (binary version, random crops and flips)\n" +
     "  --data DIR       the data set's files (default for Fashion-MNIST: " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --budget F       every member's budget as a fraction of what it adds to the member it extends (default: declared, 0.5)\n" +
     "  --test-images N  evaluate on the first N test images (default: all)\n" +
     "  defaults: 1 epoch, AdamW, lr 0.003 with a cosine schedule, batch 128, seed 1; checkpoints in runs/ensemble\n" +
-    TrainerCommandLine.Usage;
+    TrainerCommandLine.UsageWithout("--unshare-at", "--unshare-threshold"); // a family cannot be split: refused, with the reason
 
 string dataset = "fashion-mnist";
 string? data = null;

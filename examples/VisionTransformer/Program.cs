@@ -11,13 +11,13 @@ using static TorchSharp.torch;
 
 // A small vision transformer on Fashion-MNIST with shared attention and MLP projections; ends with
 // final: accuracy=... parameters=... budget=... unshared=...
-const string Usage =
+string Usage =
     "usage: VisionTransformer [--data DIR] [--budget FRACTION] [trainer options]\n" +
     "  --data DIR       the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --budget F       override the declared budget (a fraction of the unshared parameters)\n" +
     "  defaults: 10 epochs, AdamW lr 0.001 with 1 warm-up epoch and cosine decay, weight decay 0.05, label smoothing 0.1,\n" +
     "            batch 128, seed 1; checkpoints in runs/vit\n" +
-    TrainerCommandLine.Usage;
+    TrainerCommandLine.UsageWithout("--unshare-at", "--unshare-threshold"); // no shared coefficient vectors to split: refused, with the reason
 
 string data = FashionMnistDataset.DebianDirectory;
 double? budget = null;

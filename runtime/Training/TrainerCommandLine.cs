@@ -60,6 +60,26 @@ public sealed class TrainerCommandLine
         "  --device cpu|cuda          default: cuda when available, else cpu\n" +
         "  --threads N                CPU threads of TorchSharp (default: its own choice)";
 
+    /// <summary>
+    /// <see cref="Usage"/> without the lines of <paramref name="options"/>: for a program whose models can never use them
+    /// (coefficient unsharing on a model without shared coefficient vectors), which still refuses them with the reason.
+    /// </summary>
+    public static string UsageWithout(params string[] options)
+    {
+        var kept = new System.Text.StringBuilder();
+        bool skipping = false;
+        foreach (var line in Usage.Split('\n'))
+        {
+            // An option's line starts "  --name"; the lines that continue its text start with more spaces.
+            if (line.StartsWith("  --", StringComparison.Ordinal))
+                skipping = Array.Exists(options, o => line.StartsWith("  " + o + " ", StringComparison.Ordinal));
+            else if (!line.StartsWith("   ", StringComparison.Ordinal))
+                skipping = false;
+            if (!skipping) kept.Append(line).Append('\n');
+        }
+        return kept.ToString(0, kept.Length - 1);
+    }
+
     private readonly HashSet<string> _given = new(StringComparer.Ordinal);
 
     /// <summary>Starts from the program's defaults; every option read replaces one of them.</summary>

@@ -154,6 +154,18 @@ public sealed class TrainerCommandLineTests
     }
 
     [Fact]
+    public void The_usage_can_leave_out_options_a_program_never_uses()
+    {
+        string usage = TrainerCommandLine.UsageWithout("--unshare-at", "--unshare-threshold");
+        Assert.DoesNotContain("unshare", usage);
+        Assert.DoesNotContain("disagree vectors of their own", usage); // the continuation line goes with its option
+        Assert.Equal(TrainerCommandLine.Usage.Split('\n').Length - 3, usage.Split('\n').Length);
+        Assert.Contains("  --plot ", usage);
+        Assert.Contains("  --weight-decay W ", usage);
+        Assert.Contains("decoupled with adamw", usage); // another option's continuation stays
+    }
+
+    [Fact]
     public void A_given_milestone_the_run_never_reaches_is_refused()
     {
         var defaults = new TrainerOptions { Epochs = 10 };
