@@ -9,7 +9,8 @@ namespace NpasDsl.Generator.Tests;
 /// <summary>Each diagnostic: its id, the source text it points at, and the numbers in its message.</summary>
 public sealed class DiagnosticTests
 {
-    private static string Model(string classAttributes, string members, string declaration = "public sealed partial class Net : NpasModule")
+    /// <summary>One model class in namespace Demo, with <paramref name="members"/> and a forward pass (shared with <see cref="HalfTypedCodeTests"/>).</summary>
+    internal static string Model(string classAttributes, string members, string declaration = "public sealed partial class Net : NpasModule")
         => SampleModels.Usings + $$"""
             namespace Demo;
 
