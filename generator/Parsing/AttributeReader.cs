@@ -31,9 +31,12 @@ internal sealed class AttributeReader
     /// Whether the compiler bound the attribute to a constructor and it is typed out (false on half-typed code such as
     /// <c>[SharedBudget(]</c>, which binds to the parameterless constructor but is a syntax error the compiler reports).
     /// </summary>
-    public bool IsBound => _data.AttributeConstructor is not null && _syntax?.ContainsDiagnostics != true
+    public bool IsBound => _data.AttributeConstructor is not null && !HasSyntaxErrors
         && _data.ConstructorArguments.All(a => a.Kind != TypedConstantKind.Error)
         && _data.NamedArguments.All(a => a.Value.Kind != TypedConstantKind.Error);
+
+    // Errors only: a #warning or an unknown #pragma inside the brackets is a warning, and the attribute is whole.
+    private bool HasSyntaxErrors => _syntax is not null && _syntax.ContainsDiagnostics && _syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
 
     public int PositionalCount => _data.ConstructorArguments.Length;
 

@@ -55,8 +55,9 @@ internal static class KnownTypes
     public static bool HasErrors(ITypeSymbol type) => type switch
     {
         { TypeKind: TypeKind.Error } => true,
-        INamedTypeSymbol named => named.IsUnboundGenericType || named.TypeArguments.Any(HasErrors),
+        INamedTypeSymbol named => named.IsUnboundGenericType || named.TypeArguments.Any(HasErrors) || named.ContainingType is { } outer && HasErrors(outer),
         IArrayTypeSymbol array => HasErrors(array.ElementType),
+        IPointerTypeSymbol pointer => HasErrors(pointer.PointedAtType),
         _ => false,
     };
 

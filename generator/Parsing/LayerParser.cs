@@ -45,6 +45,23 @@ internal static class LayerParser
         return layers;
     }
 
+    /// <summary>
+    /// Why NpasDsl cannot implement <paramref name="property"/> as <c>partial T Name =&gt; field;</c>, or null: the one
+    /// shape both the model and the placeholder write, so anything else would be a compiler error inside the generated file.
+    /// </summary>
+    public static string? ShapeProblem(IPropertySymbol property, PropertyDeclarationSyntax? syntax)
+        => property.IsStatic ? "is static"
+            : property.SetMethod is not null ? "has a setter"
+            : syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) ? "is not partial"
+            // An extern partial property is an implementation part too.
+            : property.PartialImplementationPart is not null || !property.IsPartialDefinition ? "already has an implementation, but NpasDsl generates it"
+            : property.ReturnsByRef || property.ReturnsByRefReadonly ? "returns by reference"
+            : property.IsAbstract ? "is abstract"
+            : syntax.Modifiers.Any(SyntaxKind.UnsafeKeyword) ? "is unsafe"
+            : property.ExplicitInterfaceImplementations.Length > 0 ? "implements an interface member explicitly"
+            : syntax.AccessorList?.Accessors.Any(a => a.Modifiers.Count > 0) == true ? "has an accessor with its own modifier"
+            : null;
+
     /// <summary>Names that more than one member of the class declares (a compiler error, CS0102).</summary>
     public static HashSet<string> RepeatedNames(INamedTypeSymbol type)
         => new(type.GetMembers().Where(m => !m.IsImplicitlyDeclared && m.Locations.Any(l => l.IsInSource))
@@ -122,11 +139,7 @@ internal static class LayerParser
         if (reserved is not null)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedLayerName, location, property.Name, reserved));
 
-        string? problem = property.IsStatic ? "is static"
-            : property.SetMethod is not null ? "has a setter"
-            : syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) ? "is not partial"
-            : property.PartialImplementationPart is not null ? "already has an implementation, but NpasDsl generates it"
-            : null;
+        string? problem = ShapeProblem(property, syntax);
         if (problem is not null)
         {
             string typeText = repeat is not null ? $"ModuleList<{expectedShort}>" : expectedShort;
@@ -160,7 +173,8 @@ internal static class LayerParser
             string expected = isList ? $"ModuleList<{expectedShort}>" : expectedShort;
             // As short as the expected name, unless the short names agree (a class of the user's with NpasDsl's name).
             string actual = property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
-            if (actual == expected) actual = property.Type.ToDisplayString();
+            if (property.Type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) == expected)
+                actual = property.Type.ToDisplayString();
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrongPropertyType, location, property.Name, layer.ShortName, expected, actual));
         }
 

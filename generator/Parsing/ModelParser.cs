@@ -31,7 +31,7 @@ internal static class ModelParser
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
         if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
 
-        bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts);
+        bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts, out bool takesModelMembers);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
         var sharing = ReadSharing(type, diagnostics, cancellationToken);
         var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid);
@@ -68,7 +68,7 @@ internal static class ModelParser
         // A class without model code still gets its layer properties implemented (throwing), so the NPAS diagnostics are
         // not buried under one CS9248 per layer: a sound class whose attributes have errors with the model's members too,
         // any other class that can take a generated part (partial, not generic) with the properties alone.
-        var placeholder = model is null && (canGenerate || takesParts) ? Placeholder(type, withModelMembers: canGenerate, cancellationToken) : null;
+        var placeholder = model is null && (canGenerate || takesParts) ? Placeholder(type, withModelMembers: canGenerate || takesModelMembers, cancellationToken) : null;
         return new ParseResult(model, placeholder, diagnostics.ToEquatableArray());
     }
 
@@ -80,10 +80,10 @@ internal static class ModelParser
         {
             // Only what the generator would have implemented: an unimplemented partial getter-only layer property whose type binds.
             if (!property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
-            if (property.IsStatic || property.GetMethod is null || property.SetMethod is not null || property.PartialImplementationPart is not null || KnownTypes.HasErrors(property.Type)) continue;
+            if (property.GetMethod is null || KnownTypes.HasErrors(property.Type)) continue;
             if (repeated.Contains(property.Name)) continue; // two parts of one name would repeat the compiler's CS0102 in the generated file
             var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
-            if (syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.ExpressionBody is not null
+            if (LayerParser.ShapeProblem(property, syntax) is not null || syntax!.ExpressionBody is not null
                 || syntax.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true) continue;
             string modifiers = LayerParser.ModifiersOf(syntax);
             properties.Add(new PlaceholderProperty(modifiers.Length == 0 ? "" : modifiers + " ", DisplayType(property.Type), Names.Identifier(property.Name)));
@@ -102,10 +102,14 @@ internal static class ModelParser
     /// <summary>
     /// Reports what about the class itself keeps NpasDsl from generating its model; returns whether nothing does.
     /// <paramref name="takesParts"/> says whether it can take a generated part at all (partial, in partial containers,
-    /// not generic, not file-local), even where it cannot be a model.
+    /// not generic, not file-local), even where it cannot be a model; <paramref name="takesModelMembers"/> whether that part
+    /// may hold the model's constructor, <c>Declaration</c> and <c>OnCreated</c> too (an abstract model: without them its
+    /// layers would leave the compiler asking for a constructor, CS7036).
     /// </summary>
-    private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, out bool takesParts)
+    private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics,
+        out bool takesParts, out bool takesModelMembers)
     {
+        takesModelMembers = false;
         bool ok = true;
         takesParts = syntax.Modifiers.Any(SyntaxKind.PartialKeyword)
             && ContainingTypes(type).All(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword)))
@@ -139,8 +143,10 @@ internal static class ModelParser
         if (type.IsFileLocal) Unsupported("is a file-local class, but its generated part lives in another file; remove the 'file' modifier");
         else if (ContainingTypes(type).FirstOrDefault(t => t.IsFileLocal) is { } fileLocal)
             Unsupported($"is nested in the file-local class '{fileLocal.Name}', but its generated part lives in another file; remove the 'file' modifier from '{fileLocal.Name}'");
-        if (type.IsAbstract && !type.IsStatic)
-            Unsupported($"is abstract, but a model is built with 'new {type.Name}(options)' and no class may derive from it; remove 'abstract'");
+        bool isAbstract = type.IsAbstract && !type.IsStatic; // reported apart: the model's members still fit an abstract class
+        if (isAbstract)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, location, type.Name,
+                $"is abstract, but a model is built with 'new {type.Name}(options)' and no class may derive from it; remove 'abstract'"));
         if (syntax.ParameterList is not null) Unsupported("has a primary constructor, but NpasDsl generates the constructor; remove the parameter list and use OnCreated for your own set-up");
         if (type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ConstructorDeclarationSyntax)))
             Unsupported("declares a constructor, but NpasDsl generates it (new " + type.Name + "(NpasOptions? options = null)); remove it and put your own set-up in 'partial void OnCreated()'");
@@ -165,7 +171,8 @@ internal static class ModelParser
                 Unsupported($"derives from NpasModule through '{direct.Name}', {problem}, or derive directly from NpasModule");
             foreach (var inherited in InheritedNameClashes(direct)) Unsupported(inherited);
         }
-        return ok;
+        takesModelMembers = ok && takesParts;
+        return ok && !isAbstract;
     }
 
     /// <summary>

@@ -151,6 +151,15 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS007_names_the_full_type_where_the_users_own_class_has_the_same_short_name()
+    {
+        var source = Model("[SharedBudget(0.5)]", "    [Linear(100, 10)] private partial SharedLinear? Head { get; }")
+            .Replace("namespace Demo;", "namespace Demo;\npublic sealed class SharedLinear { }\n");
+        var d = Single(source, "NPAS007");
+        Assert.Contains("must be 'SharedLinear', not 'Demo.SharedLinear?'", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS017_an_abstract_model_could_never_be_built()
     {
         var d = Single(Model("[SharedBudget(0.5)]", OneLayer, "public abstract partial class Net : NpasModule"), "NPAS017");

@@ -33,12 +33,42 @@ public sealed class HalfTypedCodeTests
     [InlineData("    [Conv2d(16, 16, 3), Repeat(2)] private partial ModuleList<> Body { get; }\n" + Head, "CS7003")]
     [InlineData("    [Conv2d(1, 16, 3)] private partial SharedConv2d Stem { }\n" + Head, "CS0548")]
     [InlineData("    [Conv2d(1, 16, 3), Repe] private partial ModuleList<SharedConv2d> Body { get; }\n" + Head, "CS0246")]
+    [InlineData("    public class Outer<T> { public class Inner { } }\n    [Linear(100, 10)] private partial Outer<Missing>.Inner Body { get; }\n" + Head, "CS0246")]
     public void A_mistake_the_compiler_reports_gets_no_diagnostic_of_ours_and_none_in_generated_code(string members, string compilerError)
     {
         var (npas, inUser, inGenerated) = Build(Model(members));
         Assert.Empty(npas);
         Assert.Contains(inUser, d => d.StartsWith(compilerError));
         Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
+    }
+
+    [Theory]
+    [InlineData("[SharedBudget(\n#warning todo\n0.5)]", Head)]
+    [InlineData("[SharedBudget(0.5)]", "    [Linear(100,\n#pragma unknown\n 10)] private partial SharedLinear Head { get; }")]
+    public void A_warning_inside_an_attribute_leaves_the_model_whole(string classAttributes, string members)
+    {
+        // Only a syntax error marks an attribute as half-typed; a #warning or an unknown #pragma in its brackets does not.
+        var (driver, output, diagnostics) = GeneratorHarness.Run(Model(members, classAttributes: classAttributes));
+        Assert.Empty(diagnostics);
+        var code = Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value;
+        Assert.DoesNotContain("Placeholder layers", code);
+        Assert.Contains("public static global::NpasDsl.Planning.NetworkSpec Declaration", code);
+        Assert.DoesNotContain(GeneratorHarness.CompilerProblems(output), d => d.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Theory]
+    [InlineData("    [Linear(100, 10)] private partial ref SharedLinear Head { get; }", "returns by reference")]
+    [InlineData("    [Linear(100, 10)] private extern partial SharedLinear Head { get; }", "already has an implementation")]
+    [InlineData("    [Linear(100, 10)] public partial SharedLinear Head { private get; }", "has an accessor with its own modifier")]
+    [InlineData("    [Linear(100, 10)] private unsafe partial SharedLinear Head { get; }", "is unsafe")]
+    public void A_layer_property_of_a_shape_nothing_can_implement_is_npas008_and_nothing_in_generated_code(string members, string problem)
+    {
+        foreach (var declaration in new[] { "public sealed partial class Net : NpasModule", "public sealed partial class Net : NpasModule { public Net() : base(null!, null) { } }\npublic sealed partial class Net" })
+        {
+            var (npas, _, inGenerated) = Build(Model(members, declaration: declaration));
+            Assert.Contains(npas, d => d.StartsWith("NPAS008") && d.Contains(problem));
+            Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
+        }
     }
 
     [Fact]
@@ -53,6 +83,7 @@ public sealed class HalfTypedCodeTests
     [Theory]
     [InlineData("public sealed partial class Net : TorchSharp.torch.nn.Module<Tensor, Tensor>", "NPAS002")]
     [InlineData("public sealed partial class Net(int size) : NpasModule", "NPAS017")]
+    [InlineData("public abstract partial class Net : NpasModule", "NPAS017")]
     public void A_class_that_cannot_be_a_model_leaves_its_own_error_and_no_unimplemented_layer(string declaration, string id)
     {
         var (npas, inUser, inGenerated) = Build(Model(Head, declaration: declaration));
