@@ -10,8 +10,9 @@ namespace NpasDsl.Planning;
 /// </summary>
 public sealed class BudgetCheck
 {
-    private BudgetCheck(long unshared, long budget, long minimum, long minimumMasks)
+    private BudgetCheck(long unshared, long budget, long minimum, long minimumMasks, bool sharesAny)
     {
+        SharesAny = sharesAny;
         MinimumMasks = minimumMasks;
         Unshared = unshared;
         Budget = budget;
@@ -26,11 +27,13 @@ public sealed class BudgetCheck
     public long Minimum { get; }
     /// <summary>The part of <see cref="Minimum"/> that pays for copy masks (Mask upsampler; 0 otherwise).</summary>
     public long MinimumMasks { get; }
+    /// <summary>Whether any layer draws from a bank; without one, sharing cannot lower the minimum.</summary>
+    public bool SharesAny { get; }
     /// <summary>Whether the budget can be met.</summary>
     public bool IsFeasible => Budget >= Minimum;
 
     /// <summary>The exception that says why the budget cannot be met, with the numbers.</summary>
-    public BudgetInfeasibleException Failure(string modelName) => new(modelName, Budget, Minimum, Unshared, MinimumMasks);
+    public BudgetInfeasibleException Failure(string modelName) => new(modelName, Budget, Minimum, Unshared, MinimumMasks, SharesAny);
 
     /// <summary>Checks <paramref name="spec"/> at its own budget, or at <paramref name="budgetOverride"/> parameters.</summary>
     public static BudgetCheck For(NetworkSpec spec, long? budgetOverride = null)
@@ -39,8 +42,10 @@ public sealed class BudgetCheck
         long budget = budgetOverride ?? spec.Budget.Resolve(unshared);
         long minimum = NeverShared(spec), masks = 0;
         var templates = new System.Collections.Generic.List<int>();
+        bool sharesAny = false;
         foreach (var group in GroupAssigner.Assign(spec))
         {
+            sharesAny = true;
             var sizes = group.Value.Select(m => m.Spec.GeneratedSize(m.Index)).ToList();
             long bank = MinimumBank(sizes, spec.Sharing);
             long groupMasks = sizes.Sum(size => spec.Sharing.MaskEntriesFor(size, bank));
@@ -49,7 +54,7 @@ public sealed class BudgetCheck
             templates.AddRange(sizes.Select(size => spec.Sharing.TemplatesFor(size, bank)));
         }
         minimum += CoefficientCost.Total(spec.Sharing.Combiner, templates);
-        return new BudgetCheck(unshared, budget, minimum, masks);
+        return new BudgetCheck(unshared, budget, minimum, masks, sharesAny);
     }
 
     /// <summary>Biases (one per weight set), norm affines and the weights of <c>[NoShare]</c> layers.</summary>

@@ -6,9 +6,12 @@ namespace NpasDsl.Planning;
 /// <summary>A budget below what the model can never do without (biases, norms, own weights, minimal coefficients, masks and banks).</summary>
 public sealed class BudgetInfeasibleException : Exception
 {
-    /// <summary>Creates the exception; <paramref name="minimumMasks"/> is the part of the minimum that goes to Mask upsampler masks.</summary>
-    public BudgetInfeasibleException(string modelName, long budget, long minimum, long unshared, long minimumMasks = 0)
-        : base(Describe(modelName, budget, minimum, unshared, minimumMasks))
+    /// <summary>
+    /// Creates the exception; <paramref name="minimumMasks"/> is the part of the minimum that goes to Mask upsampler masks,
+    /// <paramref name="sharesAny"/> whether any layer draws from a bank (the message says so where none does).
+    /// </summary>
+    public BudgetInfeasibleException(string modelName, long budget, long minimum, long unshared, long minimumMasks = 0, bool sharesAny = true)
+        : base(Describe(modelName, budget, minimum, unshared, minimumMasks, sharesAny))
     {
         MinimumMasks = minimumMasks;
         Budget = budget;
@@ -26,9 +29,14 @@ public sealed class BudgetInfeasibleException : Exception
     public long MinimumMasks { get; }
 
     /// <summary>The message shared by this exception and the compile-time diagnostic.</summary>
-    public static string Describe(string modelName, long budget, long minimum, long unshared, long minimumMasks = 0)
+    public static string Describe(string modelName, long budget, long minimum, long unshared, long minimumMasks = 0, bool sharesAny = true)
     {
         var c = CultureInfo.InvariantCulture;
+        if (!sharesAny)
+            return string.Format(c,
+                "The budget of {0:N0} parameters for '{1}' cannot be met: none of its layers draws from a bank (each is [NoShare], or has no weight to share), " +
+                "so it needs all of its {2:N0} parameters. Raise the budget to at least {2:N0} parameters (a fraction of {3}), or let layers share by removing [NoShare].",
+                budget, modelName, minimum, FeasibleFraction(minimum, unshared));
         // Masks are named only where there are some, so models without the Mask upsampler read as they always did.
         string needs = minimumMasks > 0
             ? string.Format(c, "the smallest coefficients, copy masks ({0:N0}) and banks", minimumMasks)

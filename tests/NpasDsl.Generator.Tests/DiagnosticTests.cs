@@ -115,6 +115,15 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS005_for_a_model_with_nothing_to_share_says_so()
+    {
+        var members = "    [Linear(100, 10), NoShare] private partial SharedLinear Head { get; }\n    [LayerNorm(10)] private partial LayerNorm Norm { get; }";
+        var d = Single(Model("[SharedBudget(0.5)]", members), "NPAS005");
+        Assert.Equal("The budget of 515 parameters for 'Net' cannot be met: none of its layers draws from a bank (each is [NoShare], or has no weight to share), " +
+            "so it needs all of its 1,030 parameters. Raise the budget to at least 1,030 parameters (a fraction of 1), or let layers share by removing [NoShare].", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS005_with_the_Mask_upsampler_counts_the_cheapest_masks()
     {
         // The example of docs/diagnostics/NPAS005.md. Repeat would tile Head from a one-entry bank (minimum 52).
