@@ -31,6 +31,14 @@ internal static class ModelParser
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
         if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
 
+        // A static class holds no instance layers: one error that says why, not one per rule its members then break.
+        if (type.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, syntax.Identifier.GetLocation(), type.Name,
+                $"is static, but a model is an object built with 'new {type.Name}(options)'; remove 'static' and derive it from NpasModule"));
+            return new ParseResult(null, null, diagnostics.ToEquatableArray());
+        }
+
         bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts, out bool takesModelMembers);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
         var sharing = ReadSharing(type, diagnostics, cancellationToken);

@@ -169,6 +169,15 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS017_a_static_class_gets_one_error_that_says_why()
+    {
+        var (_, _, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", "    [Linear(100, 10)] private static partial SharedLinear Head { get; }", "public static partial class Net"));
+        var d = Assert.Single(diagnostics);
+        Assert.Equal("NPAS017", d.Id);
+        Assert.Contains("is static, but a model is an object built with 'new Net(options)'; remove 'static' and derive it from NpasModule", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS017_an_abstract_model_could_never_be_built()
     {
         var d = Single(Model("[SharedBudget(0.5)]", OneLayer, "public abstract partial class Net : NpasModule"), "NPAS017");
