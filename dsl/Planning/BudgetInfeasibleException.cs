@@ -34,8 +34,9 @@ public sealed class BudgetInfeasibleException : Exception
         var c = CultureInfo.InvariantCulture;
         if (!sharesAny)
             return string.Format(c,
-                "The budget of {0:N0} parameters for '{1}' cannot be met: none of its layers draws from a bank (each is [NoShare], or has no weight to share), " +
-                "so it needs all of its {2:N0} parameters. Raise the budget to at least {2:N0} parameters (a fraction of {3}), or let layers share by removing [NoShare].",
+                "The budget of {0:N0} parameters for '{1}' cannot be met: none of its layers draws from a bank (each is [NoShare], has no weight, or takes its " +
+                "weight from the narrower family member), so sharing cannot bring it below the {2:N0} parameters it pays for itself (biases, norms, own weights). " +
+                "Raise the budget to at least {2:N0} parameters (a fraction of {3}), or remove [NoShare] from layers that may share.",
                 budget, modelName, minimum, FeasibleFraction(minimum, unshared));
         // Masks are named only where there are some, so models without the Mask upsampler read as they always did.
         string needs = minimumMasks > 0

@@ -58,6 +58,16 @@ internal static class KnownTypes
         INamedTypeSymbol named => named.IsUnboundGenericType || named.TypeArguments.Any(HasErrors) || named.ContainingType is { } outer && HasErrors(outer),
         IArrayTypeSymbol array => HasErrors(array.ElementType),
         IPointerTypeSymbol pointer => HasErrors(pointer.PointedAtType),
+        IFunctionPointerTypeSymbol function => HasErrors(function.Signature.ReturnType) || function.Signature.Parameters.Any(p => HasErrors(p.Type)),
+        _ => false,
+    };
+
+    /// <summary>Whether <paramref name="type"/> is or holds a pointer or function pointer (<c>int*</c>, <c>int*[]</c>, <c>delegate*&lt;void&gt;</c>).</summary>
+    public static bool HasPointers(ITypeSymbol type) => type switch
+    {
+        IPointerTypeSymbol or IFunctionPointerTypeSymbol => true,
+        INamedTypeSymbol named => named.TypeArguments.Any(HasPointers) || named.ContainingType is { } outer && HasPointers(outer),
+        IArrayTypeSymbol array => HasPointers(array.ElementType),
         _ => false,
     };
 

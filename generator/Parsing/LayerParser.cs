@@ -57,10 +57,14 @@ internal static class LayerParser
             : property.PartialImplementationPart is not null || !property.IsPartialDefinition ? "already has an implementation, but NpasDsl generates it"
             : property.ReturnsByRef || property.ReturnsByRefReadonly ? "returns by reference"
             : property.IsAbstract ? "is abstract"
-            : syntax.Modifiers.Any(SyntaxKind.UnsafeKeyword) ? "is unsafe"
             : property.ExplicitInterfaceImplementations.Length > 0 ? "implements an interface member explicitly"
             : syntax.AccessorList?.Accessors.Any(a => a.Modifiers.Count > 0) == true ? "has an accessor with its own modifier"
             : null;
+
+    /// <summary>An <c>unsafe</c> property in a compilation without unsafe code: the compiler reports it (CS0227), and its generated part would repeat the error.</summary>
+    public static bool UnsafeNotAllowed(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
+        => compilation.Options is CSharpCompilationOptions { AllowUnsafe: false }
+            && property.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is PropertyDeclarationSyntax p && p.Modifiers.Any(SyntaxKind.UnsafeKeyword));
 
     /// <summary>Names that more than one member of the class declares (a compiler error, CS0102).</summary>
     public static HashSet<string> RepeatedNames(INamedTypeSymbol type)
@@ -122,9 +126,10 @@ internal static class LayerParser
         var layer = new AttributeReader(layerAttributes[0], cancellationToken);
         var kind = KnownTypes.LayerKindOf(layerAttributes[0].AttributeClass)!.Value;
         // Half-typed code the compiler reports: an argument or attribute that does not bind ([Repe]), a type that does not
-        // bind (ModuleList<SharedConvv2d>), a property without accessors yet ({ }). A diagnostic of ours would only add noise.
+        // bind (ModuleList<SharedConvv2d>), a property without accessors yet ({ }), 'unsafe' where unsafe code is not
+        // allowed (CS0227). A diagnostic of ours would only add noise.
         if (!layer.IsBound || KnownTypes.HasErrors(property.Type) || attributes.Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })
-            || property.GetMethod is null && property.SetMethod is null)
+            || property.GetMethod is null && property.SetMethod is null || UnsafeNotAllowed(property, compilation, cancellationToken))
             return (true, null);
         int errorsBefore = diagnostics.Count;
 
@@ -168,12 +173,16 @@ internal static class LayerParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatMismatch, location, property.Name,
                 $"is a ModuleList but has no [Repeat(n)]; add [Repeat(n)] to say how many layers it holds, or declare it as '{expectedShort}'"));
         }
-        if (element is not null && element.TypeKind != TypeKind.Error && KnownTypes.FullName(element) != expectedElement && (repeat is null || isList))
+        // The layers of a list are never null: ModuleList<SharedLinear?> would meet the generated ModuleList<SharedLinear> (CS8619).
+        bool otherType = element is not null && element.TypeKind != TypeKind.Error && KnownTypes.FullName(element) != expectedElement;
+        bool nullableElement = isList && element is { NullableAnnotation: NullableAnnotation.Annotated } && !otherType;
+        if ((otherType || nullableElement) && (repeat is null || isList))
         {
             string expected = isList ? $"ModuleList<{expectedShort}>" : expectedShort;
-            // As short as the expected name, unless the short names agree (a class of the user's with NpasDsl's name).
+            // As short as the expected name, unless the short names agree at every depth (a class of the user's with NpasDsl's name).
             string actual = property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
-            if (property.Type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) == expected)
+            var withoutNullability = SymbolDisplayFormat.MinimallyQualifiedFormat.RemoveMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+            if (otherType && property.Type.ToDisplayString(withoutNullability) == expected)
                 actual = property.Type.ToDisplayString();
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrongPropertyType, location, property.Name, layer.ShortName, expected, actual));
         }

@@ -76,11 +76,11 @@ internal static class ModelParser
         // A class without model code still gets its layer properties implemented (throwing), so the NPAS diagnostics are
         // not buried under one CS9248 per layer: a sound class whose attributes have errors with the model's members too,
         // any other class that can take a generated part (partial, not generic) with the properties alone.
-        var placeholder = model is null && (canGenerate || takesParts) ? Placeholder(type, withModelMembers: canGenerate || takesModelMembers, cancellationToken) : null;
+        var placeholder = model is null && (canGenerate || takesParts) ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: canGenerate || takesModelMembers, cancellationToken) : null;
         return new ParseResult(model, placeholder, diagnostics.ToEquatableArray());
     }
 
-    private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, bool withModelMembers, CancellationToken cancellationToken)
+    private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, Compilation compilation, bool withModelMembers, CancellationToken cancellationToken)
     {
         var properties = new List<PlaceholderProperty>();
         var repeated = LayerParser.RepeatedNames(type);
@@ -88,7 +88,9 @@ internal static class ModelParser
         {
             // Only what the generator would have implemented: an unimplemented partial getter-only layer property whose type binds.
             if (!property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
-            if (property.GetMethod is null || KnownTypes.HasErrors(property.Type)) continue;
+            // A pointer type needs an unsafe context the generated part does not have (a class's 'unsafe' does not carry over).
+            if (property.GetMethod is null || KnownTypes.HasErrors(property.Type) || KnownTypes.HasPointers(property.Type)
+                || LayerParser.UnsafeNotAllowed(property, compilation, cancellationToken)) continue;
             if (repeated.Contains(property.Name)) continue; // two parts of one name would repeat the compiler's CS0102 in the generated file
             var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
             if (LayerParser.ShapeProblem(property, syntax) is not null || syntax!.ExpressionBody is not null
@@ -96,7 +98,8 @@ internal static class ModelParser
             string modifiers = LayerParser.ModifiersOf(syntax);
             properties.Add(new PlaceholderProperty(modifiers.Length == 0 ? "" : modifiers + " ", DisplayType(property.Type), Names.Identifier(property.Name)));
         }
-        if (properties.Count == 0) return null;
+        // Without layers to implement, the model's members alone still spare the user CS7036 and CS0759 (an OnCreated of theirs).
+        if (properties.Count == 0 && !withModelMembers) return null;
         return new PlaceholderSpec(
             Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),

@@ -119,8 +119,9 @@ public sealed class DiagnosticTests
     {
         var members = "    [Linear(100, 10), NoShare] private partial SharedLinear Head { get; }\n    [LayerNorm(10)] private partial LayerNorm Norm { get; }";
         var d = Single(Model("[SharedBudget(0.5)]", members), "NPAS005");
-        Assert.Equal("The budget of 515 parameters for 'Net' cannot be met: none of its layers draws from a bank (each is [NoShare], or has no weight to share), " +
-            "so it needs all of its 1,030 parameters. Raise the budget to at least 1,030 parameters (a fraction of 1), or let layers share by removing [NoShare].", d.GetMessage());
+        Assert.Equal("The budget of 515 parameters for 'Net' cannot be met: none of its layers draws from a bank (each is [NoShare], has no weight, or takes its " +
+            "weight from the narrower family member), so sharing cannot bring it below the 1,030 parameters it pays for itself (biases, norms, own weights). " +
+            "Raise the budget to at least 1,030 parameters (a fraction of 1), or remove [NoShare] from layers that may share.", d.GetMessage());
     }
 
     [Fact]
@@ -175,6 +176,17 @@ public sealed class DiagnosticTests
         var d = Assert.Single(diagnostics);
         Assert.Equal("NPAS017", d.Id);
         Assert.Contains("is static, but a model is an object built with 'new Net(options)'; remove 'static' and derive it from NpasModule", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS007_a_module_list_of_nullable_layers_is_refused_by_its_name()
+    {
+        // The list's layers are never null; accepting the '?' would leave a nullability warning in the generated file.
+        var d = Single(Model("[SharedBudget(0.5)]", "    [Linear(100, 10), Repeat(2)] private partial ModuleList<SharedLinear?> Body { get; }"), "NPAS007");
+        Assert.Contains("must be 'ModuleList<SharedLinear>', not 'ModuleList<SharedLinear?>'", d.GetMessage());
+        var own = Model("[SharedBudget(0.5)]", "    [Linear(100, 10), Repeat(2)] private partial ModuleList<SharedLinear?> Body { get; }")
+            .Replace("namespace Demo;", "namespace Demo;\npublic sealed class SharedLinear { }\n");
+        Assert.Contains("not 'TorchSharp.Modules.ModuleList<Demo.SharedLinear?>'", Single(own, "NPAS007").GetMessage());
     }
 
     [Fact]

@@ -34,11 +34,15 @@ public sealed class HalfTypedCodeTests
     [InlineData("    [Conv2d(1, 16, 3)] private partial SharedConv2d Stem { }\n" + Head, "CS0548")]
     [InlineData("    [Conv2d(1, 16, 3), Repe] private partial ModuleList<SharedConv2d> Body { get; }\n" + Head, "CS0246")]
     [InlineData("    public class Outer<T> { public class Inner { } }\n    [Linear(100, 10)] private partial Outer<Missing>.Inner Body { get; }\n" + Head, "CS0246")]
+    [InlineData("    [Linear(100, 10)] private unsafe partial SharedLinear Body { get; }\n" + Head, "CS0227")]
+    [InlineData("    [Linear(100, 10)] private partial SharedConvv Body { get; }\n    partial void OnCreated() { }", "CS0246")]
     public void A_mistake_the_compiler_reports_gets_no_diagnostic_of_ours_and_none_in_generated_code(string members, string compilerError)
     {
         var (npas, inUser, inGenerated) = Build(Model(members));
         Assert.Empty(npas);
         Assert.Contains(inUser, d => d.StartsWith(compilerError));
+        // Nor what a missing generated part would add: no constructor (CS7036), an OnCreated without its declaration (CS0759).
+        Assert.DoesNotContain(inUser, d => d.StartsWith("CS7036") || d.StartsWith("CS0759"));
         Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
     }
 
@@ -60,7 +64,6 @@ public sealed class HalfTypedCodeTests
     [InlineData("    [Linear(100, 10)] private partial ref SharedLinear Head { get; }", "returns by reference")]
     [InlineData("    [Linear(100, 10)] private extern partial SharedLinear Head { get; }", "already has an implementation")]
     [InlineData("    [Linear(100, 10)] public partial SharedLinear Head { private get; }", "has an accessor with its own modifier")]
-    [InlineData("    [Linear(100, 10)] private unsafe partial SharedLinear Head { get; }", "is unsafe")]
     public void A_layer_property_of_a_shape_nothing_can_implement_is_npas008_and_nothing_in_generated_code(string members, string problem)
     {
         foreach (var declaration in new[] { "public sealed partial class Net : NpasModule", "public sealed partial class Net : NpasModule { public Net() : base(null!, null) { } }\npublic sealed partial class Net" })
@@ -69,6 +72,30 @@ public sealed class HalfTypedCodeTests
             Assert.Contains(npas, d => d.StartsWith("NPAS008") && d.Contains(problem));
             Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
         }
+    }
+
+    [Fact]
+    public void An_unsafe_layer_property_where_unsafe_code_is_allowed_is_an_ordinary_layer()
+    {
+        var compilation = GeneratorHarness.Compile(Model("    [Linear(100, 10)] private unsafe partial SharedLinear Body { get; }\n" + Head));
+        compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(true));
+        var driver = GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        Assert.Empty(diagnostics);
+        Assert.Contains("private unsafe partial global::NpasDsl.SharedLinear Body => _body;", Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value);
+        Assert.DoesNotContain(GeneratorHarness.CompilerProblems(output), d => d.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Theory]
+    [InlineData("int*")]
+    [InlineData("delegate*<void>")]
+    public void A_pointer_typed_layer_is_npas007_and_nothing_in_generated_code(string type)
+    {
+        var source = Model($"    [Linear(100, 10)] private partial {type} Body {{ get; }}\n" + Head, declaration: "public sealed unsafe partial class Net : NpasModule");
+        var compilation = GeneratorHarness.Compile(source);
+        compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(true));
+        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        Assert.Contains(diagnostics, d => d.Id == "NPAS007");
+        Assert.DoesNotContain(GeneratorHarness.CompilerProblems(output), d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs", System.StringComparison.Ordinal) == true);
     }
 
     [Fact]
