@@ -76,7 +76,8 @@ internal static class ModelParser
         // A class without model code still gets its layer properties implemented (throwing), so the NPAS diagnostics are
         // not buried under one CS9248 per layer: a sound class whose attributes have errors with the model's members too,
         // any other class that can take a generated part (partial, not generic) with the properties alone.
-        var placeholder = model is null && (canGenerate || takesParts) ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: canGenerate || takesModelMembers, cancellationToken) : null;
+        // (A class that can be a model takes both: canGenerate implies takesModelMembers, which implies takesParts.)
+        var placeholder = model is null && takesParts ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: takesModelMembers, cancellationToken) : null;
         return new ParseResult(model, placeholder, diagnostics.ToEquatableArray());
     }
 
@@ -122,10 +123,6 @@ internal static class ModelParser
     {
         takesModelMembers = false;
         bool ok = true;
-        takesParts = syntax.Modifiers.Any(SyntaxKind.PartialKeyword)
-            && ContainingTypes(type).All(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword)))
-            && !type.IsGenericType && !ContainingTypes(type).Any(c => c.IsGenericType)
-            && !type.IsFileLocal && !ContainingTypes(type).Any(t => t.IsFileLocal);
         var location = syntax.Identifier.GetLocation();
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
         {
@@ -154,7 +151,8 @@ internal static class ModelParser
         if (type.IsFileLocal) Unsupported("is a file-local class, but its generated part lives in another file; remove the 'file' modifier");
         else if (ContainingTypes(type).FirstOrDefault(t => t.IsFileLocal) is { } fileLocal)
             Unsupported($"is nested in the file-local class '{fileLocal.Name}', but its generated part lives in another file; remove the 'file' modifier from '{fileLocal.Name}'");
-        bool isAbstract = type.IsAbstract && !type.IsStatic; // reported apart: the model's members still fit an abstract class
+        takesParts = ok; // the checks so far are those a generated part of any kind needs; the rest are the model's
+        bool isAbstract = type.IsAbstract; // reported apart: the model's members still fit an abstract class (static classes never get here)
         if (isAbstract)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, location, type.Name,
                 $"is abstract, but a model is built with 'new {type.Name}(options)' and no class may derive from it; remove 'abstract'"));
@@ -182,7 +180,7 @@ internal static class ModelParser
                 Unsupported($"derives from NpasModule through '{direct.Name}', {problem}, or derive directly from NpasModule");
             foreach (var inherited in InheritedNameClashes(direct)) Unsupported(inherited);
         }
-        takesModelMembers = ok && takesParts;
+        takesModelMembers = ok;
         return ok && !isAbstract;
     }
 
