@@ -12,6 +12,15 @@ internal static class ModelEmitter
 {
     private const string Indent = "    ";
 
+    /// <summary>
+    /// Marks each generated member (never the class, which holds the user's code too, nor <c>OnCreated</c>, which the
+    /// user implements) so that coverage tools and analyzers tell it from hand-written code. The version is the
+    /// generator's assembly version, so the text changes only when the generator does.
+    /// </summary>
+    internal static readonly string GeneratedCodeAttribute =
+        "[global::System.CodeDom.Compiler.GeneratedCode(\"NpasDsl.Generator\", \""
+        + typeof(ModelEmitter).Assembly.GetName().Version!.ToString(3) + "\")]";
+
     public static string Emit(ModelSpec model)
         => InFile(model.Namespace, model.ContainingTypes, TemplateRenderer.Render("ModelClass", new ClassView(model)));
 
@@ -66,6 +75,8 @@ internal static class ModelEmitter
             WithModelMembers = placeholder.WithModelMembers;
         }
 
+        public string GeneratedCode => GeneratedCodeAttribute;
+
         public bool WithModelMembers { get; }
 
         public string ClassIdentifier { get; }
@@ -100,6 +111,7 @@ internal static class ModelEmitter
             Layers = model.Layers.Select(l => new LayerView(l)).ToList();
         }
 
+        public string GeneratedCode => GeneratedCodeAttribute;
         public string ClassName { get; }
         public string ClassIdentifier { get; }
         public string Summary { get; }
