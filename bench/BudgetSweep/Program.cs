@@ -25,7 +25,8 @@ const string Usage =
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
-    "  --out DIR           where budget-sweep.md and budget-sweep.png go (default docs/, with --validation docs/validation/)\n" +
+    "  --out DIR           where budget-sweep.md and budget-sweep.png go (default: beside the --results file, else docs/,\n" +
+    "                      with --validation docs/validation/); only a report in docs/ rewrites docs/benchmarks.md's section\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
     "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
     "                      (for choosing settings such as --lr without looking at the test set)\n" +
@@ -99,11 +100,12 @@ catch (ArgumentException e)
 {
     return ExitCodes.Report(e, Usage); // the usage only after an unknown option or a missing value
 }
-// A validation run must not overwrite the published test-set report.
-string outputDirectory = output ?? (validation is null ? "docs" : Path.Combine("docs", "validation"));
+// A validation run, or one with its own results file, must not overwrite the published test-set report.
+var place = ReportPlace.For(output, resultsFile, validation);
+string outputDirectory = place.Directory;
 // Checked before training: a document without its markers would only be found after hours of it.
 string benchmarksPath = Path.Combine(outputDirectory, "benchmarks.md");
-if (output is null && validation is null && File.Exists(benchmarksPath))
+if (place.Publishes && File.Exists(benchmarksPath))
 {
     try
     {
@@ -331,9 +333,9 @@ void Write()
     text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
     Directory.CreateDirectory(outputDirectory);
     AtomicFile.WriteText(markdownPath, text.ToString()); // a temporary per process: processes of one sweep may write at once
-    // The default report also goes into docs/benchmarks.md, between its markers, with the plot; runs with --out or
-    // --validation are side studies and leave it alone.
-    if (output is null && validation is null)
+    // The published report also goes into docs/benchmarks.md, between its markers, with the plot; a report written
+    // anywhere but docs/ (--out, a results file elsewhere) or made on the validation split is a side study and leaves it alone.
+    if (place.Publishes)
     {
         var body = text.ToString();
         var section = body[(body.IndexOf('\n') + 1)..] + "\n![Test accuracy against trainable parameters](budget-sweep.png)\n";

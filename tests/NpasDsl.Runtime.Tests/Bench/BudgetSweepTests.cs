@@ -131,4 +131,22 @@ public sealed class BudgetSweepTests
             Assert.Contains("needs the line", Assert.Throws<System.IO.InvalidDataException>(() => BenchmarksSection.Replace(broken, "x")).Message);
         Assert.False(BenchmarksSection.Update(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"npas-none-{System.Guid.NewGuid():N}.md"), "x"));
     }
+
+    [Fact]
+    public void A_report_goes_beside_its_results_file_and_only_one_in_docs_from_the_test_set_is_published()
+    {
+        string docs = System.IO.Path.GetFullPath("docs");
+        Assert.Equal(new ReportPlace("docs", true), ReportPlace.For(output: null, resultsFile: null, validation: null));
+        Assert.Equal(new ReportPlace(docs, true), ReportPlace.For(null, "docs/budget-sweep-results.tsv", null));
+        // A side study with its own results file (session 15's seeds 4 and 5) writes beside it and leaves docs/ alone.
+        var side = ReportPlace.For(null, "/tmp/seeds45/results.tsv", null);
+        Assert.Equal("/tmp/seeds45", side.Directory);
+        Assert.False(side.Publishes);
+        Assert.False(ReportPlace.For(null, "docs/budget-sweep-10-epochs/results.tsv", null).Publishes);
+        Assert.Equal(new ReportPlace("/tmp/out", false), ReportPlace.For("/tmp/out", "docs/budget-sweep-results.tsv", null));
+        Assert.True(ReportPlace.For("docs/", null, null).Publishes);
+        // The validation split's accuracies are never the published test-set report.
+        Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "validation"), false), ReportPlace.For(null, null, validation: 5000));
+        Assert.False(ReportPlace.For(null, "docs/budget-sweep-results.tsv", validation: 5000).Publishes);
+    }
 }
