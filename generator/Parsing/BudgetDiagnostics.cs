@@ -57,7 +57,7 @@ internal static class BudgetDiagnostics
             int? enough = SmallestMaxTemplatesThatUses(spec, plan.Budget);
             string raise = enough is { } k2 ? " or raise [Sharing(MaxTemplates = " + k2.ToString(CultureInfo.InvariantCulture) + ")]" : "";
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusableCapacity, budgetLocation,
-                N(unused), N(plan.Budget), TemplateLimit(spec.Sharing), N(plan.Breakdown.Total), raise));
+                N(unused), N(plan.Budget), TemplateLimit(spec.Sharing), N(UsableBudget(spec, plan)), raise));
         }
         return true;
     }
@@ -105,6 +105,33 @@ internal static class BudgetDiagnostics
             else low = middle + 1;
         }
         return high;
+    }
+
+    /// <summary>
+    /// The budget to suggest instead: one that plans and leaves no more unused than the warning allows, so that following
+    /// the advice silences it. What the plan used (its total and the coefficient-unsharing reserve it set aside) is the
+    /// first guess; a smaller budget can plan smaller banks and reserve less, so each guess is planned and lowered by
+    /// what it leaves unused until one fits. A budget at or below the unshared count never warns, so this ends, at worst there.
+    /// </summary>
+    internal static long UsableBudget(NetworkSpec spec, AllocationPlan plan)
+    {
+        long candidate = plan.Budget - plan.Breakdown.Unused;
+        while (candidate > plan.Unshared)
+        {
+            long unused;
+            try
+            {
+                unused = BudgetPlanner.Plan(new NetworkSpec(spec.ModelName, BudgetSpec.Parameters(candidate), spec.Layers, spec.Sharing,
+                    spec.Assignment, spec.CoefficientPartition, spec.ExtendedFrom)).Breakdown.Unused;
+            }
+            catch (BudgetInfeasibleException)
+            {
+                return plan.Unshared; // not expected above what a feasible plan used; the unshared count never warns
+            }
+            if (unused <= UnusedWarningShare * candidate) return candidate;
+            candidate -= unused;
+        }
+        return System.Math.Max(candidate, plan.Unshared);
     }
 
     private static string TemplateLimit(SharingSpec sharing) => sharing.Combiner == Combiner.RoundRobin

@@ -41,8 +41,11 @@ public sealed class Trainer
     /// resumed run draws the same augmentations; <paramref name="progress"/> hears about every step (a live display);
     /// <paramref name="rebuild"/> (<c>o => new MyNet(o)</c>) builds the model again when coefficient unsharing
     /// (<see cref="TrainerOptions.UnshareAtEpoch"/>) splits its vectors, and is needed only then.
+    /// <paramref name="device"/> is where the batches go: null for the device the model is on
+    /// (<see cref="NpasOptions.Device"/>), and one that is given must be that device.
     /// </summary>
-    /// <exception cref="ArgumentException">The options are invalid, or the data is unusable (<see cref="TrainingData.Problem"/>).</exception>
+    /// <exception cref="ArgumentException">The options are invalid, the data is unusable (<see cref="TrainingData.Problem"/>), or
+    /// <paramref name="device"/> is not the model's.</exception>
     /// <exception cref="UnsharingUnavailableException">Unsharing is asked for a model that cannot do it, or without <paramref name="rebuild"/>.</exception>
     public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
         Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null, Func<NpasOptions, NpasModule>? rebuild = null)
@@ -67,12 +70,32 @@ public sealed class Trainer
         _single = single;
         _data = data;
         _options = options;
-        _device = device ?? CPU;
+        _device = DeviceFor(model.Module, device);
         _log = log ?? Console.WriteLine;
         _optimizer = CreateOptimizer(model.Module);
         _decayed = model.Decayed.ToList();
         _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
         _checkpoints?.PrepareFor(options);
+    }
+
+    /// <summary>
+    /// The device the batches go to: the model's own unless one is given, and a given one must be the model's. A model
+    /// built with <c>NpasOptions { Device = cuda }</c> would otherwise be fed CPU batches and fail inside its first step.
+    /// </summary>
+    private static Device DeviceFor(nn.Module<Tensor, Tensor> module, Device? given)
+    {
+        Device? own = null;
+        foreach (var parameter in module.parameters())
+        {
+            own = parameter.device;
+            break;
+        }
+        if (given is null) return own ?? CPU;
+        if (own is not null && (own.type != given.type || (own.index >= 0 && given.index >= 0 && own.index != given.index)))
+            throw new ArgumentException(
+                $"The model is on {own} but the trainer was given the device {given}: create the model on {given} " +
+                $"(new NpasOptions {{ Device = ... }}), or leave the trainer's device out to train where the model is.", "device");
+        return given;
     }
 
     /// <summary>Refuses options or data no trainer can run with; called before anything slow (a group search) is done for them.</summary>

@@ -384,6 +384,23 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void NPAS019_suggests_a_budget_that_builds_without_it_where_coefficient_sharing_reserves_part_of_the_budget()
+    {
+        // Found by a consumer audit: with coefficient sharing the plan sets a reserve aside for unsharing, and the warning
+        // said "lower the budget to 1,006" (the plan's total without the reserve), which warned again at 1,006.
+        const string sharing = "Sharing(BankSplit = BankSplit.Templates, CoefficientSharing = CoefficientSharing.ByShape)";
+        const string members = "    [Conv1d(2, 8, 5, Padding = 2)] private partial SharedConv1d C1 { get; }\n" +
+                               "    [Conv1d(8, 8, 5, Padding = 2), Repeat(2)] private partial ModuleList<SharedConv1d> C2 { get; }\n" +
+                               "    [Linear(8, 3)] private partial SharedLinear Head { get; }";
+        var warning = Single(Model($"[SharedBudget(1.5), {sharing}]", members), "NPAS019");
+        var suggested = System.Text.RegularExpressions.Regex.Match(warning.GetMessage(), "lower the budget to ([0-9,]+)");
+        Assert.True(suggested.Success, warning.GetMessage());
+        string budget = suggested.Groups[1].Value.Replace(",", "");
+        var (_, _, after) = GeneratorHarness.Run(Model($"[SharedBudget(Parameters = {budget}), {sharing}]", members));
+        Assert.DoesNotContain(after, d => d.Id.StartsWith("NPAS", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void NPAS020_a_layer_larger_than_any_bank_with_upsampling_off()
     {
         var members = "    [Linear(100, 100, Bias = false)] private partial SharedLinear Big { get; }\n    [Linear(10, 10, Bias = false)] private partial SharedLinear Small { get; }";

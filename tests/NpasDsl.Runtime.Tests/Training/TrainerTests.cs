@@ -104,6 +104,21 @@ public sealed class TrainerTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void The_trainer_feeds_the_device_the_model_is_on_and_refuses_another_before_anything_runs()
+    {
+        using var model = new TinyCnn(new NpasOptions { Seed = 1 });
+        var options = new TrainerOptions { Epochs = 1, BatchSize = 32, LearningRate = 0.01 };
+        // No device given: the model's (CPU here), as a model built with NpasOptions { Device = cuda } needs.
+        Assert.Single(new Trainer(model, Data(), options, log: _ => { }).Run());
+        // Another device than the model's fails at once, naming both, instead of inside the first step. (Naming a CUDA
+        // device needs no GPU: nothing is moved there.)
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(model, Data(), options, new Device(DeviceType.CUDA), log: _ => { }));
+        Assert.Contains("The model is on cpu but the trainer was given the device cuda", e.Message);
+        Assert.Contains("NpasOptions { Device = ... }", e.Message);
+        Assert.Single(new Trainer(model, Data(), options, CPU, log: _ => { }).Run());
+    }
+
+    [Fact]
     public void Training_improves_accuracy_writes_metrics_and_a_checkpoint()
     {
         using var model = new TinyCnn(new NpasOptions { Seed = 1 });
