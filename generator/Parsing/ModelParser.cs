@@ -31,6 +31,15 @@ internal static class ModelParser
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
         if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
 
+        // Partial properties are C# 13: below it the compiler rejects every layer (CS8703), and a generated part would
+        // repeat that error inside its file. One error that names the setting instead, and no generated part.
+        if (syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp13 } tooOld)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LanguageVersionTooLow, syntax.Identifier.GetLocation(), type.Name,
+                tooOld.LanguageVersion.ToDisplayString()));
+            return new ParseResult(null, null, diagnostics.ToEquatableArray());
+        }
+
         // A static class holds no instance layers: one error that says why, not one per rule its members then break.
         if (type.IsStatic)
         {
@@ -156,8 +165,11 @@ internal static class ModelParser
         if (isAbstract)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, location, type.Name,
                 $"is abstract, but a model is built with 'new {type.Name}(options)' and no class may derive from it; remove 'abstract'"));
-        if (syntax.ParameterList is not null) Unsupported("has a primary constructor, but NpasDsl generates the constructor; remove the parameter list and use OnCreated for your own set-up");
-        if (type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ConstructorDeclarationSyntax)))
+        // A class on another base (NPAS002 below) needs its own constructor for that base until it derives from NpasModule,
+        // so "remove it" would be wrong advice there; the constructor is reported once the base is right.
+        bool onNpasModule = type.BaseType is not { TypeKind: TypeKind.Error } && KnownTypes.DerivesFrom(type, KnownTypes.NpasModule);
+        if (onNpasModule && syntax.ParameterList is not null) Unsupported("has a primary constructor, but NpasDsl generates the constructor; remove the parameter list and use OnCreated for your own set-up");
+        if (onNpasModule && type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && c.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ConstructorDeclarationSyntax)))
             Unsupported("declares a constructor, but NpasDsl generates it (new " + type.Name + "(NpasOptions? options = null)); remove it and put your own set-up in 'partial void OnCreated()'");
         bool derivesFromModel = false;
         for (var ancestor = type.BaseType; ancestor is not null; ancestor = ancestor.BaseType)
@@ -169,7 +181,7 @@ internal static class ModelParser
             }
         foreach (var problem in GeneratedNameClashes(type)) Unsupported(problem);
         if (type.BaseType is { TypeKind: TypeKind.Error }) return false; // the compiler reports the missing base type
-        if (!KnownTypes.DerivesFrom(type, KnownTypes.NpasModule))
+        if (!onNpasModule)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAnNpasModule, location, type.Name, type.BaseType?.ToDisplayString() ?? "object"));
             ok = false;

@@ -58,6 +58,18 @@ public sealed class DiagnosticTests
         Assert.Contains("derive it from NpasDsl.NpasModule", d.GetMessage());
     }
 
+    [Fact]
+    public void NPAS002_alone_for_a_module_on_another_base_with_the_constructor_that_base_needs()
+    {
+        // Found by a consumer audit: TorchSharp's Module needs a constructor of the class's own, and NPAS017's "remove it"
+        // was wrong advice while the class is on that base. It is reported once the class derives from NpasModule.
+        var members = OneLayer + "\n    public Net() : base(\"net\") { }";
+        var (_, _, diagnostics) = GeneratorHarness.Run(Model("[SharedBudget(0.5)]", members, "public sealed partial class Net : TorchSharp.torch.nn.Module<Tensor, Tensor>"));
+        Assert.Equal(new[] { "NPAS002" }, diagnostics.Where(d => d.Id.StartsWith("NPAS", StringComparison.Ordinal)).Select(d => d.Id).ToArray());
+        var onNpasModule = Model("[SharedBudget(0.5)]", OneLayer + "\n    public Net() : base(null!, null) { }");
+        Assert.Contains("declares a constructor", Single(onNpasModule, "NPAS017").GetMessage());
+    }
+
     [Theory]
     [InlineData("-0.5", "-0.5")]
     [InlineData("0", "0")]
@@ -249,6 +261,33 @@ public sealed class DiagnosticTests
     {
         var d = Single(Model("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net<T> : NpasModule"), "NPAS012");
         Assert.Equal("Net", At(d));
+    }
+
+    [Theory]
+    [InlineData(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp12, "12.0")]
+    [InlineData(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp10, "10.0")]
+    public void NPAS023_below_csharp_13_names_the_version_and_generates_nothing(Microsoft.CodeAnalysis.CSharp.LanguageVersion version, string shown)
+    {
+        var (driver, output, diagnostics) = RunAt(version, Model("[SharedBudget(0.5)]", OneLayer));
+        var d = Assert.Single(diagnostics);
+        Assert.Equal("NPAS023", d.Id);
+        Assert.Equal("Net", At(d));
+        Assert.Contains($"this project compiles C# {shown}; set <LangVersion>13</LangVersion>", d.GetMessage());
+        Assert.Empty(GeneratorHarness.GeneratedFiles(driver));
+        // The compiler's own error stays, in the user's file only.
+        Assert.Contains(GeneratorHarness.CompilerProblems(output), p => p.Id == "CS8703");
+        Assert.DoesNotContain(GeneratorHarness.CompilerProblems(output), p => p.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
+        // C# 13 itself is enough.
+        Assert.Empty(RunAt(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp13, Model("[SharedBudget(0.5)]", OneLayer)).Diagnostics);
+    }
+
+    private static (GeneratorDriver Driver, Compilation Output, System.Collections.Immutable.ImmutableArray<Diagnostic> Diagnostics) RunAt(Microsoft.CodeAnalysis.CSharp.LanguageVersion version, string source)
+    {
+        var options = GeneratorHarness.ParseOptions.WithLanguageVersion(version);
+        var compilation = GeneratorHarness.Compile().AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source, options, path: "Model0.cs"));
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new[] { new NpasGenerator().AsSourceGenerator() }, parseOptions: options)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        return (driver, output, diagnostics);
     }
 
     [Fact]

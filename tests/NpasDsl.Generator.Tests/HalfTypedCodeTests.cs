@@ -75,6 +75,16 @@ public sealed class HalfTypedCodeTests
     }
 
     [Fact]
+    public void A_layer_property_that_is_not_partial_is_npas008_and_no_unset_member_warning_in_generated_code()
+    {
+        // Found by a consumer audit: the placeholder's constructor left the user's non-nullable auto-property unset, so
+        // CS8618 (an error under TreatWarningsAsErrors) pointed into the generated file. That constructor never returns.
+        var (npas, _, inGenerated) = Build(Model("    [Linear(100, 10)] private SharedLinear Body { get; }\n" + Head));
+        Assert.Contains(npas, d => d.StartsWith("NPAS008"));
+        Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
+    }
+
+    [Fact]
     public void An_unsafe_layer_property_where_unsafe_code_is_allowed_is_an_ordinary_layer()
     {
         var compilation = GeneratorHarness.Compile(Model("    [Linear(100, 10)] private unsafe partial SharedLinear Body { get; }\n" + Head));
