@@ -18,7 +18,14 @@ namespace NpasDsl.Training;
 /// </summary>
 public sealed class CheckpointStore
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // Enums by name, as the allocation file writes them ("optimizer": "AdamW", not 0); the converter still reads the
+    // numbers that checkpoints written before it hold.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
 
     /// <summary>Creates a store in <paramref name="directory"/>.</summary>
     public CheckpointStore(string directory) => Directory = Path.GetFullPath(directory);

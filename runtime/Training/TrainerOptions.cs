@@ -35,7 +35,10 @@ public enum ScheduleInterval
     Epoch,
 }
 
-/// <summary>Everything the trainer does, in one place; the defaults train the Fashion-MNIST example.</summary>
+/// <summary>
+/// Everything the trainer does, in one place. The defaults are a generic AdamW start (3 epochs, batch 128, lr 0.003,
+/// per-batch cosine, no warm-up, no decay); the Fashion-MNIST example raises the rate to 0.012, its validation-best.
+/// </summary>
 public sealed record TrainerOptions
 {
     /// <summary>Passes over the training set.</summary>

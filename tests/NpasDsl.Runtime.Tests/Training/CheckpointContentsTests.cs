@@ -78,6 +78,30 @@ public sealed class CheckpointContentsTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void The_manifest_names_its_enums_and_one_with_the_numbers_older_versions_wrote_still_resumes()
+    {
+        using (var model = new TinyCnn())
+            new Trainer(model, TrainerTests.Data(), Options, log: _ => { }).Run();
+        var path = Path.Combine(Scratch, "trainer.json");
+        var state = JsonNode.Parse(File.ReadAllText(path))!["state"]!;
+        Assert.Equal("AdamW", (string?)state["settings"]!["optimizer"]);
+        Assert.Equal("Cosine", (string?)state["schedule"]!["schedule"]);
+        Assert.Equal("Step", (string?)state["schedule"]!["interval"]);
+
+        // Before names were written: "optimizer": 0, "schedule": 3, "interval": 0.
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        json["state"]!["settings"]!["optimizer"] = (int)OptimizerKind.AdamW;
+        json["state"]!["schedule"]!["schedule"] = (int)ScheduleKind.Cosine;
+        json["state"]!["schedule"]!["interval"] = (int)ScheduleInterval.Step;
+        json["state"]!["schedule"]!["optimizer"] = (int)OptimizerKind.AdamW;
+        File.WriteAllText(path, json.ToJsonString());
+        var log = new List<string>();
+        using var resumed = new TinyCnn();
+        Assert.Equal(2, new Trainer(resumed, TrainerTests.Data(), Options with { Epochs = 2, Resume = true }, log: log.Add).Run().Count);
+        Assert.DoesNotContain(log, l => l.StartsWith("note:", System.StringComparison.Ordinal) && !l.Contains("--epochs"));
+    }
+
+    [Fact]
     public void A_checkpoint_without_a_random_state_or_schedule_still_resumes_and_a_damaged_state_is_refused()
     {
         using (var model = new TinyCnn())
