@@ -101,7 +101,7 @@ try
 
     // --unshare-at is refused (exit code 2): a family's members share their banks, so none can be split alone.
     Func<Tensor, Generator, Tensor>? augment = dataset == "cifar10" ? (images, generator) => Augmentation.RandomCropAndFlip(images, generator, fill: CifarDataset.BlackPixel(CifarVariant.Cifar10)) : null;
-    ConsoleProgress.Run((progress, log) => new Trainer(family, trainingData, trainer, target, log, augment, progress).Run());
+    ConsoleProgress.Run((progress, log, interrupt) => new Trainer(family, trainingData, trainer, target, log, augment, progress).Run(interrupt));
     var evaluation = family.Evaluate(trainingData.TestInputs, trainingData.TestLabels);
     Console.WriteLine(evaluation);
     Console.WriteLine(FinalLine.For(family, evaluation, trainingData.Evaluation));

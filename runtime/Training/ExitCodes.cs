@@ -39,11 +39,19 @@ public static class ExitCodes
     public const int TrainingStopped = 5;
 
     /// <summary>
+    /// The run was interrupted (Ctrl+C; <see cref="TrainingInterruptedException"/>) and stopped between two batches, after a
+    /// checkpoint of that point where it has a checkpoint directory: <c>--resume</c> continues it. 130 is what a shell
+    /// reports for a program ended by Ctrl+C (128 + SIGINT).
+    /// </summary>
+    public const int Interrupted = 130;
+
+    /// <summary>
     /// The exit code for a failure a program reports in one line, or <see langword="null"/> for any other exception:
     /// that one is a defect, and the program should let it surface with its stack trace.
     /// </summary>
     public static int? For(Exception failure) => failure switch
     {
+        TrainingInterruptedException => Interrupted,
         BudgetInfeasibleException => BudgetInfeasible,
         TrainingDivergedException or AllocationMismatchException or CheckpointException => TrainingStopped,
         IOException or UnauthorizedAccessException or InvalidDataException => DataUnavailable, // IOException: also missing, truncated, full disk

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using NpasDsl.Allocation;
 using NpasDsl.Unsharing;
 using TorchSharp;
@@ -135,11 +136,23 @@ public sealed class Trainer
     /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings (nothing is loaded then), or by a model with another allocation.</exception>
     /// <exception cref="CheckpointException">The checkpoint to resume cannot be read.</exception>
     /// <exception cref="TrainingDivergedException">The loss or the gradients stopped being finite; no step was taken with them and the last good checkpoint is kept.</exception>
-    public IReadOnlyList<EpochRecord> Run()
+    public IReadOnlyList<EpochRecord> Run() => Run(CancellationToken.None);
+
+    /// <summary>
+    /// Runs (or continues) training until done or until <paramref name="cancellationToken"/> is cancelled. A cancelled run
+    /// stops before its next batch, saves a checkpoint of exactly that point (where there is a checkpoint directory and the
+    /// epoch has begun; at an epoch's start the last one already is), and throws <see cref="TrainingInterruptedException"/>;
+    /// <see cref="TrainerOptions.Resume"/> then continues it to the result of an uninterrupted run.
+    /// </summary>
+    /// <exception cref="TrainingInterruptedException">The token was cancelled.</exception>
+    /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings, or by a model with another allocation.</exception>
+    /// <exception cref="CheckpointException">The checkpoint to resume cannot be read, or one cannot be written.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or the gradients stopped being finite; the last good checkpoint is kept.</exception>
+    public IReadOnlyList<EpochRecord> Run(CancellationToken cancellationToken)
     {
         try
         {
-            return RunEpochs();
+            return RunEpochs(cancellationToken);
         }
         finally
         {
@@ -149,7 +162,7 @@ public sealed class Trainer
         }
     }
 
-    private IReadOnlyList<EpochRecord> RunEpochs()
+    private IReadOnlyList<EpochRecord> RunEpochs(CancellationToken cancellationToken)
     {
         var state = new TrainingState();
         if (_options.Resume && _checkpoints is { Exists: true })
@@ -194,6 +207,8 @@ public sealed class Trainer
 
             for (int b = state.Step; b < batches; b++)
             {
+                if (cancellationToken.IsCancellationRequested)
+                    throw Interrupted(state.Step > 0 ? Stamped(state with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds }) : null, epoch, b, batches, cancellationToken);
                 double rate = LearningRateSchedule.At(_options, epoch, b, batches);
                 foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
                 state = Step(state, order, b, rate);
@@ -234,6 +249,23 @@ public sealed class Trainer
             WriteReports(history);
         }
         return state.History;
+    }
+
+    /// <summary>
+    /// Saves <paramref name="partial"/> (the epoch so far; null at an epoch's start, which the last checkpoint holds) and
+    /// builds the exception that says where the run stopped and how to continue it.
+    /// </summary>
+    private TrainingInterruptedException Interrupted(TrainingState? partial, int epoch, int batch, int batches, CancellationToken token)
+    {
+        if (partial is not null) _checkpoints?.Save(_model, _optimizer, partial, _watching);
+        bool saved = _checkpoints is { Exists: true };
+        string where = string.Format(CultureInfo.InvariantCulture, "Training was interrupted in epoch {0} of {1}, after batch {2} of {3}", epoch + 1, _options.Epochs, batch, batches);
+        string what = _checkpoints is null
+            ? "; nothing was saved, because the run has no checkpoint directory (--checkpoint-dir)."
+            : saved
+                ? $"; the checkpoint in {_checkpoints.Directory} holds the run up to there: continue it with --resume, and it ends as an uninterrupted run would."
+                : $"; nothing was saved yet in {_checkpoints.Directory}, because no batch was done.";
+        return new TrainingInterruptedException(where + what, epoch + 1, batch, saved, token);
     }
 
     /// <summary>metrics.csv (and with <see cref="TrainerOptions.Plot"/> metrics.png) beside the checkpoint, from the whole history.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using Spectre.Console;
 
 namespace NpasDsl.Training;
@@ -17,10 +18,39 @@ public static class ConsoleProgress
     public static bool IsInteractive(bool outputRedirected, string? ciVariable) => !outputRedirected && string.IsNullOrEmpty(ciVariable);
 
     /// <summary>Runs <paramref name="train"/> with a progress reporter and a line logger suited to the console.</summary>
-    public static T Run<T>(Func<IProgress<TrainingProgress>?, Action<string>, T> train)
+    /// <remarks>Ctrl+C ends the process as usual (nothing reads a token here); the overload with a token stops a trainer cleanly.</remarks>
+    public static T Run<T>(Func<IProgress<TrainingProgress>?, Action<string>, T> train) => RunWithDisplay((progress, log, _) => train(progress, log), CancellationToken.None);
+
+    /// <summary>
+    /// Runs <paramref name="train"/> with a progress reporter, a line logger suited to the console, and a token that the
+    /// first Ctrl+C cancels: pass it to <see cref="Trainer.Run(CancellationToken)"/>, which then stops after its batch
+    /// with a checkpoint of that point. A second Ctrl+C ends the process at once, as it would without this.
+    /// </summary>
+    public static T Run<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train)
+    {
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (interrupt.IsCancellationRequested) return; // the second Ctrl+C: let it end the process
+            e.Cancel = true;
+            interrupt.Cancel();
+            Console.Error.WriteLine("interrupt: stopping after this batch with a checkpoint of where it stopped (Ctrl+C again ends the process at once)");
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return RunWithDisplay(train, interrupt.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static T RunWithDisplay<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train, CancellationToken token)
     {
         if (!IsInteractive(Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI")))
-            return train(null, Console.WriteLine);
+            return train(null, Console.WriteLine, token);
 
         T result = default!;
         AnsiConsole.Progress()
@@ -35,22 +65,23 @@ public static class ConsoleProgress
                     task.Value = (double)(p.Epoch - 1) * p.Batches + p.Batch;
                     task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {(int)p.Remaining.TotalHours}:{p.Remaining:mm\\:ss}";
                 });
-                result = train(reporter, line => AnsiConsole.WriteLine(line));
+                result = train(reporter, line => AnsiConsole.WriteLine(line), token);
             });
         return result;
     }
 
     /// <summary>
-    /// Runs the trainer <paramref name="create"/> makes (from the console's progress reporter and logger) and returns its
+    /// Runs the trainer <paramref name="create"/> makes (from the console's progress reporter and logger), stopping it with a
+    /// checkpoint at the first Ctrl+C (<see cref="TrainingInterruptedException"/>), and returns its
     /// epochs and the model it ended with: the one given, or after a coefficient split (<c>--unshare-at</c>) the rebuilt one.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The trainer trains a family of networks, which has no one model: use <see cref="Run{T}"/>.</exception>
+    /// <exception cref="InvalidOperationException">The trainer trains a family of networks, which has no one model: use <see cref="Run{T}(Func{IProgress{TrainingProgress}, Action{string}, CancellationToken, T})"/>.</exception>
     public static (System.Collections.Generic.IReadOnlyList<EpochRecord> History, NpasModule Model) Train(Func<IProgress<TrainingProgress>?, Action<string>, Trainer> create)
-        => Run((progress, log) =>
+        => Run((progress, log, interrupt) =>
         {
             var trainer = create(progress, log);
             if (trainer.Model is null) throw new InvalidOperationException("ConsoleProgress.Train returns the trained model; a family trainer has none, use ConsoleProgress.Run.");
-            var history = trainer.Run();
+            var history = trainer.Run(interrupt);
             return (history, trainer.Model!);
         });
 

@@ -61,4 +61,30 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         Assert.Equal(Metrics(straight), Metrics(interrupted));
         Assert.Equal(straightOutput.Trim().Split('\n')[^1], resumedOutput.Trim().Split('\n')[^1]);
     }
+
+    [Fact]
+    public void Ctrl_c_stops_a_real_run_with_a_checkpoint_of_where_it_stopped_and_exit_code_130_and_it_resumes_exactly()
+    {
+        var straight = Path.Combine(Scratch, "straight");
+        var straightOutput = Finish(Start(straight, resume: false));
+
+        var interrupted = Path.Combine(Scratch, "interrupted");
+        var run = Start(interrupted, resume: false);
+        var manifest = Path.Combine(interrupted, "trainer.json");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(manifest) && clock.Elapsed < TimeSpan.FromMinutes(2) && !run.HasExited) Thread.Sleep(20);
+        Assert.False(run.HasExited, "the run finished before it could be interrupted");
+        // What a terminal sends on Ctrl+C.
+        using (var signal = Process.Start("kill", new[] { "-INT", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) signal.WaitForExit();
+        var (code, _, error) = ExampleProcess.Refusal(run);
+        Assert.Equal(130, code);
+        Assert.Contains("interrupt: stopping after this batch", error);
+        Assert.Contains("error: Training was interrupted in epoch", error);
+        Assert.Contains("continue it with --resume", error);
+
+        var resumedOutput = Finish(Start(interrupted, resume: true));
+        Assert.Contains("resumed from", resumedOutput);
+        Assert.Equal(Metrics(straight), Metrics(interrupted));
+        Assert.Equal(straightOutput.Trim().Split('\n')[^1], resumedOutput.Trim().Split('\n')[^1]);
+    }
 }

@@ -25,6 +25,7 @@ public sealed class ExitCodesTests
         { new AllocationMismatchException("another allocation"), ExitCodes.TrainingStopped },
         { new CheckpointException("unreadable"), ExitCodes.TrainingStopped },
         { new CheckpointMismatchException("another run"), ExitCodes.TrainingStopped },
+        { new TrainingInterruptedException("Ctrl+C", epoch: 1, batch: 2, checkpointed: true, System.Threading.CancellationToken.None), ExitCodes.Interrupted },
     };
 
     [Theory]
@@ -35,7 +36,7 @@ public sealed class ExitCodesTests
     [Fact]
     public void The_codes_are_distinct_and_none_is_success_or_the_runtime_crash_code()
     {
-        var codes = new[] { ExitCodes.BadArguments, ExitCodes.DataUnavailable, ExitCodes.BudgetInfeasible, ExitCodes.TrainingStopped };
+        var codes = new[] { ExitCodes.BadArguments, ExitCodes.DataUnavailable, ExitCodes.BudgetInfeasible, ExitCodes.TrainingStopped, ExitCodes.Interrupted };
         Assert.Equal(codes.Length, new HashSet<int>(codes).Count);
         Assert.DoesNotContain(ExitCodes.Success, codes);
         Assert.DoesNotContain(1, codes); // what an unhandled exception in a .NET program exits with

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using NpasDsl.Runtime.Tests.Models;
 using NpasDsl.Training;
 using TorchSharp;
@@ -186,6 +187,58 @@ public sealed class TrainerTests : ScratchDirectoryTest
 
         Assert.Contains(lines, l => l.StartsWith("resumed from") && l.Contains("epoch 2, batch 2"));
         Assert.Equal(expected.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy, r.LearningRate)), actual.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy, r.LearningRate)));
+    }
+
+    /// <summary>Cancels <paramref name="source"/> once the run has done <paramref name="batch"/> batches of <paramref name="epoch"/>.</summary>
+    private sealed class CancelAt(CancellationTokenSource source, int epoch, int batch) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Epoch == epoch && value.Batch == batch) source.Cancel();
+        }
+    }
+
+    [Fact]
+    public void A_cancelled_run_stops_between_batches_with_a_checkpoint_of_that_point_and_resumes_to_the_uninterrupted_result()
+    {
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, LearningRate = 0.01, WeightDecay = 0.01 };
+        using var straight = new TinyCnn(new NpasOptions { Seed = 5 });
+        var expected = new Trainer(straight, Data(), options, log: _ => { }).Run();
+
+        var checkpointed = options with { CheckpointDirectory = Scratch };
+        using (var first = new TinyCnn(new NpasOptions { Seed = 5 }))
+        using (var interrupt = new CancellationTokenSource())
+        {
+            var trainer = new Trainer(first, Data(), checkpointed, log: _ => { }, progress: new CancelAt(interrupt, 2, 3));
+            var stopped = Assert.Throws<TrainingInterruptedException>(() => trainer.Run(interrupt.Token));
+            Assert.Equal((2, 3, true), (stopped.Epoch, stopped.Batch, stopped.Checkpointed));
+            Assert.Contains("interrupted in epoch 2 of 2, after batch 3 of 6", stopped.Message);
+            Assert.Contains($"the checkpoint in {Scratch} holds the run up to there: continue it with --resume", stopped.Message);
+            Assert.Equal(ExitCodes.Interrupted, ExitCodes.For(stopped));
+        }
+        Assert.Equal((1, 3), (new CheckpointStore(Scratch).ReadState().Epoch, new CheckpointStore(Scratch).ReadState().Step)); // no --checkpoint-every: saved on cancel
+        using var resumed = new TinyCnn(new NpasOptions { Seed = 99 });
+        var lines = new System.Collections.Generic.List<string>();
+        var actual = new Trainer(resumed, Data(), checkpointed with { Resume = true }, log: lines.Add).Run();
+        Assert.Contains(lines, l => l.StartsWith("resumed from") && l.Contains("epoch 2, batch 3"));
+        Assert.Equal(expected.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy, r.LearningRate)), actual.Select(r => (r.TrainLoss, r.TrainAccuracy, r.TestAccuracy, r.LearningRate)));
+    }
+
+    [Fact]
+    public void A_cancelled_run_says_what_it_could_not_save()
+    {
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, LearningRate = 0.01 };
+        using var model = new TinyCnn(new NpasOptions { Seed = 5 });
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var unsaved = Assert.Throws<TrainingInterruptedException>(() => new Trainer(model, Data(), options, log: _ => { }).Run(cancelled.Token));
+        Assert.False(unsaved.Checkpointed);
+        Assert.Contains("after batch 0 of 6; nothing was saved, because the run has no checkpoint directory", unsaved.Message);
+        var notYet = Assert.Throws<TrainingInterruptedException>(() => new Trainer(model, Data(), options with { CheckpointDirectory = Scratch }, log: _ => { }).Run(cancelled.Token));
+        Assert.Contains("nothing was saved yet", notYet.Message);
+        Assert.False(new CheckpointStore(Scratch).Exists);
+        // An uncancelled token changes nothing.
+        Assert.Equal(2, new Trainer(model, Data(), options, log: _ => { }).Run(CancellationToken.None).Count);
     }
 
     [Fact]
