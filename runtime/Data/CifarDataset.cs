@@ -60,7 +60,7 @@ public sealed class CifarDataset
             : throw new FileNotFoundException(
                 $"{(variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100")} file '{name}' was not found in '{directory}'. Download the binary version " +
                 $"({(variant == CifarVariant.Cifar10 ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz")}) from the CIFAR page of the University of Toronto, " +
-                "extract it, and pass its folder with --data DIR.", Path.Combine(folder, name));
+                "extract it, and load its folder (the examples' --data DIR).", Path.Combine(folder, name));
 
         var (trainImages, trainLabels) = Read(trainNames.Select(Find).ToList(), variant);
         var (testImages, testLabels) = Read(new List<string> { Find(testName) }, variant);

@@ -53,7 +53,7 @@ public sealed class FashionMnistDataset
     public static FashionMnistDataset Load(string directory)
     {
         if (File.Exists(directory))
-            throw new DirectoryNotFoundException($"'{directory}' is a file, not a directory: pass --data DIR with the directory that holds the four Fashion-MNIST IDX files.");
+            throw new DirectoryNotFoundException($"'{directory}' is a file, not a directory: give the directory that holds the four Fashion-MNIST IDX files (the examples' --data DIR).");
         if (Directory.Exists(directory))
         {
             try
@@ -63,7 +63,7 @@ public sealed class FashionMnistDataset
             }
             catch (UnauthorizedAccessException e) // without it every file would look missing, and the fix would be to reinstall
             {
-                throw new UnauthorizedAccessException($"The Fashion-MNIST directory '{directory}' cannot be read (permission denied): fix its permissions, or pass --data DIR with a readable copy.", e);
+                throw new UnauthorizedAccessException($"The Fashion-MNIST directory '{directory}' cannot be read (permission denied): fix its permissions, or load a readable copy (the examples' --data DIR).", e);
             }
         }
         var paths = Names.Select(name => Find(directory, name)).ToArray();
@@ -76,11 +76,11 @@ public sealed class FashionMnistDataset
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{e.Message.TrimEnd('.')}. The file is damaged or not Fashion-MNIST's: on Debian or Ubuntu reinstall it with " +
-                $"'sudo apt-get install --reinstall dataset-fashion-mnist', or pass --data DIR with good copies of the four files.", e);
+                $"'sudo apt-get install --reinstall dataset-fashion-mnist', or load good copies of the four files from another directory (the examples' --data DIR).", e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new UnauthorizedAccessException($"A Fashion-MNIST file in '{directory}' cannot be read ({e.Message}): fix its permissions, or pass --data DIR with readable copies.", e);
+            throw new UnauthorizedAccessException($"A Fashion-MNIST file in '{directory}' cannot be read ({e.Message}): fix its permissions, or load readable copies (the examples' --data DIR).", e);
         }
     }
 
@@ -103,7 +103,7 @@ public sealed class FashionMnistDataset
         }
         throw new FileNotFoundException(
             $"Fashion-MNIST file '{name}(.gz)' was not found in '{directory}'. On Debian or Ubuntu install the data set with " +
-            $"'sudo apt-get install dataset-fashion-mnist' (it goes to {DebianDirectory}), or pass --data DIR with the four IDX files.",
+            $"'sudo apt-get install dataset-fashion-mnist' (it goes to {DebianDirectory}), or load a directory with the four IDX files (the examples' --data DIR).",
             Path.Combine(directory, name + ".gz"));
     }
 

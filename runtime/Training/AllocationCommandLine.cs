@@ -145,12 +145,12 @@ public sealed class AllocationCommandLine
         {
             WarmupSteps = steps, Seed = model.Seed ?? trainer.Seed, Budget = model.Budget, Sharing = model.Sharing, Device = model.Device, Groups = Groups,
         };
-        var store = trainer.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
+        var store = trainer.CheckpointDirectory is { } directory ? new CheckpointStore(directory, SettingNames.CommandLine) : null;
         // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
         store?.PrepareFor(trainer);
         var declaration = GroupSearches.CheckFirstModels(method, create, options);
         var planned = Warmup.Planned(declaration, options);
-        if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(planned);
+        if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(planned, SettingNames.CommandLine);
         var settings = GroupSearchSettings.For(method.CommandLineName(), steps, Groups, options.Seed, trainer.BatchSize, data.TrainInputs.shape[0], planned);
         string? searchFile = null, settingsFile = null;
         if (store is not null)
@@ -239,7 +239,7 @@ public sealed class AllocationCommandLine
             && (File.Exists(Path.Combine(directory, SearchFileName)) || File.Exists(Path.Combine(directory, GroupSearchSettings.FileName)));
         if (trainer.UnshareAtEpoch is null && !deletes) return;
         using var probe = create(options);
-        if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(probe);
+        if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(probe, SettingNames.CommandLine);
     }
 
     /// <summary>
@@ -253,7 +253,7 @@ public sealed class AllocationCommandLine
     private static void ReplaceSearchFiles(TrainerOptions trainer, AllocationFile? given, Action<string> log)
     {
         if (trainer.CheckpointDirectory is not { } directory || !Directory.Exists(directory)) return;
-        var store = new CheckpointStore(directory);
+        var store = new CheckpointStore(directory, SettingNames.CommandLine);
         if (trainer.Resume && store.Exists) return;
         store.PrepareFor(trainer);
         string searchFile = Path.Combine(store.Directory, SearchFileName), settingsFile = Path.Combine(store.Directory, GroupSearchSettings.FileName);

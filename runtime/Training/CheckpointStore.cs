@@ -27,8 +27,17 @@ public sealed class CheckpointStore
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
-    /// <summary>Creates a store in <paramref name="directory"/>.</summary>
-    public CheckpointStore(string directory) => Directory = Path.GetFullPath(directory);
+    private readonly SettingNames _names;
+
+    /// <summary>
+    /// Creates a store in <paramref name="directory"/>; its messages name the settings that fix them as <paramref name="names"/>
+    /// does (default <see cref="SettingNames.Properties"/>: <c>Resume = true</c>; a command line's: <c>--resume</c>).
+    /// </summary>
+    public CheckpointStore(string directory, SettingNames? names = null)
+    {
+        Directory = Path.GetFullPath(directory);
+        _names = names ?? SettingNames.Properties;
+    }
 
     /// <summary>The checkpoint directory.</summary>
     public string Directory { get; }
@@ -65,7 +74,7 @@ public sealed class CheckpointStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CheckpointException($"Could not write {what} in {Directory} ({e.Message}). The last complete checkpoint there is intact: " +
-                "free disk space or fix the permissions and continue with --resume, or resume from a copy in another --checkpoint-dir.", e);
+                $"free disk space or fix the permissions and continue with {_names.On(nameof(TrainerOptions.Resume))}, or resume from a copy in another {_names.Of(nameof(TrainerOptions.CheckpointDirectory))}.", e);
         }
     }
 
@@ -217,7 +226,7 @@ public sealed class CheckpointStore
     }
 
     private CheckpointException Damaged(string what, Exception? inner)
-        => new($"The checkpoint in {Directory} is damaged or incomplete: {what}. Start afresh with --overwrite, or give another --checkpoint-dir.", inner);
+        => new($"The checkpoint in {Directory} is damaged or incomplete: {what}. Start afresh with {_names.On(nameof(TrainerOptions.Overwrite))}, or give another {_names.Of(nameof(TrainerOptions.CheckpointDirectory))}.", inner);
 
     /// <summary>
     /// Forgets the checkpoint here (an <c>--overwrite</c> run, before it trains): its manifest goes at once, its files
@@ -237,7 +246,7 @@ public sealed class CheckpointStore
     internal void PrepareFor(TrainerOptions options)
     {
         if (File.Exists(Directory))
-            throw new CheckpointException($"--checkpoint-dir {Directory} is a file; give a directory (it is created when missing).");
+            throw new CheckpointException($"{_names.Set(nameof(TrainerOptions.CheckpointDirectory), Directory)} is a file; give a directory (it is created when missing).");
         if (Exists && !options.Resume && !options.Overwrite)
         {
             string done;
@@ -251,7 +260,7 @@ public sealed class CheckpointStore
             {
                 done = "unreadable";
             }
-            throw new CheckpointException($"{Directory} already holds a checkpoint ({done}): continue it with --resume, replace it with --overwrite, or give another --checkpoint-dir.");
+            throw new CheckpointException($"{Directory} already holds a checkpoint ({done}): continue it with {_names.On(nameof(TrainerOptions.Resume))}, replace it with {_names.On(nameof(TrainerOptions.Overwrite))}, or give another {_names.Of(nameof(TrainerOptions.CheckpointDirectory))}.");
         }
         try
         {
@@ -262,7 +271,7 @@ public sealed class CheckpointStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"Checkpoints cannot be written to {Directory} ({e.Message}); give a writable --checkpoint-dir.", e);
+            throw new CheckpointException($"Checkpoints cannot be written to {Directory} ({e.Message}); give a writable {_names.Of(nameof(TrainerOptions.CheckpointDirectory))}.", e);
         }
     }
 

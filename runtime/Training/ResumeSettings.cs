@@ -15,9 +15,13 @@ public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpo
     public static ResumeSettings Of(TrainerOptions options) => new(options.BatchSize, options.Seed, options.BatchesPerEpoch, options.Optimizer,
         options.UnshareAtEpoch, options.UnshareAtEpoch is null ? null : options.UnshareThreshold);
 
-    /// <summary>Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)".</summary>
-    public IEnumerable<string> Differences(ResumeSettings run)
+    /// <summary>
+    /// Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)", or "Property = saved
+    /// (this run: value)" with <see cref="SettingNames.Properties"/>.
+    /// </summary>
+    public IEnumerable<string> Differences(ResumeSettings run, SettingNames names)
     {
+        System.ArgumentNullException.ThrowIfNull(names);
         static string Text(object? value, string absent) => value switch
         {
             null => absent,
@@ -27,16 +31,16 @@ public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpo
             var v => v.ToString() ?? "",
         };
         // Each with what its absence means: every batch, or no unsharing.
-        IEnumerable<(string Option, object? Saved, object? Now, string Absent)> All()
+        IEnumerable<(string Property, object? Saved, object? Now, string Absent)> All()
         {
-            yield return ("--batch-size", BatchSize, run.BatchSize, "");
-            yield return ("--seed", Seed, run.Seed, "");
-            yield return ("--train-batches", BatchesPerEpoch, run.BatchesPerEpoch, "all");
-            yield return ("--optimizer", Optimizer, run.Optimizer, "");
-            yield return ("--unshare-at", UnshareAtEpoch, run.UnshareAtEpoch, "none");
-            yield return ("--unshare-threshold", UnshareThreshold, run.UnshareThreshold, "none");
+            yield return (nameof(TrainerOptions.BatchSize), BatchSize, run.BatchSize, "");
+            yield return (nameof(TrainerOptions.Seed), Seed, run.Seed, "");
+            yield return (nameof(TrainerOptions.BatchesPerEpoch), BatchesPerEpoch, run.BatchesPerEpoch, "all");
+            yield return (nameof(TrainerOptions.Optimizer), Optimizer, run.Optimizer, "");
+            yield return (nameof(TrainerOptions.UnshareAtEpoch), UnshareAtEpoch, run.UnshareAtEpoch, "none");
+            yield return (nameof(TrainerOptions.UnshareThreshold), UnshareThreshold, run.UnshareThreshold, "none");
         }
-        foreach (var (option, saved, now, absent) in All())
-            if (!Equals(saved, now)) yield return $"{option} {Text(saved, absent)} (this run: {Text(now, absent)})";
+        foreach (var (property, saved, now, absent) in All())
+            if (!Equals(saved, now)) yield return $"{names.Set(property, Text(saved, absent))} (this run: {Text(now, absent)})";
     }
 }

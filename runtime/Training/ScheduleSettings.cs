@@ -29,30 +29,34 @@ public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleK
         options.WarmupEpochs, options.StepSize, options.Milestones.ToArray(), options.Gamma, options.Momentum, options.WeightDecay,
         options.LabelSmoothing, options.GradientClip, options.Optimizer);
 
-    /// <summary>Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)".</summary>
-    public IEnumerable<string> Differences(ScheduleSettings run)
+    /// <summary>
+    /// Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)", or "Property = saved
+    /// (this run: value)" with <see cref="SettingNames.Properties"/>.
+    /// </summary>
+    public IEnumerable<string> Differences(ScheduleSettings run, SettingNames names)
     {
+        System.ArgumentNullException.ThrowIfNull(names);
         static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
         static string List(int[]? milestones) => milestones is { Length: > 0 } m ? string.Join(",", m) : "none";
         // A setting that no schedule or optimizer of either run reads is not a change worth a note.
         bool Uses(System.Func<ScheduleSettings, bool> reads) => reads(this) || reads(run);
-        IEnumerable<(string Option, string Saved, string Now)> All()
+        IEnumerable<(string Property, string Saved, string Now)> All()
         {
-            yield return ("--epochs", Epochs.ToString(CultureInfo.InvariantCulture), run.Epochs.ToString(CultureInfo.InvariantCulture));
-            yield return ("--lr", Number(LearningRate), Number(run.LearningRate));
-            yield return ("--schedule", TrainerCommandLine.ScheduleName(Schedule), TrainerCommandLine.ScheduleName(run.Schedule));
-            yield return ("--schedule-per", Interval.ToString().ToLowerInvariant(), run.Interval.ToString().ToLowerInvariant());
-            yield return ("--warmup-epochs", WarmupEpochs.ToString(CultureInfo.InvariantCulture), run.WarmupEpochs.ToString(CultureInfo.InvariantCulture));
+            yield return (nameof(TrainerOptions.Epochs), Epochs.ToString(CultureInfo.InvariantCulture), run.Epochs.ToString(CultureInfo.InvariantCulture));
+            yield return (nameof(TrainerOptions.LearningRate), Number(LearningRate), Number(run.LearningRate));
+            yield return (nameof(TrainerOptions.Schedule), TrainerCommandLine.ScheduleName(Schedule), TrainerCommandLine.ScheduleName(run.Schedule));
+            yield return (nameof(TrainerOptions.Interval), Interval.ToString().ToLowerInvariant(), run.Interval.ToString().ToLowerInvariant());
+            yield return (nameof(TrainerOptions.WarmupEpochs), WarmupEpochs.ToString(CultureInfo.InvariantCulture), run.WarmupEpochs.ToString(CultureInfo.InvariantCulture));
             if (Uses(s => s.Schedule == ScheduleKind.Step))
-                yield return ("--step-size", StepSize.ToString(CultureInfo.InvariantCulture), run.StepSize.ToString(CultureInfo.InvariantCulture));
-            if (Uses(s => s.Schedule == ScheduleKind.MultiStep)) yield return ("--milestones", List(Milestones), List(run.Milestones));
-            if (Uses(s => s.Schedule is ScheduleKind.Step or ScheduleKind.MultiStep)) yield return ("--gamma", Number(Gamma), Number(run.Gamma));
-            if (Uses(s => s.Optimizer == OptimizerKind.SgdNesterov)) yield return ("--momentum", Number(Momentum), Number(run.Momentum));
-            yield return ("--weight-decay", Number(WeightDecay), Number(run.WeightDecay));
-            yield return ("--label-smoothing", Number(LabelSmoothing), Number(run.LabelSmoothing));
-            yield return ("--gradient-clip", GradientClip is { } c ? Number(c) : "none", run.GradientClip is { } r ? Number(r) : "none");
+                yield return (nameof(TrainerOptions.StepSize), StepSize.ToString(CultureInfo.InvariantCulture), run.StepSize.ToString(CultureInfo.InvariantCulture));
+            if (Uses(s => s.Schedule == ScheduleKind.MultiStep)) yield return (nameof(TrainerOptions.Milestones), List(Milestones), List(run.Milestones));
+            if (Uses(s => s.Schedule is ScheduleKind.Step or ScheduleKind.MultiStep)) yield return (nameof(TrainerOptions.Gamma), Number(Gamma), Number(run.Gamma));
+            if (Uses(s => s.Optimizer == OptimizerKind.SgdNesterov)) yield return (nameof(TrainerOptions.Momentum), Number(Momentum), Number(run.Momentum));
+            yield return (nameof(TrainerOptions.WeightDecay), Number(WeightDecay), Number(run.WeightDecay));
+            yield return (nameof(TrainerOptions.LabelSmoothing), Number(LabelSmoothing), Number(run.LabelSmoothing));
+            yield return (nameof(TrainerOptions.GradientClip), GradientClip is { } c ? Number(c) : "none", run.GradientClip is { } r ? Number(r) : "none");
         }
-        foreach (var (option, saved, now) in All())
-            if (saved != now) yield return $"{option} {saved} (this run: {now})";
+        foreach (var (property, saved, now) in All())
+            if (saved != now) yield return $"{names.Set(property, saved)} (this run: {now})";
     }
 }

@@ -28,34 +28,40 @@ internal sealed class ScheduledUnsharing
     public static ScheduledUnsharing? For(TrainerOptions options, NpasModule? model, Func<NpasOptions, NpasModule>? rebuild)
     {
         if (options.UnshareAtEpoch is not { } epoch) return null;
+        string unshare = options.Names.Of(nameof(TrainerOptions.UnshareAtEpoch));
         if (model is null)
-            throw new UnsharingUnavailableException("Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks: leave --unshare-at out, or train the members as separate models.");
-        ThrowIfRefused(model);
+            throw new UnsharingUnavailableException($"Coefficient unsharing ({unshare}) rebuilds one model with a new allocation; it cannot run on a family of networks, whose members share their banks: leave {unshare} out, or train the members as separate models.");
+        ThrowIfRefused(model.Allocation.Network, options.Names);
         if (rebuild is null)
-            throw new UnsharingUnavailableException($"Coefficient unsharing (--unshare-at) builds '{model.Network.ModelName}' again for the split allocation: " +
+            throw new UnsharingUnavailableException($"Coefficient unsharing ({unshare}) builds '{model.Network.ModelName}' again for the split allocation: " +
                 $"give the trainer rebuild: o => new {model.Network.ModelName}(o).");
         return new ScheduledUnsharing(epoch, threshold: options.UnshareThreshold, rebuild);
     }
 
-    /// <summary>Refuses a model whose coefficients cannot be split: it shares none, or it is a family member.</summary>
+    /// <summary>
+    /// Refuses a model whose coefficients cannot be split: it shares none, or it is a family member. The message names the
+    /// settings as <paramref name="names"/> does (default <see cref="SettingNames.Properties"/>).
+    /// </summary>
     /// <exception cref="UnsharingUnavailableException">The model cannot be unshared; the message names the fix.</exception>
-    public static void ThrowIfRefused(NpasModule model)
+    public static void ThrowIfRefused(NpasModule model, SettingNames? names = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ThrowIfRefused(model.Allocation.Network);
+        ThrowIfRefused(model.Allocation.Network, names ?? SettingNames.Properties);
     }
 
-    /// <summary>The same refusal for a model that would be planned as <paramref name="planned"/>, before it is built.</summary>
-    internal static void ThrowIfRefused(NetworkSpec planned)
+    /// <summary>
+    /// The same refusal for a model that would be planned as <paramref name="planned"/>, before it is built, naming the
+    /// settings as <paramref name="names"/> does.
+    /// </summary>
+    internal static void ThrowIfRefused(NetworkSpec planned, SettingNames names)
     {
-        if (CoefficientUnsharing.Refusal(planned, Subject, SharingFix) is { } refusal)
+        string unshare = names.Of(nameof(TrainerOptions.UnshareAtEpoch));
+        string sharingFix = "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner " +
+            (names.AreOptions ? "(or --coefficient-sharing by-shape, where the program has that option)" : "(or NpasOptions.Sharing with coefficientSharing: CoefficientSharing.ByShape)") +
+            $", or leave {unshare} out";
+        if (CoefficientUnsharing.Refusal(planned, $"Coefficient unsharing ({unshare})", sharingFix) is { } refusal)
             throw new UnsharingUnavailableException(refusal);
     }
-
-    private const string Subject = "Coefficient unsharing (--unshare-at)";
-
-    private const string SharingFix = "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner " +
-        "(or --coefficient-sharing by-shape, where the program has that option), or leave --unshare-at out";
 
     /// <summary>Whether <paramref name="epoch"/> (0-based) is the one whose gradients decide the split.</summary>
     public bool Watches(int epoch) => epoch + 1 == _epoch;

@@ -75,7 +75,7 @@ public sealed class Trainer
         _log = log ?? Console.WriteLine;
         _optimizer = CreateOptimizer(model.Module);
         _decayed = model.Decayed.ToList();
-        _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory) : null;
+        _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, options.Names) : null;
         _checkpoints?.PrepareFor(options);
     }
 
@@ -177,7 +177,7 @@ public sealed class Trainer
         else if (_options.Overwrite && _checkpoints is { Exists: true })
         {
             _checkpoints.Discard();
-            _log($"--overwrite: the checkpoint in {_checkpoints.Directory} is discarded; this run starts from epoch 1");
+            _log($"{_options.Names.On(nameof(TrainerOptions.Overwrite))}: the checkpoint in {_checkpoints.Directory} is discarded; this run starts from epoch 1");
         }
 
         long count = _data.TrainInputs.shape[0];
@@ -260,10 +260,11 @@ public sealed class Trainer
         if (partial is not null) _checkpoints?.Save(_model, _optimizer, partial, _watching);
         bool saved = _checkpoints is { Exists: true };
         string where = string.Format(CultureInfo.InvariantCulture, "Training was interrupted in epoch {0} of {1}, after batch {2} of {3}", epoch + 1, _options.Epochs, batch, batches);
+        var names = _options.Names;
         string what = _checkpoints is null
-            ? "; nothing was saved, because the run has no checkpoint directory (--checkpoint-dir)."
+            ? $"; nothing was saved, because the run has no checkpoint directory ({names.Of(nameof(TrainerOptions.CheckpointDirectory))})."
             : saved
-                ? $"; the checkpoint in {_checkpoints.Directory} holds the run up to there: continue it with --resume, and it ends as an uninterrupted run would."
+                ? $"; the checkpoint in {_checkpoints.Directory} holds the run up to there: continue it with {names.On(nameof(TrainerOptions.Resume))}, and it ends as an uninterrupted run would."
                 : $"; nothing was saved yet in {_checkpoints.Directory}, because no batch was done.";
         return new TrainingInterruptedException(where + what, epoch + 1, batch, saved, token);
     }
@@ -284,7 +285,7 @@ public sealed class Trainer
         CheckResumable(saved, checkpoints.Directory);
         if (saved.Schedule is null)
             _log(ScheduleSettings.UnrecordedNote);
-        else if (saved.Schedule.Differences(ScheduleSettings.Of(_options)).ToList() is { Count: > 0 } changed)
+        else if (saved.Schedule.Differences(ScheduleSettings.Of(_options), _options.Names).ToList() is { Count: > 0 } changed)
             _log($"note: the checkpoint was written with {string.Join(", ", changed)}; training goes on from it with this run's settings, " +
                 "so it will not end as the uninterrupted run would");
         // A checkpoint past a coefficient split is of the split allocation: it loads into a model rebuilt for it, which
@@ -305,9 +306,13 @@ public sealed class Trainer
                 split.Dispose();
             }
             if (e is not AllocationMismatchException mismatch) throw;
-            // The library's message tells a programmer how to rebuild the model; a resumed run needs the command-line fix.
-            throw new CheckpointMismatchException($"The checkpoint in {checkpoints.Directory} is of another model or allocation ({mismatch.Difference ?? mismatch.Message}): resume with the model, " +
-                "--budget, sharing options and --group-search or --allocation it was trained with, or start afresh with --overwrite or another --checkpoint-dir.", e);
+            // A command-line run needs the options that rebuild the model; a program, the allocation the checkpoint names.
+            var names = _options.Names;
+            string rebuild = names.AreOptions
+                ? "resume with the model, --budget, sharing options and --group-search or --allocation it was trained with"
+                : $"resume into a model built with the allocation it was trained with (NpasOptions {{ Allocation = AllocationFile.Load(\"{NpasModule.AllocationPathFor(Path.Combine(checkpoints.Directory, "model-….bin"))}\") }}, the allocation file beside its model file there)";
+            throw new CheckpointMismatchException($"The checkpoint in {checkpoints.Directory} is of another model or allocation ({mismatch.Difference ?? mismatch.Message}): {rebuild}, " +
+                $"or start afresh with {names.On(nameof(TrainerOptions.Overwrite))} or another {names.Of(nameof(TrainerOptions.CheckpointDirectory))}.", e);
         }
         if (split is not null) Replace(split, optimizer);
         _log(state.Epoch == _options.Epochs
@@ -385,19 +390,22 @@ public sealed class Trainer
     /// </summary>
     private void CheckResumable(TrainingState saved, string directory)
     {
-        const string Afresh = "start afresh with --overwrite, or give another --checkpoint-dir.";
+        var names = _options.Names;
+        string Afresh = $"start afresh with {names.On(nameof(TrainerOptions.Overwrite))}, or give another {names.Of(nameof(TrainerOptions.CheckpointDirectory))}.";
         long examples = _data.TrainInputs.shape[0];
         if (saved.TrainExamples != 0 && saved.TrainExamples != examples)
             throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
-                "The checkpoint in {0} was trained on {1:N0} examples but this run has {2:N0} (another --validation, or another data set): " +
+                "The checkpoint in {0} was trained on {1:N0} examples but this run has {2:N0} (" + (names.AreOptions ? "another --validation" : "another validation split") + ", or another data set): " +
                 "resume with the same training examples, or " + Afresh, directory, saved.TrainExamples, examples));
-        if (saved.Settings is { } settings && settings.Differences(ResumeSettings.Of(_options)).ToList() is { Count: > 0 } differences)
+        if (saved.Settings is { } settings && settings.Differences(ResumeSettings.Of(_options), names).ToList() is { Count: > 0 } differences)
             throw new CheckpointMismatchException($"The checkpoint in {directory} was written with {string.Join(", ", differences)}, so a resumed run would " +
                 "not see the batches the uninterrupted run sees: resume with those settings, or " + Afresh);
         if (saved.Epoch > _options.Epochs || (saved.Epoch == _options.Epochs && saved.Step > 0))
             throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
-                "The checkpoint in {0} has done {1} epoch{2}{3}, more than this run's --epochs {4}: give --epochs {5} or more to continue it, or " + Afresh,
-                directory, saved.Epoch, saved.Epoch == 1 ? "" : "s", saved.Step > 0 ? $" and {saved.Step} batches" : "", _options.Epochs, saved.Epoch + (saved.Step > 0 ? 1 : 0)));
+                "The checkpoint in {0} has done {1} epoch{2}{3}, more than this run's {4}: give {5} or more to continue it, or " + Afresh,
+                directory, saved.Epoch, saved.Epoch == 1 ? "" : "s", saved.Step > 0 ? $" and {saved.Step} batches" : "",
+                names.Set(nameof(TrainerOptions.Epochs), _options.Epochs.ToString(CultureInfo.InvariantCulture)),
+                names.Set(nameof(TrainerOptions.Epochs), (saved.Epoch + (saved.Step > 0 ? 1 : 0)).ToString(CultureInfo.InvariantCulture))));
     }
 
     /// <summary>Accuracy on the whole evaluation set: the test set, or the validation split (<see cref="TrainingData.Evaluation"/>).</summary>

@@ -212,7 +212,7 @@ public sealed class TrainerCommandLine
         if (Given("--milestones") && o.Milestones.FirstOrDefault(m => m >= o.Epochs) is > 0 and var late)
             throw new ArgumentException($"--milestones {string.Join(",", o.Milestones)} has a decay after epoch {late}, but the run ends after epoch {o.Epochs}, so it never takes effect: give milestones below --epochs.");
         if (o.Validate(OptionName) is { } problem) throw new ArgumentException(problem + ".");
-        return o;
+        return o with { Names = SettingNames.CommandLine };
     }
 
     /// <summary>
@@ -255,9 +255,11 @@ public sealed class TrainerCommandLine
     }
 
     /// <summary>The option that sets a <see cref="TrainerOptions"/> property, for messages about what the user typed.</summary>
-    private static string OptionName(string property) => property switch
+    internal static string OptionName(string property) => property switch
     {
         nameof(TrainerOptions.Epochs) => "--epochs",
+        nameof(TrainerOptions.Seed) => "--seed",
+        nameof(TrainerOptions.Optimizer) => "--optimizer",
         nameof(TrainerOptions.BatchSize) => "--batch-size",
         nameof(TrainerOptions.LearningRate) => "--lr",
         nameof(TrainerOptions.WeightDecay) => "--weight-decay",

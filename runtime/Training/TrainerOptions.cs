@@ -103,8 +103,14 @@ public sealed record TrainerOptions
     /// <summary>With <see cref="UnshareAtEpoch"/>: the cosine at or below which two layers get separate vectors (SuperWeights: 0.9).</summary>
     public double UnshareThreshold { get; init; } = Unsharing.CoefficientUnsharing.DefaultThreshold;
 
-    /// <summary>Checks the options; returns what is wrong, or null.</summary>
-    public string? Validate() => Validate(static property => property);
+    /// <summary>
+    /// How the trainer's messages name these settings: <see cref="SettingNames.Properties"/> (<c>Resume = true</c>) unless the
+    /// options came from <see cref="TrainerCommandLine"/>, which sets <see cref="SettingNames.CommandLine"/> (<c>--resume</c>).
+    /// </summary>
+    public SettingNames Names { get; init; } = SettingNames.Properties;
+
+    /// <summary>Checks the options; returns what is wrong, or null, naming the settings as <see cref="Names"/> does.</summary>
+    public string? Validate() => Validate(Names.Of);
 
     /// <summary>
     /// Checks the options; returns what is wrong, or null. <paramref name="name"/> says how a property is called where the

@@ -143,7 +143,7 @@ public sealed class IdxFileTests : ScratchDirectoryTest
         IdxTestFiles.WriteFashionLike(Scratch, train: 2, test: 2, seed: 1);
         var file = Path.Combine(Scratch, "train-images-idx3-ubyte.gz");
         var e = Assert.Throws<DirectoryNotFoundException>(() => FashionMnistDataset.Load(file));
-        Assert.Equal($"'{file}' is a file, not a directory: pass --data DIR with the directory that holds the four Fashion-MNIST IDX files.", e.Message);
+        Assert.Equal($"'{file}' is a file, not a directory: give the directory that holds the four Fashion-MNIST IDX files (the examples' --data DIR).", e.Message);
     }
 
     [Fact]

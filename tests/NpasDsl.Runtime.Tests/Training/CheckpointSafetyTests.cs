@@ -26,7 +26,9 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         return new TrainingData(train, randint(0, 4, new long[] { 48 }, generator: g), train.narrow(0, 0, 16), randint(0, 4, new long[] { 16 }, generator: g));
     }
 
-    private TrainerOptions Options => new() { Epochs = 1, BatchSize = 16, CheckpointDirectory = Scratch };
+    // The options a command line produces (TrainerCommandLine.Finish), so the messages name the options a user typed;
+    // Options_built_in_code_get_messages_that_name_their_properties checks the other vocabulary.
+    private TrainerOptions Options => new() { Epochs = 1, BatchSize = 16, CheckpointDirectory = Scratch, Names = SettingNames.CommandLine };
 
     private IReadOnlyList<EpochRecord> Train(TrainerOptions options, long seed = 1, List<string>? log = null)
     {
@@ -204,5 +206,27 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Equal(3, Train(Options with { Epochs = 3, BatchesPerEpoch = 1, Resume = true, Plot = true }).Count);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(Scratch, "metrics.csv")).Length);
         Assert.True(File.Exists(Path.Combine(Scratch, "metrics.png")));
+    }
+
+    [Fact]
+    public void Options_built_in_code_get_messages_that_name_their_properties()
+    {
+        // Found by a consumer audit: a program that set TrainerOptions was told to "continue it with --resume".
+        var inCode = Options with { Names = SettingNames.Properties };
+        Train(inCode);
+        var e = Assert.Throws<CheckpointException>(() => Train(inCode with { Epochs = 2 }));
+        Assert.Contains("continue it with Resume = true, replace it with Overwrite = true, or give another CheckpointDirectory", e.Message);
+        Assert.DoesNotContain("--", e.Message);
+        var fewer = Assert.Throws<CheckpointMismatchException>(() => Train(inCode with { Epochs = 2, Resume = true, Seed = 2 }));
+        Assert.Contains("Seed = 1 (this run: 2)", fewer.Message);
+        Assert.Contains("start afresh with Overwrite = true, or give another CheckpointDirectory", fewer.Message);
+        var log = new List<string>();
+        Train(inCode with { Epochs = 2, Resume = true, LearningRate = 0.001 }, log: log);
+        Assert.Contains(log, l => l.StartsWith("note: the checkpoint was written with Epochs = 1 (this run: 2), LearningRate = 0.003 (this run: 0.001)", StringComparison.Ordinal));
+        // Plain options default to these names; a command line's name its options.
+        Assert.Same(SettingNames.Properties, new TrainerOptions().Names);
+        Assert.Equal("--resume", SettingNames.CommandLine.On(nameof(TrainerOptions.Resume)));
+        Assert.Equal("--epochs 5", SettingNames.CommandLine.Set(nameof(TrainerOptions.Epochs), "5"));
+        Assert.Equal("Epochs = 5", SettingNames.Properties.Set(nameof(TrainerOptions.Epochs), "5"));
     }
 }

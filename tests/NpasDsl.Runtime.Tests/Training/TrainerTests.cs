@@ -213,7 +213,7 @@ public sealed class TrainerTests : ScratchDirectoryTest
             var stopped = Assert.Throws<TrainingInterruptedException>(() => trainer.Run(interrupt.Token));
             Assert.Equal((2, 3, true), (stopped.Epoch, stopped.Batch, stopped.Checkpointed));
             Assert.Contains("interrupted in epoch 2 of 2, after batch 3 of 6", stopped.Message);
-            Assert.Contains($"the checkpoint in {Scratch} holds the run up to there: continue it with --resume", stopped.Message);
+            Assert.Contains($"the checkpoint in {Scratch} holds the run up to there: continue it with Resume = true", stopped.Message); // options built in code
             Assert.Equal(ExitCodes.Interrupted, ExitCodes.For(stopped));
         }
         Assert.Equal((1, 3), (new CheckpointStore(Scratch).ReadState().Epoch, new CheckpointStore(Scratch).ReadState().Step)); // no --checkpoint-every: saved on cancel

@@ -186,14 +186,15 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
         using var resumed = Model();
         var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(resumed, TrainerTests.Data(),
             Unsharing with { UnshareAtEpoch = null, CheckpointDirectory = Scratch, Resume = true }, log: _ => { }).Run());
-        Assert.Contains("--unshare-at 1 (this run: none)", e.Message);
-        Assert.Contains("--unshare-threshold 1 (this run: none)", e.Message);
+        // Options built in code: the message names the properties to set.
+        Assert.Contains("UnshareAtEpoch = 1 (this run: none)", e.Message);
+        Assert.Contains("UnshareThreshold = 1 (this run: none)", e.Message);
     }
 
     [Fact]
     public void A_checkpoint_written_before_the_unsharing_settings_were_recorded_resumes()
     {
-        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, CheckpointDirectory = Scratch };
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, CheckpointDirectory = Scratch, Names = SettingNames.CommandLine };
         using (var first = new TinyCnn())
             new Trainer(first, TrainerTests.Data(), options with { Epochs = 1 }, log: _ => { }).Run();
         var manifest = Path.Combine(Scratch, "trainer.json");

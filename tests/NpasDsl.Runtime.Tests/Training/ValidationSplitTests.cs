@@ -100,7 +100,7 @@ public sealed class ValidationSplitTests : ScratchDirectoryTest
     [Fact]
     public void A_checkpoint_is_not_resumed_on_another_training_set()
     {
-        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, CheckpointDirectory = Scratch };
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 16, CheckpointDirectory = Scratch, Names = SettingNames.CommandLine };
         using (var first = new TinyCnn(new NpasOptions { Seed = 3 }))
             new Trainer(first, Numbered(), options with { Epochs = 1 }, log: _ => { }).Run();
 
