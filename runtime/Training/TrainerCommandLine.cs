@@ -292,7 +292,7 @@ public sealed class TrainerCommandLine
         {
             "cpu" => CPU,
             "cuda" when cuda.is_available() => CUDA,
-            "cuda" => throw new ArgumentException("--device cuda was given but CUDA is not available; build with -p:TorchBackend=cuda on a machine with a GPU, or use --device cpu."),
+            "cuda" => throw new ArgumentException("--device cuda was given but CUDA is not available; on a machine with a GPU, build with -p:TorchBackend=cuda (or, built with -p:TorchBackend=external, put a CUDA libtorch such as PyTorch's torch/lib on LD_LIBRARY_PATH), or use --device cpu."),
             _ => cuda.is_available() ? CUDA : CPU,
         };
     }
