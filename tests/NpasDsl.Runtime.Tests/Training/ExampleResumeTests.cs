@@ -34,6 +34,17 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
     private static string[] Metrics(string checkpoints)
         => File.ReadAllLines(Path.Combine(checkpoints, "metrics.csv")).Select(l => string.Join(",", l.Split(',')[..^1])).ToArray(); // without the seconds
 
+    /// <summary>Starts a fresh run into <paramref name="checkpoints"/> and returns it once its first checkpoint is written, still running.</summary>
+    private Process StartAndAwaitFirstCheckpoint(string checkpoints, string stoppedHow)
+    {
+        var run = Start(checkpoints, resume: false);
+        var manifest = Path.Combine(checkpoints, "trainer.json");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(manifest) && clock.Elapsed < TimeSpan.FromMinutes(2) && !run.HasExited) Thread.Sleep(20);
+        Assert.False(run.HasExited, $"the run finished before it could be {stoppedHow}");
+        return run;
+    }
+
     [Fact]
     public void A_killed_run_resumes_and_ends_exactly_like_an_uninterrupted_run()
     {
@@ -41,11 +52,8 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         var straightOutput = Finish(Start(straight, resume: false));
 
         var interrupted = Path.Combine(Scratch, "interrupted");
-        var victim = Start(interrupted, resume: false);
+        var victim = StartAndAwaitFirstCheckpoint(interrupted, "killed");
         var manifest = Path.Combine(interrupted, "trainer.json");
-        var clock = Stopwatch.StartNew();
-        while (!File.Exists(manifest) && clock.Elapsed < TimeSpan.FromMinutes(2) && !victim.HasExited) Thread.Sleep(20);
-        Assert.False(victim.HasExited, "the run finished before it could be killed");
         victim.Kill(entireProcessTree: true);
         victim.WaitForExit();
         using (var state = JsonDocument.Parse(File.ReadAllText(manifest)))
@@ -69,11 +77,7 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         var straightOutput = Finish(Start(straight, resume: false));
 
         var interrupted = Path.Combine(Scratch, "interrupted");
-        var run = Start(interrupted, resume: false);
-        var manifest = Path.Combine(interrupted, "trainer.json");
-        var clock = Stopwatch.StartNew();
-        while (!File.Exists(manifest) && clock.Elapsed < TimeSpan.FromMinutes(2) && !run.HasExited) Thread.Sleep(20);
-        Assert.False(run.HasExited, "the run finished before it could be interrupted");
+        var run = StartAndAwaitFirstCheckpoint(interrupted, "interrupted");
         // What a terminal sends on Ctrl+C.
         using (var signal = Process.Start("kill", new[] { "-INT", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) signal.WaitForExit();
         var (code, _, error) = ExampleProcess.Refusal(run);
