@@ -25,8 +25,9 @@ const string Usage =
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
-    "  --out DIR           where budget-sweep.md and budget-sweep.png go (default: beside the --results file, else docs/,\n" +
-    "                      with --validation docs/validation/); only a report in docs/ rewrites docs/benchmarks.md's section\n" +
+    "  --out DIR           where budget-sweep.md and budget-sweep.png go (default: beside the --results file, else docs/;\n" +
+    "                      docs/validation/ for --validation, docs/NAME/ for --results docs/NAME.tsv); only a test-set report\n" +
+    "                      in docs/, from no results file or docs/budget-sweep-results.tsv, rewrites docs/benchmarks.md's section\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
     "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
     "                      (for choosing settings such as --lr without looking at the test set)\n" +

@@ -14,16 +14,28 @@ public sealed record ReportPlace(string Directory, bool Publishes)
     /// <summary>The published report's folder, relative to the repository root the bench runs from.</summary>
     public const string Docs = "docs";
 
+    /// <summary>The one results file the published report may be merged from.</summary>
+    public static readonly string PublishedResults = Path.Combine(Docs, "budget-sweep-results.tsv");
+
+    /// <summary>Where a validation run reports unless told <c>--out</c>: never beside the published test-set files.</summary>
+    public static readonly string Validation = Path.Combine(Docs, "validation");
+
     /// <summary>
     /// <paramref name="output"/> (<c>--out</c>) when given; else the folder of <paramref name="resultsFile"/> (<c>--results</c>);
-    /// else docs/, or docs/validation/ for a validation run. Only a test-set run whose report lands in docs/ itself publishes.
+    /// else docs/. Only a test-set run in docs/ whose results (if any) are docs/budget-sweep-results.tsv publishes; any
+    /// other run that would land in docs/ by default goes to a folder of its own there (docs/validation/ for a validation
+    /// run, docs/NAME/ for a side study's docs/NAME.tsv) so that it cannot overwrite the published budget-sweep.md.
     /// </summary>
     public static ReportPlace For(string? output, string? resultsFile, int? validation)
     {
         string directory = output
             ?? (resultsFile is not null ? Path.GetDirectoryName(Path.GetFullPath(resultsFile))! : null)
-            ?? (validation is null ? Docs : Path.Combine(Docs, "validation"));
-        return new ReportPlace(directory, validation is null && SamePath(directory, Docs));
+            ?? Docs;
+        bool inDocs = SamePath(directory, Docs);
+        bool publishes = inDocs && validation is null && (resultsFile is null || SamePath(resultsFile, PublishedResults));
+        if (publishes || !inDocs || output is not null)
+            return new ReportPlace(directory, publishes);
+        return new ReportPlace(validation is not null ? Validation : Path.Combine(Docs, Path.GetFileNameWithoutExtension(resultsFile!)), false);
     }
 
     private static bool SamePath(string a, string b)

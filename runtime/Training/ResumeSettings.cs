@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 
 namespace NpasDsl.Training;
 
@@ -22,15 +21,7 @@ public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpo
     public IEnumerable<string> Differences(ResumeSettings run, SettingNames names)
     {
         System.ArgumentNullException.ThrowIfNull(names);
-        static string Text(object? value, string absent) => value switch
-        {
-            null => absent,
-            OptimizerKind.AdamW => "adamw",
-            OptimizerKind.SgdNesterov => "sgd",
-            System.IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            var v => v.ToString() ?? "",
-        };
-        // Each with what its absence means: every batch, or no unsharing.
+        // Each with what its absence means on the command line: every batch, or no unsharing.
         IEnumerable<(string Property, object? Saved, object? Now, string Absent)> All()
         {
             yield return (nameof(TrainerOptions.BatchSize), BatchSize, run.BatchSize, "");
@@ -41,6 +32,6 @@ public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpo
             yield return (nameof(TrainerOptions.UnshareThreshold), UnshareThreshold, run.UnshareThreshold, "none");
         }
         foreach (var (property, saved, now, absent) in All())
-            if (!Equals(saved, now)) yield return $"{names.Set(property, Text(saved, absent))} (this run: {Text(now, absent)})";
+            if (!Equals(saved, now)) yield return $"{names.Set(property, saved, absent)} (this run: {names.Value(now, absent)})";
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 
 namespace NpasDsl.Training;
@@ -36,27 +35,26 @@ public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleK
     public IEnumerable<string> Differences(ScheduleSettings run, SettingNames names)
     {
         System.ArgumentNullException.ThrowIfNull(names);
-        static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-        static string List(int[]? milestones) => milestones is { Length: > 0 } m ? string.Join(",", m) : "none";
         // A setting that no schedule or optimizer of either run reads is not a change worth a note.
         bool Uses(System.Func<ScheduleSettings, bool> reads) => reads(this) || reads(run);
-        IEnumerable<(string Property, string Saved, string Now)> All()
+        IEnumerable<(string Property, object? Saved, object? Now)> All()
         {
-            yield return (nameof(TrainerOptions.Epochs), Epochs.ToString(CultureInfo.InvariantCulture), run.Epochs.ToString(CultureInfo.InvariantCulture));
-            yield return (nameof(TrainerOptions.LearningRate), Number(LearningRate), Number(run.LearningRate));
-            yield return (nameof(TrainerOptions.Schedule), TrainerCommandLine.ScheduleName(Schedule), TrainerCommandLine.ScheduleName(run.Schedule));
-            yield return (nameof(TrainerOptions.Interval), Interval.ToString().ToLowerInvariant(), run.Interval.ToString().ToLowerInvariant());
-            yield return (nameof(TrainerOptions.WarmupEpochs), WarmupEpochs.ToString(CultureInfo.InvariantCulture), run.WarmupEpochs.ToString(CultureInfo.InvariantCulture));
-            if (Uses(s => s.Schedule == ScheduleKind.Step))
-                yield return (nameof(TrainerOptions.StepSize), StepSize.ToString(CultureInfo.InvariantCulture), run.StepSize.ToString(CultureInfo.InvariantCulture));
-            if (Uses(s => s.Schedule == ScheduleKind.MultiStep)) yield return (nameof(TrainerOptions.Milestones), List(Milestones), List(run.Milestones));
-            if (Uses(s => s.Schedule is ScheduleKind.Step or ScheduleKind.MultiStep)) yield return (nameof(TrainerOptions.Gamma), Number(Gamma), Number(run.Gamma));
-            if (Uses(s => s.Optimizer == OptimizerKind.SgdNesterov)) yield return (nameof(TrainerOptions.Momentum), Number(Momentum), Number(run.Momentum));
-            yield return (nameof(TrainerOptions.WeightDecay), Number(WeightDecay), Number(run.WeightDecay));
-            yield return (nameof(TrainerOptions.LabelSmoothing), Number(LabelSmoothing), Number(run.LabelSmoothing));
-            yield return (nameof(TrainerOptions.GradientClip), GradientClip is { } c ? Number(c) : "none", run.GradientClip is { } r ? Number(r) : "none");
+            yield return (nameof(TrainerOptions.Epochs), Epochs, run.Epochs);
+            yield return (nameof(TrainerOptions.LearningRate), LearningRate, run.LearningRate);
+            yield return (nameof(TrainerOptions.Schedule), Schedule, run.Schedule);
+            yield return (nameof(TrainerOptions.Interval), Interval, run.Interval);
+            yield return (nameof(TrainerOptions.WarmupEpochs), WarmupEpochs, run.WarmupEpochs);
+            if (Uses(s => s.Schedule == ScheduleKind.Step)) yield return (nameof(TrainerOptions.StepSize), StepSize, run.StepSize);
+            if (Uses(s => s.Schedule == ScheduleKind.MultiStep))
+                yield return (nameof(TrainerOptions.Milestones), Milestones ?? System.Array.Empty<int>(), run.Milestones ?? System.Array.Empty<int>());
+            if (Uses(s => s.Schedule is ScheduleKind.Step or ScheduleKind.MultiStep)) yield return (nameof(TrainerOptions.Gamma), Gamma, run.Gamma);
+            if (Uses(s => s.Optimizer == OptimizerKind.SgdNesterov)) yield return (nameof(TrainerOptions.Momentum), Momentum, run.Momentum);
+            yield return (nameof(TrainerOptions.WeightDecay), WeightDecay, run.WeightDecay);
+            yield return (nameof(TrainerOptions.LabelSmoothing), LabelSmoothing, run.LabelSmoothing);
+            yield return (nameof(TrainerOptions.GradientClip), GradientClip, run.GradientClip);
         }
+        // Compared as written, so that a list compares by its items and 0.1 by its shortest round-trip text.
         foreach (var (property, saved, now) in All())
-            if (saved != now) yield return $"{names.Set(property, saved)} (this run: {now})";
+            if (names.Value(saved) != names.Value(now)) yield return $"{names.Set(property, saved)} (this run: {names.Value(now)})";
     }
 }

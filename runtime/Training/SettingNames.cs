@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 
 namespace NpasDsl.Training;
 
@@ -34,6 +37,32 @@ public sealed class SettingNames
     /// <summary>Turning the switch <paramref name="property"/> on: <c>--resume</c> or <c>Resume = true</c>.</summary>
     public string On(string property) => _options ? _name(property) : property + " = true";
 
-    /// <summary><paramref name="property"/> set to <paramref name="value"/>: <c>--epochs 5</c> or <c>Epochs = 5</c>.</summary>
-    public string Set(string property, string value) => _options ? _name(property) + " " + value : property + " = " + value;
+    /// <summary>
+    /// <paramref name="property"/> set to <paramref name="value"/>, written as <see cref="Value"/> does: <c>--epochs 5</c> or
+    /// <c>Epochs = 5</c>, <c>--schedule multi-step</c> or <c>Schedule = ScheduleKind.MultiStep</c>.
+    /// </summary>
+    public string Set(string property, object? value, string absent = "none")
+        => _options ? _name(property) + " " + Value(value, absent) : property + " = " + Value(value, absent);
+
+    /// <summary>
+    /// <paramref name="value"/> as its setter writes it: what a user types after the option (<c>sgd</c>, <c>multi-step</c>,
+    /// <c>30,60</c>, <paramref name="absent"/> for no value), or a C# expression a program assigns
+    /// (<c>OptimizerKind.SgdNesterov</c>, <c>ScheduleKind.MultiStep</c>, <c>[30, 60]</c>, <c>null</c>). Culture-invariant.
+    /// </summary>
+    public string Value(object? value, string absent = "none") => value switch
+    {
+        null => _options ? absent : "null",
+        bool b => b ? "true" : "false",
+        string text => _options ? text : "\"" + text + "\"",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        OptimizerKind kind => _options ? (kind == OptimizerKind.SgdNesterov ? "sgd" : "adamw") : nameof(OptimizerKind) + "." + kind,
+        ScheduleKind kind => _options ? TrainerCommandLine.ScheduleName(kind) : nameof(ScheduleKind) + "." + kind,
+        ScheduleInterval interval => _options ? interval.ToString().ToLowerInvariant() : nameof(ScheduleInterval) + "." + interval,
+        IEnumerable<int> list when !list.Any() => _options ? absent : "[]",
+        IEnumerable<int> list => _options
+            ? string.Join(",", list.Select(i => i.ToString(CultureInfo.InvariantCulture)))
+            : "[" + string.Join(", ", list.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        var other => other.ToString() ?? "",
+    };
 }

@@ -404,8 +404,7 @@ public sealed class Trainer
             throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
                 "The checkpoint in {0} has done {1} epoch{2}{3}, more than this run's {4}: give {5} or more to continue it, or " + Afresh,
                 directory, saved.Epoch, saved.Epoch == 1 ? "" : "s", saved.Step > 0 ? $" and {saved.Step} batches" : "",
-                names.Set(nameof(TrainerOptions.Epochs), _options.Epochs.ToString(CultureInfo.InvariantCulture)),
-                names.Set(nameof(TrainerOptions.Epochs), (saved.Epoch + (saved.Step > 0 ? 1 : 0)).ToString(CultureInfo.InvariantCulture))));
+                names.Set(nameof(TrainerOptions.Epochs), _options.Epochs), names.Set(nameof(TrainerOptions.Epochs), saved.Epoch + (saved.Step > 0 ? 1 : 0))));
     }
 
     /// <summary>Accuracy on the whole evaluation set: the test set, or the validation split (<see cref="TrainingData.Evaluation"/>).</summary>

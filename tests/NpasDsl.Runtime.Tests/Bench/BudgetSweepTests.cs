@@ -148,5 +148,11 @@ public sealed class BudgetSweepTests
         // The validation split's accuracies are never the published test-set report.
         Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "validation"), false), ReportPlace.For(null, null, validation: 5000));
         Assert.False(ReportPlace.For(null, "docs/budget-sweep-results.tsv", validation: 5000).Publishes);
+        // ... nor written into docs/ beside them, even when its results file is kept there.
+        Assert.Equal(System.IO.Path.Combine("docs", "validation"), ReportPlace.For(null, "docs/validation-results.tsv", validation: 5000).Directory);
+        Assert.Equal("/tmp/v", ReportPlace.For(null, "/tmp/v/results.tsv", validation: 5000).Directory);
+        // Another results file in docs/ is a side study: it reports in a folder of its own, never over the published files.
+        Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "other"), false), ReportPlace.For(null, "docs/other.tsv", null));
+        Assert.False(ReportPlace.For("docs", "/tmp/seeds45/results.tsv", null).Publishes);
     }
 }

@@ -98,7 +98,17 @@ public sealed class CheckpointContentsTests : ScratchDirectoryTest
         var log = new List<string>();
         using var resumed = new TinyCnn();
         Assert.Equal(2, new Trainer(resumed, TrainerTests.Data(), Options with { Epochs = 2, Resume = true }, log: log.Add).Run().Count);
-        Assert.DoesNotContain(log, l => l.StartsWith("note:", System.StringComparison.Ordinal) && !l.Contains("Epochs = 1 (this run: 2)"));
+        // The numbers read back as the settings they stood for: the only difference noted is the longer run.
+        Assert.Equal(new[] { "note: the checkpoint was written with Epochs = 1 (this run: 2); training goes on from it with this run's settings, " +
+            "so it will not end as the uninterrupted run would" }, log.Where(l => l.StartsWith("note:", System.StringComparison.Ordinal)));
+        // A number read as another member would be noted (or refused, for the optimizer) just the same.
+        var finished = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        finished["state"]!["schedule"]!["schedule"] = (int)ScheduleKind.Step;
+        File.WriteAllText(path, finished.ToJsonString());
+        log.Clear();
+        using var misread = new TinyCnn();
+        new Trainer(misread, TrainerTests.Data(), Options with { Epochs = 3, Resume = true }, log: log.Add).Run();
+        Assert.Contains(log, l => l.Contains("Schedule = ScheduleKind.Step (this run: ScheduleKind.Cosine)", System.StringComparison.Ordinal));
     }
 
     [Fact]

@@ -226,7 +226,43 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         // Plain options default to these names; a command line's name its options.
         Assert.Same(SettingNames.Properties, new TrainerOptions().Names);
         Assert.Equal("--resume", SettingNames.CommandLine.On(nameof(TrainerOptions.Resume)));
-        Assert.Equal("--epochs 5", SettingNames.CommandLine.Set(nameof(TrainerOptions.Epochs), "5"));
-        Assert.Equal("Epochs = 5", SettingNames.Properties.Set(nameof(TrainerOptions.Epochs), "5"));
+        Assert.Equal("--epochs 5", SettingNames.CommandLine.Set(nameof(TrainerOptions.Epochs), 5));
+        Assert.Equal("Epochs = 5", SettingNames.Properties.Set(nameof(TrainerOptions.Epochs), 5));
+    }
+
+    [Fact]
+    public void Values_are_written_as_the_setter_writes_them_a_typed_option_or_a_csharp_expression()
+    {
+        var cli = SettingNames.CommandLine;
+        var code = SettingNames.Properties;
+        Assert.Equal("--optimizer sgd", cli.Set(nameof(TrainerOptions.Optimizer), OptimizerKind.SgdNesterov));
+        Assert.Equal("Optimizer = OptimizerKind.SgdNesterov", code.Set(nameof(TrainerOptions.Optimizer), OptimizerKind.SgdNesterov));
+        Assert.Equal("--schedule multi-step", cli.Set(nameof(TrainerOptions.Schedule), ScheduleKind.MultiStep));
+        Assert.Equal("Schedule = ScheduleKind.MultiStep", code.Set(nameof(TrainerOptions.Schedule), ScheduleKind.MultiStep));
+        Assert.Equal("step", cli.Value(ScheduleInterval.Step));
+        Assert.Equal("ScheduleInterval.Step", code.Value(ScheduleInterval.Step));
+        Assert.Equal("30,60", cli.Value(new[] { 30, 60 }));
+        Assert.Equal("[30, 60]", code.Value(new[] { 30, 60 }));
+        Assert.Equal("none", cli.Value(System.Array.Empty<int>()));
+        Assert.Equal("[]", code.Value(System.Array.Empty<int>()));
+        Assert.Equal("all", cli.Value(null, "all"));
+        Assert.Equal("null", code.Value(null, "all"));
+        Assert.Equal("CheckpointDirectory = \"/tmp/run\"", code.Set(nameof(TrainerOptions.CheckpointDirectory), "/tmp/run"));
+        Assert.Equal("0.003", code.Value(0.003)); // round-trip text, not "0.0030000000000000001"
+        // A schedule note in code names the enum members, not the command line's words.
+        var saved = ScheduleSettings.Of(new TrainerOptions { Schedule = ScheduleKind.MultiStep, Milestones = [2], Optimizer = OptimizerKind.SgdNesterov });
+        var now = ScheduleSettings.Of(new TrainerOptions { Schedule = ScheduleKind.Cosine, Optimizer = OptimizerKind.SgdNesterov, GradientClip = 1 });
+        var notes = saved.Differences(now, code).ToList();
+        Assert.Contains("Schedule = ScheduleKind.MultiStep (this run: ScheduleKind.Cosine)", notes);
+        Assert.Contains("Milestones = [2] (this run: [])", notes);
+        Assert.Contains("GradientClip = null (this run: 1)", notes);
+        Assert.Contains("--schedule multi-step (this run: cosine)", saved.Differences(now, cli));
+        Assert.Contains("--gradient-clip none (this run: 1)", saved.Differences(now, cli));
+        Assert.Empty(saved.Differences(saved with { Milestones = [2] }, code));
+        var resume = ResumeSettings.Of(new TrainerOptions()).Differences(ResumeSettings.Of(new TrainerOptions { Optimizer = OptimizerKind.SgdNesterov, BatchesPerEpoch = 4 }), code).ToList();
+        Assert.Contains("Optimizer = OptimizerKind.AdamW (this run: OptimizerKind.SgdNesterov)", resume);
+        Assert.Contains("BatchesPerEpoch = null (this run: 4)", resume);
+        Assert.Contains("--train-batches all (this run: 4)",
+            ResumeSettings.Of(new TrainerOptions()).Differences(ResumeSettings.Of(new TrainerOptions { BatchesPerEpoch = 4 }), cli));
     }
 }

@@ -21,10 +21,15 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 640, test: 200, seed: 4);
     }
 
-    private Process Start(string checkpoints, bool resume)
+    /// <summary>
+    /// The example on the small data set. <paramref name="checkpointEvery"/> null checkpoints only at epoch ends, so that a
+    /// checkpoint inside an epoch can only be the one an interruption wrote.
+    /// </summary>
+    private Process Start(string checkpoints, bool resume, string? checkpointEvery = "4", string batchSize = "32")
     {
-        var arguments = new System.Collections.Generic.List<string> { "--data", Path.Combine(Scratch, "data"), "--epochs", "3", "--batch-size", "32", "--seed", "3",
-            "--lr", "0.003", "--checkpoint-dir", checkpoints, "--checkpoint-every", "4" };
+        var arguments = new System.Collections.Generic.List<string> { "--data", Path.Combine(Scratch, "data"), "--epochs", "3", "--batch-size", batchSize, "--seed", "3",
+            "--lr", "0.003", "--checkpoint-dir", checkpoints };
+        if (checkpointEvery is not null) arguments.AddRange(new[] { "--checkpoint-every", checkpointEvery });
         if (resume) arguments.Add("--resume");
         return ExampleProcess.Start("FashionMnist", arguments.ToArray());
     }
@@ -35,9 +40,8 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         => File.ReadAllLines(Path.Combine(checkpoints, "metrics.csv")).Select(l => string.Join(",", l.Split(',')[..^1])).ToArray(); // without the seconds
 
     /// <summary>Starts a fresh run into <paramref name="checkpoints"/> and returns it once its first checkpoint is written, still running.</summary>
-    private Process StartAndAwaitFirstCheckpoint(string checkpoints, string stoppedHow)
+    private Process StartAndAwaitFirstCheckpoint(Process run, string checkpoints, string stoppedHow)
     {
-        var run = Start(checkpoints, resume: false);
         var manifest = Path.Combine(checkpoints, "trainer.json");
         var clock = Stopwatch.StartNew();
         while (!File.Exists(manifest) && clock.Elapsed < TimeSpan.FromMinutes(2) && !run.HasExited) Thread.Sleep(20);
@@ -52,7 +56,7 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         var straightOutput = Finish(Start(straight, resume: false));
 
         var interrupted = Path.Combine(Scratch, "interrupted");
-        var victim = StartAndAwaitFirstCheckpoint(interrupted, "killed");
+        var victim = StartAndAwaitFirstCheckpoint(Start(interrupted, resume: false), interrupted, "killed");
         var manifest = Path.Combine(interrupted, "trainer.json");
         victim.Kill(entireProcessTree: true);
         victim.WaitForExit();
@@ -73,20 +77,31 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
     [Fact]
     public void Ctrl_c_stops_a_real_run_with_a_checkpoint_of_where_it_stopped_and_exit_code_130_and_it_resumes_exactly()
     {
+        // 40 batches an epoch and no checkpoints inside one: the signal lands mid-epoch, where only the interruption saves.
         var straight = Path.Combine(Scratch, "straight");
-        var straightOutput = Finish(Start(straight, resume: false));
+        var straightOutput = Finish(Start(straight, resume: false, checkpointEvery: null, batchSize: "16"));
 
         var interrupted = Path.Combine(Scratch, "interrupted");
-        var run = StartAndAwaitFirstCheckpoint(interrupted, "interrupted");
+        var run = StartAndAwaitFirstCheckpoint(Start(interrupted, resume: false, checkpointEvery: null, batchSize: "16"), interrupted, "interrupted");
         // What a terminal sends on Ctrl+C.
         using (var signal = Process.Start("kill", new[] { "-INT", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) signal.WaitForExit();
         var (code, _, error) = ExampleProcess.Refusal(run);
         Assert.Equal(130, code);
         Assert.Contains("interrupt: stopping after this batch", error);
-        Assert.Contains("error: Training was interrupted in epoch", error);
         Assert.Contains("continue it with --resume", error);
+        var where = System.Text.RegularExpressions.Regex.Match(error, @"error: Training was interrupted in epoch (\d+) of 3, after batch (\d+) of 40");
+        Assert.True(where.Success, error);
+        int epoch = int.Parse(where.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        int batch = int.Parse(where.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // The checkpoint is of the very batch the message names: inside an epoch, only the interruption could have written it.
+        using (var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(interrupted, "trainer.json"))))
+        {
+            var training = state.RootElement.GetProperty("state");
+            Assert.Equal(epoch - 1, training.GetProperty("epoch").GetInt32());
+            Assert.Equal(batch, training.GetProperty("step").GetInt32());
+        }
 
-        var resumedOutput = Finish(Start(interrupted, resume: true));
+        var resumedOutput = Finish(Start(interrupted, resume: true, checkpointEvery: null, batchSize: "16"));
         Assert.Contains("resumed from", resumedOutput);
         Assert.Equal(Metrics(straight), Metrics(interrupted));
         Assert.Equal(straightOutput.Trim().Split('\n')[^1], resumedOutput.Trim().Split('\n')[^1]);
