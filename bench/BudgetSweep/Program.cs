@@ -156,6 +156,7 @@ string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner},
 var trainer = new TrainerOptions
 {
     Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate, WeightDecay = weightDecay, LabelSmoothing = labelSmoothing,
+    Names = SettingNames.CommandLine, // its messages name the options typed (--epochs), not TrainerOptions properties
 };
 if (groupSearch.Search is { } searchMethod)
     sharingText += string.Format(CultureInfo.InvariantCulture, ", groups searched ({0}, {1} warm-up steps{2})", searchMethod.CommandLineName(),

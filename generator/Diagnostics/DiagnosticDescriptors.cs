@@ -82,7 +82,7 @@ internal static class DiagnosticDescriptors
         "NpasDsl's budget planner failed on '{0}' ({1}: {2}); this is a bug in NpasDsl, please report it with this class. Until it is fixed, another budget or [Sharing] choice may plan");
 
     public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error("NPAS023", "C# 13 or later is required",
-        "'{0}' needs C# 13 or later, because its layers are partial properties, but this project compiles C# {1}; set <LangVersion>13</LangVersion> (or later, or latest) in the project file, or target net9.0 or later, whose default is C# 13");
+        "'{0}' needs C# 13 or later, because its layers are partial properties, but this project compiles C# {1}; set <LangVersion>13</LangVersion> (or later, or latest) in the project file, or remove the LangVersion setting: net10.0, which NpasDsl needs, defaults to C# 14");
 
     /// <summary>All descriptors, by id.</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)

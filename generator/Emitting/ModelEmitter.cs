@@ -15,7 +15,8 @@ internal static class ModelEmitter
     /// <summary>
     /// Marks each generated member (never the class, which holds the user's code too, nor <c>OnCreated</c>, which the
     /// user implements) so that coverage tools and analyzers tell it from hand-written code. The version is the
-    /// generator's assembly version, so the text changes only when the generator does.
+    /// generator assembly's, which is the repository's VersionPrefix (Directory.Build.props): it changes with a release,
+    /// not with each change to the generator, so baselines stay put between releases.
     /// </summary>
     internal static readonly string GeneratedCodeAttribute =
         "[global::System.CodeDom.Compiler.GeneratedCode(\"NpasDsl.Generator\", \""

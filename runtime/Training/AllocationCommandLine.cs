@@ -145,6 +145,7 @@ public sealed class AllocationCommandLine
         {
             WarmupSteps = steps, Seed = model.Seed ?? trainer.Seed, Budget = model.Budget, Sharing = model.Sharing, Device = model.Device, Groups = Groups,
         };
+        // Command-line names even for options built in code: this class reads a command line, and its own messages name --group-search.
         var store = trainer.CheckpointDirectory is { } directory ? new CheckpointStore(directory, SettingNames.CommandLine) : null;
         // Before the search, not after it: a directory the run could not write, or a run a fresh start would replace, is refused now.
         store?.PrepareFor(trainer);

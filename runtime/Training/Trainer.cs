@@ -33,6 +33,7 @@ public sealed class Trainer
     private readonly ScheduledUnsharing? _unsharing;
     private CoefficientUnsharing? _watching;
     private readonly CheckpointStore? _checkpoints;
+    private bool _ran;
     private readonly Func<Tensor, Generator, Tensor>? _augment;
     private readonly IProgress<TrainingProgress>? _progress;
 
@@ -148,8 +149,15 @@ public sealed class Trainer
     /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings, or by a model with another allocation.</exception>
     /// <exception cref="CheckpointException">The checkpoint to resume cannot be read, or one cannot be written.</exception>
     /// <exception cref="TrainingDivergedException">The loss or the gradients stopped being finite; the last good checkpoint is kept.</exception>
+    /// <exception cref="InvalidOperationException">This trainer has run before: a trainer runs once.</exception>
     public IReadOnlyList<EpochRecord> Run(CancellationToken cancellationToken)
     {
+        // A second run would start from the trained weights with a fresh schedule and rewrite the checkpoint as if it
+        // were the first: neither a continuation nor a new run.
+        if (_ran)
+            throw new InvalidOperationException($"This Trainer has already run. To continue the run, create a new Trainer with {_options.Names.On(nameof(TrainerOptions.Resume))} " +
+                $"(and a longer {_options.Names.Of(nameof(TrainerOptions.Epochs))}); to train again from scratch, create a new model and Trainer.");
+        _ran = true;
         try
         {
             return RunEpochs(cancellationToken);

@@ -19,40 +19,53 @@ public static class ConsoleProgress
 
     /// <summary>Runs <paramref name="train"/> with a progress reporter and a line logger suited to the console.</summary>
     /// <remarks>Ctrl+C ends the process as usual (nothing reads a token here); the overload with a token stops a trainer cleanly.</remarks>
-    public static T Run<T>(Func<IProgress<TrainingProgress>?, Action<string>, T> train) => RunWithDisplay((progress, log, _) => train(progress, log), CancellationToken.None);
+    public static T Run<T>(Func<IProgress<TrainingProgress>?, Action<string>, T> train) => RunWithDisplay((progress, log, _) => train(progress, log), CancellationToken.None,
+        IsInteractive(Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI")));
 
     /// <summary>
     /// Runs <paramref name="train"/> with a progress reporter, a line logger suited to the console, and a token that the
-    /// first Ctrl+C cancels: pass it to <see cref="Trainer.Run(CancellationToken)"/>, which then stops after its batch
-    /// with a checkpoint of that point. A second Ctrl+C ends the process at once, as it would without this.
+    /// first Ctrl+C cancels: pass it to <see cref="Trainer.Run(CancellationToken)"/>, which then stops before its next batch
+    /// with a checkpoint of that point (where it has a checkpoint directory). A second Ctrl+C ends the process at once, as it would without this.
     /// </summary>
     public static T Run<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train)
     {
-        using var interrupt = new CancellationTokenSource();
+        bool interactive = IsInteractive(Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI"));
+        var interrupt = new CancellationTokenSource(); // no timer: nothing to dispose, so a late signal cannot meet a disposed source
+        var gate = new object();
+        bool finished = false;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
-            if (interrupt.IsCancellationRequested) return; // the second Ctrl+C: let it end the process
-            e.Cancel = true;
-            interrupt.Cancel();
-            Console.Error.WriteLine("interrupt: stopping after this batch with a checkpoint of where it stopped (Ctrl+C again ends the process at once)");
+            lock (gate) // the handler runs on a signal thread, possibly while the run is ending
+            {
+                if (finished || interrupt.IsCancellationRequested) return; // the second Ctrl+C: let it end the process
+                e.Cancel = true;
+                interrupt.Cancel();
+            }
+            // Under the live display the training thread says it (Announce): a write from here would tear the bar.
+            if (!interactive) Console.Error.WriteLine(Interrupting);
         };
         Console.CancelKeyPress += onCancel;
         try
         {
-            return RunWithDisplay(train, interrupt.Token);
+            return RunWithDisplay(train, interrupt.Token, interactive);
         }
         finally
         {
+            lock (gate) finished = true;
             Console.CancelKeyPress -= onCancel;
         }
     }
 
-    private static T RunWithDisplay<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train, CancellationToken token)
+    /// <summary>What the first Ctrl+C prints. A run without a checkpoint directory has nothing to save, so it promises none.</summary>
+    internal const string Interrupting = "interrupt: stopping before the next batch, with a checkpoint of that point where the run has a checkpoint directory (Ctrl+C again ends the process at once)";
+
+    private static T RunWithDisplay<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train, CancellationToken token, bool interactive)
     {
-        if (!IsInteractive(Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI")))
+        if (!interactive)
             return train(null, Console.WriteLine, token);
 
         T result = default!;
+        bool announced = false;
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -61,6 +74,12 @@ public static class ConsoleProgress
                 var task = context.AddTask("starting", maxValue: 1);
                 var reporter = new Reporter(p =>
                 {
+                    // On the training thread, after its batch: the one place that may write beside the live display.
+                    if (token.IsCancellationRequested && !announced)
+                    {
+                        announced = true;
+                        AnsiConsole.WriteLine(Interrupting);
+                    }
                     task.MaxValue = (double)p.Epochs * p.Batches;
                     task.Value = (double)(p.Epoch - 1) * p.Batches + p.Batch;
                     task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {(int)p.Remaining.TotalHours}:{p.Remaining:mm\\:ss}";

@@ -87,7 +87,7 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         using (var signal = Process.Start("kill", new[] { "-INT", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) signal.WaitForExit();
         var (code, _, error) = ExampleProcess.Refusal(run);
         Assert.Equal(130, code);
-        Assert.Contains("interrupt: stopping after this batch", error);
+        Assert.Contains("interrupt: stopping before the next batch", error);
         Assert.Contains("continue it with --resume", error);
         var where = System.Text.RegularExpressions.Regex.Match(error, @"error: Training was interrupted in epoch (\d+) of 3, after batch (\d+) of 40");
         Assert.True(where.Success, error);

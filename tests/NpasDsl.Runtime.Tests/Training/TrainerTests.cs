@@ -45,6 +45,20 @@ public sealed class TrainerTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_trainer_runs_once_and_a_second_run_says_how_to_continue()
+    {
+        using var model = new TinyCnn();
+        var trainer = new Trainer(model, Data(), new TrainerOptions { Epochs = 1, BatchSize = 32 }, log: _ => { });
+        Assert.Single(trainer.Run());
+        var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Run());
+        Assert.Contains("already run", e.Message);
+        Assert.Contains("create a new Trainer with Resume = true (and a longer Epochs)", e.Message);
+        // Refused before any step: the trained weights are as the first run left them.
+        foreach (var (name, value) in model.state_dict()) Assert.True(value.allclose(before[name], 0, 0), name);
+    }
+
+    [Fact]
     public void A_per_step_cosine_anneals_smoothly_to_almost_zero_after_a_per_step_warm_up()
     {
         // 3 epochs of 4 batches, 1 of them warm-up: 4 warm-up steps, then a cosine over the 8 steps left.

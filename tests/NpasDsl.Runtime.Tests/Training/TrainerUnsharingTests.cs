@@ -187,8 +187,8 @@ public sealed class TrainerUnsharingTests : ScratchDirectoryTest
         var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(resumed, TrainerTests.Data(),
             Unsharing with { UnshareAtEpoch = null, CheckpointDirectory = Scratch, Resume = true }, log: _ => { }).Run());
         // Options built in code: the message names the properties to set.
-        Assert.Contains("UnshareAtEpoch = 1 (this run: none)", e.Message);
-        Assert.Contains("UnshareThreshold = 1 (this run: none)", e.Message);
+        Assert.Contains("UnshareAtEpoch = 1 (this run: null)", e.Message);
+        Assert.Contains("UnshareThreshold = 1 (this run: null)", e.Message);
     }
 
     [Fact]
