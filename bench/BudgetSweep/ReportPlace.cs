@@ -35,7 +35,9 @@ public sealed record ReportPlace(string Directory, bool Publishes)
         bool publishes = inDocs && validation is null && (resultsFile is null || SamePath(resultsFile, PublishedResults));
         if (publishes || !inDocs || output is not null)
             return new ReportPlace(directory, publishes);
-        return new ReportPlace(validation is not null ? Validation : Path.Combine(Docs, Path.GetFileNameWithoutExtension(resultsFile!)), false);
+        if (validation is not null) return new ReportPlace(Validation, false);
+        string name = Path.GetFileNameWithoutExtension(resultsFile!);
+        return new ReportPlace(Path.Combine(Docs, name.Length > 0 ? name : "side-study"), false); // docs/.tsv has no name to give
     }
 
     private static bool SamePath(string a, string b)

@@ -153,6 +153,8 @@ public sealed class BudgetSweepTests
         Assert.Equal("/tmp/v", ReportPlace.For(null, "/tmp/v/results.tsv", validation: 5000).Directory);
         // Another results file in docs/ is a side study: it reports in a folder of its own, never over the published files.
         Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "other"), false), ReportPlace.For(null, "docs/other.tsv", null));
+        Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "side-study"), false), ReportPlace.For(null, "docs/.tsv", null));
+        Assert.True(ReportPlace.For(null, "./docs/budget-sweep-results.tsv", null).Publishes);
         Assert.False(ReportPlace.For("docs", "/tmp/seeds45/results.tsv", null).Publishes);
     }
 }
