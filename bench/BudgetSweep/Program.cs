@@ -26,7 +26,7 @@ const string Usage =
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
     "  --out DIR           where budget-sweep.md and budget-sweep.png go (default: beside the --results file, else docs/;\n" +
-    "                      docs/validation/ for --validation, docs/NAME/ for --results docs/NAME.tsv); only a test-set report\n" +
+    "                      docs/validation/ for --validation, docs/side-studies/NAME/ for --results docs/NAME.tsv); only a test-set report\n" +
     "                      in docs/, from no results file or docs/budget-sweep-results.tsv, rewrites docs/benchmarks.md's section\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
     "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
@@ -102,8 +102,27 @@ catch (ArgumentException e)
     return ExitCodes.Report(e, Usage); // the usage only after an unknown option or a missing value
 }
 // A validation run, or one with its own results file, must not overwrite the published test-set report.
-var place = ReportPlace.For(output, resultsFile, validation);
+ReportPlace place;
+try
+{
+    place = ReportPlace.For(output, resultsFile, validation);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.BadArguments;
+}
 string outputDirectory = place.Directory;
+// Made (or refused) now, not after the first configuration has trained.
+try
+{
+    Directory.CreateDirectory(outputDirectory);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: the report's folder {outputDirectory} cannot be created ({e.Message}); give a writable --out DIR.");
+    return ExitCodes.DataUnavailable;
+}
 // Checked before training: a document without its markers would only be found after hours of it.
 string benchmarksPath = Path.Combine(outputDirectory, "benchmarks.md");
 if (place.Publishes && File.Exists(benchmarksPath))

@@ -20,12 +20,16 @@ public sealed record ReportPlace(string Directory, bool Publishes)
     /// <summary>Where a validation run reports unless told <c>--out</c>: never beside the published test-set files.</summary>
     public static readonly string Validation = Path.Combine(Docs, "validation");
 
+    /// <summary>Where side studies with their results file in docs/ report by default: docs/side-studies/NAME/.</summary>
+    public static readonly string SideStudies = Path.Combine(Docs, "side-studies");
+
     /// <summary>
     /// <paramref name="output"/> (<c>--out</c>) when given; else the folder of <paramref name="resultsFile"/> (<c>--results</c>);
-    /// else docs/. Only a test-set run in docs/ whose results (if any) are docs/budget-sweep-results.tsv publishes; any
-    /// other run that would land in docs/ by default goes to a folder of its own there (docs/validation/ for a validation
-    /// run, docs/NAME/ for a side study's docs/NAME.tsv) so that it cannot overwrite the published budget-sweep.md.
+    /// else docs/. Only a test-set run in docs/ whose results (if any) are docs/budget-sweep-results.tsv publishes. Any other
+    /// run that would land in docs/ by default goes to a folder of its own (docs/validation/ for a validation run,
+    /// docs/side-studies/NAME/ for a side study's docs/NAME.tsv), so that it cannot overwrite the published budget-sweep.md.
     /// </summary>
+    /// <exception cref="ArgumentException"><c>--out docs</c> was given to a run that does not publish.</exception>
     public static ReportPlace For(string? output, string? resultsFile, int? validation)
     {
         string directory = output
@@ -33,11 +37,16 @@ public sealed record ReportPlace(string Directory, bool Publishes)
             ?? Docs;
         bool inDocs = SamePath(directory, Docs);
         bool publishes = inDocs && validation is null && (resultsFile is null || SamePath(resultsFile, PublishedResults));
-        if (publishes || !inDocs || output is not null)
+        if (publishes || !inDocs)
             return new ReportPlace(directory, publishes);
+        if (output is not null)
+            throw new ArgumentException($"--out {output} is where the published report lives, and " +
+                (validation is not null ? "a validation run" : $"a run with its own results file ({resultsFile})") +
+                " must not replace it: give another --out, or leave it out to write into " + (validation is not null ? Validation : SideStudies) + "/.");
         if (validation is not null) return new ReportPlace(Validation, false);
         string name = Path.GetFileNameWithoutExtension(resultsFile!);
-        return new ReportPlace(Path.Combine(Docs, name.Length > 0 ? name : "side-study"), false); // docs/.tsv has no name to give
+        // docs/.tsv or docs/..tsv have no name that is a folder of their own.
+        return new ReportPlace(Path.Combine(SideStudies, name.Trim('.').Length > 0 ? name : "side-study"), false);
     }
 
     private static bool SamePath(string a, string b)

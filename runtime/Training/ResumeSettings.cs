@@ -29,7 +29,9 @@ public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpo
             yield return (nameof(TrainerOptions.BatchesPerEpoch), BatchesPerEpoch, run.BatchesPerEpoch, "all");
             yield return (nameof(TrainerOptions.Optimizer), Optimizer, run.Optimizer, "");
             yield return (nameof(TrainerOptions.UnshareAtEpoch), UnshareAtEpoch, run.UnshareAtEpoch, "none");
-            yield return (nameof(TrainerOptions.UnshareThreshold), UnshareThreshold, run.UnshareThreshold, "none");
+            // The threshold of a run that does not unshare is not recorded (null), not "none": said only when both unshare.
+            if (UnshareAtEpoch is not null && run.UnshareAtEpoch is not null)
+                yield return (nameof(TrainerOptions.UnshareThreshold), UnshareThreshold, run.UnshareThreshold, "none");
         }
         foreach (var (property, saved, now, absent) in All())
             if (!Equals(saved, now)) yield return $"{names.Set(property, saved, absent)} (this run: {names.Value(now, absent)})";

@@ -39,30 +39,56 @@ public sealed class SettingNames
 
     /// <summary>
     /// <paramref name="property"/> set to <paramref name="value"/>, written as <see cref="Value"/> does: <c>--epochs 5</c> or
-    /// <c>Epochs = 5</c>, <c>--schedule multi-step</c> or <c>Schedule = ScheduleKind.MultiStep</c>.
+    /// <c>Epochs = 5</c>, <c>--schedule multi-step</c> or <c>Schedule = ScheduleKind.MultiStep</c>. No value (null, or an empty
+    /// list) is the option left out on a command line, <c>no --train-batches</c>, since no word after it would parse.
     /// </summary>
     public string Set(string property, object? value, string absent = "none")
-        => _options ? _name(property) + " " + Value(value, absent) : property + " = " + Value(value, absent);
+    {
+        if (!_options) return property + " = " + Value(value, absent);
+        return IsAbsent(value) ? "no " + _name(property) : _name(property) + " " + Value(value, absent);
+    }
 
     /// <summary>
     /// <paramref name="value"/> as its setter writes it: what a user types after the option (<c>sgd</c>, <c>multi-step</c>,
-    /// <c>30,60</c>, <paramref name="absent"/> for no value), or a C# expression a program assigns
-    /// (<c>OptimizerKind.SgdNesterov</c>, <c>ScheduleKind.MultiStep</c>, <c>[30, 60]</c>, <c>null</c>). Culture-invariant.
+    /// <c>30,60</c>; <paramref name="absent"/> describes no value), or a C# expression a program assigns
+    /// (<c>OptimizerKind.SgdNesterov</c>, <c>ScheduleKind.MultiStep</c>, <c>[30, 60]</c>, <c>null</c>, an escaped string).
+    /// Culture-invariant. An enum number that names no member (a damaged manifest) is written as the number.
     /// </summary>
     public string Value(object? value, string absent = "none") => value switch
     {
-        null => _options ? absent : "null",
+        _ when IsAbsent(value) && _options => absent,
+        null => "null",
         bool b => b ? "true" : "false",
-        string text => _options ? text : "\"" + text + "\"",
+        string text => _options ? text : Quoted(text),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
+        Enum member when !Enum.IsDefined(member.GetType(), member) => Convert.ToInt64(member, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
         OptimizerKind kind => _options ? (kind == OptimizerKind.SgdNesterov ? "sgd" : "adamw") : nameof(OptimizerKind) + "." + kind,
         ScheduleKind kind => _options ? TrainerCommandLine.ScheduleName(kind) : nameof(ScheduleKind) + "." + kind,
         ScheduleInterval interval => _options ? interval.ToString().ToLowerInvariant() : nameof(ScheduleInterval) + "." + interval,
-        IEnumerable<int> list when !list.Any() => _options ? absent : "[]",
         IEnumerable<int> list => _options
             ? string.Join(",", list.Select(i => i.ToString(CultureInfo.InvariantCulture)))
             : "[" + string.Join(", ", list.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         var other => other.ToString() ?? "",
     };
+
+    private static bool IsAbsent(object? value) => value is null || (value is IEnumerable<int> list && !list.Any());
+
+    /// <summary>A C# string literal: a Windows path's backslashes and any quote survive being pasted into code.</summary>
+    private static string Quoted(string text)
+    {
+        var literal = new System.Text.StringBuilder("\"");
+        foreach (char c in text)
+            literal.Append(c switch
+            {
+                '\\' => "\\\\",
+                '"' => "\\\"",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                < ' ' => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture),
+                _ => c.ToString(),
+            });
+        return literal.Append('"').ToString();
+    }
 }

@@ -137,6 +137,7 @@ public sealed class Trainer
     /// <exception cref="CheckpointMismatchException">The checkpoint to resume was written with other data or settings (nothing is loaded then), or by a model with another allocation.</exception>
     /// <exception cref="CheckpointException">The checkpoint to resume cannot be read.</exception>
     /// <exception cref="TrainingDivergedException">The loss or the gradients stopped being finite; no step was taken with them and the last good checkpoint is kept.</exception>
+    /// <exception cref="InvalidOperationException">This trainer has run before: a trainer runs once.</exception>
     public IReadOnlyList<EpochRecord> Run() => Run(CancellationToken.None);
 
     /// <summary>
@@ -155,8 +156,9 @@ public sealed class Trainer
         // A second run would start from the trained weights with a fresh schedule and rewrite the checkpoint as if it
         // were the first: neither a continuation nor a new run.
         if (_ran)
-            throw new InvalidOperationException($"This Trainer has already run. To continue the run, create a new Trainer with {_options.Names.On(nameof(TrainerOptions.Resume))} " +
-                $"(and a longer {_options.Names.Of(nameof(TrainerOptions.Epochs))}); to train again from scratch, create a new model and Trainer.");
+            // A programming error, so named in code's terms whatever names the options use.
+            throw new InvalidOperationException("This Trainer has already run (or tried to): a trainer runs once. To train on from where it stopped, " +
+                "create a new Trainer with Resume = true and a larger Epochs (its CheckpointDirectory keeps the run); to train afresh, create a new model and Trainer.");
         _ran = true;
         try
         {

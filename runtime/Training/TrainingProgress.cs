@@ -31,6 +31,7 @@ public static class ConsoleProgress
     {
         bool interactive = IsInteractive(Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI"));
         var interrupt = new CancellationTokenSource(); // no timer: nothing to dispose, so a late signal cannot meet a disposed source
+        var display = new LiveTask();
         var gate = new object();
         bool finished = false;
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -39,15 +40,18 @@ public static class ConsoleProgress
             {
                 if (finished || interrupt.IsCancellationRequested) return; // the second Ctrl+C: let it end the process
                 e.Cancel = true;
+                // Said before the token is cancelled: once it is, the run may stop and exit before a later write lands.
+                // Under the live display a line written from this thread would tear the bar, so the bar itself says it
+                // (its task is updated under Spectre's own lock, as the training thread updates it).
+                if (interactive) display.Show(Interrupting);
+                else Console.Error.WriteLine(Interrupting);
                 interrupt.Cancel();
             }
-            // Under the live display the training thread says it (Announce): a write from here would tear the bar.
-            if (!interactive) Console.Error.WriteLine(Interrupting);
         };
         Console.CancelKeyPress += onCancel;
         try
         {
-            return RunWithDisplay(train, interrupt.Token, interactive);
+            return RunWithDisplay(train, interrupt.Token, interactive, display);
         }
         finally
         {
@@ -56,37 +60,51 @@ public static class ConsoleProgress
         }
     }
 
-    /// <summary>What the first Ctrl+C prints. A run without a checkpoint directory has nothing to save, so it promises none.</summary>
-    internal const string Interrupting = "interrupt: stopping before the next batch, with a checkpoint of that point where the run has a checkpoint directory (Ctrl+C again ends the process at once)";
+    /// <summary>
+    /// What the first Ctrl+C prints. It promises no checkpoint (a run without a checkpoint directory keeps none) and no
+    /// stop (a signal after the last batch lets the run finish): the trainer's exception says what was kept.
+    /// </summary>
+    internal const string Interrupting = "interrupt: stopping before the next batch (Ctrl+C again ends the process at once)";
 
-    private static T RunWithDisplay<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train, CancellationToken token, bool interactive)
+    private static T RunWithDisplay<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train, CancellationToken token, bool interactive,
+        LiveTask? display = null)
     {
         if (!interactive)
             return train(null, Console.WriteLine, token);
 
         T result = default!;
-        bool announced = false;
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context =>
             {
                 var task = context.AddTask("starting", maxValue: 1);
+                if (display is not null) display.Task = task;
                 var reporter = new Reporter(p =>
                 {
-                    // On the training thread, after its batch: the one place that may write beside the live display.
-                    if (token.IsCancellationRequested && !announced)
-                    {
-                        announced = true;
-                        AnsiConsole.WriteLine(Interrupting);
-                    }
                     task.MaxValue = (double)p.Epochs * p.Batches;
                     task.Value = (double)(p.Epoch - 1) * p.Batches + p.Batch;
-                    task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {(int)p.Remaining.TotalHours}:{p.Remaining:mm\\:ss}";
+                    // Once interrupted the bar keeps saying so rather than the loss.
+                    if (!token.IsCancellationRequested)
+                        task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {(int)p.Remaining.TotalHours}:{p.Remaining:mm\\:ss}";
                 });
                 result = train(reporter, line => AnsiConsole.WriteLine(line), token);
+                if (display is not null) display.Task = null;
             });
         return result;
+    }
+
+    /// <summary>The live display's task, for the Ctrl+C handler to show the interruption on (null outside the display).</summary>
+    private sealed class LiveTask
+    {
+        private volatile ProgressTask? _task;
+
+        public ProgressTask? Task { set => _task = value; }
+
+        public void Show(string text)
+        {
+            if (_task is { } task) task.Description = Markup.Escape(text);
+        }
     }
 
     /// <summary>

@@ -152,9 +152,14 @@ public sealed class BudgetSweepTests
         Assert.Equal(System.IO.Path.Combine("docs", "validation"), ReportPlace.For(null, "docs/validation-results.tsv", validation: 5000).Directory);
         Assert.Equal("/tmp/v", ReportPlace.For(null, "/tmp/v/results.tsv", validation: 5000).Directory);
         // Another results file in docs/ is a side study: it reports in a folder of its own, never over the published files.
-        Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "other"), false), ReportPlace.For(null, "docs/other.tsv", null));
-        Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "side-study"), false), ReportPlace.For(null, "docs/.tsv", null));
+        Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "side-studies", "other"), false), ReportPlace.For(null, "docs/other.tsv", null));
+        // Without an extension the folder still cannot be the results file itself.
+        Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "side-studies", "other"), false), ReportPlace.For(null, "docs/other", null));
+        foreach (var nameless in new[] { "docs/.tsv", "docs/..tsv", "docs/...tsv" })
+            Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "side-studies", "side-study"), false), ReportPlace.For(null, nameless, null));
+        // Told --out docs, a run that does not publish is refused rather than replace the published files.
+        Assert.Contains("give another --out", Assert.Throws<System.ArgumentException>(() => ReportPlace.For("docs", "/tmp/seeds45/results.tsv", null)).Message);
+        Assert.Contains("a validation run", Assert.Throws<System.ArgumentException>(() => ReportPlace.For("docs/", null, 5000)).Message);
         Assert.True(ReportPlace.For(null, "./docs/budget-sweep-results.tsv", null).Publishes);
-        Assert.False(ReportPlace.For("docs", "/tmp/seeds45/results.tsv", null).Publishes);
     }
 }

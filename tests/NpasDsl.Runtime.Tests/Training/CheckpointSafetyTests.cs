@@ -81,7 +81,7 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
     [InlineData("batch", "--batch-size 16 (this run: 8)")]
     [InlineData("seed", "--seed 1 (this run: 2)")]
     [InlineData("optimizer", "--optimizer adamw (this run: sgd)")]
-    [InlineData("batches", "--train-batches all (this run: 2)")]
+    [InlineData("batches", "no --train-batches (this run: 2)")]
     public void Resume_refuses_settings_that_change_the_batches_or_the_optimizer_before_loading_anything(string change, string named)
     {
         Train(Options);
@@ -177,7 +177,7 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         var changed = new List<string>();
         Assert.Equal(3, Train(Options with { Epochs = 3, BatchesPerEpoch = 1, Resume = true, LearningRate = 0.01, Schedule = ScheduleKind.MultiStep, Milestones = new[] { 2 } }, log: changed).Count);
         Assert.Contains("note: the checkpoint was written with --epochs 2 (this run: 3), --lr 0.003 (this run: 0.01), --schedule cosine (this run: multi-step), " +
-            "--milestones none (this run: 2); training goes on from it with this run's settings, so it will not end as the uninterrupted run would", changed);
+            "no --milestones (this run: 2); training goes on from it with this run's settings, so it will not end as the uninterrupted run would", changed);
     }
 
     [Fact]
@@ -248,6 +248,15 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Equal("all", cli.Value(null, "all"));
         Assert.Equal("null", code.Value(null, "all"));
         Assert.Equal("CheckpointDirectory = \"/tmp/run\"", code.Set(nameof(TrainerOptions.CheckpointDirectory), "/tmp/run"));
+        // A string is a literal that compiles when pasted: a Windows path's backslashes and a quote are escaped.
+        Assert.Equal(@"CheckpointDirectory = ""C:\\runs\\x \""a\""""", code.Set(nameof(TrainerOptions.CheckpointDirectory), @"C:\runs\x ""a"""));
+        // No value on a command line is the option left out: no word after it would parse.
+        Assert.Equal("no --train-batches", cli.Set(nameof(TrainerOptions.BatchesPerEpoch), null, "all"));
+        Assert.Equal("no --milestones", cli.Set(nameof(TrainerOptions.Milestones), System.Array.Empty<int>()));
+        Assert.Equal("BatchesPerEpoch = null", code.Set(nameof(TrainerOptions.BatchesPerEpoch), null, "all"));
+        // A number a damaged manifest holds that names no member is shown as the number, not as another member.
+        Assert.Equal("7", cli.Value((OptimizerKind)7));
+        Assert.Equal("7", code.Value((ScheduleKind)7));
         Assert.Equal("0.003", code.Value(0.003)); // round-trip text, not "0.0030000000000000001"
         // A schedule note in code names the enum members, not the command line's words.
         var saved = ScheduleSettings.Of(new TrainerOptions { Schedule = ScheduleKind.MultiStep, Milestones = [2], Optimizer = OptimizerKind.SgdNesterov });
@@ -257,12 +266,12 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Contains("Milestones = [2] (this run: [])", notes);
         Assert.Contains("GradientClip = null (this run: 1)", notes);
         Assert.Contains("--schedule multi-step (this run: cosine)", saved.Differences(now, cli));
-        Assert.Contains("--gradient-clip none (this run: 1)", saved.Differences(now, cli));
+        Assert.Contains("no --gradient-clip (this run: 1)", saved.Differences(now, cli));
         Assert.Empty(saved.Differences(saved with { Milestones = [2] }, code));
         var resume = ResumeSettings.Of(new TrainerOptions()).Differences(ResumeSettings.Of(new TrainerOptions { Optimizer = OptimizerKind.SgdNesterov, BatchesPerEpoch = 4 }), code).ToList();
         Assert.Contains("Optimizer = OptimizerKind.AdamW (this run: OptimizerKind.SgdNesterov)", resume);
         Assert.Contains("BatchesPerEpoch = null (this run: 4)", resume);
-        Assert.Contains("--train-batches all (this run: 4)",
+        Assert.Contains("no --train-batches (this run: 4)",
             ResumeSettings.Of(new TrainerOptions()).Differences(ResumeSettings.Of(new TrainerOptions { BatchesPerEpoch = 4 }), cli));
     }
 }

@@ -53,7 +53,7 @@ public sealed class TrainerTests : ScratchDirectoryTest
         var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
         var e = Assert.Throws<InvalidOperationException>(() => trainer.Run());
         Assert.Contains("already run", e.Message);
-        Assert.Contains("create a new Trainer with Resume = true (and a longer Epochs)", e.Message);
+        Assert.Contains("create a new Trainer with Resume = true and a larger Epochs (its CheckpointDirectory keeps the run)", e.Message);
         // Refused before any step: the trained weights are as the first run left them.
         foreach (var (name, value) in model.state_dict()) Assert.True(value.allclose(before[name], 0, 0), name);
     }
