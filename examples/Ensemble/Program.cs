@@ -40,7 +40,7 @@ try
     {
         switch (name)
         {
-            case "--dataset": dataset = value() is var d && d is "fashion-mnist" or "cifar10" ? d : throw new ArgumentException("--dataset must be fashion-mnist or cifar10."); return true;
+            case "--dataset": dataset = value() is var d && d is "fashion-mnist" or "cifar10" ? d : throw new ArgumentException($"--dataset must be fashion-mnist or cifar10, not '{d}'."); return true;
             case "--data": data = value(); return true;
             case "--budget": budget = TrainerCommandLine.BudgetFraction(name, value(), "what each member adds to the member it extends"); return true;
             case "--test-images": testImages = TrainerCommandLine.PositiveInteger(name, value()); return true;

@@ -43,7 +43,7 @@ try
     {
         switch (name)
         {
-            case "--model": model = value() is var m && m is "wrn-16-4" or "wrn-28-10" ? m : throw new ArgumentException("--model must be wrn-16-4 or wrn-28-10."); return true;
+            case "--model": model = value() is var m && m is "wrn-16-4" or "wrn-28-10" ? m : throw new ArgumentException($"--model must be wrn-16-4 or wrn-28-10, not '{m}'."); return true;
             case "--data": data = value(); return true;
             case "--budget": budget = TrainerCommandLine.BudgetFraction(name, value()); return true;
             case "--coefficient-sharing": coefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, value()); return true;

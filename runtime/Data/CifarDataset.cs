@@ -54,18 +54,29 @@ public sealed class CifarDataset
     public static CifarDataset Load(string directory, CifarVariant variant)
     {
         var (trainNames, testName) = FileNames(variant);
+        if (File.Exists(directory))
+            throw new DirectoryNotFoundException($"'{directory}' is a file, not a directory: give the folder that holds the extracted {Name(variant)} binary files " +
+                $"(from {Archive(variant)}; the examples' --data DIR).");
         string folder = new[] { directory, Path.Combine(directory, variant == CifarVariant.Cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary") }
             .FirstOrDefault(d => File.Exists(Path.Combine(d, testName))) ?? directory;
         string Find(string name) => File.Exists(Path.Combine(folder, name)) ? Path.Combine(folder, name)
             : throw new FileNotFoundException(
-                $"{(variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100")} file '{name}' was not found in '{directory}'. Download the binary version " +
-                $"({(variant == CifarVariant.Cifar10 ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz")}) from the CIFAR page of the University of Toronto, " +
+                $"{Name(variant)} file '{name}' was not found in '{directory}'. Download the binary version " +
+                $"({Archive(variant)}) from the CIFAR page of the University of Toronto, " +
                 "extract it, and load its folder (the examples' --data DIR).", Path.Combine(folder, name));
 
         var (trainImages, trainLabels) = Read(trainNames.Select(Find).ToList(), variant);
         var (testImages, testLabels) = Read(new List<string> { Find(testName) }, variant);
         return new CifarDataset(trainImages, trainLabels, testImages, testLabels, variant == CifarVariant.Cifar10 ? 10 : 100);
     }
+
+    private static string Name(CifarVariant variant) => variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100";
+
+    private static string Archive(CifarVariant variant) => variant == CifarVariant.Cifar10 ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz";
+
+    /// <summary>What to do about a file that is not what its name says: fetch it again, or load the other variant.</summary>
+    private static string Fix(CifarVariant variant) => $"extract {Archive(variant)} again (a download or copy may have been cut short), or, if the folder holds " +
+        (variant == CifarVariant.Cifar10 ? "CIFAR-100, load it as CIFAR-100 (WideResNet: --model wrn-28-10)" : "CIFAR-10, load it as CIFAR-10 (WideResNet: --model wrn-16-4)");
 
     /// <summary>Per-channel mean and standard deviation of the training images, for normalisation.</summary>
     public static (float[] Mean, float[] Std) Statistics(CifarVariant variant) => variant == CifarVariant.Cifar10
@@ -89,12 +100,12 @@ public sealed class CifarDataset
         {
             var bytes = File.ReadAllBytes(path);
             if (bytes.Length == 0 || bytes.Length % recordBytes != 0)
-                throw new InvalidDataException($"{path}: {bytes.Length:N0} bytes is not a whole number of {recordBytes:N0}-byte {(variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100")} records; the file is truncated or of the other variant.");
+                throw new InvalidDataException($"{path}: {bytes.Length:N0} bytes is not a whole number of {recordBytes:N0}-byte {Name(variant)} records, so the file is truncated or of the other variant: {Fix(variant)}.");
             for (int offset = 0; offset < bytes.Length; offset += recordBytes)
             {
                 int label = bytes[offset + labelBytes - 1]; // CIFAR-100: the fine label is the second byte
                 int classes = variant == CifarVariant.Cifar10 ? 10 : 100;
-                if (label >= classes) throw new InvalidDataException($"{path}: record {offset / recordBytes} has label {label}, but {(variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100")} has {classes} classes.");
+                if (label >= classes) throw new InvalidDataException($"{path}: record {offset / recordBytes} has label {label}, but {Name(variant)} has {classes} classes, so the file is damaged or of the other variant: {Fix(variant)}.");
                 labels.Add(label);
                 pixels.AddRange(new ArraySegment<byte>(bytes, offset + labelBytes, PixelBytes));
             }

@@ -135,6 +135,7 @@ public sealed class AllocationCommandLine
         }
         if (Search is not { } method)
         {
+            ThrowIfSearchedRunResumedWithout(trainer);
             ThrowIfRefused(create, new NpasOptions { Seed = model.Seed, Budget = model.Budget, Sharing = model.Sharing }, trainer);
             ReplaceSearchFiles(trainer, null, log);
             return null;
@@ -286,6 +287,23 @@ public sealed class AllocationCommandLine
             }
             log($"--overwrite: deleted {file}, left by the run this one replaces");
         }
+    }
+
+    /// <summary>
+    /// A <c>--resume</c> without <c>--group-search</c> of a run whose checkpoint holds searched groups would build the declared
+    /// groups and fail on the allocation mismatch in words that do not name the option left out: said here, with it.
+    /// </summary>
+    /// <exception cref="CheckpointMismatchException">The checkpoint to resume holds the groups of a search.</exception>
+    private static void ThrowIfSearchedRunResumedWithout(TrainerOptions trainer)
+    {
+        if (!trainer.Resume || trainer.CheckpointDirectory is not { } directory) return;
+        var store = new CheckpointStore(directory, SettingNames.CommandLine);
+        if (!store.Exists) return;
+        var saved = store.ReadAllocation();
+        if (Enum.GetValues<GroupSearchMethod>().Where(m => m.Made(saved)).Select(m => (GroupSearchMethod?)m).FirstOrDefault() is not { } searched) return;
+        throw new CheckpointMismatchException($"The run in {store.Directory} was trained with --group-search {searched.CommandLineName()} (its groups come from " +
+            $"{saved.AssignmentSource}), but this run has no --group-search, so it would build the declared groups: resume it with --group-search " +
+            $"{searched.CommandLineName()} (it reads the groups from the checkpoint and searches nothing), or start afresh with --overwrite or another --checkpoint-dir.");
     }
 
     /// <summary>The <c>--group-search</c> option that made <paramref name="searchFile"/>, as the command line spells it.</summary>

@@ -212,6 +212,15 @@ public sealed class TrainerCommandLine
         if (Given("--milestones") && o.Milestones.FirstOrDefault(m => m >= o.Epochs) is > 0 and var late)
             throw new ArgumentException($"--milestones {string.Join(",", o.Milestones)} has a decay after epoch {late}, but the run ends after epoch {o.Epochs}, so it never takes effect: give milestones below --epochs.");
         if (o.Validate(OptionName) is { } problem) throw new ArgumentException(problem + ".");
+        // A decay schedule the user asked for that never decays in this run is a constant one in disguise. (A program's
+        // own default, such as WideResNet's multi-step milestones of a one-epoch run, is its own business.)
+        if (o.Schedule == ScheduleKind.Step && o.StepSize >= o.Epochs && (Given("--schedule") || Given("--step-size")))
+            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                "--schedule step decays every {0} epochs (--step-size{1}), but the run ends after epoch {2}, so it never decays: give --step-size below --epochs.",
+                o.StepSize, Given("--step-size") ? "" : ", its default", o.Epochs));
+        if (o.Schedule == ScheduleKind.MultiStep && o.Milestones.Count == 0 && Given("--schedule"))
+            throw new ArgumentException("--schedule multi-step decays at the epochs --milestones names, but none are given, so it never decays: add --milestones, such as --milestones " +
+                string.Join(",", new[] { o.Epochs / 2, o.Epochs * 3 / 4 }.Where(m => m >= 1 && m < o.Epochs).Distinct().DefaultIfEmpty(1)) + ".");
         return o with { Names = SettingNames.CommandLine };
     }
 

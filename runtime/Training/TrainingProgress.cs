@@ -43,7 +43,7 @@ public static class ConsoleProgress
                 // Said before the token is cancelled: once it is, the run may stop and exit before a later write lands.
                 // Under the live display a line written from this thread would tear the bar, so the bar itself says it
                 // (its task is updated under Spectre's own lock, as the training thread updates it).
-                if (interactive) display.Show(Interrupting);
+                if (interactive) display.Show(InterruptingOnBar);
                 else Console.Error.WriteLine(Interrupting);
                 interrupt.Cancel();
             }
@@ -65,6 +65,9 @@ public static class ConsoleProgress
     /// stop (a signal after the last batch lets the run finish): the trainer's exception says what was kept.
     /// </summary>
     internal const string Interrupting = "interrupt: stopping before the next batch (Ctrl+C again ends the process at once)";
+
+    /// <summary>The same on the live bar, short enough for an 80-column terminal (a longer one is cut to "…").</summary>
+    internal const string InterruptingOnBar = "interrupt: stopping (Ctrl+C again: at once)";
 
     private static T RunWithDisplay<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train, CancellationToken token, bool interactive,
         LiveTask? display = null)

@@ -43,11 +43,31 @@ public sealed class CifarDatasetTests : ScratchDirectoryTest
         CifarTestFiles.Write(Scratch, CifarVariant.Cifar100, train: 2, test: 1, seed: 3);
         var path = Path.Combine(Scratch, "test.bin");
         File.WriteAllBytes(path, File.ReadAllBytes(path)[..^10]);
-        Assert.Contains("not a whole number", Assert.Throws<InvalidDataException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar100)).Message);
+        var truncated = Assert.Throws<InvalidDataException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar100)).Message;
+        Assert.Contains("not a whole number", truncated);
+        Assert.Contains("extract cifar-100-binary.tar.gz again", truncated); // and the fix
+        Assert.Contains("load it as CIFAR-10 (WideResNet: --model wrn-16-4)", truncated);
 
         var e = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar10));
         Assert.Contains("cifar-10-binary.tar.gz", e.Message);
         Assert.Contains("--data DIR", e.Message);
+
+        // A file where the folder belongs is named as such, not as a folder that lacks its files.
+        var file = Assert.Throws<DirectoryNotFoundException>(() => CifarDataset.Load(path, CifarVariant.Cifar100));
+        Assert.Contains("is a file, not a directory", file.Message);
+    }
+
+    [Fact]
+    public void A_label_outside_the_classes_names_the_record_and_the_fix()
+    {
+        CifarTestFiles.Write(Scratch, CifarVariant.Cifar10, train: 2, test: 2, seed: 4);
+        var path = Path.Combine(Scratch, "test_batch.bin");
+        var bytes = File.ReadAllBytes(path);
+        bytes[3073] = 12; // the second record's label
+        File.WriteAllBytes(path, bytes);
+        var message = Assert.Throws<InvalidDataException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar10)).Message;
+        Assert.Contains("record 1 has label 12, but CIFAR-10 has 10 classes", message);
+        Assert.Contains("load it as CIFAR-100 (WideResNet: --model wrn-28-10)", message);
     }
 }
 

@@ -153,6 +153,12 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
         Assert.Contains("was not trained with --group-search gradient-conflict", e.Message);
         Assert.Contains("its groups come from learned grouping", e.Message);
         Assert.Equal(3, factory.Models); // and gradient-conflict grouping's two models before its warm-up, untrained
+
+        // Resumed with no --group-search at all: the message names the option left out, before any model is built.
+        var without = Assert.Throws<CheckpointMismatchException>(() => Read().Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
+        Assert.Contains("was trained with --group-search learned (its groups come from learned grouping", without.Message);
+        Assert.Contains("resume it with --group-search learned", without.Message);
+        Assert.Equal(3, factory.Models);
     }
 
     [Fact]

@@ -51,11 +51,19 @@ public sealed class TrainerCommandLineTests
         var o = Read(new TrainerOptions { Epochs = 200 }, "--schedule", "multi-step", "--milestones", "60, 120,160", "--gamma", "0.2", "--momentum", "0.8", "--optimizer", "sgd").Finish();
         Assert.Equal((ScheduleKind.MultiStep, 0.2, 0.8), (o.Schedule, o.Gamma, o.Momentum));
         Assert.Equal(new[] { 60, 120, 160 }, o.Milestones);
-        var step = Read(new TrainerOptions(), "--schedule", "step", "--step-size", "30", "--gamma", "0.5").Finish();
+        var step = Read(new TrainerOptions { Epochs = 90 }, "--schedule", "step", "--step-size", "30", "--gamma", "0.5").Finish();
         Assert.Equal((ScheduleKind.Step, 30), (step.Schedule, step.StepSize));
         Assert.Equal(new[] { ScheduleKind.Constant, ScheduleKind.Cosine }, new[] { "constant", "cosine" }.Select(n => Read(new TrainerOptions(), "--schedule", n).Finish().Schedule));
 
         string Error(params string[] args) => Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), args).Finish()).Message;
+        // A decay schedule asked for that never decays in this run is refused, as a milestone past the end is.
+        Assert.Equal("--schedule step decays every 30 epochs (--step-size, its default), but the run ends after epoch 3, so it never decays: give --step-size below --epochs.",
+            Error("--schedule", "step"));
+        Assert.Contains("decays every 5 epochs (--step-size), but the run ends after epoch 5", Error("--schedule", "step", "--step-size", "5", "--epochs", "5"));
+        Assert.Equal("--schedule multi-step decays at the epochs --milestones names, but none are given, so it never decays: add --milestones, such as --milestones 5,7.",
+            Error("--schedule", "multi-step", "--epochs", "10"));
+        // A program's own default schedule is not the user's request: WideResNet's one-epoch run has no milestones left.
+        Assert.Empty(Read(new TrainerOptions { Schedule = ScheduleKind.MultiStep }, "--epochs", "1").Finish().Milestones);
         Assert.Equal("--schedule must be constant, step, multi-step or cosine, not 'multistep'.", Error("--schedule", "multistep"));
         Assert.Equal("--milestones needs increasing positive epoch counts separated by commas (e.g. 60,120,160), not '120,60'.", Error("--milestones", "120,60"));
         Assert.Contains("not '0,5'", Error("--milestones", "0,5"));
