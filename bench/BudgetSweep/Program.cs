@@ -27,7 +27,8 @@ const string Usage =
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
     "  --out DIR           where budget-sweep.md and budget-sweep.png go (default: beside the --results file, else docs/;\n" +
     "                      docs/validation/ for --validation, docs/side-studies/NAME/ for --results docs/NAME.tsv); only a test-set report\n" +
-    "                      in docs/, from no results file or docs/budget-sweep-results.tsv, rewrites docs/benchmarks.md's section\n" +
+    "                      in docs/, from no results file or docs/budget-sweep-results.tsv, rewrites docs/benchmarks.md's section;\n" +
+    "                      --out docs is refused for any other run\n" +
     "  --seed N            seed of initialisation and data order (default 1)\n" +
     "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
     "                      (for choosing settings such as --lr without looking at the test set)\n" +

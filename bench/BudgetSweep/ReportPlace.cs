@@ -42,7 +42,7 @@ public sealed record ReportPlace(string Directory, bool Publishes)
         if (output is not null)
             throw new ArgumentException($"--out {output} is where the published report lives, and " +
                 (validation is not null ? "a validation run" : $"a run with its own results file ({resultsFile})") +
-                " must not replace it: give another --out, or leave it out to write into " + (validation is not null ? Validation : SideStudies) + "/.");
+                " must not replace it: give another --out, or leave it out to write into " + For(null, resultsFile, validation).Directory + ".");
         if (validation is not null) return new ReportPlace(Validation, false);
         string name = Path.GetFileNameWithoutExtension(resultsFile!);
         // docs/.tsv or docs/..tsv have no name that is a folder of their own.

@@ -74,9 +74,12 @@ public sealed class CifarDataset
 
     private static string Archive(CifarVariant variant) => variant == CifarVariant.Cifar10 ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz";
 
-    /// <summary>What to do about a file that is not what its name says: fetch it again, or load the other variant.</summary>
-    private static string Fix(CifarVariant variant) => $"extract {Archive(variant)} again (a download or copy may have been cut short), or, if the folder holds " +
-        (variant == CifarVariant.Cifar10 ? "CIFAR-100, load it as CIFAR-100 (WideResNet: --model wrn-28-10)" : "CIFAR-10, load it as CIFAR-10 (WideResNet: --model wrn-16-4)");
+    /// <summary>
+    /// What to do about a file that is not what its name says. The variants' files have other names, so a folder of the other
+    /// variant is reported missing, not malformed: what reaches here is a cut-short copy, or a file renamed.
+    /// </summary>
+    private static string Fix(CifarVariant variant) => $"extract {Archive(variant)} again (a download or copy may have been cut short); a file renamed from the " +
+        $"other variant ({(variant == CifarVariant.Cifar10 ? "CIFAR-100" : "CIFAR-10")}) must keep its own name and be loaded as that variant";
 
     /// <summary>Per-channel mean and standard deviation of the training images, for normalisation.</summary>
     public static (float[] Mean, float[] Std) Statistics(CifarVariant variant) => variant == CifarVariant.Cifar10

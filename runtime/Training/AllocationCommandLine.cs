@@ -301,9 +301,13 @@ public sealed class AllocationCommandLine
         if (!store.Exists) return;
         var saved = store.ReadAllocation();
         if (Enum.GetValues<GroupSearchMethod>().Where(m => m.Made(saved)).Select(m => (GroupSearchMethod?)m).FirstOrDefault() is not { } searched) return;
-        throw new CheckpointMismatchException($"The run in {store.Directory} was trained with --group-search {searched.CommandLineName()} (its groups come from " +
-            $"{saved.AssignmentSource}), but this run has no --group-search, so it would build the declared groups: resume it with --group-search " +
-            $"{searched.CommandLineName()} (it reads the groups from the checkpoint and searches nothing), or start afresh with --overwrite or another --checkpoint-dir.");
+        // Started with --group-search, or with --allocation from such a search: the checkpoint cannot tell, so both are offered.
+        string searchFile = Path.Combine(store.Directory, SearchFileName);
+        string allocation = File.Exists(searchFile) ? searchFile : "FILE";
+        throw new CheckpointMismatchException($"The checkpoint in {store.Directory} holds searched groups ({saved.AssignmentSource}), but this run has neither " +
+            $"--group-search nor --allocation, so it would build the declared groups: resume it with the options it was started with, --group-search " +
+            $"{searched.CommandLineName()} (with the same --groups and --search-steps; it reads the groups from the checkpoint and searches nothing) or the same " +
+            $"--allocation {allocation}, or start afresh with --overwrite or another --checkpoint-dir.");
     }
 
     /// <summary>The <c>--group-search</c> option that made <paramref name="searchFile"/>, as the command line spells it.</summary>

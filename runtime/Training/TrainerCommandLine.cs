@@ -214,13 +214,17 @@ public sealed class TrainerCommandLine
         if (o.Validate(OptionName) is { } problem) throw new ArgumentException(problem + ".");
         // A decay schedule the user asked for that never decays in this run is a constant one in disguise. (A program's
         // own default, such as WideResNet's multi-step milestones of a one-epoch run, is its own business.)
-        if (o.Schedule == ScheduleKind.Step && o.StepSize >= o.Epochs && (Given("--schedule") || Given("--step-size")))
+        bool neverDecays = (o.Schedule == ScheduleKind.Step && o.StepSize >= o.Epochs && (Given("--schedule") || Given("--step-size")))
+            || (o.Schedule == ScheduleKind.MultiStep && o.Milestones.Count == 0 && Given("--schedule"));
+        if (neverDecays && o.Epochs == 1) // no step size or milestone can fall inside a single epoch
+            throw new ArgumentException($"--schedule {ScheduleName(o.Schedule)} decays between epochs, and a one-epoch run has none: give --epochs 2 or more, or another --schedule (constant or cosine).");
+        if (neverDecays && o.Schedule == ScheduleKind.Step)
             throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
                 "--schedule step decays every {0} epochs (--step-size{1}), but the run ends after epoch {2}, so it never decays: give --step-size below --epochs.",
                 o.StepSize, Given("--step-size") ? "" : ", its default", o.Epochs));
-        if (o.Schedule == ScheduleKind.MultiStep && o.Milestones.Count == 0 && Given("--schedule"))
+        if (neverDecays)
             throw new ArgumentException("--schedule multi-step decays at the epochs --milestones names, but none are given, so it never decays: add --milestones, such as --milestones " +
-                string.Join(",", new[] { o.Epochs / 2, o.Epochs * 3 / 4 }.Where(m => m >= 1 && m < o.Epochs).Distinct().DefaultIfEmpty(1)) + ".");
+                string.Join(",", new[] { o.Epochs / 2, o.Epochs * 3 / 4 }.Where(m => m >= 1 && m < o.Epochs).Distinct()) + ".");
         return o with { Names = SettingNames.CommandLine };
     }
 

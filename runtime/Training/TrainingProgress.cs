@@ -87,26 +87,59 @@ public static class ConsoleProgress
                 {
                     task.MaxValue = (double)p.Epochs * p.Batches;
                     task.Value = (double)(p.Epoch - 1) * p.Batches + p.Batch;
-                    // Once interrupted the bar keeps saying so rather than the loss.
-                    if (!token.IsCancellationRequested)
-                        task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {(int)p.Remaining.TotalHours}:{p.Remaining:mm\\:ss}";
+                    string text = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.0000} acc {p.Accuracy:0.0000} {p.ExamplesPerSecond:0}/s eta {(int)p.Remaining.TotalHours}:{p.Remaining:mm\\:ss}";
+                    if (display is not null) display.Describe(text);
+                    else task.Description = text;
                 });
-                result = train(reporter, line => AnsiConsole.WriteLine(line), token);
-                if (display is not null) display.Task = null;
+                try
+                {
+                    result = train(reporter, line => AnsiConsole.WriteLine(line), token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The run stops within a batch of the signal, often before the next automatic refresh: the last frame
+                    // should say why the bar stopped.
+                    context.Refresh();
+                    throw;
+                }
+                finally
+                {
+                    if (display is not null) display.Task = null;
+                }
             });
         return result;
     }
 
-    /// <summary>The live display's task, for the Ctrl+C handler to show the interruption on (null outside the display).</summary>
+    /// <summary>
+    /// The live display's task, shared by the training thread (the progress text) and the Ctrl+C handler (the
+    /// interruption). One lock orders them, so that once the interruption is shown no later progress text replaces it.
+    /// </summary>
     private sealed class LiveTask
     {
-        private volatile ProgressTask? _task;
+        private readonly object _gate = new();
+        private ProgressTask? _task;
+        private bool _interrupted;
 
-        public ProgressTask? Task { set => _task = value; }
+        public ProgressTask? Task
+        {
+            set { lock (_gate) _task = value; }
+        }
 
+        /// <summary>Shows the progress text, unless the run was interrupted.</summary>
+        public void Describe(string text)
+        {
+            lock (_gate)
+                if (!_interrupted && _task is { } task) task.Description = text;
+        }
+
+        /// <summary>Shows the interruption, for good.</summary>
         public void Show(string text)
         {
-            if (_task is { } task) task.Description = Markup.Escape(text);
+            lock (_gate)
+            {
+                _interrupted = true;
+                if (_task is { } task) task.Description = Markup.Escape(text);
+            }
         }
     }
 

@@ -158,8 +158,12 @@ public sealed class BudgetSweepTests
         foreach (var nameless in new[] { "docs/.tsv", "docs/..tsv", "docs/...tsv" })
             Assert.Equal(new ReportPlace(System.IO.Path.Combine("docs", "side-studies", "side-study"), false), ReportPlace.For(null, nameless, null));
         // Told --out docs, a run that does not publish is refused rather than replace the published files.
-        Assert.Contains("give another --out", Assert.Throws<System.ArgumentException>(() => ReportPlace.For("docs", "/tmp/seeds45/results.tsv", null)).Message);
-        Assert.Contains("a validation run", Assert.Throws<System.ArgumentException>(() => ReportPlace.For("docs/", null, 5000)).Message);
+        // The message names where leaving --out out would write: beside the results file, or the validation folder.
+        Assert.EndsWith("give another --out, or leave it out to write into /tmp/seeds45.",
+            Assert.Throws<System.ArgumentException>(() => ReportPlace.For("docs", "/tmp/seeds45/results.tsv", null)).Message);
+        var validating = Assert.Throws<System.ArgumentException>(() => ReportPlace.For("docs/", null, 5000)).Message;
+        Assert.Contains("a validation run", validating);
+        Assert.EndsWith("leave it out to write into " + System.IO.Path.Combine("docs", "validation") + ".", validating);
         Assert.True(ReportPlace.For(null, "./docs/budget-sweep-results.tsv", null).Publishes);
     }
 }

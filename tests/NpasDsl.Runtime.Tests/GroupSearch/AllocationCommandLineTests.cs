@@ -156,9 +156,12 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
 
         // Resumed with no --group-search at all: the message names the option left out, before any model is built.
         var without = Assert.Throws<CheckpointMismatchException>(() => Read().Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
-        Assert.Contains("was trained with --group-search learned (its groups come from learned grouping", without.Message);
-        Assert.Contains("resume it with --group-search learned", without.Message);
-        Assert.Equal(3, factory.Models);
+        Assert.Contains("holds searched groups (learned grouping", without.Message);
+        Assert.Contains("resume it with the options it was started with, --group-search learned (with the same --groups and --search-steps", without.Message);
+        Assert.Contains("or the same --allocation " + Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName), without.Message);
+        // With --allocation instead, the same checkpoint resumes (the path returns before this check).
+        Assert.NotNull(Read("--allocation", Path.Combine(trainer.CheckpointDirectory!, AllocationCommandLine.SearchFileName))
+            .Resolve(factory.Create, Data(), Trainer(resume: true), new NpasOptions(), _ => { }));
     }
 
     [Fact]

@@ -62,6 +62,12 @@ public sealed class TrainerCommandLineTests
         Assert.Contains("decays every 5 epochs (--step-size), but the run ends after epoch 5", Error("--schedule", "step", "--step-size", "5", "--epochs", "5"));
         Assert.Equal("--schedule multi-step decays at the epochs --milestones names, but none are given, so it never decays: add --milestones, such as --milestones 5,7.",
             Error("--schedule", "multi-step", "--epochs", "10"));
+        // A one-epoch run has no boundary to decay at: no step size or milestone is offered as the fix.
+        foreach (var schedule in new[] { "step", "multi-step" })
+            Assert.Equal($"--schedule {schedule} decays between epochs, and a one-epoch run has none: give --epochs 2 or more, or another --schedule (constant or cosine).",
+                Error("--schedule", schedule, "--epochs", "1"));
+        Assert.EndsWith("such as --milestones 1.", Error("--schedule", "multi-step", "--epochs", "2"));
+        Assert.EndsWith("such as --milestones 1,2.", Error("--schedule", "multi-step", "--epochs", "3"));
         // A program's own default schedule is not the user's request: WideResNet's one-epoch run has no milestones left.
         Assert.Empty(Read(new TrainerOptions { Schedule = ScheduleKind.MultiStep }, "--epochs", "1").Finish().Milestones);
         Assert.Equal("--schedule must be constant, step, multi-step or cosine, not 'multistep'.", Error("--schedule", "multistep"));
