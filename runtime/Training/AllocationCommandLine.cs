@@ -303,10 +303,11 @@ public sealed class AllocationCommandLine
         if (Enum.GetValues<GroupSearchMethod>().Where(m => m.Made(saved)).Select(m => (GroupSearchMethod?)m).FirstOrDefault() is not { } searched) return;
         // Started with --group-search, or with --allocation from such a search: the checkpoint cannot tell, so both are offered.
         string searchFile = Path.Combine(store.Directory, SearchFileName);
-        string allocation = File.Exists(searchFile) ? searchFile : "FILE";
+        string allocation = File.Exists(searchFile) ? searchFile : "FILE it was started with";
         throw new CheckpointMismatchException($"The checkpoint in {store.Directory} holds searched groups ({saved.AssignmentSource}), but this run has neither " +
             $"--group-search nor --allocation, so it would build the declared groups: resume it with the options it was started with, --group-search " +
-            $"{searched.CommandLineName()} (with the same --groups and --search-steps; it reads the groups from the checkpoint and searches nothing) or the same " +
+            $"{searched.CommandLineName()} (with the same search settings{(searched == GroupSearchMethod.Learned ? ", --groups" : "")}, --search-steps, --seed and --batch-size; " +
+            "it reads the groups from the checkpoint and searches nothing) or the same " +
             $"--allocation {allocation}, or start afresh with --overwrite or another --checkpoint-dir.");
     }
 

@@ -209,6 +209,9 @@ public sealed class TrainerCommandLine
             throw new ArgumentException($"--gamma is the factor of the step and multi-step decays, but the schedule is {ScheduleName(o.Schedule)}: add --schedule step or multi-step, or leave --gamma out.");
         if (Given("--momentum") && o.Optimizer != OptimizerKind.SgdNesterov)
             throw new ArgumentException("--momentum is SGD's; AdamW keeps its own moment estimates: add --optimizer sgd, or leave --momentum out.");
+        // A one-epoch run has no boundary to decay at, so no step size or milestone can be the fix.
+        if (o.Epochs == 1 && o.Schedule is (ScheduleKind.Step or ScheduleKind.MultiStep) && (Given("--schedule") || Given("--step-size") || Given("--milestones")))
+            throw new ArgumentException($"--schedule {ScheduleName(o.Schedule)} decays between epochs, and a one-epoch run has none: give --epochs 2 or more, or another --schedule (constant or cosine).");
         if (Given("--milestones") && o.Milestones.FirstOrDefault(m => m >= o.Epochs) is > 0 and var late)
             throw new ArgumentException($"--milestones {string.Join(",", o.Milestones)} has a decay after epoch {late}, but the run ends after epoch {o.Epochs}, so it never takes effect: give milestones below --epochs.");
         if (o.Validate(OptionName) is { } problem) throw new ArgumentException(problem + ".");
@@ -216,8 +219,6 @@ public sealed class TrainerCommandLine
         // own default, such as WideResNet's multi-step milestones of a one-epoch run, is its own business.)
         bool neverDecays = (o.Schedule == ScheduleKind.Step && o.StepSize >= o.Epochs && (Given("--schedule") || Given("--step-size")))
             || (o.Schedule == ScheduleKind.MultiStep && o.Milestones.Count == 0 && Given("--schedule"));
-        if (neverDecays && o.Epochs == 1) // no step size or milestone can fall inside a single epoch
-            throw new ArgumentException($"--schedule {ScheduleName(o.Schedule)} decays between epochs, and a one-epoch run has none: give --epochs 2 or more, or another --schedule (constant or cosine).");
         if (neverDecays && o.Schedule == ScheduleKind.Step)
             throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
                 "--schedule step decays every {0} epochs (--step-size{1}), but the run ends after epoch {2}, so it never decays: give --step-size below --epochs.",

@@ -118,18 +118,26 @@ public static class ConsoleProgress
     {
         private readonly object _gate = new();
         private ProgressTask? _task;
-        private bool _interrupted;
+        private string? _interruption;
 
+        /// <summary>The task; one set after an interruption (a Ctrl+C before the bar existed) shows it at once.</summary>
         public ProgressTask? Task
         {
-            set { lock (_gate) _task = value; }
+            set
+            {
+                lock (_gate)
+                {
+                    _task = value;
+                    if (_interruption is not null && value is not null) value.Description = _interruption;
+                }
+            }
         }
 
         /// <summary>Shows the progress text, unless the run was interrupted.</summary>
         public void Describe(string text)
         {
             lock (_gate)
-                if (!_interrupted && _task is { } task) task.Description = text;
+                if (_interruption is null && _task is { } task) task.Description = text;
         }
 
         /// <summary>Shows the interruption, for good.</summary>
@@ -137,8 +145,8 @@ public static class ConsoleProgress
         {
             lock (_gate)
             {
-                _interrupted = true;
-                if (_task is { } task) task.Description = Markup.Escape(text);
+                _interruption = Markup.Escape(text);
+                if (_task is { } task) task.Description = _interruption;
             }
         }
     }

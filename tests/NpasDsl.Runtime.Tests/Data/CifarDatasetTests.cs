@@ -68,6 +68,8 @@ public sealed class CifarDatasetTests : ScratchDirectoryTest
         var message = Assert.Throws<InvalidDataException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar10)).Message;
         Assert.Contains("record 1 has label 12, but CIFAR-10 has 10 classes", message);
         Assert.Contains("extract cifar-10-binary.tar.gz again", message);
+        Assert.Contains("renamed from the other variant (CIFAR-100)", message);
+        Assert.DoesNotContain("load it as", message);
     }
 }
 

@@ -68,6 +68,10 @@ public sealed class TrainerCommandLineTests
                 Error("--schedule", schedule, "--epochs", "1"));
         Assert.EndsWith("such as --milestones 1.", Error("--schedule", "multi-step", "--epochs", "2"));
         Assert.EndsWith("such as --milestones 1,2.", Error("--schedule", "multi-step", "--epochs", "3"));
+        Assert.EndsWith("such as --milestones 2,3.", Error("--schedule", "multi-step", "--epochs", "4"));
+        Assert.EndsWith("such as --milestones 2,3.", Error("--schedule", "multi-step", "--epochs", "5"));
+        // A milestone given for a one-epoch run is told the same, not to give a milestone below 1.
+        Assert.StartsWith("--schedule multi-step decays between epochs, and a one-epoch run has none", Error("--schedule", "multi-step", "--milestones", "1", "--epochs", "1"));
         // A program's own default schedule is not the user's request: WideResNet's one-epoch run has no milestones left.
         Assert.Empty(Read(new TrainerOptions { Schedule = ScheduleKind.MultiStep }, "--epochs", "1").Finish().Milestones);
         Assert.Equal("--schedule must be constant, step, multi-step or cosine, not 'multistep'.", Error("--schedule", "multistep"));
