@@ -42,7 +42,7 @@ public static class ConsoleProgress
                 e.Cancel = true;
                 // Said before the token is cancelled: once it is, the run may stop and exit before a later write lands.
                 // Under the live display a line written from this thread would tear the bar, so the bar itself says it
-                // (its task is updated under Spectre's own lock, as the training thread updates it).
+                // (through LiveTask, which orders this with the training thread's progress text).
                 if (interactive) display.Show(InterruptingOnBar);
                 else Console.Error.WriteLine(Interrupting);
                 interrupt.Cancel();
