@@ -79,7 +79,7 @@ public sealed class CifarDataset
     /// variant is reported missing, not malformed: what reaches here is a cut-short copy, or a file renamed.
     /// </summary>
     private static string Fix(CifarVariant variant) => $"extract {Archive(variant)} again (a download or copy may have been cut short); a file renamed from the " +
-        $"other variant ({(variant == CifarVariant.Cifar10 ? "CIFAR-100" : "CIFAR-10")}) must keep its own name and be loaded as that variant";
+        $"other variant ({Name(variant == CifarVariant.Cifar10 ? CifarVariant.Cifar100 : CifarVariant.Cifar10)}) must keep its own name and be loaded as that variant";
 
     /// <summary>Per-channel mean and standard deviation of the training images, for normalisation.</summary>
     public static (float[] Mean, float[] Std) Statistics(CifarVariant variant) => variant == CifarVariant.Cifar10

@@ -300,7 +300,7 @@ public sealed class AllocationCommandLine
         var store = new CheckpointStore(directory, SettingNames.CommandLine);
         if (!store.Exists) return;
         var saved = store.ReadAllocation();
-        if (Enum.GetValues<GroupSearchMethod>().Where(m => m.Made(saved)).Select(m => (GroupSearchMethod?)m).FirstOrDefault() is not { } searched) return;
+        if (MethodThatMade(saved) is not { } searched) return;
         // Started with --group-search, or with --allocation from such a search: the checkpoint cannot tell, so both are offered.
         string searchFile = Path.Combine(store.Directory, SearchFileName);
         string allocation = File.Exists(searchFile) ? searchFile : "FILE it was started with";
@@ -311,14 +311,17 @@ public sealed class AllocationCommandLine
             $"--allocation {allocation}, or start afresh with --overwrite or another --checkpoint-dir.");
     }
 
+    /// <summary>The search whose groups <paramref name="allocation"/> holds (its groups' source says so), or null for declared groups.</summary>
+    private static GroupSearchMethod? MethodThatMade(AllocationFile allocation)
+        => Enum.GetValues<GroupSearchMethod>().Where(m => m.Made(allocation)).Select(m => (GroupSearchMethod?)m).FirstOrDefault();
+
     /// <summary>The <c>--group-search</c> option that made <paramref name="searchFile"/>, as the command line spells it.</summary>
     private static string SearchOption(string searchFile)
     {
         try
         {
             var saved = AllocationFile.Load(searchFile);
-            return Enum.GetValues<GroupSearchMethod>().Where(m => m.Made(saved)).Select(m => "--group-search " + m.CommandLineName()).FirstOrDefault()
-                ?? "the --group-search option it was started with";
+            return MethodThatMade(saved) is { } method ? "--group-search " + method.CommandLineName() : "the --group-search option it was started with";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
         {

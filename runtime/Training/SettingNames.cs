@@ -62,7 +62,7 @@ public sealed class SettingNames
         string text => _options ? text : Quoted(text),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         Enum member when !Enum.IsDefined(member.GetType(), member) => Convert.ToInt64(member, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
-        OptimizerKind kind => _options ? (kind == OptimizerKind.SgdNesterov ? "sgd" : "adamw") : nameof(OptimizerKind) + "." + kind,
+        OptimizerKind kind => _options ? TrainerCommandLine.OptimizerName(kind) : nameof(OptimizerKind) + "." + kind,
         ScheduleKind kind => _options ? TrainerCommandLine.ScheduleName(kind) : nameof(ScheduleKind) + "." + kind,
         ScheduleInterval interval => _options ? interval.ToString().ToLowerInvariant() : nameof(ScheduleInterval) + "." + interval,
         IEnumerable<int> list => _options

@@ -242,7 +242,7 @@ public sealed class TrainerCommandLine
         void Add(string name, object value) => text.Append(text.Length == 0 ? "" : " ").Append(name).Append('=').Append(string.Format(i, "{0}", value));
         Add("epochs", o.Epochs);
         Add("batch", o.BatchSize);
-        Add("optimizer", o.Optimizer == OptimizerKind.SgdNesterov ? "sgd" : "adamw");
+        Add("optimizer", OptimizerName(o.Optimizer));
         if (o.Optimizer == OptimizerKind.SgdNesterov) Add("momentum", o.Momentum);
         Add("lr", o.LearningRate);
         Add("schedule", ScheduleName(o.Schedule) + " per " + (o.Interval == ScheduleInterval.Step ? "step" : "epoch"));
@@ -372,6 +372,9 @@ public sealed class TrainerCommandLine
     /// <summary>A finite number (any sign), or an error naming <paramref name="option"/>.</summary>
     public static double Number(string option, string text)
         => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : throw new ArgumentException($"{option} needs a finite number, not '{text}'.");
+
+    /// <summary>How <c>--optimizer</c> spells <paramref name="kind"/>: adamw or sgd.</summary>
+    public static string OptimizerName(OptimizerKind kind) => kind == OptimizerKind.SgdNesterov ? "sgd" : "adamw";
 
     /// <summary>A schedule as <c>--schedule</c> names it: constant, step, multi-step or cosine.</summary>
     public static string ScheduleName(ScheduleKind kind) => kind == ScheduleKind.MultiStep ? "multi-step" : kind.ToString().ToLowerInvariant();
