@@ -7,7 +7,7 @@ using NpasDsl.Runtime.Tests.Data;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>The ensemble example: how its WRN family nests, a forward pass, and a short run as a process.</summary>
 public sealed class EnsembleExampleTests : ScratchDirectoryTest

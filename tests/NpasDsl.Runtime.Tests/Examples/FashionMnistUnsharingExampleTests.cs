@@ -3,7 +3,7 @@ using System.Linq;
 using NpasDsl.Runtime.Tests.Data;
 using Xunit;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>
 /// The Fashion-MNIST example with SuperWeights' coefficient sharing and unsharing from the command line: the vectors

@@ -1,7 +1,7 @@
 using NpasDsl.Examples.FashionMnist;
 using Xunit;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>The Fashion-MNIST example's own defaults, which differ from the trainer's where a study chose them.</summary>
 public sealed class FashionMnistOptionsTests

@@ -4,7 +4,7 @@ using NpasDsl.Data;
 using NpasDsl.Runtime.Tests.Data;
 using Xunit;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>Smoke test of the WideResNet example: a real process trains a few steps on small CIFAR-10 files and prints its final line.</summary>
 public sealed class WideResNetExampleTests : ScratchDirectoryTest

@@ -7,7 +7,7 @@ using NpasDsl.Runtime.Tests.Data;
 using NpasDsl.Training;
 using Xunit;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>The ConvMixer example: SPIN's parameter saving, and pretrain-then-fuse as real processes.</summary>
 public sealed class ConvMixerExampleTests : ScratchDirectoryTest

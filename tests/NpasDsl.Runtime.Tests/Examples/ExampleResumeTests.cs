@@ -7,7 +7,7 @@ using System.Threading;
 using NpasDsl.Runtime.Tests.Data;
 using Xunit;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>
 /// The Fashion-MNIST example as a real process: killed in the middle of an epoch and started again with

@@ -6,7 +6,7 @@ using NpasDsl.Runtime.Tests.Data;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>The vision transformer example: its sharing layout, a forward pass, and a short run as a process.</summary>
 public sealed class VisionTransformerExampleTests : ScratchDirectoryTest

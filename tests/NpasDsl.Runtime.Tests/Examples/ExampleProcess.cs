@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using Xunit;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>Runs a built example as a real process, the way a user does.</summary>
 internal static class ExampleProcess

@@ -4,7 +4,7 @@ using NpasDsl.Allocation;
 using NpasDsl.Runtime.Tests.Data;
 using Xunit;
 
-namespace NpasDsl.Runtime.Tests.Training;
+namespace NpasDsl.Runtime.Tests.Examples;
 
 /// <summary>
 /// The Fashion-MNIST example with SSN's learned grouping from the command line, as real processes: the search runs
