@@ -13,7 +13,7 @@ namespace NpasDsl.Generator.Tests;
 public sealed class HalfTypedCodeTests
 {
     private static string Model(string members, string classAttributes = "[SharedBudget(0.5)]", string declaration = "public sealed partial class Net : NpasModule")
-        => DiagnosticTests.Model(classAttributes, members, declaration);
+        => TestModels.ModelSource(classAttributes, members, declaration);
 
     private const string Head = "    [Linear(100, 10)] private partial SharedLinear Head { get; }";
 

@@ -1,0 +1,118 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using NpasDsl.Generator.Tests.Infrastructure;
+using Xunit;
+using static NpasDsl.Generator.Tests.Infrastructure.TestModels;
+
+namespace NpasDsl.Generator.Tests;
+
+/// <summary>Sharing options: the [Sharing] values, group names, exact (SPIN) sharing settings and sharing attributes in the wrong place.</summary>
+public sealed class SharingDiagnosticTests
+{
+    [Fact]
+    public void NPAS013_invalid_sharing_option_points_at_the_named_argument()
+    {
+        var d = Single(ModelSource("[SharedBudget(0.5), Sharing(MaxTemplates = 0)]", OneLayer), "NPAS013");
+        Assert.Equal("MaxTemplates = 0", At(d));
+        Assert.Contains("MaxTemplates is 0", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS013_a_mask_period_below_one_points_at_the_named_argument()
+    {
+        var d = Single(ModelSource("[SharedBudget(0.5), Sharing(Upsampler = Upsampler.Mask, MaskPeriod = 0)]", OneLayer), "NPAS013");
+        Assert.Equal("MaskPeriod = 0", At(d));
+        Assert.Contains("MaskPeriod is 0 but a masked copy needs at least 1 multiplier", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS013_coefficient_sharing_needs_the_weighted_average_combiner()
+    {
+        var d = Single(ModelSource("[SharedBudget(0.5), Sharing(Combiner = Combiner.Average, CoefficientSharing = CoefficientSharing.ByShape)]", OneLayer), "NPAS013");
+        Assert.Equal("CoefficientSharing = CoefficientSharing.ByShape", At(d));
+        Assert.Contains("Combiner Average has none", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS014_sharing_attribute_on_a_norm_is_a_warning_located_in_the_real_syntax_tree()
+    {
+        var members = "    [BatchNorm2d(8), NoShare] private partial BatchNorm2d Norm { get; }\n" + OneLayer;
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", members));
+        var d = diagnostics.Single(x => x.Id == "NPAS014");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal("NoShare", At(d));
+        // The compiler applies #pragma warning disable to a diagnostic only when its location is a span of
+        // one of the compilation's own trees (not an external file location): that is what we report.
+        Assert.Equal(LocationKind.SourceFile, d.Location.Kind);
+        Assert.Contains(d.Location.SourceTree, output.SyntaxTrees);
+    }
+
+    [Fact]
+    public void NPAS015_sharing_attribute_without_layer_attribute()
+    {
+        var d = Single(ModelSource("[SharedBudget(0.5)]", "    [NoShare] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS015");
+        Assert.Equal("NoShare", At(d));
+    }
+
+    [Theory]
+    [InlineData("a.b", "is not a simple name")]
+    [InlineData("a<b", "is not a simple name")]
+    [InlineData("training", "member of TorchSharp's Module")]
+    public void NPAS013_group_names_must_be_simple_and_free(string group, string problem)
+    {
+        var d = Single(ModelSource("[SharedBudget(0.5)]", $"    [Linear(10, 10), ShareGroup(\"{group}\")] private partial SharedLinear Layer {{ get; }}\n" + OneLayer), "NPAS013");
+        Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS018_a_named_group_with_one_layer_that_is_tiled_at_a_low_budget()
+    {
+        var members = "    [Linear(100, 100), ShareGroup(\"alone\")] private partial SharedLinear Big { get; }\n    [Linear(100, 10), Repeat(2)] private partial ModuleList<SharedLinear> Heads { get; }";
+        var d = Single(ModelSource("[SharedBudget(0.05)]", members), "NPAS018");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal("ShareGroup(\"alone\")", At(d));
+        Assert.Contains("Group 'alone' has the single layer 'Big' (10,000 weights)", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 3)]", "ModuleList<SharedLinear>", "Rate = 3", "Rate = 3 does not divide Repeat(4); use one of 1, 2, 4")]
+    [InlineData("[Linear(10, 10), Repeat(36), ShareGroup(\"g\", Rate = 5)]", "ModuleList<SharedLinear>", "Rate = 5", "Rate = 5 does not divide Repeat(36); use one of 1, 2, 3, 4, 6, 9, 12, 18, 36")]
+    [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 0)]", "ModuleList<SharedLinear>", "Rate = 0", "must be at least 1")]
+    [InlineData("[Linear(10, 10), ShareGroup(\"g\", Rate = 2)]", "SharedLinear", "Rate = 2", "this layer has no [Repeat]")]
+    [InlineData("[Linear(10, 10), Repeat(4), ShareGroup(\"g\", Mapping = ShareMapping.Strided)]", "ModuleList<SharedLinear>", "Mapping = ShareMapping.Strided", "there is no Rate")]
+    [InlineData("[Linear(10, 10), NoShare, ShareGroup(\"g\")]", "SharedLinear", "ShareGroup(\"g\")", "keep one of them")]
+    public void NPAS013_exact_sharing_options_that_cannot_work(string attributes, string type, string at, string problem)
+    {
+        var d = Single(ModelSource("[SharedBudget(0.5)]", $"    {attributes} private partial {type} Layers {{ get; }}\n" + OneLayer), "NPAS013");
+        Assert.Equal(at, At(d));
+        Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS021_one_group_with_conflicting_exact_sharing_settings()
+    {
+        var members = "    [Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 2)] private partial ModuleList<SharedLinear> A { get; }\n"
+            + "    [Linear(10, 10), Repeat(4), ShareGroup(\"g\", Rate = 4)] private partial ModuleList<SharedLinear> B { get; }\n" + OneLayer;
+        var d = Single(ModelSource("[SharedBudget(0.5)]", members), "NPAS021");
+        Assert.Equal("ShareGroup(\"g\", Rate = 4)", At(d));
+        Assert.Contains("Group 'g' is declared on 'A' with Rate = 2, Mapping = Sequential but on 'B' with Rate = 4, Mapping = Sequential", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_weight_set_shared_by_every_repeat_plans_at_a_low_budget_instead_of_crashing_the_generator()
+    {
+        // Rate == Repeat makes each list one weight set; at 0.5 the planner used to pay it in full and then fail
+        // to place its sharers (KeyNotFoundException inside the generator: CS8785 and one CS9248 per layer).
+        string members = """
+                [Linear(64, 64), Repeat(6), ShareGroup("proj", Rate = 6)] private partial ModuleList<SharedLinear> Proj { get; }
+                [Linear(64, 192), Repeat(6), ShareGroup("qkv", Rate = 6)] private partial ModuleList<SharedLinear> Qkv { get; }
+                [Linear(64, 10)] private partial SharedLinear Head { get; }
+            """;
+        var (driver, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", members));
+        Assert.Null(driver.GetRunResult().Results.Single().Exception);
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+        Assert.Single(driver.GetRunResult().Results.Single().GeneratedSources);
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using NpasDsl.Generator.Tests.Infrastructure;
+using Xunit;
+using static NpasDsl.Generator.Tests.Infrastructure.TestModels;
+
+namespace NpasDsl.Generator.Tests;
+
+/// <summary>A class whose attributes have errors gets throwing layer getters, so its NPAS errors are not buried under CS9248.</summary>
+public sealed class PlaceholderTests
+{
+    private static string Model(string members) => SampleModels.Usings + $$"""
+        namespace Demo;
+
+        public partial class Outer
+        {
+            [SharedBudget(0.5)]
+            public sealed partial class Net : NpasModule
+            {
+        {{members}}
+                public override Tensor forward(Tensor x) => x;
+            }
+        }
+        """;
+
+    [Fact]
+    public void An_invalid_layer_leaves_only_its_own_error_and_every_layer_gets_a_throwing_getter()
+    {
+        var source = Model("""
+                    [Linear(0, 10)] private partial SharedLinear Broken { get; }
+                    [Linear(10, 10)] public partial SharedLinear Fine { get; }
+                    [Conv2d(1, 4, 3), Repeat(2)] internal partial ModuleList<SharedConv2d> @Body { get; }
+                    partial void OnCreated() { }
+                    public static int Layers => Declaration.Layers.Count;
+            """);
+        var (driver, output, diagnostics) = GeneratorHarness.Run(source);
+        Assert.Contains(diagnostics, d => d.Severity == DiagnosticSeverity.Error && d.Id.StartsWith("NPAS"));
+        var compiler = GeneratorHarness.CompilerProblems(output);
+        Assert.True(compiler.Count == 0, string.Join(" | ", compiler.Select(d => d.Id + " " + d.GetMessage())));
+        var code = Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value;
+        Assert.Contains("Placeholder layers of <see cref=\"Net\"/>", code);
+        Assert.Contains("private partial global::NpasDsl.SharedLinear Broken => throw new global::System.InvalidOperationException(\"'Net' has errors in its NpasDsl attributes", code);
+        Assert.Contains("public partial global::NpasDsl.SharedLinear Fine => throw", code);
+        Assert.Contains("internal partial global::TorchSharp.Modules.ModuleList<global::NpasDsl.SharedConv2d> Body => throw", code);
+        Assert.Contains("partial class Outer", code);
+        Assert.Contains("Declaration => global::NpasDsl.NpasModule.DeclarationWithErrors(\"Net\")", code);
+    }
+
+    [Fact]
+    public void A_class_that_cannot_take_generated_code_gets_no_placeholder_either()
+    {
+        // Not partial: a generated part would be a second class.
+        var source = SampleModels.Usings + "namespace Demo;\n[SharedBudget(0.5)] public sealed class Net : NpasModule { [Linear(0, 10)] private partial SharedLinear Broken { get; } public override Tensor forward(Tensor x) => x; }";
+        var (driver, _, diagnostics) = GeneratorHarness.Run(source);
+        Assert.Contains(diagnostics, d => d.Id == "NPAS001");
+        Assert.Empty(GeneratorHarness.GeneratedFiles(driver));
+    }
+
+    [Fact]
+    public void Fixing_the_attribute_replaces_the_placeholder_with_the_model()
+    {
+        var driver = GeneratorHarness.Run(Model("        [Linear(0, 10)] private partial SharedLinear Head { get; }")).Driver;
+        Assert.Contains("Placeholder layers", Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value);
+        driver = driver.RunGenerators(GeneratorHarness.Compile(Model("        [Linear(100, 10)] private partial SharedLinear Head { get; }")));
+        var code = Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value;
+        Assert.DoesNotContain("Placeholder layers", code);
+        Assert.Contains("public static global::NpasDsl.Planning.NetworkSpec Declaration", code);
+    }
+}
