@@ -22,6 +22,10 @@ internal static class CircularBankReader
         if (wholeCopies > 0) pieces.Add(wholeCopies == 1 ? bank : bank.repeat(wholeCopies));
         long head = remaining - wholeCopies * bankSize;
         if (head > 0) pieces.Add(bank.narrow(0, 0, head));
-        return cat(pieces, 0);
+        var read = cat(pieces, 0);
+        // The pieces are views or a copy that only the concatenation needed; the bank itself stays.
+        foreach (var piece in pieces)
+            if (!ReferenceEquals(piece, bank)) piece.Dispose();
+        return read;
     }
 }

@@ -1,0 +1,74 @@
+using System.Collections.Generic;
+using System.Linq;
+using NpasDsl.Combiners;
+using NpasDsl.Examples.FashionMnist;
+using NpasDsl.Planning;
+using NpasDsl.Runtime.Tests.Models;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace NpasDsl.Runtime.Tests.Modules;
+
+/// <summary>
+/// A training pass combines a read that spans several bank pieces without keeping a copy of its templates
+/// (<see cref="PiecewiseCombination"/>). It must compute what the ordinary operations (cat, then matmul) compute:
+/// the same weights and the same gradients for the bank and the coefficients.
+/// </summary>
+public sealed class PiecewiseCombinationTests
+{
+    public static TheoryData<string> Models => new() { "FashionNet at 1.0", "FashionNet at 2.0", nameof(EmbeddingNet) };
+
+    private static NpasModule Create(string name) => name switch
+    {
+        "FashionNet at 1.0" => new FashionNet(new NpasOptions { Budget = BudgetSpec.Fraction(1.0) }),
+        "FashionNet at 2.0" => new FashionNet(new NpasOptions { Budget = BudgetSpec.Fraction(2.0) }),
+        _ => new EmbeddingNet(),
+    };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Weights_and_gradients_equal_those_of_cat_then_matmul(string name)
+    {
+        random.manual_seed(3);
+        using var model = Create(name);
+        var layers = model.modules().OfType<SharedLayer>().Where(l => l.Plan.Source == WeightSource.Bank).ToList();
+        var targets = layers.Select(l => randn(l.Plan.GeneratedSize)).ToList();
+
+        var (piecewise, piecewiseGradients, spanning) = Pass(model, layers, targets, reference: false);
+        var (ordinary, ordinaryGradients, _) = Pass(model, layers, targets, reference: true);
+
+        Assert.True(spanning > 0, "no layer read more than one bank piece: the test would not exercise the piecewise path");
+        for (int i = 0; i < layers.Count; i++)
+            Assert.True(piecewise[i].eq(ordinary[i]).all().item<bool>(), $"{layers[i].Plan.Path}: the weights differ");
+        foreach (var (parameter, gradient) in piecewiseGradients)
+            Assert.True(gradient.allclose(ordinaryGradients[parameter], rtol: 1e-5, atol: 1e-7), $"{parameter}: the gradients differ");
+    }
+
+    // One forward pass of every layer's weight, inside the pass that splits the banks, and the gradients of Σ <W_l, target_l>.
+    private static (List<Tensor> Weights, Dictionary<string, Tensor> Gradients, int Spanning) Pass(NpasModule model, List<SharedLayer> layers, List<Tensor> targets, bool reference)
+    {
+        model.zero_grad();
+        var weights = new List<Tensor>();
+        int spanning = 0;
+        model.Banks.BeginPass();
+        try
+        {
+            foreach (var layer in layers)
+            {
+                if (model.Banks.PiecesOf(layer.Plan.Group!, layer.Plan.Path) is { Count: > 1 }) spanning++;
+                var scale = layer.get_buffer("scale")!;
+                weights.Add(reference
+                    ? WeightedAverageCombiner.Combine(TemplateReader.Read(model.Banks, layer.Plan), layer.Weights(), scale).reshape(-1)
+                    : layer.Weight().reshape(-1));
+            }
+        }
+        finally
+        {
+            model.Banks.EndPass();
+        }
+        weights.Zip(targets, (w, t) => (w * t).sum()).Aggregate((a, b) => a + b).backward();
+        var gradients = model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        return (weights.Select(w => w.detach().clone()).ToList(), gradients, spanning);
+    }
+}
