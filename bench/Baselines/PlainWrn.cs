@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using NpasDsl.Examples.WideResNet;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -5,24 +6,34 @@ using static TorchSharp.torch.nn;
 
 namespace NpasDsl.Bench;
 
-/// <summary>The example's WRN-16-4 from TorchSharp's ordinary layers (same forward code): the unshared baseline.</summary>
+/// <summary>
+/// A WRN of the examples' shape (pre-activation, convolutions without bias, three groups of widths 16k, 32k and 64k)
+/// from TorchSharp's ordinary layers, run by the examples' own forward code: the unshared baseline.
+/// </summary>
 public sealed class PlainWrn : nn.Module<Tensor, Tensor>
 {
     private readonly WrnParts _parts;
 
-    public PlainWrn() : base(nameof(PlainWrn))
+    /// <summary>WRN-(6n+4)-k: <paramref name="blocksPerGroup"/> is n, <paramref name="widen"/> is k.</summary>
+    public PlainWrn(int blocksPerGroup, int widen, int classes) : base(nameof(PlainWrn))
     {
         Module<Tensor, Tensor> Conv(long i, long o, long k, long stride = 1) => nn.Conv2d(i, o, k, stride: stride, padding: k / 2, bias: false);
         Module<Tensor, Tensor> Norm(long c) => nn.BatchNorm2d(c);
-        _parts = new WrnParts(Conv(3, 16, 3), new[]
+        var blocks = new List<WrnBlock>();
+        long input = 16;
+        for (int group = 0; group < 3; group++)
         {
-            new WrnBlock(Norm(16), Conv(16, 64, 3), Norm(64), Conv(64, 64, 3), Conv(16, 64, 1)),
-            new WrnBlock(Norm(64), Conv(64, 64, 3), Norm(64), Conv(64, 64, 3), null),
-            new WrnBlock(Norm(64), Conv(64, 128, 3, 2), Norm(128), Conv(128, 128, 3), Conv(64, 128, 1, 2)),
-            new WrnBlock(Norm(128), Conv(128, 128, 3), Norm(128), Conv(128, 128, 3), null),
-            new WrnBlock(Norm(128), Conv(128, 256, 3, 2), Norm(256), Conv(256, 256, 3), Conv(128, 256, 1, 2)),
-            new WrnBlock(Norm(256), Conv(256, 256, 3), Norm(256), Conv(256, 256, 3), null),
-        }, Norm(256), nn.Linear(256, 10));
+            long width = 16L * widen << group, stride = group == 0 ? 1 : 2;
+            for (int j = 0; j < blocksPerGroup; j++)
+            {
+                long from = j == 0 ? input : width, step = j == 0 ? stride : 1;
+                // The identity where the block keeps its input's width and stride, a 1x1 convolution where it does not.
+                var shortcut = from != width || step != 1 ? Conv(from, width, 1, step) : null;
+                blocks.Add(new WrnBlock(Norm(from), Conv(from, width, 3, step), Norm(width), Conv(width, width, 3), shortcut));
+            }
+            input = width;
+        }
+        _parts = new WrnParts(Conv(3, 16, 3), blocks, Norm(input), nn.Linear(input, classes));
         register_module("stem", _parts.Stem);
         for (int i = 0; i < _parts.Blocks.Count; i++)
         {
