@@ -379,14 +379,17 @@ internal static class ModelParser
         return chain;
     }
 
-    /// <summary>The model's full name as the generated file is named after it (<see cref="Emitting.HintNames"/>): namespace, containing types and name, without <c>@</c>.</summary>
+    /// <summary>
+    /// The model's full name as the generated file is named after it (<see cref="Emitting.HintNames"/>): namespace, then
+    /// containing types and name joined by '+' as in reflection's names, without <c>@</c>. A '.' there would give class Net
+    /// in class Outer of namespace Demo the file name of class Net in namespace Demo.Outer, a clash (CS0101 while a user
+    /// moves a class) that would make Roslyn drop the code of every model in the project.
+    /// </summary>
     private static string FullName(INamedTypeSymbol type)
     {
-        var parts = new List<string>();
-        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.Add(ns.ToDisplayString());
-        parts.AddRange(ContainingTypes(type).Select(t => t.Name));
-        parts.Add(type.Name);
-        return string.Join(".", parts).Replace("@", "");
+        var types = string.Join("+", ContainingTypes(type).Select(t => t.Name).Append(type.Name));
+        var name = type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + types : types;
+        return name.Replace("@", "");
     }
 
     internal static string DisplayType(ITypeSymbol type) => type.ToDisplayString(TypeFormat);

@@ -14,6 +14,22 @@ public sealed class GeneratorShapeTests
         => string.Join(" | ", diagnostics.Concat(GeneratorHarness.CompilerProblems(output)).Select(d => d.Id + " " + d.GetMessage()));
 
     [Fact]
+    public void A_nested_model_and_a_namespaced_model_of_the_same_dotted_name_both_get_their_code()
+    {
+        // Demo.Outer.Net twice: once as class Net in namespace Demo.Outer, once as class Net inside class Demo.Outer.
+        var source = SampleModels.Usings + """
+            namespace Demo.Outer { [SharedBudget(0.5)] public sealed partial class Net : NpasModule { [Linear(10, 10)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => Head.call(x); } }
+            namespace Demo { public partial class Outer { [SharedBudget(0.5)] public sealed partial class Net : NpasModule { [Linear(10, 10)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => Head.call(x); } } }
+            """;
+        var (driver, output, diagnostics) = GeneratorHarness.Run(source);
+        var result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        // The user's CS0101 (namespace Demo.Outer and class Demo.Outer) is the only problem: no CS8785, no missing code.
+        Assert.True(diagnostics.IsEmpty && GeneratorHarness.CompilerProblems(output).All(d => d.Id == "CS0101"), Problems(output, diagnostics));
+        Assert.Equal(new[] { "Demo.Outer+Net.g.cs", "Demo.Outer.Net.g.cs" }, result.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Two_models_whose_names_differ_only_in_case_both_get_their_code()
     {
         var source = SampleModels.Usings + """
