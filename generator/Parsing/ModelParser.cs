@@ -94,6 +94,9 @@ internal static class ModelParser
     {
         var properties = new List<PlaceholderProperty>();
         var repeated = LayerParser.RepeatedNames(type);
+        // A layer named like a generated member (NPAS016) would clash with it inside the generated file (CS0102): leave the
+        // model members out, so that NPAS016 is the one error the user reads.
+        if (LayerParser.SourceProperties(type).Any(p => Names.Generated.Contains(p.Name))) withModelMembers = false;
         foreach (var property in LayerParser.SourceProperties(type))
         {
             // Only what the generator would have implemented: an unimplemented partial getter-only layer property whose type binds.

@@ -107,9 +107,14 @@ public sealed class LayerDiagnosticTests
     [InlineData("Allocation", "a member the model inherits from NpasModule")]
     public void NPAS016_reserved_layer_names(string name, string problem)
     {
-        var d = Single(ModelSource("[SharedBudget(0.5)]", $"    [Linear(10, 10)] private partial SharedLinear {name} {{ get; }}\n" + OneLayer), "NPAS016");
+        var source = ModelSource("[SharedBudget(0.5)]", $"    [Linear(10, 10)] private partial SharedLinear {name} {{ get; }}\n" + OneLayer);
+        var d = Single(source, "NPAS016");
         Assert.Equal(name, At(d));
         Assert.Contains(problem, d.GetMessage());
+        // Nothing is reported inside the generated file (a placeholder getter named Declaration beside the generated Declaration was CS0102).
+        var (_, output, _) = GeneratorHarness.Run(source);
+        var inGenerated = GeneratorHarness.CompilerProblems(output).Where(p => p.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true).ToList();
+        Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated.Select(p => p.Id + " " + p.GetMessage())));
     }
 
     [Fact]
