@@ -66,7 +66,9 @@ public static class TemplateLayout
         {
             counts.TryGetValue(size, out long count);
             counts[size] = ++count;
-            best = Math.Max(best, count * maxTemplates * size);
+            // count · K_max fits a long (both are ints); times the size it may not, and the answer is then "any bank".
+            long templates = count * maxTemplates;
+            best = Math.Max(best, size > 0 && templates > long.MaxValue / size ? long.MaxValue : templates * size);
         }
         return best;
     }

@@ -96,8 +96,10 @@ internal static class BudgetDiagnostics
                 return false;
             }
         }
-        int low = spec.Sharing.MaxTemplates + 1, high = 4096;
-        if (low > high || !Uses(high)) return null;
+        int high = 4096;
+        // Compared before adding 1: MaxTemplates may be int.MaxValue (no cap), and its successor would wrap below 4096.
+        if (spec.Sharing.MaxTemplates >= high || !Uses(high)) return null;
+        int low = spec.Sharing.MaxTemplates + 1;
         while (low < high)
         {
             int middle = low + (high - low) / 2;

@@ -103,6 +103,16 @@ public sealed class BudgetDiagnosticTests
     }
 
     [Fact]
+    public void NPAS019_is_not_raised_where_the_most_a_bank_could_be_read_exceeds_a_long()
+    {
+        // Found by a fuzzing review: 10^8 templates of a 2^40-entry weight overflowed the usable-bank bound, which wrapped
+        // negative and made the whole 2x budget look unusable.
+        var (_, _, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(2.0), Sharing(MaxTemplates = 100000000)]",
+            "    [Linear(1048576, 1048576)] private partial SharedLinear Big { get; }\n" + OneLayer));
+        Assert.DoesNotContain(diagnostics, d => d.Id == "NPAS019");
+    }
+
+    [Fact]
     public void NPAS019_suggests_a_budget_that_builds_without_it_where_coefficient_sharing_reserves_part_of_the_budget()
     {
         // Found by a consumer audit: with coefficient sharing the plan sets a reserve aside for unsharing, and the warning
