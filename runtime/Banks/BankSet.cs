@@ -59,22 +59,11 @@ public sealed class BankSet : nn.Module
     internal void EndPass() => _pieces.Clear();
 
     /// <summary>The <paramref name="length"/> entries the layer at <paramref name="path"/> reads from <paramref name="offset"/>, circularly.</summary>
-    internal Tensor Read(string group, string path, long offset, long length) => PiecesOf(group, path) switch
-    {
-        { Count: 1 } pieces => pieces[0],
-        { } pieces => cat(pieces.ToList(), 0),
-        null => Combiners.CircularBankReader.Read(this[group], offset, length),
-    };
-
-    /// <summary>
-    /// During a pass that records gradients, the pieces of the bank whose concatenation is the read of the layer at
-    /// <paramref name="path"/> (views, in order); null outside a pass or for a read not cut along the segments.
-    /// </summary>
-    internal IReadOnlyList<Tensor>? PiecesOf(string group, string path)
+    internal Tensor Read(string group, string path, long offset, long length)
     {
         // Pieces from a pass that threw (its end hook never ran) may be disposed already: use them only while valid.
-        if (!is_grad_enabled() || !_pieces.TryGetValue(group, out var pieces) || pieces[0].IsInvalid || _segments[group].ReadOf(path) is not { } segments)
-            return null;
-        return segments.Select(i => pieces[i]).ToList();
+        if (is_grad_enabled() && _pieces.TryGetValue(group, out var pieces) && !pieces[0].IsInvalid && _segments[group].ReadOf(path) is { } segments)
+            return segments.Length == 1 ? pieces[segments[0]] : cat(segments.Select(i => pieces[i]).ToList(), 0);
+        return Combiners.CircularBankReader.Read(this[group], offset, length);
     }
 }

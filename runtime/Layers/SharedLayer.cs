@@ -250,16 +250,14 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     /// <summary>The flat generated weight with scale <paramref name="weightScale"/>, by this layer's combiner.</summary>
     private Tensor Generate(Tensor weightScale)
     {
-        // In a training pass, combined without keeping the templates until the backward pass (see PiecewiseCombination).
-        if (_combiner is Combiner.WeightedAverage or Combiner.Embedding && mask is null && _hash is null && Plan.Grid is null && is_grad_enabled()
-            && Weights() * weightScale is { requires_grad: true } weights)
-            return PiecewiseCombination.Combine(weights, _banks[Plan.Group!], Plan.Offset, Plan.ReadLength, Plan.GeneratedSize);
+        var weights = _combiner is Combiner.WeightedAverage or Combiner.Embedding ? Weights() : null;
+        // In a training pass, combined without keeping the templates until the backward pass (see WeightedAverageFunction).
+        if (weights is { requires_grad: true } && is_grad_enabled() && mask is null && _hash is null && Plan.Grid is null)
+            return WeightedAverageFunction.Combine(weights * weightScale, _banks[Plan.Group!], Plan.Offset, Plan.ReadLength, Plan.GeneratedSize);
         var templates = TemplateReader.Read(_banks, Plan, mask, _maskPeriod, _hash);
-        return _combiner switch
-        {
-            Combiner.WeightedAverage or Combiner.Embedding => WeightedAverageCombiner.Combine(templates, Weights(), weightScale),
-            _ => AverageCombiner.Combine(templates, weightScale), // average; round robin has K = 1
-        };
+        return weights is not null
+            ? WeightedAverageCombiner.Combine(templates, weights, weightScale)
+            : AverageCombiner.Combine(templates, weightScale); // average; round robin has K = 1
     }
 
     /// <summary>The K weights α of the templates: the layer's coefficients, or the embedding combiner's A_K φ_l + b_K.</summary>

@@ -11,11 +11,11 @@ using static TorchSharp.torch;
 namespace NpasDsl.Runtime.Tests.Modules;
 
 /// <summary>
-/// A training pass combines a read that spans several bank pieces without keeping a copy of its templates
-/// (<see cref="PiecewiseCombination"/>). It must compute what the ordinary operations (cat, then matmul) compute:
-/// the same weights and the same gradients for the bank and the coefficients.
+/// A training pass combines a layer's templates without keeping them until the backward pass
+/// (<see cref="WeightedAverageFunction"/>). It must compute what the ordinary operations (the pass's read of the bank
+/// pieces, then matmul) compute: the same weights and the same gradients for the bank and the coefficients.
 /// </summary>
-public sealed class PiecewiseCombinationTests
+public sealed class WeightedAverageFunctionTests
 {
     public static TheoryData<string> Models => new() { "FashionNet at 1.0", "FashionNet at 2.0", nameof(EmbeddingNet) };
 
@@ -35,28 +35,26 @@ public sealed class PiecewiseCombinationTests
         var layers = model.modules().OfType<SharedLayer>().Where(l => l.Plan.Source == WeightSource.Bank).ToList();
         var targets = layers.Select(l => randn(l.Plan.GeneratedSize)).ToList();
 
-        var (piecewise, piecewiseGradients, spanning) = Pass(model, layers, targets, reference: false);
-        var (ordinary, ordinaryGradients, _) = Pass(model, layers, targets, reference: true);
+        var (combined, combinedGradients) = Pass(model, layers, targets, reference: false);
+        var (ordinary, ordinaryGradients) = Pass(model, layers, targets, reference: true);
 
-        Assert.True(spanning > 0, "no layer read more than one bank piece: the test would not exercise the piecewise path");
+        Assert.True(layers.Any(l => l.Plan.Templates > 1), "no layer combines several templates: the test would not exercise the combination");
         for (int i = 0; i < layers.Count; i++)
-            Assert.True(piecewise[i].eq(ordinary[i]).all().item<bool>(), $"{layers[i].Plan.Path}: the weights differ");
-        foreach (var (parameter, gradient) in piecewiseGradients)
+            Assert.True(combined[i].eq(ordinary[i]).all().item<bool>(), $"{layers[i].Plan.Path}: the weights differ");
+        foreach (var (parameter, gradient) in combinedGradients)
             Assert.True(gradient.allclose(ordinaryGradients[parameter], rtol: 1e-5, atol: 1e-7), $"{parameter}: the gradients differ");
     }
 
     // One forward pass of every layer's weight, inside the pass that splits the banks, and the gradients of Σ <W_l, target_l>.
-    private static (List<Tensor> Weights, Dictionary<string, Tensor> Gradients, int Spanning) Pass(NpasModule model, List<SharedLayer> layers, List<Tensor> targets, bool reference)
+    private static (List<Tensor> Weights, Dictionary<string, Tensor> Gradients) Pass(NpasModule model, List<SharedLayer> layers, List<Tensor> targets, bool reference)
     {
         model.zero_grad();
         var weights = new List<Tensor>();
-        int spanning = 0;
         model.Banks.BeginPass();
         try
         {
             foreach (var layer in layers)
             {
-                if (model.Banks.PiecesOf(layer.Plan.Group!, layer.Plan.Path) is { Count: > 1 }) spanning++;
                 var scale = layer.get_buffer("scale")!;
                 weights.Add(reference
                     ? WeightedAverageCombiner.Combine(TemplateReader.Read(model.Banks, layer.Plan), layer.Weights(), scale).reshape(-1)
@@ -69,6 +67,6 @@ public sealed class PiecewiseCombinationTests
         }
         weights.Zip(targets, (w, t) => (w * t).sum()).Aggregate((a, b) => a + b).backward();
         var gradients = model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.clone());
-        return (weights.Select(w => w.detach().clone()).ToList(), gradients, spanning);
+        return (weights.Select(w => w.detach().clone()).ToList(), gradients);
     }
 }

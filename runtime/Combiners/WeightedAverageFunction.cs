@@ -23,9 +23,9 @@ namespace NpasDsl.Combiners;
 /// only where m requires a gradient (otherwise the backward pass would never run and the bank would learn nothing).
 /// </para>
 /// </summary>
-internal sealed class PiecewiseCombination : autograd.SingleTensorFunction<PiecewiseCombination>
+internal sealed class WeightedAverageFunction : autograd.SingleTensorFunction<WeightedAverageFunction>
 {
-    public override string Name => nameof(PiecewiseCombination);
+    public override string Name => nameof(WeightedAverageFunction);
 
     /// <summary>Where a layer's templates lie: <see cref="Length"/> = K·|W| entries of the bank from <see cref="Offset"/>, wrapping.</summary>
     private sealed record BankRead(Parameter Bank, long Offset, long Length);
