@@ -1,6 +1,9 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
+using NpasDsl.Generator.Budget;
 using NpasDsl.Generator.Diagnostics;
 using NpasDsl.Generator.Emitting;
 using NpasDsl.Generator.Model;
@@ -9,8 +12,8 @@ using NpasDsl.Generator.Parsing;
 namespace NpasDsl.Generator;
 
 /// <summary>
-/// The pipeline: find <c>[SharedBudget]</c> classes, parse each into an equatable model plus diagnostics,
-/// report the diagnostics (with real source locations) and emit one source file per valid model.
+/// The pipeline: find <c>[SharedBudget]</c> classes, parse each into an equatable model plus diagnostics, plan each
+/// model's budget, report the diagnostics (with real source locations) and emit one source file per valid model.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class NpasGenerator : IIncrementalGenerator
@@ -20,6 +23,10 @@ public sealed class NpasGenerator : IIncrementalGenerator
     {
         /// <summary>Each class read into a model and diagnostics.</summary>
         public const string Parse = "NpasDsl.Parse";
+        /// <summary>The models parsed, before their budget is planned.</summary>
+        public const string Candidates = "NpasDsl.Candidates";
+        /// <summary>Each parsed model's budget, planned.</summary>
+        public const string Budget = "NpasDsl.Budget";
         /// <summary>The models that can be emitted.</summary>
         public const string Models = "NpasDsl.Models";
         /// <summary>Placeholders of the classes whose attributes have errors.</summary>
@@ -28,6 +35,8 @@ public sealed class NpasGenerator : IIncrementalGenerator
         public const string HintNameClashes = "NpasDsl.HintNameClashes";
         /// <summary>The diagnostics of each class.</summary>
         public const string Diagnostics = "NpasDsl.Diagnostics";
+        /// <summary>The budget problems of every model, with where each class's attributes are now.</summary>
+        public const string BudgetDiagnostics = "NpasDsl.BudgetDiagnostics";
     }
 
     /// <inheritdoc />
@@ -39,21 +48,36 @@ public sealed class NpasGenerator : IIncrementalGenerator
                 static (ctx, ct) => ModelParser.Parse(ctx, ct))
             .WithTrackingName(Steps.Parse);
 
-        var models = parsed
-            .Where(static r => r.Model is not null)
-            .Select(static (r, _) => r.Model!)
+        // Planning costs more than parsing (a bisection plans again and again), so it runs over the equatable model alone:
+        // an edit that moves the class's attributes, or changes its file elsewhere, leaves the model equal and the plan cached.
+        // (The candidate is taken out in a step of its own: a step reruns whenever its input changed, and the parse result
+        // changes with the anchors; the candidate compares equal, so the planning step after it stays cached.)
+        var candidates = parsed
+            .Where(static r => r.Candidate is not null)
+            .Select(static (r, _) => r.Candidate!)
+            .WithTrackingName(Steps.Candidates);
+        var verdicts = candidates
+            .Select(static (candidate, ct) => BudgetChecker.Check(candidate, ct))
+            .WithTrackingName(Steps.Budget);
+
+        var models = verdicts
+            .Where(static v => v.Feasible)
+            .Select(static (v, _) => v.Candidate.Model)
             .WithTrackingName(Steps.Models);
 
-        // A sound class whose attributes have errors: throwing layer getters, so the NPAS errors stand alone.
+        // A class whose attributes have errors, or whose budget cannot be met: throwing layer getters, so the NPAS errors stand alone.
         var placeholders = parsed
             .Where(static r => r.Placeholder is not null)
             .Select(static (r, _) => r.Placeholder!)
             .WithTrackingName(Steps.Placeholders);
+        var unplannable = verdicts
+            .Where(static v => !v.Feasible && v.Candidate.Fallback is not null)
+            .Select(static (v, _) => v.Candidate.Fallback!);
 
         // Full names that differ only in case, over every file this generator writes; unchanged (and cached) until a
         // model is added, removed or renamed, so an edit inside one model re-emits that model alone.
         var clashes = parsed
-            .Select(static (r, _) => r.Model?.FullName ?? r.Placeholder?.FullName)
+            .Select(static (r, _) => r.GeneratedFullName)
             .Where(static name => name is not null)
             .Collect()
             .Select(static (names, _) => HintNames.CaseClashes(names!))
@@ -61,8 +85,9 @@ public sealed class NpasGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(models.Combine(clashes), static (spc, pair) =>
             spc.AddSource(HintNames.For(pair.Left.FullName, pair.Right), SourceText.From(ModelEmitter.Emit(pair.Left), System.Text.Encoding.UTF8)));
-        context.RegisterSourceOutput(placeholders.Combine(clashes), static (spc, pair) =>
-            spc.AddSource(HintNames.For(pair.Left.FullName, pair.Right), SourceText.From(ModelEmitter.Emit(pair.Left), System.Text.Encoding.UTF8)));
+        foreach (var standIns in new[] { placeholders, unplannable })
+            context.RegisterSourceOutput(standIns.Combine(clashes), static (spc, pair) =>
+                spc.AddSource(HintNames.For(pair.Left.FullName, pair.Right), SourceText.From(ModelEmitter.Emit(pair.Left), System.Text.Encoding.UTF8)));
 
         // Diagnostics are reported against the syntax trees of the compilation, so that #pragma warning
         // disable applies to them; the model branch above never sees the compilation.
@@ -72,10 +97,29 @@ public sealed class NpasGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.Diagnostics);
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            foreach (var info in pair.Left)
-                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById[info.Id], ToLocation(info.Location, pair.Right), info.Arguments.ToArray<object>()));
+            foreach (var info in pair.Left) Report(spc, info, pair.Right);
+        });
+
+        // The budget's problems are located where the class's attributes are now: the (cached) findings name the place,
+        // the (fresh) anchors of the same class say where it is.
+        var findings = verdicts.Where(static v => v.Findings.Count > 0).Collect();
+        var anchors = parsed.Select(static (r, _) => r.Anchors).Where(static a => a is not null).Collect();
+        context.RegisterSourceOutput(findings.Combine(anchors).WithTrackingName(Steps.BudgetDiagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
+        {
+            var (verdictList, anchorList) = pair.Left;
+            var byName = new Dictionary<string, ModelAnchors>(StringComparer.Ordinal);
+            foreach (var a in anchorList) byName[a!.FullName] = a;
+            foreach (var verdict in verdictList)
+            {
+                byName.TryGetValue(verdict.FullName, out var where);
+                foreach (var finding in verdict.Findings)
+                    Report(spc, new DiagnosticInfo(finding.Id, where?.Of(finding), finding.Arguments), pair.Right);
+            }
         });
     }
+
+    private static void Report(SourceProductionContext context, DiagnosticInfo info, Compilation compilation)
+        => context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById[info.Id], ToLocation(info.Location, compilation), info.Arguments.ToArray<object>()));
 
     private static Location ToLocation(LocationInfo? info, Compilation compilation)
     {

@@ -92,7 +92,7 @@ internal static class ModelEmitter
         {
             ClassName = model.ClassName;
             ClassIdentifier = model.ClassIdentifier;
-            var spec = Parsing.NetworkSpecBuilder.Build(model);
+            var spec = NetworkSpecBuilder.Build(model);
             Summary = string.Format(CultureInfo.InvariantCulture, "{0} layers, {1:N0} parameters unshared, budget {2}",
                 spec.Layers.Sum(l => l.Count), spec.UnsharedParameters, spec.Budget);
             BudgetExpression = model.Budget.IsFraction
@@ -134,7 +134,7 @@ internal static class ModelEmitter
             string factory = "base.Create" + layer.Kind;
             CreateExpression = layer.Repeat > 0 ? $"base.CreateList({Literal(layer.Name)}, {factory})" : $"{factory}({Literal(layer.Name)})";
             SpecExpression = "global::NpasDsl.Planning.LayerSpec." + layer.Kind + "(" + string.Join(", ", SpecArguments(layer)) + ")";
-            var spec = Parsing.NetworkSpecBuilder.ToSpec(layer);
+            var spec = NetworkSpecBuilder.ToSpec(layer);
             string what = layer.Kind.HasShareableWeight() ? $"{layer.Kind.DisplayName()} {spec.ShapeText}" : $"{layer.Kind.DisplayName()} over {Literal(layer.In)} features";
             string how = !layer.Kind.HasShareableWeight() ? "never shared" : layer.NoShare ? "own weight ([NoShare])" : layer.Group is null ? "weight drawn from a bank (or its own, where the budget pays its group in full)"
                 : $"weight drawn from the bank of group '{layer.Group}' (or its own, where the budget pays the group in full)";

@@ -15,11 +15,22 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
 internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
 {
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, Location? location, params object[] arguments)
-        => new(descriptor.Id, LocationInfo.From(location), Array.ConvertAll(arguments, a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToEquatableArray());
+        => new(descriptor.Id, LocationInfo.From(location), Texts(arguments));
+
+    /// <summary>Message arguments as invariant-culture text, so that a diagnostic reads the same on every machine.</summary>
+    public static EquatableArray<string> Texts(object[] arguments)
+        => Array.ConvertAll(arguments, a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToEquatableArray();
 }
 
 /// <summary>
-/// The result of reading one model class: the model (null when an error prevents generation), the placeholder that
-/// stands in for it when the class itself is sound but its attributes are not, and the diagnostics.
+/// The result of reading one model class: the model whose budget is still to be planned (null when an error prevents
+/// generation), the placeholder that stands in for it when the class itself is sound but its attributes are not, the
+/// diagnostics, and where the budget's problems will be reported (with the candidate).
 /// </summary>
-internal sealed record ParseResult(ModelSpec? Model, PlaceholderSpec? Placeholder, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record ParseResult(ModelCandidate? Candidate, PlaceholderSpec? Placeholder, EquatableArray<DiagnosticInfo> Diagnostics, ModelAnchors? Anchors)
+{
+    public static ParseResult Nothing(EquatableArray<DiagnosticInfo> diagnostics) => new(null, null, diagnostics, null);
+
+    /// <summary>The name of the file this class's generated code goes to, if any.</summary>
+    public string? GeneratedFullName => Candidate?.Model.FullName ?? Placeholder?.FullName;
+}

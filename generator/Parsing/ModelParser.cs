@@ -26,10 +26,10 @@ internal static class ModelParser
     {
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax || context.Attributes.IsEmpty)
-            return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
+            return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
 
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
-        if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
+        if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
 
         // Partial properties are C# 13: below it the compiler rejects every layer (CS8703), and a generated part would
         // repeat that error inside its file. One error that names the setting instead, and no generated part.
@@ -37,7 +37,7 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LanguageVersionTooLow, syntax.Identifier.GetLocation(), type.Name,
                 tooOld.LanguageVersion.ToDisplayString()));
-            return new ParseResult(null, null, diagnostics.ToEquatableArray());
+            return ParseResult.Nothing(diagnostics.ToEquatableArray());
         }
 
         // A static class holds no instance layers: one error that says why, not one per rule its members then break.
@@ -45,7 +45,7 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, syntax.Identifier.GetLocation(), type.Name,
                 $"is static, but a model is an object built with 'new {type.Name}(options)'; remove 'static' and derive it from NpasModule"));
-            return new ParseResult(null, null, diagnostics.ToEquatableArray());
+            return ParseResult.Nothing(diagnostics.ToEquatableArray());
         }
 
         bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts, out bool takesModelMembers);
@@ -58,10 +58,15 @@ internal static class ModelParser
             layersValid = false;
         }
 
-        ModelSpec? model = null;
+        // The budget is planned in a step of its own (BudgetChecker), which reruns only when the model changes; the class
+        // gets its placeholder from there if the budget cannot be met. Every other class without model code still gets its
+        // layer properties implemented (throwing), so the NPAS diagnostics are not buried under one CS9248 per layer: a
+        // sound class whose attributes have errors with the model's members too, any other class that can take a generated
+        // part (partial, not generic) with the properties alone.
+        // (A class that can be a model takes both: canGenerate implies takesModelMembers, which implies takesParts.)
         if (canGenerate && budget is not null && sharing is not null && layersValid)
         {
-            model = new ModelSpec(
+            var model = new ModelSpec(
                 Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
                 ClassName: type.Name,
@@ -70,25 +75,22 @@ internal static class ModelParser
                 Budget: budget,
                 Sharing: sharing,
                 Layers: layers.ToEquatableArray());
-            try
-            {
-                if (!BudgetDiagnostics.Check(model, type, budgetLocation, diagnostics, cancellationToken)) model = null;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A generator that throws leaves the user with CS8785 and a CS9248 per layer: a defect of the planner
-                // is reported as what it is, on the budget, and the class gets no code.
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PlannerFailure, budgetLocation ?? syntax.Identifier.GetLocation(), type.Name, e.GetType().Name, e.Message));
-                model = null;
-            }
+            var fallback = Placeholder(type, context.SemanticModel.Compilation, withModelMembers: true, cancellationToken);
+            var anchors = new ModelAnchors(model.FullName, LocationInfo.From(budgetLocation), LocationInfo.From(syntax.Identifier.GetLocation()),
+                ShareGroupAnchors(type, cancellationToken));
+            return new ParseResult(new ModelCandidate(model, fallback), null, diagnostics.ToEquatableArray(), anchors);
         }
-        // A class without model code still gets its layer properties implemented (throwing), so the NPAS diagnostics are
-        // not buried under one CS9248 per layer: a sound class whose attributes have errors with the model's members too,
-        // any other class that can take a generated part (partial, not generic) with the properties alone.
-        // (A class that can be a model takes both: canGenerate implies takesModelMembers, which implies takesParts.)
-        var placeholder = model is null && takesParts ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: takesModelMembers, cancellationToken) : null;
-        return new ParseResult(model, placeholder, diagnostics.ToEquatableArray());
+        var placeholder = takesParts ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: takesModelMembers, cancellationToken) : null;
+        return new ParseResult(null, placeholder, diagnostics.ToEquatableArray(), null);
     }
+
+    /// <summary>Where each layer's <c>[ShareGroup]</c> is written, for the budget problems of its group.</summary>
+    private static EquatableArray<LayerAnchor> ShareGroupAnchors(INamedTypeSymbol type, CancellationToken cancellationToken)
+        => LayerParser.SourceProperties(type)
+            .Select(p => (p.Name, Attribute: p.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.ShareGroupAttribute)))
+            .Where(p => p.Attribute is not null)
+            .Select(p => new LayerAnchor(p.Name, LocationInfo.From(p.Attribute!.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation())))
+            .ToEquatableArray();
 
     private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, Compilation compilation, bool withModelMembers, CancellationToken cancellationToken)
     {

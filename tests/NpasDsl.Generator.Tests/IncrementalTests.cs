@@ -4,13 +4,14 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using NpasDsl.Generator.Tests.Infrastructure;
 using Xunit;
+using static NpasDsl.Generator.Tests.Infrastructure.TestModels;
 
 namespace NpasDsl.Generator.Tests;
 
 /// <summary>The pipeline caches: unrelated edits leave the model steps cached; a budget change modifies them.</summary>
 public sealed class IncrementalTests
 {
-    private static readonly string[] ModelSteps = { NpasGenerator.Steps.Parse, NpasGenerator.Steps.Models };
+    private static readonly string[] ModelSteps = { NpasGenerator.Steps.Parse, NpasGenerator.Steps.Budget, NpasGenerator.Steps.Models };
 
     private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorDriver driver, string step)
         => driver.GetRunResult().Results.Single().TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
@@ -72,4 +73,42 @@ public sealed class IncrementalTests
         // The file names are not worked out again: no model was added, removed or renamed.
         Assert.All(Reasons(driver, NpasGenerator.Steps.HintNameClashes), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
     }
+
+    private static Compilation EditSingleTree(Compilation compilation, System.Func<string, string> edit)
+    {
+        var tree = compilation.SyntaxTrees.Single();
+        return compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edit(tree.ToString()))));
+    }
+
+    [Fact]
+    public void Moving_the_class_within_its_file_does_not_plan_the_budget_again()
+    {
+        // Lines above the class move every attribute: the parse runs again and sees new places, but the model is the same,
+        // so the planning step (which a large model's budget bisection makes the costly one) is served from the cache.
+        var driver = RunTwice(SampleModels.FashionNet, c => EditSingleTree(c, text => "// a comment\n// and another\n" + text));
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(driver, NpasGenerator.Steps.Parse));
+        Assert.All(Reasons(driver, NpasGenerator.Steps.Candidates), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
+        // Cached, not Unchanged: the planner did not run at all (Unchanged would mean it ran and found the same).
+        Assert.All(Reasons(driver, NpasGenerator.Steps.Budget), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.All(Reasons(driver, NpasGenerator.Steps.Models), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+    }
+
+    [Fact]
+    public void A_cached_budget_warning_points_at_the_budget_where_it_is_after_an_edit()
+    {
+        // NPAS019: 50x the parameters of a layer that two templates can read only 200 entries of.
+        var source = ModelSource("[SharedBudget(50.0), Sharing(MaxTemplates = 2)]", "    [Linear(10, 10, Bias = false)] private partial SharedLinear Layer { get; }");
+        var compilation = GeneratorHarness.Compile(source);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        int lineBefore = BudgetWarning(driver).Location.GetLineSpan().StartLinePosition.Line;
+
+        driver = driver.RunGenerators(EditSingleTree(compilation, text => "// three lines\n// pushed in\n// above\n" + text));
+        Assert.All(Reasons(driver, NpasGenerator.Steps.Budget), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        var after = BudgetWarning(driver);
+        Assert.Equal(lineBefore + 3, after.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Equal("50.0", At(after));
+    }
+
+    private static Diagnostic BudgetWarning(GeneratorDriver driver)
+        => Assert.Single(driver.GetRunResult().Diagnostics, d => d.Id == "NPAS019");
 }

@@ -32,6 +32,18 @@ public sealed class ModelPurityTests
         }
     }
 
+    [Fact]
+    public void Budget_verdicts_contain_no_roslyn_objects()
+    {
+        // Includes a verdict with findings: NPAS019 on a budget two templates cannot read.
+        var driver = GeneratorHarness.Run(SampleModels.FashionNet, TestModels.ModelSource("[SharedBudget(50.0), Sharing(MaxTemplates = 2)]",
+            "    [Linear(10, 10, Bias = false)] private partial SharedLinear Layer { get; }")).Driver;
+        var outputs = driver.GetRunResult().Results.Single().TrackedSteps[NpasGenerator.Steps.Budget].SelectMany(s => s.Outputs).Select(o => o.Value).ToList();
+        Assert.Equal(2, outputs.Count);
+        Assert.Contains(outputs, o => o is BudgetVerdict { Findings.Count: > 0 });
+        foreach (var output in outputs) Walk(output, "verdict", new HashSet<object>(ReferenceEqualityComparer.Instance));
+    }
+
     private static void Walk(object? value, string path, HashSet<object> seen)
     {
         if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum) return;

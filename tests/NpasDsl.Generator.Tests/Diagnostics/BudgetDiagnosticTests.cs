@@ -142,7 +142,7 @@ public sealed class BudgetDiagnosticTests
     [Fact]
     public void NPAS022_a_planner_defect_is_reported_on_the_budget_and_the_class_gets_no_model_code()
     {
-        NpasDsl.Generator.Parsing.BudgetDiagnostics.PlannerForTests = _ => throw new System.Collections.Generic.KeyNotFoundException("a planner defect");
+        NpasDsl.Generator.Budget.BudgetChecker.PlannerForTests = _ => throw new System.Collections.Generic.KeyNotFoundException("a planner defect");
         try
         {
             var source = ModelSource("[SharedBudget(0.5)]", OneLayer);
@@ -160,7 +160,7 @@ public sealed class BudgetDiagnosticTests
         }
         finally
         {
-            NpasDsl.Generator.Parsing.BudgetDiagnostics.PlannerForTests = null;
+            NpasDsl.Generator.Budget.BudgetChecker.PlannerForTests = null;
         }
     }
 }

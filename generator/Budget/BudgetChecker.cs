@@ -1,4 +1,5 @@
-using System.Collections.Immutable;
+using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -7,14 +8,16 @@ using NpasDsl.Generator.Diagnostics;
 using NpasDsl.Generator.Model;
 using NpasDsl.Planning;
 
-namespace NpasDsl.Generator.Parsing;
+namespace NpasDsl.Generator.Budget;
 
 /// <summary>
 /// Plans the model with the runtime's own planner, so a budget that compiles is a budget that plans at
-/// start-up, and turns what the plan shows into diagnostics: an infeasible budget, a layer too large for its
+/// start-up, and turns what the plan shows into findings: an infeasible budget, a layer too large for its
 /// bank with upsampling off, a named group that cannot share, and high-budget capacity no layer can read.
+/// A pipeline step of its own over the equatable model: planning a large model costs more than reading it,
+/// and an edit that leaves the model as it was does not plan it again.
 /// </summary>
-internal static class BudgetDiagnostics
+internal static class BudgetChecker
 {
     /// <summary>Share of the budget left unused above which a high budget earns a warning.</summary>
     private const double UnusedWarningShare = 0.005;
@@ -26,8 +29,26 @@ internal static class BudgetDiagnostics
     /// </summary>
     [System.ThreadStatic] internal static System.Func<NetworkSpec, AllocationPlan>? PlannerForTests;
 
-    /// <summary>Returns false when the budget cannot be met (an error was reported).</summary>
-    public static bool Check(ModelSpec model, INamedTypeSymbol type, Location? budgetLocation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    /// <summary>Plans <paramref name="candidate"/>'s budget; the model can be generated unless an error was found.</summary>
+    public static BudgetVerdict Check(ModelCandidate candidate, CancellationToken cancellationToken)
+    {
+        var findings = new List<BudgetFinding>();
+        bool feasible;
+        try
+        {
+            feasible = Check(candidate.Model, findings, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A generator that throws leaves the user with CS8785 and a CS9248 per layer: a defect of the planner
+            // is reported as what it is, on the budget, and the class gets no model code.
+            findings.Add(Finding(DiagnosticDescriptors.PlannerFailure, FindingAnchor.Budget, null, candidate.Model.ClassName, e.GetType().Name, e.Message));
+            feasible = false;
+        }
+        return new BudgetVerdict(candidate, feasible, findings.ToEquatableArray());
+    }
+
+    private static bool Check(ModelSpec model, List<BudgetFinding> findings, CancellationToken cancellationToken)
     {
         var spec = NetworkSpecBuilder.Build(model);
         AllocationPlan plan;
@@ -37,17 +58,16 @@ internal static class BudgetDiagnostics
         }
         catch (BudgetInfeasibleException infeasible)
         {
-            diagnostics.Add(InfeasibleBudget(spec, infeasible, budgetLocation));
+            findings.Add(InfeasibleBudget(spec, infeasible));
             return false;
         }
+        cancellationToken.ThrowIfCancellationRequested();
 
         foreach (var group in plan.Groups.Where(g => g.Members.Count == 1))
         {
             var layer = plan.Layer(group.Members[0]);
             if (layer.Spec.Group is null || layer.Spec.WeightSize <= group.BankSize) continue;
-            var attribute = type.GetMembers(layer.Spec.Name).OfType<IPropertySymbol>().FirstOrDefault()?.GetAttributes()
-                .FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.ShareGroupAttribute);
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoneGroupTiled, attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation(),
+            findings.Add(Finding(DiagnosticDescriptors.LoneGroupTiled, FindingAnchor.ShareGroup, layer.Spec.Name,
                 group.Name, layer.Path, N(layer.Spec.WeightSize), N(group.BankSize), ((double)layer.Spec.WeightSize / group.BankSize).ToString("0.##", CultureInfo.InvariantCulture)));
         }
 
@@ -56,13 +76,16 @@ internal static class BudgetDiagnostics
         {
             int? enough = SmallestMaxTemplatesThatUses(spec, plan.Budget);
             string raise = enough is { } k2 ? " or raise [Sharing(MaxTemplates = " + k2.ToString(CultureInfo.InvariantCulture) + ")]" : "";
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusableCapacity, budgetLocation,
+            findings.Add(Finding(DiagnosticDescriptors.UnusableCapacity, FindingAnchor.Budget, null,
                 N(unused), N(plan.Budget), TemplateLimit(spec.Sharing), N(UsableBudget(spec, plan)), raise));
         }
         return true;
     }
 
-    private static DiagnosticInfo InfeasibleBudget(NetworkSpec spec, BudgetInfeasibleException infeasible, Location? location)
+    private static BudgetFinding Finding(DiagnosticDescriptor descriptor, FindingAnchor anchor, string? layer, params object[] arguments)
+        => new(descriptor.Id, anchor, layer, DiagnosticInfo.Texts(arguments));
+
+    private static BudgetFinding InfeasibleBudget(NetworkSpec spec, BudgetInfeasibleException infeasible)
     {
         if (spec.Sharing.Upsampler == Upsampler.None)
         {
@@ -71,11 +94,11 @@ internal static class BudgetDiagnostics
             if (BudgetCheck.For(tiled).IsFeasible)
             {
                 var largest = spec.Layers.Where(l => l.IsShareable).OrderByDescending(l => l.WeightSize).First();
-                return DiagnosticInfo.Create(DiagnosticDescriptors.LayerLargerThanBank, location, largest.Name, N(largest.WeightSize),
+                return Finding(DiagnosticDescriptors.LayerLargerThanBank, FindingAnchor.Budget, null, largest.Name, N(largest.WeightSize),
                     N(infeasible.Budget), N(infeasible.Minimum), BudgetInfeasibleException.FeasibleFraction(infeasible.Minimum, infeasible.Unshared));
             }
         }
-        return DiagnosticInfo.Create(DiagnosticDescriptors.InfeasibleBudget, location, infeasible.Message);
+        return Finding(DiagnosticDescriptors.InfeasibleBudget, FindingAnchor.Budget, null, infeasible.Message);
     }
 
     /// <summary>

@@ -1,8 +1,7 @@
 using System.Linq;
-using NpasDsl.Generator.Model;
 using NpasDsl.Planning;
 
-namespace NpasDsl.Generator.Parsing;
+namespace NpasDsl.Generator.Model;
 
 /// <summary>Turns the generator's model into the planner's <see cref="NetworkSpec"/>, so the budget is checked by the runtime's own code.</summary>
 internal static class NetworkSpecBuilder

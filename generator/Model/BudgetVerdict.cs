@@ -1,0 +1,48 @@
+namespace NpasDsl.Generator.Model;
+
+/// <summary>
+/// A class that parsed into a model, waiting for its budget to be planned: the model, and the placeholder that stands in
+/// for it if the budget cannot be met. Plain values without locations, so that the planning step reruns only when the
+/// model itself changes, not when an edit elsewhere in the file moves its attributes.
+/// </summary>
+internal sealed record ModelCandidate(ModelSpec Model, PlaceholderSpec? Fallback);
+
+/// <summary>What planning the budget found: whether the model can be generated, and the problems to report.</summary>
+internal sealed record BudgetVerdict(ModelCandidate Candidate, bool Feasible, EquatableArray<BudgetFinding> Findings)
+{
+    public string FullName => Candidate.Model.FullName;
+}
+
+/// <summary>
+/// One budget problem, pointing at a place of the class by name rather than by position (<see cref="ModelAnchors"/>
+/// turns it into a location when it is reported).
+/// </summary>
+/// <param name="Layer">The layer whose <c>[ShareGroup]</c> the problem is on, for <see cref="FindingAnchor.ShareGroup"/>.</param>
+internal sealed record BudgetFinding(string Id, FindingAnchor Anchor, string? Layer, EquatableArray<string> Arguments);
+
+/// <summary>Where a budget problem is reported.</summary>
+internal enum FindingAnchor
+{
+    /// <summary>The budget argument of <c>[SharedBudget]</c>.</summary>
+    Budget,
+    /// <summary>The <c>[ShareGroup]</c> attribute of one layer.</summary>
+    ShareGroup,
+}
+
+/// <summary>
+/// Where a model's budget problems are reported, read with the class on every parse: the places move with every edit
+/// above them, the problems do not.
+/// </summary>
+internal sealed record ModelAnchors(string FullName, LocationInfo? Budget, LocationInfo? ClassName, EquatableArray<LayerAnchor> ShareGroups)
+{
+    public LocationInfo? Of(BudgetFinding finding)
+    {
+        if (finding.Anchor == FindingAnchor.ShareGroup)
+            foreach (var group in ShareGroups)
+                if (group.Layer == finding.Layer) return group.Location;
+        return finding.Anchor == FindingAnchor.Budget ? Budget ?? ClassName : null;
+    }
+}
+
+/// <summary>The <c>[ShareGroup]</c> attribute of the layer property <paramref name="Layer"/>.</summary>
+internal sealed record LayerAnchor(string Layer, LocationInfo? Location);
