@@ -24,7 +24,7 @@ public sealed class NpasGenerator : IIncrementalGenerator
         /// <summary>Each class read into a model and diagnostics.</summary>
         public const string Parse = "NpasDsl.Parse";
         /// <summary>The models parsed, before their budget is planned.</summary>
-        public const string Candidates = "NpasDsl.Candidates";
+        public const string ParsedModels = "NpasDsl.ParsedModels";
         /// <summary>Each parsed model's budget, planned.</summary>
         public const string Budget = "NpasDsl.Budget";
         /// <summary>The models that can be emitted.</summary>
@@ -50,19 +50,19 @@ public sealed class NpasGenerator : IIncrementalGenerator
 
         // Planning costs more than parsing (a bisection plans again and again), so it runs over the equatable model alone:
         // an edit that moves the class's attributes, or changes its file elsewhere, leaves the model equal and the plan cached.
-        // (The candidate is taken out in a step of its own: a step reruns whenever its input changed, and the parse result
-        // changes with the anchors; the candidate compares equal, so the planning step after it stays cached.)
-        var candidates = parsed
-            .Where(static r => r.Candidate is not null)
-            .Select(static (r, _) => r.Candidate!)
-            .WithTrackingName(Steps.Candidates);
-        var verdicts = candidates
-            .Select(static (candidate, ct) => BudgetChecker.Check(candidate, ct))
+        // (The model is taken out in a step of its own: a step reruns whenever its input changed, and the parse result
+        // changes with the anchors; the model compares equal, so the planning step after it stays cached.)
+        var parsedModels = parsed
+            .Where(static r => r.Model is not null)
+            .Select(static (r, _) => r.Model!)
+            .WithTrackingName(Steps.ParsedModels);
+        var verdicts = parsedModels
+            .Select(static (model, ct) => BudgetChecker.Check(model, ct))
             .WithTrackingName(Steps.Budget);
 
         var models = verdicts
             .Where(static v => v.Feasible)
-            .Select(static (v, _) => v.Candidate.Model)
+            .Select(static (v, _) => v.Model)
             .WithTrackingName(Steps.Models);
 
         // A class whose attributes have errors, or whose budget cannot be met: throwing layer getters, so the NPAS errors stand alone.
@@ -71,8 +71,8 @@ public sealed class NpasGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Placeholder!)
             .WithTrackingName(Steps.Placeholders);
         var unplannable = verdicts
-            .Where(static v => !v.Feasible && v.Candidate.Fallback is not null)
-            .Select(static (v, _) => v.Candidate.Fallback!);
+            .Where(static v => !v.Feasible)
+            .Select(static (v, _) => PlaceholderSpec.For(v.Model));
 
         // Full names that differ only in case, over every file this generator writes; unchanged (and cached) until a
         // model is added, removed or renamed, so an edit inside one model re-emits that model alone.
@@ -111,7 +111,7 @@ public sealed class NpasGenerator : IIncrementalGenerator
             foreach (var a in anchorList) byName[a!.FullName] = a;
             foreach (var verdict in verdictList)
             {
-                byName.TryGetValue(verdict.FullName, out var where);
+                byName.TryGetValue(verdict.Model.FullName, out var where);
                 foreach (var finding in verdict.Findings)
                     Report(spc, new DiagnosticInfo(finding.Id, where?.Of(finding), finding.Arguments), pair.Right);
             }

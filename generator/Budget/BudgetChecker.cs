@@ -29,23 +29,23 @@ internal static class BudgetChecker
     /// </summary>
     [System.ThreadStatic] internal static System.Func<NetworkSpec, AllocationPlan>? PlannerForTests;
 
-    /// <summary>Plans <paramref name="candidate"/>'s budget; the model can be generated unless an error was found.</summary>
-    public static BudgetVerdict Check(ModelCandidate candidate, CancellationToken cancellationToken)
+    /// <summary>Plans <paramref name="model"/>'s budget; the model can be generated unless an error was found.</summary>
+    public static BudgetVerdict Check(ModelSpec model, CancellationToken cancellationToken)
     {
         var findings = new List<BudgetFinding>();
         bool feasible;
         try
         {
-            feasible = Check(candidate.Model, findings, cancellationToken);
+            feasible = Check(model, findings, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A generator that throws leaves the user with CS8785 and a CS9248 per layer: a defect of the planner
             // is reported as what it is, on the budget, and the class gets no model code.
-            findings.Add(Finding(DiagnosticDescriptors.PlannerFailure, FindingAnchor.Budget, null, candidate.Model.ClassName, e.GetType().Name, e.Message));
+            findings.Add(Finding(DiagnosticDescriptors.PlannerFailure, FindingAnchor.Budget, null, model.ClassName, e.GetType().Name, e.Message));
             feasible = false;
         }
-        return new BudgetVerdict(candidate, feasible, findings.ToEquatableArray());
+        return new BudgetVerdict(model, feasible, findings.ToEquatableArray());
     }
 
     private static bool Check(ModelSpec model, List<BudgetFinding> findings, CancellationToken cancellationToken)

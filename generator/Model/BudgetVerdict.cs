@@ -1,17 +1,10 @@
 namespace NpasDsl.Generator.Model;
 
 /// <summary>
-/// A class that parsed into a model, waiting for its budget to be planned: the model, and the placeholder that stands in
-/// for it if the budget cannot be met. Plain values without locations, so that the planning step reruns only when the
-/// model itself changes, not when an edit elsewhere in the file moves its attributes.
+/// What planning a model's budget found: whether the model can be generated (else it gets its placeholder,
+/// <see cref="PlaceholderSpec.For"/>), and the problems to report. Plain values without locations, like the model.
 /// </summary>
-internal sealed record ModelCandidate(ModelSpec Model, PlaceholderSpec? Fallback);
-
-/// <summary>What planning the budget found: whether the model can be generated, and the problems to report.</summary>
-internal sealed record BudgetVerdict(ModelCandidate Candidate, bool Feasible, EquatableArray<BudgetFinding> Findings)
-{
-    public string FullName => Candidate.Model.FullName;
-}
+internal sealed record BudgetVerdict(ModelSpec Model, bool Feasible, EquatableArray<BudgetFinding> Findings);
 
 /// <summary>
 /// One budget problem, pointing at a place of the class by name rather than by position (<see cref="ModelAnchors"/>

@@ -23,14 +23,14 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
 }
 
 /// <summary>
-/// The result of reading one model class: the model whose budget is still to be planned (null when an error prevents
+/// The result of reading one model class: the model, its budget still to be planned (null when an error prevents
 /// generation), the placeholder that stands in for it when the class itself is sound but its attributes are not, the
-/// diagnostics, and where the budget's problems will be reported (with the candidate).
+/// diagnostics, and where the budget's problems will be reported (with the model).
 /// </summary>
-internal sealed record ParseResult(ModelCandidate? Candidate, PlaceholderSpec? Placeholder, EquatableArray<DiagnosticInfo> Diagnostics, ModelAnchors? Anchors)
+internal sealed record ParseResult(ModelSpec? Model, PlaceholderSpec? Placeholder, EquatableArray<DiagnosticInfo> Diagnostics, ModelAnchors? Anchors)
 {
     public static ParseResult Nothing(EquatableArray<DiagnosticInfo> diagnostics) => new(null, null, diagnostics, null);
 
     /// <summary>The name of the file this class's generated code goes to, if any.</summary>
-    public string? GeneratedFullName => Candidate?.Model.FullName ?? Placeholder?.FullName;
+    public string? GeneratedFullName => Model?.FullName ?? Placeholder?.FullName;
 }

@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace NpasDsl.Generator.Model;
 
 /// <summary>
@@ -14,7 +16,16 @@ internal sealed record PlaceholderSpec(
     EquatableArray<PlaceholderProperty> Properties,
     // With the model's members (constructor, Declaration, OnCreated): false where the class itself is at fault (no
     // NpasModule base, its own constructor, ...), so that members of ours would clash with the user's or not compile.
-    bool WithModelMembers);
+    bool WithModelMembers)
+{
+    /// <summary>
+    /// The placeholder of a sound model whose budget cannot be met: every layer of the model, with the model's members.
+    /// Built from the model, which already holds how each layer property is declared, rather than read from the class again.
+    /// </summary>
+    public static PlaceholderSpec For(ModelSpec model) => new(model.Namespace, model.ContainingTypes, model.ClassName, model.ClassIdentifier, model.FullName,
+        model.Layers.Select(l => new PlaceholderProperty(l.PropertyModifiers.Length == 0 ? "" : l.PropertyModifiers + " ", l.PropertyType, l.Identifier)).ToEquatableArray(),
+        WithModelMembers: true);
+}
 
 /// <summary>One layer property to implement with a throwing getter: as declared (modifiers without <c>partial</c>, type, name as C# source).</summary>
 internal sealed record PlaceholderProperty(string Modifiers, string Type, string Identifier);

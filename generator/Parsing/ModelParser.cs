@@ -75,10 +75,9 @@ internal static class ModelParser
                 Budget: budget,
                 Sharing: sharing,
                 Layers: layers.ToEquatableArray());
-            var fallback = Placeholder(type, context.SemanticModel.Compilation, withModelMembers: true, cancellationToken);
             var anchors = new ModelAnchors(model.FullName, LocationInfo.From(budgetLocation), LocationInfo.From(syntax.Identifier.GetLocation()),
                 ShareGroupAnchors(type, cancellationToken));
-            return new ParseResult(new ModelCandidate(model, fallback), null, diagnostics.ToEquatableArray(), anchors);
+            return new ParseResult(model, null, diagnostics.ToEquatableArray(), anchors);
         }
         var placeholder = takesParts ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: takesModelMembers, cancellationToken) : null;
         return new ParseResult(null, placeholder, diagnostics.ToEquatableArray(), null);

@@ -87,7 +87,7 @@ public sealed class IncrementalTests
         // so the planning step (which a large model's budget bisection makes the costly one) is served from the cache.
         var driver = RunTwice(SampleModels.FashionNet, c => EditSingleTree(c, text => "// a comment\n// and another\n" + text));
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(driver, NpasGenerator.Steps.Parse));
-        Assert.All(Reasons(driver, NpasGenerator.Steps.Candidates), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
+        Assert.All(Reasons(driver, NpasGenerator.Steps.ParsedModels), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
         // Cached, not Unchanged: the planner did not run at all (Unchanged would mean it ran and found the same).
         Assert.All(Reasons(driver, NpasGenerator.Steps.Budget), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
         Assert.All(Reasons(driver, NpasGenerator.Steps.Models), r => Assert.Equal(IncrementalStepRunReason.Cached, r));

@@ -48,6 +48,28 @@ public sealed class PlaceholderTests
     }
 
     [Fact]
+    public void A_budget_that_cannot_be_met_leaves_only_its_own_error_and_every_layer_gets_a_throwing_getter()
+    {
+        // The planning step builds this placeholder from the model (PlaceholderSpec.For), not from the class: it must
+        // declare every layer as the user did, or the compiler adds CS9248 or CS8799 to the NPAS005.
+        var source = Model("""
+                    [Linear(10, 10)] public partial SharedLinear Fine { get; }
+                    [Conv2d(1, 4, 3), Repeat(2)] internal partial ModuleList<SharedConv2d> @class { get; }
+                    [Linear(10, 10)] private partial SharedLinear? Maybe { get; }
+                    partial void OnCreated() { }
+            """).Replace("[SharedBudget(0.5)]", "[SharedBudget(Parameters = 3), Sharing(Upsampler = Upsampler.None)]");
+        var (driver, output, diagnostics) = GeneratorHarness.Run(source);
+        Assert.Contains(diagnostics, d => d.Id is "NPAS005" or "NPAS020");
+        var compiler = GeneratorHarness.CompilerProblems(output);
+        Assert.True(compiler.Count == 0, string.Join(" | ", compiler.Select(d => d.Id + " " + d.GetMessage())));
+        var code = Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value;
+        Assert.Contains("public partial global::NpasDsl.SharedLinear Fine => throw", code);
+        Assert.Contains("internal partial global::TorchSharp.Modules.ModuleList<global::NpasDsl.SharedConv2d> @class => throw", code);
+        Assert.Contains("private partial global::NpasDsl.SharedLinear? Maybe => throw", code);
+        Assert.Contains("Declaration => global::NpasDsl.NpasModule.DeclarationWithErrors(\"Net\")", code);
+    }
+
+    [Fact]
     public void A_class_that_cannot_take_generated_code_gets_no_placeholder_either()
     {
         // Not partial: a generated part would be a second class.
