@@ -37,7 +37,7 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' is declared with [{1}] so its type must be '{2}', not '{3}'");
 
     public static readonly DiagnosticDescriptor PropertyNotPartial = Error("NPAS008", "Layer property must be a partial get-only instance property",
-        "Layer '{0}' {1}; declare it as 'private partial {2} {0} {{ get; }}'");
+        "Layer '{0}' {1}; declare it as 'private partial {2} {3} {{ get; }}'");
 
     public static readonly DiagnosticDescriptor RepeatMismatch = Error("NPAS009", "[Repeat] and ModuleList go together",
         "Layer '{0}' {1}");

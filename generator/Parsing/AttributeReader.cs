@@ -54,11 +54,23 @@ internal sealed class AttributeReader
         return fallback;
     }
 
-    /// <summary>The location of positional argument <paramref name="index"/>, or of the whole attribute.</summary>
+    /// <summary>
+    /// The location of the argument for the constructor's parameter <paramref name="index"/>, or of the whole attribute.
+    /// Arguments may name their parameter (<c>[Linear(outFeatures: 10, inFeatures: 0)]</c>): an argument written in
+    /// position i without a name is parameter i's, a named one is its parameter's wherever it stands.
+    /// </summary>
     public Location? PositionalLocation(int index)
     {
-        var arguments = _syntax?.ArgumentList?.Arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
-        return arguments is not null && index < arguments.Count ? arguments[index].GetLocation() : Location;
+        var parameters = _data.AttributeConstructor?.Parameters;
+        var arguments = _syntax?.ArgumentList?.Arguments.Where(a => a.NameEquals is null).ToList();
+        if (parameters is not { } list || arguments is null || index >= list.Length) return Location;
+        string wanted = list[index].Name;
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            string? parameter = arguments[i].NameColon?.Name.Identifier.ValueText ?? (i < list.Length ? list[i].Name : null);
+            if (parameter == wanted) return arguments[i].GetLocation();
+        }
+        return Location;
     }
 
     /// <summary>The location of named argument <paramref name="name"/>, or of the whole attribute.</summary>

@@ -49,7 +49,15 @@ internal static class LayerParser
     /// Why NpasDsl cannot implement <paramref name="property"/> as <c>partial T Name =&gt; field;</c>, or null: the one
     /// shape both the model and the placeholder write, so anything else would be a compiler error inside the generated file.
     /// </summary>
-    public static string? ShapeProblem(IPropertySymbol property, PropertyDeclarationSyntax? syntax)
+    public static string? ShapeProblem(IPropertySymbol property, BasePropertyDeclarationSyntax? syntax)
+        => property.IsIndexer ? "is an indexer, but a layer is a property with a name (the state dict's key)"
+            : ImplementationProblem(property, syntax);
+
+    /// <summary>
+    /// What keeps NpasDsl from implementing the property's getter, whatever it is for: a placeholder implements an indexer
+    /// too (so that NPAS008 is the one error on it), which no layer can be.
+    /// </summary>
+    public static string? ImplementationProblem(IPropertySymbol property, BasePropertyDeclarationSyntax? syntax)
         => property.IsStatic ? "is static"
             : property.SetMethod is not null ? "has a setter"
             : syntax is null || !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) ? "is not partial"
@@ -81,7 +89,7 @@ internal static class LayerParser
             .ThenBy(p => p.Locations[0].SourceSpan.Start);
 
     /// <summary>The property's modifiers as written, without <c>partial</c> ("private", "public new", ...), for its implementation part.</summary>
-    public static string ModifiersOf(PropertyDeclarationSyntax syntax)
+    public static string ModifiersOf(BasePropertyDeclarationSyntax syntax)
         => string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
 
     /// <summary>Reports a group name used before with other exact-sharing settings (Rate, Mapping).</summary>
@@ -133,7 +141,7 @@ internal static class LayerParser
             return (true, null);
         int errorsBefore = diagnostics.Count;
 
-        var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
+        var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
         string expectedElement = KnownTypes.LayerTypeOf(kind);
         string expectedShort = expectedElement.Substring(expectedElement.LastIndexOf('.') + 1);
         string? reserved = Names.Generated.Contains(property.Name) ? "has a name NpasDsl generates in the model class"
@@ -148,7 +156,9 @@ internal static class LayerParser
         if (problem is not null)
         {
             string typeText = repeat is not null ? $"ModuleList<{expectedShort}>" : expectedShort;
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PropertyNotPartial, location, property.Name, problem, typeText));
+            // An indexer has no name to keep: the suggestion names the property after its kind.
+            string suggestedName = property.IsIndexer ? kind.ToString() : Names.Identifier(property.Name);
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PropertyNotPartial, location, property.Name, problem, typeText, suggestedName));
         }
 
         // [Repeat] goes with ModuleList<T>, and T (or the property type) must be the kind's layer type.
@@ -171,12 +181,14 @@ internal static class LayerParser
         else if (isList)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatMismatch, location, property.Name,
-                $"is a ModuleList but has no [Repeat(n)]; add [Repeat(n)] to say how many layers it holds, or declare it as '{expectedShort}'"));
+                $"is a ModuleList but has no [Repeat(n)]; declare it as '[Repeat(n)] ModuleList<{expectedShort}>' to hold n layers, or as '{expectedShort}' for one"));
         }
         // The layers of a list are never null: ModuleList<SharedLinear?> would meet the generated ModuleList<SharedLinear> (CS8619).
         bool otherType = element is not null && element.TypeKind != TypeKind.Error && KnownTypes.FullName(element) != expectedElement;
         bool nullableElement = isList && element is { NullableAnnotation: NullableAnnotation.Annotated } && !otherType;
-        if ((otherType || nullableElement) && (repeat is null || isList))
+        // Not where NPAS009 already reported the list against [Repeat]: its fix names the right type, and a second one that
+        // named only the right list type would contradict it (a ModuleList without [Repeat] stays wrong).
+        if ((otherType || nullableElement) && (repeat is null) != isList)
         {
             string expected = isList ? $"ModuleList<{expectedShort}>" : expectedShort;
             // As short as the expected name, unless the short names agree at every depth (a class of the user's with NpasDsl's name).
@@ -236,11 +248,13 @@ internal static class LayerParser
         var mapping = (ShareMapping)group.Named("Mapping", (int)ShareMapping.Sequential);
         void Problem(string argument, string text) => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSharingOption, group.NamedLocation(argument), property, text));
 
-        if (!System.Enum.IsDefined(typeof(ShareMapping), mapping))
+        bool mappingDefined = System.Enum.IsDefined(typeof(ShareMapping), mapping);
+        if (!mappingDefined)
             Problem("Mapping", string.Format(CultureInfo.InvariantCulture, "Mapping {0} is not a ShareMapping; use ShareMapping.Sequential or ShareMapping.Strided", (int)mapping));
         if (!group.HasNamed("Rate"))
         {
-            if (group.HasNamed("Mapping")) Problem("Mapping", "Mapping says how repeats share weights at a Rate, but there is no Rate; add Rate = r");
+            // One problem per argument: an undefined Mapping is reported above, and its fix comes first.
+            if (group.HasNamed("Mapping") && mappingDefined) Problem("Mapping", "Mapping says how repeats share weights at a Rate, but there is no Rate; add Rate = r");
             return (0, ShareMapping.Sequential);
         }
         if (rate < 1) Problem("Rate", string.Format(CultureInfo.InvariantCulture, "Rate = {0} must be at least 1 (r repeats share one weight set)", rate));

@@ -28,6 +28,9 @@ internal static class ModelParser
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax || context.Attributes.IsEmpty)
             return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
 
+        // A class without a name yet ('partial class : NpasModule' while typing) gets nothing: the compiler's CS1001 says it all.
+        if (syntax.Identifier.IsMissing || type.Name.Length == 0) return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
+
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
         if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
 
@@ -70,7 +73,7 @@ internal static class ModelParser
                 Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
                 ClassName: type.Name,
-                ClassIdentifier: Names.Identifier(type.Name),
+                ClassIdentifier: Names.TypeIdentifier(type.Name),
                 FullName: FullName(type),
                 Budget: budget,
                 Sharing: sharing,
@@ -106,11 +109,17 @@ internal static class ModelParser
             if (property.GetMethod is null || KnownTypes.HasErrors(property.Type) || KnownTypes.HasPointers(property.Type)
                 || LayerParser.UnsafeNotAllowed(property, compilation, cancellationToken)) continue;
             if (repeated.Contains(property.Name)) continue; // two parts of one name would repeat the compiler's CS0102 in the generated file
-            var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
-            if (LayerParser.ShapeProblem(property, syntax) is not null || syntax!.ExpressionBody is not null
-                || syntax.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true) continue;
+            var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
+            if (LayerParser.ImplementationProblem(property, syntax) is not null
+                || syntax is PropertyDeclarationSyntax { ExpressionBody: not null } or IndexerDeclarationSyntax { ExpressionBody: not null }
+                || syntax!.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true) continue;
+            // A type the compiler rejects as written (ModuleList<int>: CS0315) would be rejected again inside the generated file.
+            if (TypeHasErrors(syntax!, compilation, cancellationToken)) continue;
+            // An indexer (NPAS008: a layer needs a name) is implemented too, so that the NPAS008 stands alone.
+            string? identifier = property.IsIndexer ? IndexerSignature(property) : Names.Identifier(property.Name);
+            if (identifier is null) continue;
             string modifiers = LayerParser.ModifiersOf(syntax);
-            properties.Add(new PlaceholderProperty(modifiers.Length == 0 ? "" : modifiers + " ", DisplayType(property.Type), Names.Identifier(property.Name)));
+            properties.Add(new PlaceholderProperty(modifiers.Length == 0 ? "" : modifiers + " ", DisplayType(property.Type), identifier));
         }
         // Without layers to implement, the model's members alone still spare the user CS7036 and CS0759 (an OnCreated of theirs).
         if (properties.Count == 0 && !withModelMembers) return null;
@@ -118,10 +127,38 @@ internal static class ModelParser
             Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
             ClassName: type.Name,
-            ClassIdentifier: Names.Identifier(type.Name),
+            ClassIdentifier: Names.TypeIdentifier(type.Name),
             FullName: FullName(type),
             Properties: properties.ToEquatableArray(),
             WithModelMembers: withModelMembers);
+    }
+
+    /// <summary>
+    /// Whether the compiler rejects the property's declared type or name (a constraint the type breaks, CS0315, is reported
+    /// on the name), apart from the missing implementation part (CS9248) that the placeholder is there to give.
+    /// </summary>
+    private static bool TypeHasErrors(BasePropertyDeclarationSyntax syntax, Compilation compilation, CancellationToken cancellationToken)
+    {
+        int end = syntax is PropertyDeclarationSyntax property ? property.Identifier.Span.End : syntax is IndexerDeclarationSyntax indexer ? indexer.ParameterList.Span.End : syntax.Type.Span.End;
+        var span = Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(syntax.Type.SpanStart, end);
+        return compilation.GetSemanticModel(syntax.SyntaxTree).GetDeclarationDiagnostics(span, cancellationToken)
+            .Any(d => d.Severity == DiagnosticSeverity.Error && d.Id != "CS9248");
+    }
+
+    /// <summary>
+    /// <c>this[int index, ...]</c> as the indexer's implementation part must repeat it, or null for parameters whose
+    /// modifiers or defaults a second part cannot simply repeat (the compiler then asks for the part, CS9248).
+    /// </summary>
+    private static string? IndexerSignature(IPropertySymbol indexer)
+    {
+        var parameters = new List<string>();
+        foreach (var parameter in indexer.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None || parameter.HasExplicitDefaultValue || parameter.ScopedKind != ScopedKind.None
+                || KnownTypes.HasErrors(parameter.Type) || KnownTypes.HasPointers(parameter.Type)) return null;
+            parameters.Add((parameter.IsParams ? "params " : "") + DisplayType(parameter.Type) + " " + Names.Identifier(parameter.Name));
+        }
+        return "this[" + string.Join(", ", parameters) + "]";
     }
 
     /// <summary>
@@ -187,7 +224,11 @@ internal static class ModelParser
         if (type.BaseType is { TypeKind: TypeKind.Error }) return false; // the compiler reports the missing base type
         if (!onNpasModule)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAnNpasModule, location, type.Name, type.BaseType?.ToDisplayString() ?? "object"));
+            // A base the compiler refused (sealed, static, a cycle: CS0509, CS0709, CS0146) leaves 'object' as the base
+            // type; name the base as written, and say nothing where it is an NpasModule: the compiler's error is the one to fix.
+            var written = WrittenBaseClass(type, compilation);
+            if (written is not null && KnownTypes.DerivesFrom(written, KnownTypes.NpasModule)) return false;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAnNpasModule, location, type.Name, (written ?? type.BaseType)?.ToDisplayString() ?? "object"));
             ok = false;
         }
         else if (!derivesFromModel && type.BaseType is { } direct && KnownTypes.FullName(direct) != KnownTypes.NpasModule)
@@ -198,6 +239,18 @@ internal static class ModelParser
         }
         takesModelMembers = ok;
         return ok && !isAbstract;
+    }
+
+    /// <summary>The class the declaration's base list names, where the compiler did not make it the base type; else null.</summary>
+    private static INamedTypeSymbol? WrittenBaseClass(INamedTypeSymbol type, Compilation compilation)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not ClassDeclarationSyntax { BaseList.Types: { Count: > 0 } types } declaration) continue;
+            var written = compilation.GetSemanticModel(declaration.SyntaxTree).GetTypeInfo(types[0].Type).Type as INamedTypeSymbol;
+            if (written is { TypeKind: TypeKind.Class } && !SymbolEqualityComparer.Default.Equals(written, type.BaseType)) return written;
+        }
+        return null;
     }
 
     /// <summary>

@@ -28,6 +28,18 @@ internal static class Names
     /// <summary><paramref name="name"/> as a C# identifier: <c>@class</c> for a keyword.</summary>
     public static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
+    /// <summary>
+    /// <paramref name="name"/> as the name of a type the generated part declares: escaped also where the compiler warns
+    /// about a type so named (CS8860 for <c>record</c> and the other contextual keywords, CS8981 for a lower-case ASCII
+    /// name), so that a warning the user's own declaration may have (or has silenced with <c>@</c>) is not repeated in the
+    /// generated file, where it cannot be silenced.
+    /// </summary>
+    public static string TypeIdentifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None
+           || name.Length > 0 && name.All(c => c is >= 'a' and <= 'z')
+            ? "@" + name
+            : name;
+
     /// <summary>A field name for the layer <paramref name="property"/> that no member of the class (and no earlier field) uses.</summary>
     public static string BackingField(string property, ISet<string> taken)
     {
@@ -77,6 +89,6 @@ internal static class Names
             InterfaceDeclarationSyntax => "interface",
             _ => "class",
         };
-        return "partial " + kind + " " + Identifier(container.Name);
+        return "partial " + kind + " " + TypeIdentifier(container.Name);
     }
 }

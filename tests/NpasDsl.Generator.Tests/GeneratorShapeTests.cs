@@ -29,6 +29,30 @@ public sealed class GeneratorShapeTests
         Assert.Equal(new[] { "Demo.Outer+Net.g.cs", "Demo.Outer.Net.g.cs" }, result.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("net", "@net")]     // CS8981: a lower-case name may become a keyword
+    [InlineData("@net", "@net")]    // silenced with @ by the user, so the generated part must not warn either
+    [InlineData("@record", "@record")] // CS8860: a contextual keyword
+    [InlineData("Net", "Net")]
+    public void A_model_type_name_the_compiler_warns_about_is_escaped_in_the_generated_part(string declared, string generated)
+    {
+        // Found by a fuzzing review: the generated 'partial class record' warned where the user cannot silence it.
+        var model = ModelSource("[SharedBudget(0.5)]", OneLayer, $"public sealed partial class {declared} : NpasModule")
+            .Replace("namespace Demo;", "namespace Demo; public partial class outer {").TrimEnd() + "\n}";
+        var (driver, output, diagnostics) = GeneratorHarness.Run(model);
+        var code = Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value;
+        Assert.Contains($"partial class {generated}\n", code.Replace("\r\n", "\n"));
+        Assert.Contains($"public {generated}(global::NpasDsl.NpasOptions? options = null)", code);
+        Assert.Contains("partial class @outer", code);
+        var generatedProblems = GeneratorHarness.CompilerProblems(output).Where(d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
+        Assert.True(diagnostics.IsEmpty && !generatedProblems.Any(), Problems(output, diagnostics));
+
+        // The escaped name in the doc comment's cref resolves: parsed with documentation diagnostics, nothing warns (CS1574).
+        var documented = (Microsoft.CodeAnalysis.CSharp.CSharpParseOptions)GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
+        var reparsed = output.RemoveAllSyntaxTrees().AddSyntaxTrees(output.SyntaxTrees.Select(t => Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(t.ToString(), documented, t.FilePath)));
+        Assert.DoesNotContain(reparsed.GetDiagnostics(), d => d.Id == "CS1574" || d.Id == "CS1584");
+    }
+
     [Fact]
     public void Two_models_whose_names_differ_only_in_case_both_get_their_code()
     {

@@ -128,4 +128,17 @@ public sealed class HalfTypedCodeTests
         Assert.DoesNotContain(inUser, d => d.StartsWith("CS9248")); // the layer got a throwing getter
         Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
     }
+
+    [Fact]
+    public void A_class_without_a_name_yet_gets_no_generated_code()
+    {
+        // Found by a fuzzing review: 'partial class : NpasModule' while typing gave a file 'Demo..g.cs' of code with no class
+        // name, two dozen errors in generated code. The compiler's CS1001 says what is missing.
+        var source = SampleModels.Usings + "namespace Demo;\n[SharedBudget(0.5)] public sealed partial class : NpasModule { [Linear(10, 10)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => x; }";
+        var (driver, output, diagnostics) = GeneratorHarness.Run(source);
+        Assert.Null(driver.GetRunResult().Results.Single().Exception);
+        Assert.Empty(GeneratorHarness.GeneratedFiles(driver));
+        Assert.DoesNotContain(diagnostics, d => d.Id.StartsWith("NPAS", System.StringComparison.Ordinal));
+        Assert.Contains(GeneratorHarness.CompilerProblems(output), d => d.Id == "CS1001");
+    }
 }

@@ -25,6 +25,18 @@ public sealed class LayerDiagnosticTests
         Assert.Contains(message, d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("[Linear(outFeatures: 10, inFeatures: 0)]", "inFeatures: 0", "in features is 0")]
+    [InlineData("[Linear(inFeatures: 10, outFeatures: 0)]", "outFeatures: 0", "out features is 0")]
+    [InlineData("[Linear(10, outFeatures: 0)]", "outFeatures: 0", "out features is 0")]
+    public void NPAS006_points_at_an_argument_that_names_its_parameter(string attribute, string at, string message)
+    {
+        // Found by a fuzzing review: a named argument made the diagnostic cover the whole attribute.
+        var d = Single(ModelSource("[SharedBudget(0.5)]", $"    {attribute} private partial SharedLinear Layer {{ get; }}\n" + OneLayer), "NPAS006");
+        Assert.Equal(at, At(d));
+        Assert.Contains(message, d.GetMessage());
+    }
+
     [Fact]
     public void NPAS006_repeat_count_not_positive()
     {
@@ -68,6 +80,45 @@ public sealed class LayerDiagnosticTests
         var d = Single(ModelSource("[SharedBudget(0.5)]", $"    [Linear(10, 10)] {declaration}\n" + OneLayer), "NPAS008");
         Assert.Equal("Layer", At(d));
         Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS008_an_indexer_is_told_to_be_a_named_property_and_gets_no_unimplemented_part_error()
+    {
+        // Found by a fuzzing review: the fix read 'private partial SharedLinear this[] { get; }', which is no C#, and
+        // the compiler added CS9248 because nothing implemented the indexer.
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", OneLayer + "\n    [Linear(10, 10)] public partial SharedLinear this[int i] { get; }"));
+        var d = Assert.Single(diagnostics, d => d.Id == "NPAS008");
+        Assert.Equal("Layer 'this[]' is an indexer, but a layer is a property with a name (the state dict's key); declare it as 'private partial SharedLinear Linear { get; }'", d.GetMessage());
+        var compiler = GeneratorHarness.CompilerProblems(output);
+        Assert.True(compiler.Count == 0, string.Join(" | ", compiler.Select(c => c.Id + " " + c.GetMessage())));
+    }
+
+    [Fact]
+    public void NPAS008_suggests_a_keyword_name_escaped()
+    {
+        var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10)] private SharedLinear @class { get; }\n" + OneLayer), "NPAS008");
+        Assert.EndsWith("declare it as 'private partial SharedLinear @class { get; }'", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS009_alone_for_a_list_of_another_layer_type_without_repeat()
+    {
+        // Found by a fuzzing review: NPAS007 asked for ModuleList<SharedLinear> while NPAS009 said a list needs [Repeat]
+        // or should be a SharedLinear; the one diagnostic left names both fixes with the right types.
+        var (_, _, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10)] private partial ModuleList<SharedConv2d> Layers { get; }\n" + OneLayer));
+        var d = Assert.Single(diagnostics, d => d.Id.StartsWith("NPAS", StringComparison.Ordinal));
+        Assert.Equal("NPAS009", d.Id);
+        Assert.Equal("Layer 'Layers' is a ModuleList but has no [Repeat(n)]; declare it as '[Repeat(n)] ModuleList<SharedLinear>' to hold n layers, or as 'SharedLinear' for one", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_list_of_a_type_that_breaks_the_lists_constraint_leaves_no_error_in_generated_code()
+    {
+        // ModuleList<int> is the compiler's CS0315 in the user's file; a placeholder repeating the type would repeat it there.
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10), Repeat(2)] private partial ModuleList<int> Layers { get; }\n" + OneLayer));
+        Assert.Contains(diagnostics, d => d.Id == "NPAS007");
+        Assert.DoesNotContain(GeneratorHarness.CompilerProblems(output), c => c.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
     }
 
     [Fact]

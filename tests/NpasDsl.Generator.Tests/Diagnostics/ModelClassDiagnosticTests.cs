@@ -35,6 +35,22 @@ public sealed class ModelClassDiagnosticTests
     }
 
     [Fact]
+    public void NPAS002_names_a_sealed_base_as_written_and_is_not_raised_where_that_base_is_an_npas_module()
+    {
+        // Found by a fuzzing review: the compiler refuses a sealed base (CS0509) and leaves 'object' as the base type, so
+        // NPAS002 said "derives from 'object'". A sealed NpasModule base is the compiler's error alone.
+        const string sealedModule = "public sealed class Base : NpasModule { public Base() : base(null!, null) { } public override Tensor forward(Tensor x) => x; }";
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : Base", sealedModule));
+        Assert.DoesNotContain(diagnostics, d => d.Id.StartsWith("NPAS", StringComparison.Ordinal));
+        var compiler = GeneratorHarness.CompilerProblems(output);
+        Assert.Contains(compiler, c => c.Id == "CS0509");
+        Assert.DoesNotContain(compiler, c => c.Id == "CS9248" || c.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
+
+        var d = Single(ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : Base", "public sealed class Base { }"), "NPAS002");
+        Assert.Contains("derives from 'Demo.Base'", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS002_alone_for_a_module_on_another_base_with_the_constructor_that_base_needs()
     {
         // Found by a consumer audit: TorchSharp's Module needs a constructor of the class's own, and NPAS017's "remove it"

@@ -115,4 +115,12 @@ public sealed class SharingDiagnosticTests
         Assert.Empty(GeneratorHarness.CompilerProblems(output));
         Assert.Single(driver.GetRunResult().Results.Single().GeneratedSources);
     }
+
+    [Fact]
+    public void NPAS013_once_for_an_undefined_mapping_without_a_rate()
+    {
+        // Found by a fuzzing review: the undefined value and "there is no Rate" were two errors on one argument.
+        var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10), Repeat(2), ShareGroup(\"g\", Mapping = (ShareMapping)9)] private partial ModuleList<SharedLinear> Layers { get; }\n" + OneLayer), "NPAS013");
+        Assert.Contains("Mapping 9 is not a ShareMapping", d.GetMessage());
+    }
 }
