@@ -23,6 +23,7 @@ internal static class LayerParser
         var inherited = Names.InheritedMemberNames(type);
         var repeated = RepeatedNames(type);
         var layers = new List<LayerModel>();
+        double total = 0;
         foreach (var property in SourceProperties(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -41,6 +42,16 @@ internal static class LayerParser
                 continue;
             }
             layers.Add(result.Layer with { FieldName = Names.BackingField(result.Layer.Name, taken) });
+            total += NetworkSpecBuilder.ToSpec(result.Layer).UnsharedTotal;
+            if (total > Limits.MaxModelParameters && valid)
+            {
+                // Reported once, on the layer that crosses the limit: past it the planner's counts would overflow.
+                var attribute = new AttributeReader(property.GetAttributes().First(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null), cancellationToken);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNumbers, attribute.Location, property.Name, string.Format(CultureInfo.InvariantCulture,
+                    "with it the model's layers add up to {0:N0} parameters, more than the {1:N0} NpasDsl can plan in one model; use fewer or smaller layers",
+                    total, Limits.MaxModelParameters)));
+                valid = false;
+            }
         }
         return layers;
     }

@@ -12,4 +12,10 @@ internal static class Limits
 
     /// <summary>The most elements one layer's weight may have (2^40).</summary>
     public const double MaxLayerElements = 1099511627776d;
+
+    /// <summary>
+    /// The most parameters a whole model may declare (2^53): a budget of many times that still fits the planner's longs,
+    /// and every count up to it is exact as a double. Each layer within its own limits can still add up past a long.
+    /// </summary>
+    public const double MaxModelParameters = 9007199254740992d;
 }

@@ -38,6 +38,24 @@ public sealed class LayerDiagnosticTests
     }
 
     [Fact]
+    public void NPAS006_a_model_whose_layers_add_up_past_what_the_planner_can_count()
+    {
+        // Found by a fuzzing review: 90 lists of 100,000 layers of 2^40 weights each, every one within its own limits, add
+        // up past a long, and the planner's overflow came out as NPAS022 ("a bug in NpasDsl"). Two lists of 5,000 such
+        // layers are past the model limit (2^53, so that even a 1,000x budget fits a long) at the second.
+        var members = string.Join("\n", Enumerable.Range(0, 3).Select(i => $"    [Linear(1048576, 1048576, Bias = false), Repeat(5000)] private partial ModuleList<SharedLinear> L{i} {{ get; }}"));
+        var (_, _, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(1000.0)]", members));
+        var d = Assert.Single(diagnostics, d => d.Id.StartsWith("NPAS", StringComparison.Ordinal));
+        Assert.Equal("NPAS006", d.Id);
+        Assert.Equal("Linear(1048576, 1048576, Bias = false)", At(d));
+        Assert.Equal("Layer 'L1': with it the model's layers add up to 10,995,116,277,760,000 parameters, more than the 9,007,199,254,740,992 NpasDsl can plan in one model; use fewer or smaller layers", d.GetMessage());
+
+        // One list is within the limit: it plans (and at 1,000x its budget fits a long).
+        var (_, _, one) = GeneratorHarness.Run(ModelSource("[SharedBudget(1000.0)]", members.Split('\n')[0]));
+        Assert.DoesNotContain(one, d => d.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Fact]
     public void NPAS006_repeat_count_not_positive()
     {
         var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10), Repeat(0)] private partial ModuleList<SharedLinear> Layers { get; }\n" + OneLayer), "NPAS006");
