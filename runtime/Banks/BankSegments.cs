@@ -10,6 +10,12 @@ namespace NpasDsl.Banks;
 /// Each training pass splits the bank into these segments with one <c>split</c>, so that back-propagation
 /// gathers the bank's gradient in one piece: reading every layer with its own <c>narrow</c> would make autograd
 /// build (and add up) a bank-sized gradient per layer.
+/// <para>
+/// Weighted-average layers read the bank themselves in a training pass (<see cref="Combiners.WeightedAverageFunction"/>)
+/// and leave their pieces unused, which costs no gradient (an unused piece is outside the graph). Their reads are cut
+/// all the same: such a layer reads pieces again whenever it falls back to ordinary operations (its coefficients frozen,
+/// a mask or hash upsampler set at start-up), and the cut is made once, from the plan.
+/// </para>
 /// </summary>
 internal sealed class BankSegments
 {
