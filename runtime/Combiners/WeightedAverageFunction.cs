@@ -70,33 +70,65 @@ internal sealed class WeightedAverageFunction : autograd.SingleTensorFunction<We
             using (var transposed = matrix.t())
             using (var product = row.mm(transposed))
                 weightsGradient = product.squeeze(0);
-            if (read.Bank.requires_grad)
-            {
-                using var column = weights.unsqueeze(1);
-                using var templatesGradient = column.mm(row);
-                using var flatGradient = templatesGradient.view(-1);
-                AddIntoBankGradient(read, flatGradient);
-            }
+            if (read.Bank.requires_grad) AddIntoBankGradient(read, weights, gradient, size);
         }
         gradient.Dispose(); // the engine keeps its own reference; this wrapper would otherwise live until the step's scope ends
         return new List<Tensor> { weightsGradient, null!, null! };
     }
 
-    // bank.grad[(offset + i) mod |bank|] += g[i], in the few contiguous runs a circular read is made of.
-    private static void AddIntoBankGradient(BankRead read, Tensor gradient)
+    /// <summary>
+    /// bank.grad[(offset + i) mod |bank|] += (mᵀ ∂W)[i], added in place without forming the K·|W| product. The read is
+    /// made of a few contiguous runs of the bank (one, unless it wraps); in each, the templates it holds whole take their
+    /// outer product with ∂W in one <c>addr_</c> on a [k, |W|] view, and a template cut by the bank's end takes m_k ∂W
+    /// piece by piece (<c>addcmul_</c>, m_k a one-element tensor so that nothing waits for the device).
+    /// </summary>
+    private static void AddIntoBankGradient(BankRead read, Tensor weights, Tensor gradient, long size)
     {
         var bank = read.Bank;
         long bankSize = bank.shape[0];
         if (bank.grad is null) bank.grad = zeros_like(bank).DetachFromDisposeScope();
         var accumulated = bank.grad!;
-        for (long done = 0, at = read.Offset % bankSize; done < read.Length;)
+        // The run [done, done + length) of the read lies at [at, at + length) of the bank.
+        for (long done = 0, at = read.Offset % bankSize; done < read.Length; at = 0)
         {
-            long run = System.Math.Min(read.Length - done, bankSize - at);
-            using (var target = accumulated.narrow(0, at, run))
-            using (var source = gradient.narrow(0, done, run))
-                target.add_(source);
-            done += run;
-            at = 0;
+            long length = System.Math.Min(read.Length - done, bankSize - at);
+            AddRun(accumulated, at, done, length, weights, gradient, size);
+            done += length;
         }
+    }
+
+    /// <summary>Adds the part [from, from + length) of the read's gradient (template by template) into the bank at <paramref name="at"/>.</summary>
+    private static void AddRun(Tensor accumulated, long at, long from, long length, Tensor weights, Tensor gradient, long size)
+    {
+        long end = from + length;
+        long firstWhole = (from + size - 1) / size, endWhole = end / size; // templates [firstWhole, endWhole) lie in the run whole
+        if (firstWhole >= endWhole)
+        {
+            // No whole template: the run is part of one or two templates.
+            for (long position = from; position < end;)
+            {
+                long k = position / size, upTo = System.Math.Min(end, (k + 1) * size);
+                AddPiece(accumulated, at + position - from, weights, k, gradient, position - k * size, upTo - position);
+                position = upTo;
+            }
+            return;
+        }
+        if (from < firstWhole * size)
+            AddPiece(accumulated, at, weights, firstWhole - 1, gradient, from - (firstWhole - 1) * size, firstWhole * size - from);
+        using (var block = accumulated.narrow(0, at + firstWhole * size - from, (endWhole - firstWhole) * size))
+        using (var matrix = block.view(endWhole - firstWhole, size))
+        using (var coefficients = weights.narrow(0, firstWhole, endWhole - firstWhole))
+            matrix.addr_(coefficients, gradient);
+        if (endWhole * size < end)
+            AddPiece(accumulated, at + endWhole * size - from, weights, endWhole, gradient, 0, end - endWhole * size);
+    }
+
+    // bank.grad[at, at + length) += m_k ∂W[start, start + length)
+    private static void AddPiece(Tensor accumulated, long at, Tensor weights, long k, Tensor gradient, long start, long length)
+    {
+        using var target = accumulated.narrow(0, at, length);
+        using var source = gradient.narrow(0, start, length);
+        using var coefficient = weights.narrow(0, k, 1);
+        target.addcmul_(source, coefficient, 1);
     }
 }
