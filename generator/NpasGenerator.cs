@@ -31,6 +31,8 @@ public sealed class NpasGenerator : IIncrementalGenerator
         public const string Models = "NpasDsl.Models";
         /// <summary>Placeholders of the classes whose attributes have errors.</summary>
         public const string Placeholders = "NpasDsl.Placeholders";
+        /// <summary>Placeholders of the models whose budget cannot be met.</summary>
+        public const string BudgetPlaceholders = "NpasDsl.BudgetPlaceholders";
         /// <summary>The full names that clash when case is ignored, so their files get a hash (<see cref="HintNames"/>).</summary>
         public const string HintNameClashes = "NpasDsl.HintNameClashes";
         /// <summary>The diagnostics of each class.</summary>
@@ -72,7 +74,8 @@ public sealed class NpasGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.Placeholders);
         var unplannable = verdicts
             .Where(static v => !v.Feasible)
-            .Select(static (v, _) => PlaceholderSpec.For(v.Model));
+            .Select(static (v, _) => PlaceholderSpec.For(v.Model))
+            .WithTrackingName(Steps.BudgetPlaceholders);
 
         // Full names that differ only in case, over every file this generator writes; unchanged (and cached) until a
         // model is added, removed or renamed, so an edit inside one model re-emits that model alone.

@@ -74,10 +74,10 @@ internal static class BudgetChecker
         long unused = plan.Breakdown.Unused;
         if (plan.Budget > plan.Unshared && unused > UnusedWarningShare * plan.Budget)
         {
-            int? enough = SmallestMaxTemplatesThatUses(spec, plan.Budget);
+            int? enough = SmallestMaxTemplatesThatUses(spec, plan.Budget, cancellationToken);
             string raise = enough is { } k2 ? " or raise [Sharing(MaxTemplates = " + k2.ToString(CultureInfo.InvariantCulture) + ")]" : "";
             findings.Add(Finding(DiagnosticDescriptors.UnusableCapacity, FindingAnchor.Budget, null,
-                N(unused), N(plan.Budget), TemplateLimit(spec.Sharing), N(UsableBudget(spec, plan)), raise));
+                N(unused), N(plan.Budget), TemplateLimit(spec.Sharing), N(UsableBudget(spec, plan, cancellationToken)), raise));
         }
         return true;
     }
@@ -106,10 +106,11 @@ internal static class BudgetChecker
     /// more coefficients, so a higher K_max can make the plan infeasible (without upsampling, small layers' coefficients
     /// outgrow the budget): such a K_max counts as not using the budget, and the one suggested is always one that plans.
     /// </summary>
-    private static int? SmallestMaxTemplatesThatUses(NetworkSpec spec, long budget)
+    private static int? SmallestMaxTemplatesThatUses(NetworkSpec spec, long budget, CancellationToken cancellationToken)
     {
         bool Uses(int k)
         {
+            cancellationToken.ThrowIfCancellationRequested(); // each plan of a large model takes a while; an edit may have made this one moot
             try
             {
                 return BudgetPlanner.Plan(WithMaxTemplates(spec, k)).Breakdown.Unused <= UnusedWarningShare * budget;
@@ -138,11 +139,12 @@ internal static class BudgetChecker
     /// first guess; a smaller budget can plan smaller banks and reserve less, so each guess is planned and lowered by
     /// what it leaves unused until one fits. A budget at or below the unshared count never warns, so this ends, at worst there.
     /// </summary>
-    internal static long UsableBudget(NetworkSpec spec, AllocationPlan plan)
+    internal static long UsableBudget(NetworkSpec spec, AllocationPlan plan, CancellationToken cancellationToken = default)
     {
         long candidate = plan.Budget - plan.Breakdown.Unused;
         while (candidate > plan.Unshared)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             long unused;
             try
             {

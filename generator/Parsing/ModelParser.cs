@@ -151,10 +151,14 @@ internal static class ModelParser
     /// </summary>
     private static string? IndexerSignature(IPropertySymbol indexer)
     {
+        // Half-typed ('this[] { get; }', 'this[int] { get; }'): the parser's error would be repeated in the generated part.
+        if (indexer.Parameters.Length == 0
+            || indexer.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is IndexerDeclarationSyntax { ParameterList.ContainsDiagnostics: true }))
+            return null;
         var parameters = new List<string>();
         foreach (var parameter in indexer.Parameters)
         {
-            if (parameter.RefKind != RefKind.None || parameter.HasExplicitDefaultValue || parameter.ScopedKind != ScopedKind.None
+            if (parameter.Name.Length == 0 || parameter.RefKind != RefKind.None || parameter.HasExplicitDefaultValue || parameter.ScopedKind != ScopedKind.None
                 || KnownTypes.HasErrors(parameter.Type) || KnownTypes.HasPointers(parameter.Type)) return null;
             parameters.Add((parameter.IsParams ? "params " : "") + DisplayType(parameter.Type) + " " + Names.Identifier(parameter.Name));
         }

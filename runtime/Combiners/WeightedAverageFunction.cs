@@ -86,8 +86,14 @@ internal sealed class WeightedAverageFunction : autograd.SingleTensorFunction<We
     {
         var bank = read.Bank;
         long bankSize = bank.shape[0];
-        if (bank.grad is null) bank.grad = zeros_like(bank).DetachFromDisposeScope();
-        var accumulated = bank.grad!;
+        // Each read of bank.grad is a new wrapper of the gradient, disposed here: on a device thread no dispose scope is
+        // open, and a wrapper left to the garbage collector would keep a zeroed-out gradient's memory alive until it ran.
+        if (bank.grad is null)
+        {
+            using var zeros = zeros_like(bank);
+            bank.grad = zeros;
+        }
+        using var accumulated = bank.grad!;
         // The run [done, done + length) of the read lies at [at, at + length) of the bank.
         for (long done = 0, at = read.Offset % bankSize; done < read.Length; at = 0)
         {

@@ -141,4 +141,14 @@ public sealed class HalfTypedCodeTests
         Assert.DoesNotContain(diagnostics, d => d.Id.StartsWith("NPAS", System.StringComparison.Ordinal));
         Assert.Contains(GeneratorHarness.CompilerProblems(output), d => d.Id == "CS1001");
     }
+
+    [Theory]
+    [InlineData("this[] { get; }")]
+    [InlineData("this[int] { get; }")]
+    public void A_half_typed_indexer_with_a_layer_attribute_leaves_nothing_in_generated_code(string declaration)
+    {
+        // Found by review: the placeholder repeated 'this[]' or 'this[int ]', and with it the parser's error.
+        var (_, output, _) = GeneratorHarness.Run(TestModels.ModelSource("[SharedBudget(0.5)]", TestModels.OneLayer + "\n    [Linear(3, 4)] private partial SharedLinear " + declaration));
+        Assert.DoesNotContain(GeneratorHarness.CompilerProblems(output), d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs", System.StringComparison.Ordinal) == true);
+    }
 }

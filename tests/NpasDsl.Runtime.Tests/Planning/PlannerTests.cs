@@ -20,6 +20,21 @@ public sealed class PlannerTests
             Assert.InRange(banks[i], available * weights[i] / weights.Sum() - 1, available * weights[i] / weights.Sum() + 2);
     }
 
+    [Theory]
+    [InlineData(1, 1)]   // one repeat, extended
+    [InlineData(4, 2)]   // the first two of four repeats extend a narrower list of two
+    [InlineData(3, 5)]   // a narrower list longer than this one: every repeat extends
+    public void The_generated_total_in_closed_form_is_the_sum_over_the_repeats(int repeat, int baseCount)
+    {
+        // GeneratedTotal is computed without a loop (a [Repeat(100000)] list is read on every keystroke); it must equal the
+        // sum of what each repeat generates, with the first repeats of a family member generating less than a whole weight.
+        var plain = LayerSpec.Conv2d("body", 8, 16, 3, 3, repeat: repeat);
+        var extended = plain.Extending(new LayerExtension(4, 8, baseCount));
+        foreach (var layer in new[] { plain, extended })
+            Assert.Equal(Enumerable.Range(0, layer.Count).Sum(i => layer.GeneratedSize(i)), layer.GeneratedTotal);
+        Assert.True(extended.GeneratedTotal < plain.GeneratedTotal);
+    }
+
     [Fact]
     public void Split_pins_groups_whose_share_is_below_their_minimum()
     {
