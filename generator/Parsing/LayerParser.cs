@@ -88,8 +88,8 @@ internal static class LayerParser
     /// <summary>Names that more than one member of the class declares (a compiler error, CS0102).</summary>
     public static HashSet<string> RepeatedNames(INamedTypeSymbol type)
         => new(type.GetMembers().Where(m => !m.IsImplicitlyDeclared && m.Locations.Any(l => l.IsInSource))
-            // A partial property's two parts are one member; a method's overloads are not a clash.
-            .Where(m => m is not IMethodSymbol { MethodKind: MethodKind.Ordinary })
+            // A partial property's two parts are one member; a method's or an indexer's overloads are not a clash.
+            .Where(m => m is not IMethodSymbol { MethodKind: MethodKind.Ordinary } and not IPropertySymbol { IsIndexer: true })
             .GroupBy(m => m.Name).Where(g => g.Count() > 1).Select(g => g.Key), System.StringComparer.Ordinal);
 
     /// <summary>The properties declared in source, in declaration order (file path, then position): the layers' order.</summary>

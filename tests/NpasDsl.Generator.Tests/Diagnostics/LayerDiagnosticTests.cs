@@ -113,6 +113,17 @@ public sealed class LayerDiagnosticTests
     }
 
     [Fact]
+    public void NPAS008_for_each_of_two_overloaded_indexers()
+    {
+        // Overloads share the name 'this[]'; they are not the compiler's CS0102, so each gets its NPAS008 and its part.
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", OneLayer +
+            "\n    [Linear(10, 10)] public partial SharedLinear this[int i] { get; }\n    [Linear(10, 10)] public partial SharedLinear this[string s] { get; }"));
+        Assert.Equal(2, diagnostics.Count(d => d.Id == "NPAS008"));
+        var compiler = GeneratorHarness.CompilerProblems(output);
+        Assert.True(compiler.Count == 0, string.Join(" | ", compiler.Select(c => c.Id + " " + c.GetMessage())));
+    }
+
+    [Fact]
     public void NPAS008_suggests_a_keyword_name_escaped()
     {
         var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10)] private SharedLinear @class { get; }\n" + OneLayer), "NPAS008");
