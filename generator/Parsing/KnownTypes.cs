@@ -71,6 +71,12 @@ internal static class KnownTypes
         _ => false,
     };
 
+    /// <summary>Whether <paramref name="attribute"/> is of the attribute class <paramref name="fullName"/>.</summary>
+    public static bool IsAttribute(AttributeData attribute, string fullName) => attribute.AttributeClass is { } c && FullName(c) == fullName;
+
+    /// <summary>The first attribute of class <paramref name="fullName"/> on <paramref name="symbol"/>, or null.</summary>
+    public static AttributeData? AttributeOf(ISymbol symbol, string fullName) => symbol.GetAttributes().FirstOrDefault(a => IsAttribute(a, fullName));
+
     public static bool DerivesFrom(INamedTypeSymbol type, string fullName)
     {
         for (var current = type.BaseType; current is not null; current = current.BaseType)

@@ -15,9 +15,15 @@ namespace NpasDsl.Generator.Parsing;
 /// <summary>Reads the layer properties of a model class, in declaration order, checking each against its attributes.</summary>
 internal static class LayerParser
 {
-    public static List<LayerModel> ReadLayers(INamedTypeSymbol type, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken, out bool valid)
+    /// <summary>
+    /// The layers in declaration order; <paramref name="shareGroups"/> gets where each grouped layer's <c>[ShareGroup]</c>
+    /// is written, for the budget problems of its group (reported once the budget is planned).
+    /// </summary>
+    public static List<LayerModel> ReadLayers(INamedTypeSymbol type, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken,
+        out bool valid, out EquatableArray<LayerAnchor> shareGroups)
     {
         valid = true;
+        var anchors = new List<LayerAnchor>();
         var taken = Names.MemberNames(type);
         taken.UnionWith(Names.Generated);
         var inherited = Names.InheritedMemberNames(type);
@@ -42,6 +48,7 @@ internal static class LayerParser
                 continue;
             }
             layers.Add(result.Layer with { FieldName = Names.BackingField(result.Layer.Name, taken) });
+            if (result.Layer.Group is not null) anchors.Add(new LayerAnchor(property.Name, LocationInfo.From(ShareGroupLocation(property, cancellationToken))));
             total += NetworkSpecBuilder.ToSpec(result.Layer).UnsharedTotal;
             if (total > Limits.MaxModelParameters && valid)
             {
@@ -53,8 +60,12 @@ internal static class LayerParser
                 valid = false;
             }
         }
+        shareGroups = anchors.ToEquatableArray();
         return layers;
     }
+
+    private static Location? ShareGroupLocation(IPropertySymbol property, CancellationToken cancellationToken)
+        => KnownTypes.AttributeOf(property, KnownTypes.ShareGroupAttribute)?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
 
     /// <summary>
     /// Why NpasDsl cannot implement <paramref name="property"/> as <c>partial T Name =&gt; field;</c>, or null: the one
@@ -110,8 +121,7 @@ internal static class LayerParser
         var first = earlier.FirstOrDefault(l => l.Group == layer.Group);
         if (first is null || first.ShareRate == layer.ShareRate && first.Mapping == layer.Mapping) return false;
         static string Settings(LayerModel l) => l.ShareRate == 0 ? "no Rate" : string.Format(CultureInfo.InvariantCulture, "Rate = {0}, Mapping = {1}", l.ShareRate, l.Mapping);
-        var attribute = property.GetAttributes().First(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.ShareGroupAttribute);
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConflictingGroupSettings, attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation(),
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConflictingGroupSettings, ShareGroupLocation(property, cancellationToken),
             layer.Group!, first.Name, Settings(first), layer.Name, Settings(layer)));
         return true;
     }
@@ -121,7 +131,7 @@ internal static class LayerParser
     {
         var attributes = property.GetAttributes();
         var layerAttributes = attributes.Where(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null).ToList();
-        AttributeData? Find(string name) => attributes.FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == name);
+        AttributeData? Find(string name) => attributes.FirstOrDefault(a => KnownTypes.IsAttribute(a, name));
         var repeat = Find(KnownTypes.RepeatAttribute);
         var group = Find(KnownTypes.ShareGroupAttribute);
         var noShare = Find(KnownTypes.NoShareAttribute);

@@ -54,7 +54,7 @@ internal static class ModelParser
         bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts, out bool takesModelMembers);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
         var sharing = ReadSharing(type, diagnostics, cancellationToken);
-        var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid);
+        var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid, out var shareGroups);
         if (layersValid && layers.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, syntax.Identifier.GetLocation(), type.Name));
@@ -78,21 +78,12 @@ internal static class ModelParser
                 Budget: budget,
                 Sharing: sharing,
                 Layers: layers.ToEquatableArray());
-            var anchors = new ModelAnchors(model.FullName, LocationInfo.From(budgetLocation), LocationInfo.From(syntax.Identifier.GetLocation()),
-                ShareGroupAnchors(type, cancellationToken));
+            var anchors = new ModelAnchors(model.FullName, LocationInfo.From(budgetLocation), LocationInfo.From(syntax.Identifier.GetLocation()), shareGroups);
             return new ParseResult(model, null, diagnostics.ToEquatableArray(), anchors);
         }
         var placeholder = takesParts ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: takesModelMembers, cancellationToken) : null;
         return new ParseResult(null, placeholder, diagnostics.ToEquatableArray(), null);
     }
-
-    /// <summary>Where each layer's <c>[ShareGroup]</c> is written, for the budget problems of its group.</summary>
-    private static EquatableArray<LayerAnchor> ShareGroupAnchors(INamedTypeSymbol type, CancellationToken cancellationToken)
-        => LayerParser.SourceProperties(type)
-            .Select(p => (p.Name, Attribute: p.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.ShareGroupAttribute)))
-            .Where(p => p.Attribute is not null)
-            .Select(p => new LayerAnchor(p.Name, LocationInfo.From(p.Attribute!.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation())))
-            .ToEquatableArray();
 
     private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, Compilation compilation, bool withModelMembers, CancellationToken cancellationToken)
     {
@@ -218,7 +209,7 @@ internal static class ModelParser
             Unsupported("declares a constructor, but NpasDsl generates it (new " + type.Name + "(NpasOptions? options = null)); remove it and put your own set-up in 'partial void OnCreated()'");
         bool derivesFromModel = false;
         for (var ancestor = type.BaseType; ancestor is not null; ancestor = ancestor.BaseType)
-            if (ancestor.GetAttributes().Any(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharedBudgetAttribute))
+            if (ancestor.GetAttributes().Any(a => KnownTypes.IsAttribute(a, KnownTypes.SharedBudgetAttribute)))
             {
                 Unsupported($"derives from the model '{ancestor.Name}', which has its own budget and layers; derive every model directly from NpasModule");
                 derivesFromModel = true;
@@ -314,7 +305,7 @@ internal static class ModelParser
 
     private static SharingModel? ReadSharing(INamedTypeSymbol type, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
     {
-        var data = type.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharingAttribute);
+        var data = KnownTypes.AttributeOf(type, KnownTypes.SharingAttribute);
         var defaults = SharingSpec.Default;
         if (data is null) return new SharingModel(defaults.Strategy, defaults.Combiner, defaults.Upsampler, defaults.MaxTemplates, defaults.Seed, defaults.BankSplit, defaults.CoefficientSharing, defaults.MaskPeriod);
 
@@ -345,7 +336,7 @@ internal static class ModelParser
     private static bool IsFirstAttributedDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax syntax, CancellationToken cancellationToken)
     {
         var first = type.GetAttributes()
-            .Where(a => a.AttributeClass is { } c && KnownTypes.FullName(c) == KnownTypes.SharedBudgetAttribute)
+            .Where(a => KnownTypes.IsAttribute(a, KnownTypes.SharedBudgetAttribute))
             .Select(a => a.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<ClassDeclarationSyntax>())
             .Where(c => c is not null)
             .OrderBy(c => c!.SyntaxTree.FilePath, System.StringComparer.Ordinal)
