@@ -72,7 +72,7 @@ internal static class ModelEmitter
             ClassIdentifier = placeholder.ClassIdentifier;
             ClassNameLiteral = Literal(placeholder.ClassName);
             Message = Literal($"'{placeholder.ClassName}' has errors in its NpasDsl attributes (see the NPAS diagnostics), so it has no generated code until they are fixed.");
-            Properties = placeholder.Properties.ToList();
+            Properties = placeholder.Properties.Select(p => new PlaceholderPropertyView(p)).ToList();
             WithModelMembers = placeholder.WithModelMembers;
         }
 
@@ -83,8 +83,25 @@ internal static class ModelEmitter
         public string ClassIdentifier { get; }
         public string ClassNameLiteral { get; }
         public string Message { get; }
-        public List<PlaceholderProperty> Properties { get; }
+        public List<PlaceholderPropertyView> Properties { get; }
     }
+
+    public sealed class PlaceholderPropertyView
+    {
+        public PlaceholderPropertyView(PlaceholderProperty property)
+        {
+            Modifiers = ModifierPrefix(property.Modifiers);
+            Type = property.Type;
+            Identifier = property.Identifier;
+        }
+
+        public string Modifiers { get; }
+        public string Type { get; }
+        public string Identifier { get; }
+    }
+
+    /// <summary>A property's modifiers as they precede <c>partial</c>: "private " or nothing.</summary>
+    private static string ModifierPrefix(string modifiers) => modifiers.Length == 0 ? "" : modifiers + " ";
 
     public sealed class ClassView
     {
@@ -129,7 +146,7 @@ internal static class ModelEmitter
             Identifier = layer.Identifier;
             FieldName = layer.FieldName;
             PropertyType = layer.PropertyType;
-            Modifiers = layer.PropertyModifiers.Length == 0 ? "" : layer.PropertyModifiers + " ";
+            Modifiers = ModifierPrefix(layer.PropertyModifiers);
             // base.: a member of the user's own named CreateLinear or CreateList must not be called instead.
             string factory = "base.Create" + layer.Kind;
             CreateExpression = layer.Repeat > 0 ? $"base.CreateList({Literal(layer.Name)}, {factory})" : $"{factory}({Literal(layer.Name)})";

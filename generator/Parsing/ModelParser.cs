@@ -109,8 +109,7 @@ internal static class ModelParser
             // An indexer (NPAS008: a layer needs a name) is implemented too, so that the NPAS008 stands alone.
             string? identifier = property.IsIndexer ? IndexerSignature(property) : Names.Identifier(property.Name);
             if (identifier is null) continue;
-            string modifiers = LayerParser.ModifiersOf(syntax);
-            properties.Add(new PlaceholderProperty(modifiers.Length == 0 ? "" : modifiers + " ", DisplayType(property.Type), identifier));
+            properties.Add(new PlaceholderProperty(LayerParser.ModifiersOf(syntax), DisplayType(property.Type), identifier));
         }
         // Without layers to implement, the model's members alone still spare the user CS7036 and CS0759 (an OnCreated of theirs).
         if (properties.Count == 0 && !withModelMembers) return null;
