@@ -103,30 +103,27 @@ internal sealed class WeightedAverageFunction : autograd.SingleTensorFunction<We
         }
     }
 
-    /// <summary>Adds the part [from, from + length) of the read's gradient (template by template) into the bank at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Adds the part [from, from + length) of the read's gradient into the bank at <paramref name="at"/>: the end of a
+    /// template the run begins inside, the templates it holds whole, then the start of the template it ends inside.
+    /// </summary>
     private static void AddRun(Tensor accumulated, long at, long from, long length, Tensor weights, Tensor gradient, long size)
     {
         long end = from + length;
         long firstWhole = (from + size - 1) / size, endWhole = end / size; // templates [firstWhole, endWhole) lie in the run whole
-        if (firstWhole >= endWhole)
+        long headEnd = System.Math.Min(end, firstWhole * size);
+        if (from < headEnd)
+            AddPiece(accumulated, at, weights, firstWhole - 1, gradient, from - (firstWhole - 1) * size, headEnd - from);
+        if (firstWhole < endWhole)
         {
-            // No whole template: the run is part of one or two templates.
-            for (long position = from; position < end;)
-            {
-                long k = position / size, upTo = System.Math.Min(end, (k + 1) * size);
-                AddPiece(accumulated, at + position - from, weights, k, gradient, position - k * size, upTo - position);
-                position = upTo;
-            }
-            return;
-        }
-        if (from < firstWhole * size)
-            AddPiece(accumulated, at, weights, firstWhole - 1, gradient, from - (firstWhole - 1) * size, firstWhole * size - from);
-        using (var block = accumulated.narrow(0, at + firstWhole * size - from, (endWhole - firstWhole) * size))
-        using (var matrix = block.view(endWhole - firstWhole, size))
-        using (var coefficients = weights.narrow(0, firstWhole, endWhole - firstWhole))
+            using var block = accumulated.narrow(0, at + firstWhole * size - from, (endWhole - firstWhole) * size);
+            using var matrix = block.view(endWhole - firstWhole, size);
+            using var coefficients = weights.narrow(0, firstWhole, endWhole - firstWhole);
             matrix.addr_(coefficients, gradient);
-        if (endWhole * size < end)
-            AddPiece(accumulated, at + endWhole * size - from, weights, endWhole, gradient, 0, end - endWhole * size);
+        }
+        long tailStart = System.Math.Max(headEnd, endWhole * size); // on a template boundary
+        if (tailStart < end)
+            AddPiece(accumulated, at + tailStart - from, weights, tailStart / size, gradient, 0, end - tailStart);
     }
 
     // bank.grad[at, at + length) += m_k ∂W[start, start + length)
