@@ -18,12 +18,14 @@ using static TorchSharp.torch;
 // epochs, seed, optimizer and data order on Fashion-MNIST. Each result is printed, and the markdown table and the
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
-    "usage: BudgetSweep [--epochs N] [--lr RATE] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
+    "usage: BudgetSweep [--epochs N] [--lr RATE] [--optimizer adamw|sgd [--momentum M]] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
     "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--validation N] [--augment]\n" +
     "                   [--weight-decay W] [--label-smoothing E] [--group-search M [--search-steps N] [--groups G]] [--results FILE [--report]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
+    "  --optimizer O       adamw (default) or sgd (Nesterov momentum, weight decay as an L2 term, as SSN trained)\n" +
+    "  --momentum M        sgd's momentum, above 0 and below 1 (default 0.9)\n" +
     "  --threads N         torch.set_num_threads (default: TorchSharp's)\n" +
     "  --out DIR           where budget-sweep.md and budget-sweep.png go (default: beside the --results file, else docs/;\n" +
     "                      docs/validation/ for --validation, docs/side-studies/NAME/ for --results docs/NAME.tsv); only a test-set report\n" +
@@ -33,7 +35,7 @@ const string Usage =
     "  --validation N      train on all but the last N training images and measure accuracy on those, not on the test set\n" +
     "                      (for choosing settings such as --lr without looking at the test set)\n" +
     "  --augment           train every configuration on randomly shifted (pad 2, crop) and mirrored images\n" +
-    "  --weight-decay W    decoupled (AdamW) weight decay of banks and own weights, never coefficients or norms (default 0)\n" +
+    "  --weight-decay W    weight decay of banks and own weights (decoupled with adamw, L2 with sgd), never coefficients or norms (default 0)\n" +
     "  --label-smoothing E cross-entropy against targets smoothed by E (default 0)\n" +
     "  --data DIR          the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --configurations B  instead of the sweep: FashionNet at budget B under several [Sharing] choices (budget-configurations.md)\n" +
@@ -52,6 +54,8 @@ int epochs = 2;
 int? trainBatches = null, threads = null, validation = null;
 double? configurations = null;
 double learningRate = new TrainerOptions().LearningRate, weightDecay = 0, labelSmoothing = 0;
+OptimizerKind optimizer = OptimizerKind.AdamW;
+double? momentum = null;
 HashSet<string>? only = null;
 GroupStrategy strategy = FashionNet.Declaration.Sharing.Strategy;
 Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
@@ -83,6 +87,8 @@ try
             case "--results": resultsFile = Value(); break;
             case "--report": reportOnly = true; break;
             case "--augment": augment = true; break;
+            case "--optimizer": optimizer = Value() switch { "adamw" => OptimizerKind.AdamW, "sgd" => OptimizerKind.SgdNesterov, var v => throw new ArgumentException($"--optimizer must be adamw or sgd, not '{v}'.") }; break;
+            case "--momentum": momentum = TrainerCommandLine.NumberBetween(name, Value(), 0, 1, TrainerCommandLine.Ends.Open); break;
             case "--weight-decay": weightDecay = TrainerCommandLine.NonNegativeNumber(name, Value()); break;
             case "--label-smoothing": labelSmoothing = TrainerCommandLine.NumberBetween(name, Value(), 0, 1, TrainerCommandLine.Ends.ClosedOpen); break;
             case "--only": only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal); break;
@@ -97,6 +103,8 @@ try
         }
     }
     groupSearch.Check();
+    if (momentum is not null && optimizer != OptimizerKind.SgdNesterov)
+        throw new ArgumentException("--momentum is SGD's; add --optimizer sgd or drop it.");
 }
 catch (ArgumentException e)
 {
@@ -176,6 +184,7 @@ string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner},
 var trainer = new TrainerOptions
 {
     Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate, WeightDecay = weightDecay, LabelSmoothing = labelSmoothing,
+    Optimizer = optimizer, Momentum = momentum ?? new TrainerOptions().Momentum,
     Names = SettingNames.CommandLine, // its messages name the options typed (--epochs), not TrainerOptions properties
 };
 if (groupSearch.Search is { } searchMethod)
@@ -340,12 +349,12 @@ void Write()
     var text = new System.Text.StringBuilder();
     text.Append("# Accuracy under budgets\n\n");
     text.Append(string.Format(CultureInfo.InvariantCulture,
-        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, AdamW lr {4}, {11}, cosine schedule stepped per batch, batch {5}, seed {6}{7}, {10}; shared models: {9}). {8}\n\n",
+        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, {12} lr {4}, {11}, cosine schedule stepped per batch, batch {5}, seed {6}{7}, {10}; shared models: {9}). {8}\n\n",
         command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed,
         reportOnly ? "" : $", TorchSharp threads: {get_num_threads()}", // a report alone trains nothing: the training processes' threads are not known here
         (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
         + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText, augmentText,
-        SweepSettings.Regularisation(trainer)));
+        SweepSettings.Regularisation(trainer), SweepSettings.OptimizerText(trainer)));
     if (validation is { } heldOut)
         text.Append(string.Format(CultureInfo.InvariantCulture,
             "**Validation run:** every accuracy below is on the last {0:N0} training images, which no model trained on (each trained on the other {1:N0}); " +

@@ -21,7 +21,12 @@ public static class SweepSettings
            + (validation is { } held ? string.Format(CultureInfo.InvariantCulture, " validation={0}", held) : "")
            + (augmentation is null ? "" : " augment=" + augmentation)
            + (trainer.WeightDecay > 0 ? string.Format(CultureInfo.InvariantCulture, " weight_decay={0}", trainer.WeightDecay) : "")
-           + (trainer.LabelSmoothing > 0 ? string.Format(CultureInfo.InvariantCulture, " label_smoothing={0}", trainer.LabelSmoothing) : "");
+           + (trainer.LabelSmoothing > 0 ? string.Format(CultureInfo.InvariantCulture, " label_smoothing={0}", trainer.LabelSmoothing) : "")
+           + (trainer.Optimizer == OptimizerKind.AdamW ? "" : string.Format(CultureInfo.InvariantCulture, " optimizer=sgd momentum={0}", trainer.Momentum));
+
+    /// <summary>"AdamW" or "SGD (Nesterov momentum 0.9)": the report's header.</summary>
+    public static string OptimizerText(TrainerOptions trainer)
+        => trainer.Optimizer == OptimizerKind.AdamW ? "AdamW" : string.Format(CultureInfo.InvariantCulture, "SGD (Nesterov momentum {0})", trainer.Momentum);
 
     /// <summary>"no weight decay" or "weight decay 0.05", and the label smoothing when there is any: the report's header.</summary>
     public static string Regularisation(TrainerOptions trainer)

@@ -76,6 +76,14 @@ public sealed class BudgetSweepTests
         Assert.Equal("epochs=10 batches=20 seed=1 lr=0.012 schedule=Cosine/Step " + sharing + " validation=10000 weight_decay=0.05 label_smoothing=0.1",
             SweepSettings.Key(regularised, sharing, 10_000, null));
         Assert.Equal("weight decay 0.05, label smoothing 0.1", SweepSettings.Regularisation(regularised));
+        Assert.Equal("AdamW", SweepSettings.OptimizerText(plain));
+
+        // SGD results never merge with AdamW ones, and the momentum is part of the key.
+        var sgd = plain with { Optimizer = NpasDsl.Training.OptimizerKind.SgdNesterov, LearningRate = 0.1, WeightDecay = 0.0005 };
+        Assert.Equal("epochs=10 batches=all seed=1 lr=0.1 schedule=Cosine/Step " + sharing + " weight_decay=0.0005 optimizer=sgd momentum=0.9",
+            SweepSettings.Key(sgd, sharing, null, null));
+        Assert.NotEqual(SweepSettings.Key(sgd, sharing, null, null), SweepSettings.Key(sgd with { Momentum = 0.8 }, sharing, null, null));
+        Assert.Equal("SGD (Nesterov momentum 0.9)", SweepSettings.OptimizerText(sgd));
     }
 
     [Fact]
