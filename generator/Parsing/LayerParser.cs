@@ -29,7 +29,7 @@ internal static class LayerParser
         var inherited = Names.InheritedMemberNames(type);
         var repeated = RepeatedNames(type);
         var layers = new List<LayerModel>();
-        double total = 0;
+        long total = 0;
         foreach (var property in SourceProperties(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -49,7 +49,8 @@ internal static class LayerParser
             }
             layers.Add(result.Layer with { FieldName = Names.BackingField(result.Layer.Name, taken) });
             if (result.Layer.Group is not null) anchors.Add(new LayerAnchor(property.Name, LocationInfo.From(ShareGroupLocation(property, cancellationToken))));
-            total += NetworkSpecBuilder.ToSpec(result.Layer).UnsharedTotal;
+            if (total > Limits.MaxModelParameters) continue; // reported already; adding more could overflow the long
+            total += NetworkSpecBuilder.ToSpec(result.Layer).UnsharedTotal; // at most about 2^57 per layer: no overflow from under 2^53
             if (total > Limits.MaxModelParameters && valid)
             {
                 // Reported once, on the layer that crosses the limit: past it the planner's counts would overflow.

@@ -15,7 +15,8 @@ internal static class Limits
 
     /// <summary>
     /// The most parameters a whole model may declare (2^53): a budget of many times that still fits the planner's longs,
-    /// and every count up to it is exact as a double. Each layer within its own limits can still add up past a long.
+    /// and every count up to it is exact as a double. Layers within their own limits (at most 2^40 elements times
+    /// <see cref="MaxRepeat"/> each) could still add up past a long, so the sum stops at the first layer that crosses it.
     /// </summary>
-    public const double MaxModelParameters = 9007199254740992d;
+    public const long MaxModelParameters = 1L << 53;
 }

@@ -56,6 +56,19 @@ public sealed class LayerDiagnosticTests
     }
 
     [Fact]
+    public void NPAS006_counts_the_model_exactly_one_parameter_past_the_limit()
+    {
+        // 8,192 layers of 2^40 weights are 2^53 exactly, within the limit; one more weight is past it. Summed in doubles,
+        // 2^53 + 1 rounds back to 2^53 and the model slipped through.
+        const string atLimit = "    [Linear(1048576, 1048576, Bias = false), Repeat(8192)] private partial ModuleList<SharedLinear> Big { get; }";
+        var (_, _, within) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", atLimit));
+        Assert.DoesNotContain(within, d => d.Id == "NPAS006");
+
+        var d = Single(ModelSource("[SharedBudget(0.5)]", atLimit + "\n    [Linear(1, 1, Bias = false)] private partial SharedLinear One { get; }"), "NPAS006");
+        Assert.StartsWith("Layer 'One': with it the model's layers add up to 9,007,199,254,740,993 parameters", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS006_repeat_count_not_positive()
     {
         var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10), Repeat(0)] private partial ModuleList<SharedLinear> Layers { get; }\n" + OneLayer), "NPAS006");
