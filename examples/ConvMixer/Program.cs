@@ -56,6 +56,7 @@ try
         Console.WriteLine(Usage);
         return ExitCodes.Success;
     }
+    line.RefuseUnsharing("the SPIN model shares whole weights (round robin, with no coefficient vectors) and the unshared one shares nothing");
     if (data.Length == 0) throw new ArgumentException("--data DIR is required.");
     if (fuseFrom is not null && model != "spin") throw new ArgumentException("--fuse-from starts the SPIN model; add --model spin.");
     // Fusion options without a fusion would change nothing, and the user would not see it in the results.
@@ -90,6 +91,8 @@ try
         return ExitCodes.BadArguments;
     }
 
+    // The trainer's refusals (a checkpoint a fresh start would replace, say) come before the fusion's steps, not after them.
+    Trainer.Check(network, trainingData, trainer, build);
     // A resumed run loads its own checkpoint over the weights, so it skips the fusion that checkpoint would replace.
     if (fuseFrom is not null && !(trainer.Resume && new CheckpointStore(trainer.CheckpointDirectory!).Exists))
     {

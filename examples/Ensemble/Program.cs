@@ -52,6 +52,7 @@ try
         Console.WriteLine(Usage);
         return ExitCodes.Success;
     }
+    line.RefuseUnsharing("a family's members share their banks, so none can be split alone");
     if (dataset == "cifar10" && data is null) throw new ArgumentException("--dataset cifar10 needs --data DIR (the CIFAR-10 binary files).");
     if (testImages is not null && line.Validation is not null)
         throw new ArgumentException("--test-images limits the test set, which --validation does not use; give one of them.");
@@ -99,7 +100,6 @@ try
         return ExitCodes.BadArguments;
     }
 
-    // --unshare-at is refused (exit code 2): a family's members share their banks, so none can be split alone.
     Func<Tensor, Generator, Tensor>? augment = dataset == "cifar10" ? (images, generator) => Augmentation.RandomCropAndFlip(images, generator, fill: CifarDataset.BlackPixel(CifarVariant.Cifar10)) : null;
     ConsoleProgress.Run((progress, log, interrupt) => new Trainer(family, trainingData, trainer, target, log, augment, progress).Run(interrupt));
     var evaluation = family.Evaluate(trainingData.TestInputs, trainingData.TestLabels);

@@ -40,6 +40,7 @@ try
         Console.WriteLine(Usage);
         return ExitCodes.Success;
     }
+    line.RefuseUnsharing("FashionVit gives every layer coefficients of its own (no coefficient sharing), so there is no shared vector to split");
     trainer = line.Finish();
     device = line.Apply();
 }

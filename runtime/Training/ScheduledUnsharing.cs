@@ -53,12 +53,18 @@ internal sealed class ScheduledUnsharing
     /// The same refusal for a model that would be planned as <paramref name="planned"/>, before it is built, naming the
     /// settings as <paramref name="names"/> does.
     /// </summary>
-    internal static void ThrowIfRefused(NetworkSpec planned, SettingNames names)
+    /// <param name="planned">The model's plan.</param>
+    /// <param name="names">How the settings are named.</param>
+    /// <param name="allocationPath">The <c>--allocation</c> file the plan comes from, if any: its sharing options are the file's, so the fix is another file.</param>
+    internal static void ThrowIfRefused(NetworkSpec planned, SettingNames names, string? allocationPath = null)
     {
         string unshare = names.Of(nameof(TrainerOptions.UnshareAtEpoch));
-        string sharingFix = "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner " +
-            (names.AreOptions ? "(or --coefficient-sharing by-shape, where the program has that option)" : "(or NpasOptions.Sharing with coefficientSharing: CoefficientSharing.ByShape)") +
-            $", or leave {unshare} out";
+        string sharingFix = allocationPath is not null
+            ? $"its sharing options come from the allocation {allocationPath}, which shares no coefficient vectors; give an allocation saved by a run " +
+              $"with --coefficient-sharing by-shape (or search one with --group-search and --coefficient-sharing by-shape), or leave {unshare} out"
+            : "declare [Sharing(CoefficientSharing = CoefficientSharing.ByShape)] with the weighted-average combiner " +
+              (names.AreOptions ? "(or --coefficient-sharing by-shape, where the program has that option)" : "(or NpasOptions.Sharing with coefficientSharing: CoefficientSharing.ByShape)") +
+              $", or leave {unshare} out";
         if (CoefficientUnsharing.Refusal(planned, $"Coefficient unsharing ({unshare})", sharingFix) is { } refusal)
             throw new UnsharingUnavailableException(refusal);
     }

@@ -22,6 +22,9 @@ namespace NpasDsl.Training;
 public sealed class Trainer
 {
     private readonly TrainingData _data;
+    private string? _trainDataFingerprint;
+    /// <summary>The training set's digest, taken once: every checkpoint records it, and a resume compares it.</summary>
+    private string TrainDataFingerprint => _trainDataFingerprint ??= TrainingDataFingerprint.Of(_data.TrainInputs, _data.TrainLabels);
     private readonly TrainerOptions _options;
     private readonly Device _device;
     private readonly Action<string> _log;
@@ -98,6 +101,23 @@ public sealed class Trainer
                 $"The model is on {own} but the trainer was given the device {given}: create the model on {given} " +
                 $"(new NpasOptions {{ Device = ... }}), or leave the trainer's device out to train where the model is.", "device");
         return given;
+    }
+
+    /// <summary>
+    /// Makes every refusal the constructor would make for these arguments, building nothing: for a program that does slow
+    /// work for the run first (a fusion from a pretrained checkpoint), so that a mistake is told before that work, not after.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid or the data is unusable.</exception>
+    /// <exception cref="UnsharingUnavailableException">Unsharing is asked for a model that cannot do it, or without <paramref name="rebuild"/>.</exception>
+    /// <exception cref="CheckpointException">The checkpoint directory is unusable, or holds a run a fresh start would replace.</exception>
+    public static void Check(NpasModule model, TrainingData data, TrainerOptions options, Func<NpasOptions, NpasModule>? rebuild = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        ThrowIfUnusable(options, data);
+        ScheduledUnsharing.For(options, model, rebuild);
+        if (options.CheckpointDirectory is { } directory) new CheckpointStore(directory, options.Names).PrepareFor(options);
     }
 
     /// <summary>Refuses options or data no trainer can run with; called before anything slow (a group search) is done for them.</summary>
@@ -194,9 +214,13 @@ public sealed class Trainer
         // What a checkpoint records so that --resume can refuse to continue with other data or settings (CheckResumable).
         var settings = ResumeSettings.Of(_options);
         var schedule = ScheduleSettings.Of(_options);
-        TrainingState Stamped(TrainingState s) => s with { TrainExamples = count, Settings = settings, Schedule = schedule };
+        TrainingState Stamped(TrainingState s) => s with { TrainExamples = count, TrainData = TrainDataFingerprint, Settings = settings, Schedule = schedule };
         int batches = (int)((count + _options.BatchSize - 1) / _options.BatchSize);
         if (_options.BatchesPerEpoch is { } limit) batches = Math.Min(batches, limit);
+        if (_options.CheckpointEverySteps is { } interval && interval >= batches)
+            _log(string.Format(CultureInfo.InvariantCulture,
+                "note: {0} is at least the {1} batches of an epoch, so checkpoints are written at the end of each epoch only; give a number below {1} for saves within an epoch",
+                _options.Names.Set(nameof(TrainerOptions.CheckpointEverySteps), interval), batches));
 
         while (state.Epoch < _options.Epochs)
         {
@@ -283,8 +307,8 @@ public sealed class Trainer
     private void WriteReports(IReadOnlyList<EpochRecord> history)
     {
         if (_checkpoints is null) return;
-        _checkpoints.WriteBeside("metrics.csv", path => MetricsCsv.Write(path, history, _data.Evaluation));
-        if (_options.Plot) _checkpoints.WriteBeside("metrics.png", path => MetricsPlot.Write(path, history, _model.Name, _data.Evaluation));
+        _checkpoints.WriteBeside(CheckpointStore.MetricsCsvName, path => MetricsCsv.Write(path, history, _data.Evaluation));
+        if (_options.Plot) _checkpoints.WriteBeside(CheckpointStore.MetricsPlotName, path => MetricsPlot.Write(path, history, _model.Name, _data.Evaluation));
     }
 
     /// <summary>Loads the checkpoint this run continues; returns where it stopped.</summary>
@@ -325,6 +349,10 @@ public sealed class Trainer
                 $"or start afresh with {names.On(nameof(TrainerOptions.Overwrite))} or another {names.Of(nameof(TrainerOptions.CheckpointDirectory))}.", e);
         }
         if (split is not null) Replace(split, optimizer);
+        // TorchSharp's load restores every group's settings as saved; this run's momentum (a change is noted above) holds from here.
+        if (_options.Optimizer == OptimizerKind.SgdNesterov)
+            foreach (var group in _optimizer.ParamGroups)
+                if (group is optim.IMomentum momentum) momentum.Momentum = _options.Momentum;
         _log(state.Epoch == _options.Epochs
             ? string.Format(CultureInfo.InvariantCulture, "the run in {0} is complete ({1} {2}): nothing left to train", checkpoints.Directory, state.Epoch, state.Epoch == 1 ? "epoch" : "epochs")
             : string.Format(CultureInfo.InvariantCulture, "resumed from {0}: epoch {1}, batch {2}", checkpoints.Directory, state.Epoch + 1, state.Step));
@@ -407,6 +435,10 @@ public sealed class Trainer
             throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
                 "The checkpoint in {0} was trained on {1:N0} examples but this run has {2:N0} (" + (names.AreOptions ? "another --validation" : "another validation split") + ", or another data set): " +
                 "resume with the same training examples, or " + Afresh, directory, saved.TrainExamples, examples));
+        if (saved.TrainData is { } digest && digest != TrainDataFingerprint)
+            throw new CheckpointMismatchException(string.Format(CultureInfo.InvariantCulture,
+                "The checkpoint in {0} was trained on other examples than this run's (as many, {1:N0}, but other inputs or labels: another data set): " +
+                "resume with the data it was trained on, or " + Afresh, directory, examples));
         if (saved.Settings is { } settings && settings.Differences(ResumeSettings.Of(_options), names).ToList() is { Count: > 0 } differences)
             throw new CheckpointMismatchException($"The checkpoint in {directory} was written with {string.Join(", ", differences)}, so a resumed run would " +
                 "not see the batches the uninterrupted run sees: resume with those settings, or " + Afresh);

@@ -128,7 +128,8 @@ public sealed record TrainerOptions
         if (!(LabelSmoothing is >= 0 and < 1)) return $"{name("LabelSmoothing")} is {LabelSmoothing} but must be in [0, 1)";
         if (GradientClip is { } clip && (!(clip > 0) || double.IsInfinity(clip)))
             return $"{name("GradientClip")} is {clip} but must be a finite positive gradient norm (null for no clipping)";
-        if (WarmupEpochs < 0 || WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"{name("WarmupEpochs")} is {WarmupEpochs} but must be below {name("Epochs")} ({Epochs})";
+        if (WarmupEpochs < 0) return $"{name("WarmupEpochs")} is {WarmupEpochs} but must be 0 or more";
+        if (WarmupEpochs >= Epochs && WarmupEpochs > 0) return $"{name("WarmupEpochs")} is {WarmupEpochs} but must be below {name("Epochs")} ({Epochs})";
         if (!Enum.IsDefined(Interval)) return $"{name("Interval")} is {(int)Interval} but must be one of {string.Join(", ", Enum.GetNames<ScheduleInterval>())}";
         if (StepSize < 1) return $"{name("StepSize")} is {StepSize} but must be at least 1";
         if (!(Gamma > 0) || double.IsInfinity(Gamma)) return $"{name("Gamma")} is {Gamma} but must be a finite positive number";
@@ -140,6 +141,9 @@ public sealed record TrainerOptions
         if (Resume && CheckpointDirectory is null) return $"{name("Resume")} needs a {name("CheckpointDirectory")}";
         if (Resume && Overwrite) return $"{name("Resume")} continues the checkpoint and {name("Overwrite")} replaces it; give one of them";
         if (Plot && CheckpointDirectory is null) return $"{name("Plot")} needs a {name("CheckpointDirectory")} (the plot goes beside the checkpoints)";
+        // Both would be ignored without a directory: the run would write no checkpoint and say nothing.
+        if (Overwrite && CheckpointDirectory is null) return $"{name("Overwrite")} replaces the checkpoint in a {name("CheckpointDirectory")}, and none is given";
+        if (CheckpointEverySteps is not null && CheckpointDirectory is null) return $"{name("CheckpointEverySteps")} needs a {name("CheckpointDirectory")} to write the checkpoints into";
         if (BatchesPerEpoch is < 1) return $"{name("BatchesPerEpoch")} is {BatchesPerEpoch} but must be at least 1";
         if (CheckpointEverySteps is < 1) return $"{name("CheckpointEverySteps")} is {CheckpointEverySteps} but must be at least 1";
         if (UnshareAtEpoch is { } unshare && Epochs < 2)

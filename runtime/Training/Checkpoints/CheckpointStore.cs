@@ -236,7 +236,16 @@ public sealed class CheckpointStore
     internal void Discard()
     {
         Writing("trainer.json", () => { if (File.Exists(ManifestPath)) File.Delete(ManifestPath); });
+        // The discarded run's reports go with it: a new run without --plot would otherwise leave the old curves beside its own metrics.
+        foreach (var report in new[] { MetricsCsvName, MetricsPlotName })
+            Writing(report, () => File.Delete(Path.Combine(Directory, report))); // no error when it is absent
     }
+
+    /// <summary>The metrics history a run writes beside its checkpoints.</summary>
+    internal const string MetricsCsvName = "metrics.csv";
+
+    /// <summary>The plot of the metrics history (with <see cref="TrainerOptions.Plot"/>).</summary>
+    internal const string MetricsPlotName = "metrics.png";
 
     /// <summary>
     /// Refuses, before training, a checkpoint directory the trainer could not write (found only at the first save, after a whole

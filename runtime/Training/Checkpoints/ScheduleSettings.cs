@@ -42,7 +42,7 @@ public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleK
             yield return (nameof(TrainerOptions.Epochs), Epochs, run.Epochs);
             yield return (nameof(TrainerOptions.LearningRate), LearningRate, run.LearningRate);
             yield return (nameof(TrainerOptions.Schedule), Schedule, run.Schedule);
-            yield return (nameof(TrainerOptions.Interval), Interval, run.Interval);
+            if (Uses(s => LearningRateSchedule.ReadsInterval(s.Schedule, s.WarmupEpochs))) yield return (nameof(TrainerOptions.Interval), Interval, run.Interval);
             yield return (nameof(TrainerOptions.WarmupEpochs), WarmupEpochs, run.WarmupEpochs);
             if (Uses(s => s.Schedule == ScheduleKind.Step)) yield return (nameof(TrainerOptions.StepSize), StepSize, run.StepSize);
             if (Uses(s => s.Schedule == ScheduleKind.MultiStep))

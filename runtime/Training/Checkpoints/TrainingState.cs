@@ -24,6 +24,11 @@ public sealed record TrainingState
     /// with another training set, e.g. another validation split, would see other batches and is refused.
     /// </summary>
     public long TrainExamples { get; init; }
+    /// <summary>
+    /// <see cref="TrainingDataFingerprint"/> of the training set (null in checkpoints written before it was recorded): a resumed
+    /// run on other examples of the same count is refused.
+    /// </summary>
+    public string? TrainData { get; init; }
     /// <summary>The settings that decide which examples each step sees (recorded since the count was; null in older checkpoints).</summary>
     public ResumeSettings? Settings { get; init; }
     /// <summary>The schedule and regularisation the run was written with; a resumed run that changes them is told so (null in older checkpoints).</summary>

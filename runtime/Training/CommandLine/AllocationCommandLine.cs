@@ -123,7 +123,7 @@ public sealed class AllocationCommandLine
             var given = Read(path, "--allocation " + path);
             try
             {
-                ThrowIfRefused(create, new NpasOptions { Seed = model.Seed, Allocation = given }, trainer);
+                ThrowIfRefused(create, new NpasOptions { Seed = model.Seed, Allocation = given }, trainer, path);
             }
             catch (AllocationMismatchException e)
             {
@@ -235,13 +235,13 @@ public sealed class AllocationCommandLine
     /// model that shares no coefficients is refused) or with search files that <see cref="ReplaceSearchFiles"/> would
     /// delete (a budget it cannot meet, or an allocation of another model, is refused while they are still there).
     /// </summary>
-    private static void ThrowIfRefused<TModel>(Func<NpasOptions, TModel> create, NpasOptions options, TrainerOptions trainer) where TModel : NpasModule
+    private static void ThrowIfRefused<TModel>(Func<NpasOptions, TModel> create, NpasOptions options, TrainerOptions trainer, string? allocationPath = null) where TModel : NpasModule
     {
         bool deletes = trainer.Overwrite && trainer.CheckpointDirectory is { } directory
             && (File.Exists(Path.Combine(directory, SearchFileName)) || File.Exists(Path.Combine(directory, GroupSearchSettings.FileName)));
         if (trainer.UnshareAtEpoch is null && !deletes) return;
         using var probe = create(options);
-        if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(probe, SettingNames.CommandLine);
+        if (trainer.UnshareAtEpoch is not null) ScheduledUnsharing.ThrowIfRefused(probe.Allocation.Network, SettingNames.CommandLine, allocationPath);
     }
 
     /// <summary>

@@ -128,6 +128,18 @@ public sealed partial class TrainerCommandLine
     public bool Given(string option) => _given.Contains(option);
 
     /// <summary>
+    /// For a program whose models have no coefficient vectors to split (its usage leaves the options out with
+    /// <see cref="UsageWithout"/>): refuses <c>--unshare-at</c> and <c>--unshare-threshold</c> as soon as the command line is
+    /// read, saying <paramref name="why"/>, rather than after the data is loaded and the model built.
+    /// </summary>
+    /// <exception cref="ArgumentException">One of them was given.</exception>
+    public void RefuseUnsharing(string why)
+    {
+        foreach (var option in new[] { "--unshare-at", "--unshare-threshold" })
+            if (Given(option)) throw new ArgumentException($"{option} is coefficient unsharing, which this program cannot do: {why}. Leave {option} out.");
+    }
+
+    /// <summary>
     /// Reads <paramref name="name"/> if it is a trainer option, taking its value (when it has one) from
     /// <paramref name="value"/>; returns false, reading nothing, for any other name.
     /// </summary>
@@ -207,6 +219,9 @@ public sealed partial class TrainerCommandLine
             throw new ArgumentException($"--milestones sets the multi-step schedule's decays, but the schedule is {ScheduleName(o.Schedule)}: add --schedule multi-step, or leave --milestones out.");
         if (Given("--gamma") && o.Schedule is not (ScheduleKind.Step or ScheduleKind.MultiStep))
             throw new ArgumentException($"--gamma is the factor of the step and multi-step decays, but the schedule is {ScheduleName(o.Schedule)}: add --schedule step or multi-step, or leave --gamma out.");
+        if (Given("--schedule-per") && !LearningRateSchedule.ReadsInterval(o))
+            throw new ArgumentException($"--schedule-per sets how often the cosine and the warm-up are recomputed, but the schedule is {ScheduleName(o.Schedule)} with no warm-up, " +
+                "whose rate changes only between epochs either way: leave --schedule-per out, or add --schedule cosine or --warmup-epochs N.");
         if (Given("--momentum") && o.Optimizer != OptimizerKind.SgdNesterov)
             throw new ArgumentException("--momentum is SGD's; AdamW keeps its own moment estimates: add --optimizer sgd, or leave --momentum out.");
         // A one-epoch run has no boundary to decay at, so no step size or milestone can be the fix.

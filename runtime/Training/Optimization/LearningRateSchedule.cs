@@ -11,6 +11,15 @@ namespace NpasDsl.Training;
 /// </summary>
 public static class LearningRateSchedule
 {
+    /// <summary>
+    /// Whether <see cref="TrainerOptions.Interval"/> changes any rate of <paramref name="options"/>: only the cosine and the
+    /// warm-up move within an epoch; a constant, step or multi-step schedule with no warm-up gives the same rates either way.
+    /// </summary>
+    public static bool ReadsInterval(TrainerOptions options) => ReadsInterval(options.Schedule, options.WarmupEpochs);
+
+    /// <summary>Whether the interval changes any rate of <paramref name="schedule"/> after <paramref name="warmupEpochs"/> of warm-up.</summary>
+    public static bool ReadsInterval(ScheduleKind schedule, int warmupEpochs) => schedule == ScheduleKind.Cosine || warmupEpochs > 0;
+
     /// <summary>The rate held through 0-based <paramref name="epoch"/> when the schedule is stepped once per epoch.</summary>
     public static double At(TrainerOptions options, int epoch) => At(options, epoch, 0, 1);
 

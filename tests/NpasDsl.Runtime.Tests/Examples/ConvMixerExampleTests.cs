@@ -60,6 +60,30 @@ public sealed class ConvMixerExampleTests : ScratchDirectoryTest
         Assert.DoesNotContain("Unhandled exception", error);
     }
 
+    [Fact]
+    public void A_checkpoint_a_fresh_start_would_replace_is_refused_before_the_fusion_and_unsharing_before_anything()
+    {
+        // Found by a review: both refusals came only after the data was loaded and the learned fusion had run its steps.
+        var data = Path.Combine(Scratch, "cifar");
+        CifarTestFiles.Write(data, CifarVariant.Cifar10, train: 4, test: 4, seed: 6);
+        var pretrained = Path.Combine(Scratch, "model-000000001.bin");
+        using (var unshared = new ConvMixerNet()) unshared.SaveCheckpoint(pretrained);
+        var spin = Path.Combine(Scratch, "spin");
+        Directory.CreateDirectory(spin);
+        File.WriteAllText(Path.Combine(spin, "trainer.json"), "{}"); // another run's checkpoint (unreadable here, kept all the same)
+
+        var (exitCode, output, error) = ExampleProcess.Refusal(ExampleProcess.Start("ConvMixer", "--model", "spin", "--data", data, "--epochs", "1",
+            "--batch-size", "4", "--checkpoint-dir", spin, "--fuse-from", pretrained, "--fusion", "scalar", "--fusion-steps", "2"));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("already holds a checkpoint", error);
+        Assert.DoesNotContain("fusion (scalar)", output);
+        Assert.Equal("{}", File.ReadAllText(Path.Combine(spin, "trainer.json")));
+
+        var (unsharing, _, why) = ExampleProcess.Refusal(ExampleProcess.Start("ConvMixer", "--model", "spin", "--data", Path.Combine(Scratch, "missing"), "--unshare-at", "1"));
+        Assert.Equal(ExitCodes.BadArguments, unsharing);
+        Assert.Contains("error: --unshare-at is coefficient unsharing, which this program cannot do: the SPIN model shares whole weights", why);
+    }
+
     [Theory]
     [InlineData("--fusion scalar", "--fusion sets how --fuse-from fuses a pretrained checkpoint, but none is given")]
     [InlineData("--model spin --fusion-steps 5", "--fusion-steps sets how --fuse-from fuses a pretrained checkpoint, but none is given")]

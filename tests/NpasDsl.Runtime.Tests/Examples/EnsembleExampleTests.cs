@@ -56,15 +56,15 @@ public sealed class EnsembleExampleTests : ScratchDirectoryTest
     }
 
     [Fact]
-    public void Refuses_coefficient_unsharing_with_exit_code_2_and_the_reason()
+    public void Refuses_coefficient_unsharing_with_exit_code_2_and_the_reason_before_loading_anything()
     {
-        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 32, test: 16, seed: 4);
-        using var process = ExampleProcess.Start("Ensemble", "--data", Path.Combine(Scratch, "data"), "--epochs", "2", "--batch-size", "16",
-            "--train-batches", "1", "--unshare-at", "1", "--checkpoint-dir", Path.Combine(Scratch, "refused"));
+        // Found by a review: the refusal came after the data was loaded and the family built, and a one-epoch run was first
+        // told to add --epochs. No data folder is needed to be told.
+        using var process = ExampleProcess.Start("Ensemble", "--data", Path.Combine(Scratch, "missing"), "--unshare-at", "1", "--checkpoint-dir", Path.Combine(Scratch, "refused"));
         var (exitCode, output, error) = ExampleProcess.Refusal(process);
         Assert.Equal(2, exitCode);
-        Assert.Contains("error: Coefficient unsharing (--unshare-at) rebuilds one model with a new allocation; it cannot run on a family of networks", error);
-        Assert.Contains("leave --unshare-at out", error);
-        Assert.DoesNotContain("epoch 1/2", output);
+        Assert.Contains("error: --unshare-at is coefficient unsharing, which this program cannot do: a family's members share their banks, so none can be split alone. Leave --unshare-at out.", error);
+        Assert.DoesNotContain("--epochs", error);
+        Assert.DoesNotContain("epoch 1/", output);
     }
 }

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using NpasDsl.Examples.VisionTransformer;
 using NpasDsl.Runtime.Tests.Data;
+using NpasDsl.Training;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -35,5 +36,16 @@ public sealed class VisionTransformerExampleTests : ScratchDirectoryTest
         Assert.Contains("evaluation: validation split (the last 16 training examples; the test set is not used)", output);
         Assert.Contains("validation_accuracy=", output);
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+ evaluated_on=validation\s*$", output);
+    }
+
+    [Theory]
+    [InlineData("--unshare-at")]
+    [InlineData("--unshare-threshold")]
+    public void Refuses_coefficient_unsharing_as_soon_as_the_command_line_is_read(string option)
+    {
+        var (exitCode, _, error) = ExampleProcess.Refusal(ExampleProcess.Start("VisionTransformer", "--data", Path.Combine(Scratch, "missing"), option, option == "--unshare-at" ? "1" : "0.5"));
+        Assert.Equal(ExitCodes.BadArguments, exitCode);
+        Assert.Contains($"error: {option} is coefficient unsharing, which this program cannot do: FashionVit gives every layer coefficients of its own", error);
+        Assert.DoesNotContain("missing", error); // refused before the data is looked for
     }
 }

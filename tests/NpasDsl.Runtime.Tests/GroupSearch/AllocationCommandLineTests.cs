@@ -394,6 +394,10 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
             Assert.Throws<UnsharingUnavailableException>(() => line.Resolve(o => new TinyCnn(o), Data(), run, new NpasOptions(), _ => { }));
             Assert.True(File.Exists(searchFile), $"{line.Description}: the finished search stays for a refused run");
         }
+        // Found by a review: an allocation's refusal suggested --coefficient-sharing, which --allocation then refused in turn.
+        var e = Assert.Throws<UnsharingUnavailableException>(() => Read("--allocation", other).Resolve(o => new TinyCnn(o), Data(), run, new NpasOptions(), _ => { }));
+        Assert.Contains($"its sharing options come from the allocation {other}, which shares no coefficient vectors", e.Message);
+        Assert.DoesNotContain("[Sharing(", e.Message);
     }
 
     [Fact]

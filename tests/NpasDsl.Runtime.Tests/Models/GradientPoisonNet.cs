@@ -18,10 +18,15 @@ public sealed partial class GradientPoisonNet : NpasModule
     /// <summary>The first training forward pass (1-based) whose gradients are NaN; never by default.</summary>
     public int PoisonFromCall { get; set; } = int.MaxValue;
 
+    /// <summary>The first training forward pass (1-based) whose logits, and so its loss, are NaN; never by default.</summary>
+    public int NaNLossFromCall { get; set; } = int.MaxValue;
+
     public override Tensor forward(Tensor x)
     {
         var logits = Head.call(x.flatten(1));
-        if (training && ++_trainingCalls >= PoisonFromCall) logits = logits + 0 * (0 * Head.Weight().sum()).sqrt();
+        if (training) ++_trainingCalls;
+        if (training && _trainingCalls >= PoisonFromCall) logits = logits + 0 * (0 * Head.Weight().sum()).sqrt();
+        if (training && _trainingCalls >= NaNLossFromCall) logits = logits * double.NaN;
         return logits;
     }
 }

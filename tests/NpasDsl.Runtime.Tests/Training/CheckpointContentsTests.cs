@@ -37,6 +37,22 @@ public sealed class CheckpointContentsTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_resumed_sgd_run_steps_with_its_own_momentum_not_the_one_saved()
+    {
+        // Found by a review: TorchSharp's optimizer load restores the saved momentum, so the changed one the note
+        // announced was never used.
+        var sgd = Options with { Optimizer = OptimizerKind.SgdNesterov, LearningRate = 0.01, BatchesPerEpoch = 2 };
+        using (var model = new TinyCnn())
+            new Trainer(model, TrainerTests.Data(), sgd, log: _ => { }).Run();
+        var log = new List<string>();
+        using var resumed = new TinyCnn();
+        var trainer = new Trainer(resumed, TrainerTests.Data(), sgd with { Epochs = 2, Momentum = 0.5, Resume = true }, log: log.Add);
+        trainer.Run();
+        Assert.Contains(log, l => l.StartsWith("note:", System.StringComparison.Ordinal) && l.Contains("Momentum = 0.9 (this run: 0.5)", System.StringComparison.Ordinal));
+        Assert.All(trainer.Optimizer.ParamGroups, g => Assert.Equal(0.5, Assert.IsAssignableFrom<optim.IMomentum>(g).Momentum));
+    }
+
+    [Fact]
     public void A_save_removes_the_temporaries_a_killed_save_left_and_nothing_else()
     {
         Directory.CreateDirectory(Scratch);

@@ -37,6 +37,19 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Checkpoints_every_as_many_steps_as_an_epoch_has_or_more_are_noted_as_saving_at_epoch_ends_only()
+    {
+        // Found by a review: such a run saved nothing within an epoch and said nothing. Data() makes 3 batches of 16.
+        var log = new List<string>();
+        Train(Options with { CheckpointEverySteps = 3 }, log: log);
+        Assert.Contains("note: --checkpoint-every 3 is at least the 3 batches of an epoch, so checkpoints are written at the end of each epoch only; " +
+            "give a number below 3 for saves within an epoch", log);
+        log.Clear();
+        Train(Options with { CheckpointEverySteps = 2, Overwrite = true }, log: log);
+        Assert.DoesNotContain(log, l => l.Contains("--checkpoint-every", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_fresh_run_refuses_aScratch_holding_a_checkpoint_unless_told_to_overwrite_it()
     {
         Train(Options);
@@ -58,6 +71,19 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Contains($"--overwrite: the checkpoint in {Scratch} is discarded; this run starts from epoch 1", log);
         Assert.True(manifestGoneBeforeTraining, "an old manifest left in place could name the new run's half-saved files");
         Assert.Contains("give one of them", Assert.Throws<ArgumentException>(() => Train(Options with { Overwrite = true, Resume = true })).Message);
+
+        // Found by a review: the discarded run's plot stayed beside the new run's metrics when the new run had no --plot.
+        Train(Options with { Overwrite = true, Plot = true });
+        Assert.True(File.Exists(Path.Combine(Scratch, "metrics.png")));
+        bool reportsGoneBeforeTraining = false;
+        using (var model = new TinyCnn(new NpasOptions { Seed = 1 }))
+            new Trainer(model, Data(), Options with { Overwrite = true }, log: line =>
+            {
+                if (line.StartsWith("--overwrite:")) reportsGoneBeforeTraining = !File.Exists(Path.Combine(Scratch, "metrics.png")) && !File.Exists(Path.Combine(Scratch, "metrics.csv"));
+            }).Run();
+        Assert.True(reportsGoneBeforeTraining, "the old run's metrics were kept after its checkpoint was discarded");
+        Assert.False(File.Exists(Path.Combine(Scratch, "metrics.png")));
+        Assert.True(File.Exists(Path.Combine(Scratch, "metrics.csv"))); // the new run's own
     }
 
     [Fact]
@@ -268,6 +294,10 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
         Assert.Contains("--schedule multi-step (this run: cosine)", saved.Differences(now, cli));
         Assert.Contains("no --gradient-clip (this run: 1)", saved.Differences(now, cli));
         Assert.Empty(saved.Differences(saved with { Milestones = [2] }, code));
+        // The interval changes no rate of a schedule without cosine or warm-up, so changing it there is not noted.
+        Assert.Empty(saved.Differences(saved with { Milestones = [2], Interval = ScheduleInterval.Epoch }, code));
+        Assert.Contains("Interval = ScheduleInterval.Step (this run: ScheduleInterval.Epoch)", now.Differences(now with { Interval = ScheduleInterval.Epoch }, code));
+        Assert.Contains("--schedule-per step (this run: epoch)", saved.Differences(saved with { Milestones = [2], WarmupEpochs = 1, Interval = ScheduleInterval.Epoch }, cli));
         var resume = ResumeSettings.Of(new TrainerOptions()).Differences(ResumeSettings.Of(new TrainerOptions { Optimizer = OptimizerKind.SgdNesterov, BatchesPerEpoch = 4 }), code).ToList();
         Assert.Contains("Optimizer = OptimizerKind.AdamW (this run: OptimizerKind.SgdNesterov)", resume);
         Assert.Contains("BatchesPerEpoch = null (this run: 4)", resume);

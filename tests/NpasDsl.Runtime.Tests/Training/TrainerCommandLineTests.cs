@@ -83,6 +83,11 @@ public sealed class TrainerCommandLineTests
         Assert.Contains("--step-size sets the step schedule's decays, but the schedule is multi-step", Error("--schedule", "multi-step", "--step-size", "3"));
         Assert.Contains("--gamma is the factor of the step and multi-step decays, but the schedule is constant", Error("--schedule", "constant", "--gamma", "0.5"));
         Assert.Equal("--momentum is SGD's; AdamW keeps its own moment estimates: add --optimizer sgd, or leave --momentum out.", Error("--momentum", "0.5"));
+        // Found by a review: without cosine or warm-up the interval changes no rate, and was silently accepted.
+        Assert.Equal("--schedule-per sets how often the cosine and the warm-up are recomputed, but the schedule is constant with no warm-up, " +
+            "whose rate changes only between epochs either way: leave --schedule-per out, or add --schedule cosine or --warmup-epochs N.",
+            Error("--schedule", "constant", "--schedule-per", "epoch"));
+        Assert.Contains("the schedule is multi-step with no warm-up", Error("--schedule", "multi-step", "--milestones", "2", "--schedule-per", "step"));
         Assert.Equal("StepSize is 0 but must be at least 1", new TrainerOptions { StepSize = 0 }.Validate());
         Assert.Equal("Milestones are 3,3 but must be increasing epoch counts of at least 1", new TrainerOptions { Milestones = new[] { 3, 3 } }.Validate());
     }

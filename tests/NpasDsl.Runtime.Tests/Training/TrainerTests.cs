@@ -258,14 +258,14 @@ public sealed class TrainerTests : ScratchDirectoryTest
     [Fact]
     public void A_loss_that_is_not_finite_stops_training_and_keeps_the_last_good_checkpoint()
     {
-        using var model = new TinyCnn();
+        using var model = new GradientPoisonNet();
         var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = Scratch };
-        new Trainer(model, Data(), options with { Epochs = 1 }, log: _ => { }).Run();
+        new Trainer(model, Data(), options with { Epochs = 1 }, log: _ => { }).Run(); // 6 batches
         var manifest = File.ReadAllText(Path.Combine(Scratch, "trainer.json"));
 
-        var data = Data();
-        var poisoned = new TrainingData(data.TrainInputs * double.NaN, data.TrainLabels, data.TestInputs, data.TestLabels);
-        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, poisoned, options with { Resume = true }, log: _ => { }).Run());
+        // The same data (a resume refuses other data), with the loss of the first batch of epoch 2 NaN.
+        model.NaNLossFromCall = 7;
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, Data(), options with { Resume = true }, log: _ => { }).Run());
         Assert.Contains("The loss became NaN at epoch 2, batch 1", e.Message);
         Assert.Contains("last good checkpoint", e.Message);
         Assert.Equal(manifest, File.ReadAllText(Path.Combine(Scratch, "trainer.json")));
@@ -304,6 +304,11 @@ public sealed class TrainerTests : ScratchDirectoryTest
         Assert.Contains("LabelSmoothing is NaN but must be in [0, 1)", Refused(new TrainerOptions { LabelSmoothing = double.NaN }));
         Assert.Contains("WeightDecay is NaN but must be a finite number", Refused(new TrainerOptions { WeightDecay = double.NaN }));
         Assert.Contains("Momentum is 1 but Nesterov SGD needs one above 0 and below 1", Refused(new TrainerOptions { Optimizer = OptimizerKind.SgdNesterov, Momentum = 1 }));
+        // Found by a review: a negative warm-up was told it must be below Epochs, and these two were ignored without a directory.
+        Assert.Contains("WarmupEpochs is -1 but must be 0 or more", Refused(new TrainerOptions { WarmupEpochs = -1 }));
+        Assert.Contains("WarmupEpochs is 3 but must be below Epochs (3)", Refused(new TrainerOptions { WarmupEpochs = 3 }));
+        Assert.Contains("Overwrite replaces the checkpoint in a CheckpointDirectory, and none is given", Refused(new TrainerOptions { Overwrite = true }));
+        Assert.Contains("CheckpointEverySteps needs a CheckpointDirectory", Refused(new TrainerOptions { CheckpointEverySteps = 10 }));
     }
 
     [Fact]

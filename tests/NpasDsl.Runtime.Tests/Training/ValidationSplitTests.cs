@@ -113,8 +113,30 @@ public sealed class ValidationSplitTests : ScratchDirectoryTest
         var before = untouched.state_dict();
         Assert.All(resumed.state_dict(), p => Assert.True(p.Value.eq(before[p.Key]).all().item<bool>(), p.Key));
 
+        // Found by a review: other data of the same count (another data set of as many images) was resumed on.
+        var d = Numbered();
+        var e2 = Assert.Throws<CheckpointMismatchException>(() => new Trainer(resumed, d with { TrainInputs = d.TrainInputs.flip(0) }, options with { Resume = true }, log: _ => { }).Run());
+        Assert.Contains("was trained on other examples than this run's (as many, 40, but other inputs or labels", e2.Message);
+        Assert.Contains("--overwrite", e2.Message);
+
         // The same data resumes.
         var history = new Trainer(resumed, Numbered(), options with { Resume = true }, log: _ => { }).Run();
         Assert.Equal(2, history.Count);
+    }
+
+    [Fact]
+    public void The_training_data_digest_is_stable_and_tells_apart_a_changed_label_pixel_or_shape()
+    {
+        var d = Numbered();
+        string digest = TrainingDataFingerprint.Of(d.TrainInputs, d.TrainLabels);
+        Assert.Matches("^[0-9a-f]{16}$", digest);
+        Assert.Equal(digest, TrainingDataFingerprint.Of(d.TrainInputs.clone(), d.TrainLabels.clone()));
+        var labels = d.TrainLabels.clone();
+        labels[7] = (labels[7] + 1) % 4;
+        Assert.NotEqual(digest, TrainingDataFingerprint.Of(d.TrainInputs, labels));
+        var inputs = d.TrainInputs.clone();
+        inputs[39, 0, 0, 0] = -1f; // the last element is always sampled; so is every one of a set this small
+        Assert.NotEqual(digest, TrainingDataFingerprint.Of(inputs, d.TrainLabels));
+        Assert.NotEqual(digest, TrainingDataFingerprint.Of(d.TrainInputs.reshape(40, 64), d.TrainLabels)); // the same values as other images
     }
 }
