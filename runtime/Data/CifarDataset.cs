@@ -23,6 +23,7 @@ public enum CifarVariant
 public sealed class CifarDataset
 {
     private const int PixelBytes = 3 * 32 * 32;
+    private const int CoarseClasses = 20;
 
     private CifarDataset(Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels, int classes)
     {
@@ -50,25 +51,42 @@ public sealed class CifarDataset
         : (new[] { "train.bin" }, "test.bin");
 
     /// <summary>Loads <paramref name="variant"/> from <paramref name="directory"/> (or its <c>cifar-10-batches-bin</c> / <c>cifar-100-binary</c> subfolder).</summary>
-    /// <exception cref="FileNotFoundException">A file is missing; the message says where to get the data.</exception>
+    /// <exception cref="FileNotFoundException">A file is missing; the message says where to get the data (or, for a folder of the
+    /// other variant or an incomplete set, what is there instead).</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder or a file cannot be read; the message names it and the fix.</exception>
     public static CifarDataset Load(string directory, CifarVariant variant)
     {
         var (trainNames, testName) = FileNames(variant);
         if (File.Exists(directory))
             throw new DirectoryNotFoundException($"'{directory}' is a file, not a directory: give the folder that holds the extracted {Name(variant)} binary files " +
                 $"(from {Archive(variant)}; the examples' --data DIR).");
-        string folder = new[] { directory, Path.Combine(directory, variant == CifarVariant.Cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary") }
-            .FirstOrDefault(d => File.Exists(Path.Combine(d, testName))) ?? directory;
-        string Find(string name) => File.Exists(Path.Combine(folder, name)) ? Path.Combine(folder, name)
-            : throw new FileNotFoundException(
-                $"{Name(variant)} file '{name}' was not found in '{directory}'. Download the binary version " +
-                $"({Archive(variant)}) from the CIFAR page of the University of Toronto, " +
-                "extract it, and load its folder (the examples' --data DIR).", Path.Combine(folder, name));
+        DataDirectory.ThrowIfUnreadable(directory, Name(variant));
+        string? found = Folders(directory, variant).FirstOrDefault(d => File.Exists(Path.Combine(d, testName)));
+        string folder = found ?? directory;
+        if (found is not null) DataDirectory.ThrowIfUnreadable(found, Name(variant));
+        string Find(string name)
+        {
+            string path = Path.Combine(folder, name);
+            if (File.Exists(path)) return path;
+            var other = variant == CifarVariant.Cifar10 ? CifarVariant.Cifar100 : CifarVariant.Cifar10;
+            // The test file decides where the set is: with it there, the set is incomplete rather than absent.
+            string problem = found is not null
+                ? $"The {Name(variant)} set in '{folder}' is incomplete: '{name}' is missing. Extract {Archive(variant)} there again"
+                : Folders(directory, other).FirstOrDefault(d => File.Exists(Path.Combine(d, FileNames(other).Test))) is { } otherFolder
+                    ? $"'{otherFolder}' holds {Name(other)}'s files ({string.Join(", ", FileNames(other).Train.Append(FileNames(other).Test))}), not {Name(variant)}'s: " +
+                      $"load it as {Name(other)} (the example's option for a {Name(other)} model), or give a folder of {Name(variant)}"
+                    : $"{Name(variant)} file '{name}' was not found in '{directory}'. Download the binary version ({Archive(variant)}) from the CIFAR page of the University of Toronto, extract it, and load its folder";
+            throw new FileNotFoundException(problem + " (the examples' --data DIR).", path);
+        }
 
         var (trainImages, trainLabels) = Read(trainNames.Select(Find).ToList(), variant);
         var (testImages, testLabels) = Read(new List<string> { Find(testName) }, variant);
         return new CifarDataset(trainImages, trainLabels, testImages, testLabels, variant == CifarVariant.Cifar10 ? 10 : 100);
     }
+
+    /// <summary>Where a variant's files may be: the folder given, or the folder its archive extracts to inside it.</summary>
+    private static string[] Folders(string directory, CifarVariant variant)
+        => new[] { directory, Path.Combine(directory, variant == CifarVariant.Cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary") };
 
     private static string Name(CifarVariant variant) => variant == CifarVariant.Cifar10 ? "CIFAR-10" : "CIFAR-100";
 
@@ -101,7 +119,7 @@ public sealed class CifarDataset
         var labels = new List<long>();
         foreach (var path in paths)
         {
-            var bytes = File.ReadAllBytes(path);
+            var bytes = DataDirectory.ReadAllBytes(path, Name(variant));
             if (bytes.Length == 0 || bytes.Length % recordBytes != 0)
                 throw new InvalidDataException($"{path}: {bytes.Length:N0} bytes is not a whole number of {recordBytes:N0}-byte {Name(variant)} records, so the file is truncated or of the other variant: {Fix(variant)}.");
             for (int offset = 0; offset < bytes.Length; offset += recordBytes)
@@ -109,6 +127,9 @@ public sealed class CifarDataset
                 int label = bytes[offset + labelBytes - 1]; // CIFAR-100: the fine label is the second byte
                 int classes = variant == CifarVariant.Cifar10 ? 10 : 100;
                 if (label >= classes) throw new InvalidDataException($"{path}: record {offset / recordBytes} has label {label}, but {Name(variant)} has {classes} classes, so the file is damaged or of the other variant: {Fix(variant)}.");
+                // The coarse label is not trained on, but one out of its range says the record is not where it should be.
+                if (labelBytes == 2 && bytes[offset] >= CoarseClasses)
+                    throw new InvalidDataException($"{path}: record {offset / recordBytes} has coarse label {bytes[offset]}, but CIFAR-100 has {CoarseClasses} superclasses, so the file is damaged: {Fix(variant)}.");
                 labels.Add(label);
                 pixels.AddRange(new ArraySegment<byte>(bytes, offset + labelBytes, PixelBytes));
             }

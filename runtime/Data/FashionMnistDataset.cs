@@ -54,18 +54,7 @@ public sealed class FashionMnistDataset
     {
         if (File.Exists(directory))
             throw new DirectoryNotFoundException($"'{directory}' is a file, not a directory: give the directory that holds the four Fashion-MNIST IDX files (the examples' --data DIR).");
-        if (Directory.Exists(directory))
-        {
-            try
-            {
-                using var entries = Directory.EnumerateFileSystemEntries(directory).GetEnumerator();
-                entries.MoveNext();
-            }
-            catch (UnauthorizedAccessException e) // without it every file would look missing, and the fix would be to reinstall
-            {
-                throw new UnauthorizedAccessException($"The Fashion-MNIST directory '{directory}' cannot be read (permission denied): fix its permissions, or load a readable copy (the examples' --data DIR).", e);
-            }
-        }
+        DataDirectory.ThrowIfUnreadable(directory, "Fashion-MNIST"); // without it every file would look missing, and the fix would be to reinstall
         var paths = Names.Select(name => Find(directory, name)).ToArray();
         try
         {

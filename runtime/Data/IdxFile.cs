@@ -8,7 +8,7 @@ namespace NpasDsl.Data;
 /// <summary>
 /// An array in the IDX format of MNIST and Fashion-MNIST: two zero bytes, a type code, the number of
 /// dimensions, each dimension as a big-endian int32, then the data. Only unsigned bytes (type 0x08) are
-/// read, which is what both data sets use. Gzip-compressed files (<c>.gz</c>) are read directly.
+/// read, which is what both data sets use. Gzip-compressed files are read directly.
 /// </summary>
 public sealed class IdxFile
 {
@@ -26,12 +26,22 @@ public sealed class IdxFile
     /// <summary>The elements in row-major order.</summary>
     public byte[] Data { get; }
 
-    /// <summary>Reads <paramref name="path"/>; a name ending in <c>.gz</c> is decompressed on the fly.</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/>; gzip data is decompressed on the fly. Whether it is gzip is told by its first two
+    /// bytes (0x1F 0x8B), not by its name: a plain file named <c>.gz</c> or a compressed one without it reads all the same.
+    /// </summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed unsigned-byte IDX array.</exception>
     public static IdxFile Read(string path)
     {
         using var file = File.OpenRead(path);
-        bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        int first = file.ReadByte(), second = file.ReadByte();
+        bool gzip = first == 0x1F && second == 0x8B;
+        file.Position = 0;
+        // A .gz that is neither gzip nor plain IDX is what a failed download leaves: damaged, not "not an IDX file".
+        if (!gzip && !(first == 0 && second == 0) && path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                "{0}: not a readable gzip file, so it is damaged (it starts {1}, neither gzip's 0x1F 0x8B nor an IDX file's two zero bytes)",
+                path, first < 0 ? "empty" : second < 0 ? $"0x{first:X2} and ends" : $"0x{first:X2} 0x{second:X2}"));
         using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
         try
         {

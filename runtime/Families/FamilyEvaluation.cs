@@ -5,7 +5,10 @@ using System.Text;
 
 namespace NpasDsl.Families;
 
-/// <summary>One member's accuracy on the evaluation set (test, or a validation split) with its own parameters and its cost per example.</summary>
+/// <summary>
+/// One member's accuracy on the evaluation set (test, or a validation split) with its own parameters (not those of the
+/// narrower member it extends, whose blocks it reads too) and its cost per example.
+/// </summary>
 public sealed record MemberResult(string Name, long Parameters, long MacsPerExample, double Accuracy);
 
 /// <summary>A point of the anytime curve: the ensemble of the <see cref="Members"/> cheapest members, ending with <see cref="Added"/>.</summary>
@@ -21,7 +24,8 @@ public sealed record FamilyEvaluation(IReadOnlyList<MemberResult> Members, IRead
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append("member                     parameters   MACs/example  accuracy\n");
+        // A member's own parameters: a wider member also reads the blocks of the narrower one it extends.
+        text.Append("member                 own parameters   MACs/example  accuracy\n");
         foreach (var m in Members)
             text.Append(string.Create(CultureInfo.InvariantCulture, $"{m.Name,-24} {m.Parameters,13:N0} {m.MacsPerExample,14:N0}  {m.Accuracy:0.0000}\n"));
         text.Append("anytime (cheapest first)   members  cumulative MACs  accuracy\n");

@@ -162,20 +162,28 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
         long count = images.shape[0];
         var memberCorrect = new long[macs.Length];
         var prefixCorrect = new long[macs.Length];
+        bool wasTraining = training; // restored below: a caller's own training loop after an evaluation must not train BatchNorm in eval mode
         eval();
-        using (no_grad())
+        try
         {
-            for (long start = 0; start < count; start += batchSize)
+            using (no_grad())
             {
-                using var scope = NewDisposeScope();
-                long n = Math.Min(batchSize, count - start);
-                var x = images.narrow(0, start, n).to(device);
-                var y = labels.narrow(0, start, n).to(device);
-                var logits = MemberLogits(x);
-                for (int m = 0; m < logits.Length; m++) memberCorrect[m] += logits[m].argmax(1).eq(y).sum().item<long>();
-                for (int k = 1; k <= order.Length; k++)
-                    prefixCorrect[k - 1] += EnsembleLogProbabilities(order.Take(k).Select(i => logits[i]).ToArray()).argmax(1).eq(y).sum().item<long>();
+                for (long start = 0; start < count; start += batchSize)
+                {
+                    using var scope = NewDisposeScope();
+                    long n = Math.Min(batchSize, count - start);
+                    var x = images.narrow(0, start, n).to(device);
+                    var y = labels.narrow(0, start, n).to(device);
+                    var logits = MemberLogits(x);
+                    for (int m = 0; m < logits.Length; m++) memberCorrect[m] += logits[m].argmax(1).eq(y).sum().item<long>();
+                    for (int k = 1; k <= order.Length; k++)
+                        prefixCorrect[k - 1] += EnsembleLogProbabilities(order.Take(k).Select(i => logits[i]).ToArray()).argmax(1).eq(y).sum().item<long>();
+                }
             }
+        }
+        finally
+        {
+            train(wasTraining);
         }
         var members = Enumerable.Range(0, macs.Length)
             .Select(m => new MemberResult(Members[m].Network.ModelName, Members[m].TrainableParameters, macs[m], (double)memberCorrect[m] / count)).ToList();

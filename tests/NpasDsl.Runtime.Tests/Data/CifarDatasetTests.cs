@@ -48,13 +48,58 @@ public sealed class CifarDatasetTests : ScratchDirectoryTest
         Assert.Contains("extract cifar-100-binary.tar.gz again", truncated); // and the fix
         Assert.Contains("renamed from the other variant (CIFAR-10)", truncated);
 
-        var e = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar10));
-        Assert.Contains("cifar-10-binary.tar.gz", e.Message);
+        var empty = Directory.CreateDirectory(Path.Combine(Scratch, "empty")).FullName;
+        var e = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(empty, CifarVariant.Cifar10));
+        Assert.Contains("Download the binary version (cifar-10-binary.tar.gz)", e.Message);
         Assert.Contains("--data DIR", e.Message);
 
         // A file where the folder belongs is named as such, not as a folder that lacks its files.
         var file = Assert.Throws<DirectoryNotFoundException>(() => CifarDataset.Load(path, CifarVariant.Cifar100));
         Assert.Contains("is a file, not a directory", file.Message);
+    }
+
+    [Fact]
+    public void An_incomplete_set_names_its_folder_and_a_folder_of_the_other_variant_says_so()
+    {
+        // Found by a review: the missing file was said to be missing from the folder given, not the one searched, with a
+        // download as the fix; and a CIFAR-100 folder given for CIFAR-10 was told to download CIFAR-10.
+        var inner = Path.Combine(Scratch, "cifar-10-batches-bin");
+        CifarTestFiles.Write(inner, CifarVariant.Cifar10, train: 1, test: 1, seed: 5);
+        File.Delete(Path.Combine(inner, "data_batch_4.bin"));
+        var incomplete = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar10)).Message;
+        Assert.Contains($"The CIFAR-10 set in '{inner}' is incomplete: 'data_batch_4.bin' is missing. Extract cifar-10-binary.tar.gz there again", incomplete);
+
+        var hundred = Path.Combine(Scratch, "hundred");
+        CifarTestFiles.Write(hundred, CifarVariant.Cifar100, train: 1, test: 1, seed: 6);
+        var other = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(hundred, CifarVariant.Cifar10)).Message;
+        Assert.Contains($"'{hundred}' holds CIFAR-100's files (train.bin, test.bin), not CIFAR-10's: load it as CIFAR-100", other);
+        Assert.DoesNotContain("Download", other);
+    }
+
+    [Fact]
+    public void A_coarse_label_outside_the_superclasses_is_refused()
+    {
+        CifarTestFiles.Write(Scratch, CifarVariant.Cifar100, train: 2, test: 2, seed: 7);
+        var path = Path.Combine(Scratch, "train.bin");
+        var bytes = File.ReadAllBytes(path);
+        bytes[3074] = 99; // the second record's coarse label
+        File.WriteAllBytes(path, bytes);
+        var message = Assert.Throws<InvalidDataException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar100)).Message;
+        Assert.Contains("record 1 has coarse label 99, but CIFAR-100 has 20 superclasses", message);
+        Assert.Contains("extract cifar-100-binary.tar.gz again", message);
+    }
+
+    [Fact]
+    public void A_link_to_nothing_is_named_with_the_fix()
+    {
+        CifarTestFiles.Write(Scratch, CifarVariant.Cifar10, train: 1, test: 1, seed: 8);
+        var path = Path.Combine(Scratch, "data_batch_3.bin");
+        File.Delete(path);
+        File.CreateSymbolicLink(path, Path.Combine(Scratch, "gone.bin"));
+        // File.Exists follows the link, so the loader reports the file missing rather than crashing on the read.
+        var message = Assert.ThrowsAny<IOException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar10)).Message;
+        Assert.Contains("data_batch_3.bin", message);
+        Assert.Contains("--data DIR", message);
     }
 
     [Fact]

@@ -27,6 +27,20 @@ public sealed class IdxFileTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Gzip_is_told_by_the_content_not_the_name()
+    {
+        // Found by a review: a plain file named .gz was "not a readable gzip file", a compressed one without .gz "not an IDX file".
+        var data = new byte[] { 1, 2, 3 };
+        var compressed = Write("labels", Idx(new[] { 3 }, data), gzip: true);
+        var unnamed = Path.Combine(Scratch, "compressed-without-suffix");
+        File.Move(compressed, unnamed);
+        Assert.Equal(data, IdxFile.Read(unnamed).Data);
+        var plain = Path.Combine(Scratch, "plain.gz");
+        File.WriteAllBytes(plain, Idx(new[] { 3 }, data));
+        Assert.Equal(data, IdxFile.Read(plain).Data);
+    }
+
+    [Fact]
     public void A_truncated_file_is_reported_as_truncated()
     {
         var bytes = Idx(new[] { 10 }, new byte[10]);

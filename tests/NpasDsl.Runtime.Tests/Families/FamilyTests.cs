@@ -119,7 +119,10 @@ public sealed class FamilyTests
     {
         using var family = Family();
         var (images, labels) = TestData.Images(count: 12);
+        family.train();
         var result = family.Evaluate(images, labels, batchSize: 5);
+        // Found by a review: the family was left in eval mode, so a caller's own training loop trained BatchNorm frozen.
+        Assert.True(family.training && family.Members.All(m => m.training));
         // On 8x8 inputs with padding 1: the stem costs out·9 per pixel, a body convolution out·in·9 per pixel, the head out·in.
         long Macs(int width, int body) => 64L * width * 9 + body * 64L * width * width * 9 + 4L * width;
         Assert.Equal(new[] { Macs(4, 1), Macs(8, 1), Macs(4, 2) }, result.Members.Select(m => m.MacsPerExample));
@@ -137,6 +140,7 @@ public sealed class FamilyTests
             Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"+ {point.Added,-24} {point.Members,7} {point.CumulativeMacs,16:N0}  {point.Accuracy:0.0000}\n"), text);
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ensemble of 3: accuracy={result.EnsembleAccuracy:0.0000}"), text);
+        Assert.StartsWith("member                 own parameters   MACs/example  accuracy\n", text); // a wider member reads more than its own
         Assert.Throws<ArgumentOutOfRangeException>(() => family.Evaluate(images, labels, batchSize: 0));
     }
 
