@@ -14,6 +14,22 @@ public sealed class AugmentationTests
     private static readonly float[] Fill = { -1.5f, -2.5f, -3.5f };
 
     [Fact]
+    public void Neighbouring_run_seeds_draw_from_disjoint_augmentation_seeds_and_seed_1_keeps_its_old_ones()
+    {
+        // Found by a review: seed · 7,919 + step gave seed 2 at step t the draws of seed 1 at step t + 7,919, so two-seed
+        // studies of long runs shared most of their crops and flips.
+        long[] steps = { 0, 1, 7_919, 78_200, (1L << 32) - 7_920 };
+        foreach (long step in steps)
+        {
+            Assert.Equal((ulong)(1 * 7_919 + step), Trainer.AugmentationSeed(1, step)); // results measured with seed 1 still reproduce
+            foreach (long other in steps)
+                Assert.NotEqual(Trainer.AugmentationSeed(1, step), Trainer.AugmentationSeed(2, other));
+        }
+        Assert.Equal(Trainer.AugmentationSeed(2, 0), Trainer.AugmentationSeed(1, 0) + (1UL << 32));
+        Assert.NotEqual(Trainer.AugmentationSeed(-1, 5), Trainer.AugmentationSeed(3, 5)); // no sign trouble
+    }
+
+    [Fact]
     public void Each_image_becomes_a_shifted_window_of_its_padded_self_flipped_or_not_with_the_fill_as_border()
     {
         // Distinct values everywhere, so a window can be located: 3 channels of 6x6.
