@@ -19,7 +19,7 @@ using static TorchSharp.torch;
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--optimizer adamw|sgd [--momentum M]] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
-    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--validation N] [--augment]\n" +
+    "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--max-templates K] [--validation N] [--augment]\n" +
     "                   [--weight-decay W] [--label-smoothing E] [--group-search M [--search-steps N] [--groups G]] [--results FILE [--report]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
@@ -42,6 +42,7 @@ const string Usage =
     "  --strategy S, --upsampler U, --coefficient-sharing none|by-shape\n" +
     "                      train the shared models under these [Sharing] choices instead of FashionNet's declared ones\n" +
     "  --mask-period P     with --upsampler Mask: learned multipliers per masked copy (default 16)\n" +
+    "  --max-templates K   K_max: the most templates a layer combines (default 8)\n" +
     "  --group-search M    learned or gradient-conflict: search each shared model's groups on the training images before it\n" +
     "                      trains (--search-steps N warm-up steps, default a tenth of the run's; --groups G for learned)\n" +
     "  --results FILE      share results with the other processes of this sweep (split them with --only): each appends its\n" +
@@ -61,6 +62,7 @@ GroupStrategy strategy = FashionNet.Declaration.Sharing.Strategy;
 Upsampler upsampler = FashionNet.Declaration.Sharing.Upsampler;
 CoefficientSharing coefficientSharing = FashionNet.Declaration.Sharing.CoefficientSharing;
 int maskPeriod = FashionNet.Declaration.Sharing.MaskPeriod;
+int maxTemplates = FashionNet.Declaration.Sharing.MaxTemplates;
 string? resultsFile = null;
 var groupSearch = new AllocationCommandLine();
 bool reportOnly = false, augment = false;
@@ -97,6 +99,7 @@ try
             case "--upsampler": upsampler = Named<Upsampler>(name, Value()); break;
             case "--coefficient-sharing": coefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, Value()); break; // the examples' spelling
             case "--mask-period": maskPeriod = Positive(); break;
+            case "--max-templates": maxTemplates = Positive(); break;
             case "--group-search" or "--search-steps" or "--groups": groupSearch.TryRead(name, Value); break;
             case "-h" or "--help": Console.WriteLine(Usage); return ExitCodes.Success;
             default: throw new CommandLineSyntaxException($"Unknown option '{name}'.");
@@ -177,10 +180,11 @@ if (SweepMath.ArchitectureDifference(SweepMath.UnsharedSpec(SweepMath.FullWidth)
 }
 
 var declared = FashionNet.Declaration.Sharing;
-var sharing = declared.With(strategy: strategy, upsampler: upsampler, coefficientSharing: coefficientSharing, maskPeriod: maskPeriod);
+var sharing = declared.With(strategy: strategy, upsampler: upsampler, coefficientSharing: coefficientSharing, maskPeriod: maskPeriod, maxTemplates: maxTemplates);
 // Part of the results-file key: the mask period is named only when it is not the default, so older results keep matching.
 string sharingText = $"strategy {sharing.Strategy}, combiner {sharing.Combiner}, upsampler {sharing.Upsampler}, coefficient sharing {sharing.CoefficientSharing}"
-    + (sharing.MaskPeriod == SharingDefaults.MaskPeriod ? "" : $", mask period {sharing.MaskPeriod}");
+    + (sharing.MaskPeriod == SharingDefaults.MaskPeriod ? "" : $", mask period {sharing.MaskPeriod}")
+    + (sharing.MaxTemplates == SharingDefaults.MaxTemplates ? "" : $", K_max {sharing.MaxTemplates}");
 var trainer = new TrainerOptions
 {
     Epochs = epochs, BatchesPerEpoch = trainBatches, Seed = seed, LearningRate = learningRate, WeightDecay = weightDecay, LabelSmoothing = labelSmoothing,
@@ -210,9 +214,10 @@ Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
 
 if (configurations is { } configurationBudget)
 {
-    if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing || sharing.MaskPeriod != declared.MaskPeriod)
+    if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing || sharing.MaskPeriod != declared.MaskPeriod
+        || sharing.MaxTemplates != declared.MaxTemplates)
     {
-        Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler, --coefficient-sharing and --mask-period.");
+        Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler, --coefficient-sharing, --mask-period and --max-templates.");
         return ExitCodes.BadArguments;
     }
     if (groupSearch.Search is not null)

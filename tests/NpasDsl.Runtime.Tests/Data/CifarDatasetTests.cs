@@ -11,6 +11,14 @@ public sealed class CifarDatasetTests : ScratchDirectoryTest
 {
     public CifarDatasetTests() : base("cifar") => Directory.CreateDirectory(Scratch);
 
+    /// <summary>Damages one byte of a file the test wrote.</summary>
+    private static void SetByte(string path, int offset, byte value)
+    {
+        var bytes = File.ReadAllBytes(path);
+        bytes[offset] = value;
+        File.WriteAllBytes(path, bytes);
+    }
+
     [Fact]
     public void Cifar10_records_become_normalised_planes_and_labels()
     {
@@ -80,10 +88,7 @@ public sealed class CifarDatasetTests : ScratchDirectoryTest
     public void A_coarse_label_outside_the_superclasses_is_refused()
     {
         CifarTestFiles.Write(Scratch, CifarVariant.Cifar100, train: 2, test: 2, seed: 7);
-        var path = Path.Combine(Scratch, "train.bin");
-        var bytes = File.ReadAllBytes(path);
-        bytes[3074] = 99; // the second record's coarse label
-        File.WriteAllBytes(path, bytes);
+        SetByte(Path.Combine(Scratch, "train.bin"), 3074, 99); // the second record's coarse label
         var message = Assert.Throws<InvalidDataException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar100)).Message;
         Assert.Contains("record 1 has coarse label 99, but CIFAR-100 has 20 superclasses", message);
         Assert.Contains("extract cifar-100-binary.tar.gz again", message);
@@ -106,10 +111,7 @@ public sealed class CifarDatasetTests : ScratchDirectoryTest
     public void A_label_outside_the_classes_names_the_record_and_the_fix()
     {
         CifarTestFiles.Write(Scratch, CifarVariant.Cifar10, train: 2, test: 2, seed: 4);
-        var path = Path.Combine(Scratch, "test_batch.bin");
-        var bytes = File.ReadAllBytes(path);
-        bytes[3073] = 12; // the second record's label
-        File.WriteAllBytes(path, bytes);
+        SetByte(Path.Combine(Scratch, "test_batch.bin"), 3073, 12); // the second record's label
         var message = Assert.Throws<InvalidDataException>(() => CifarDataset.Load(Scratch, CifarVariant.Cifar10)).Message;
         Assert.Contains("record 1 has label 12, but CIFAR-10 has 10 classes", message);
         Assert.Contains("extract cifar-10-binary.tar.gz again", message);
