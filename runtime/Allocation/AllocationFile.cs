@@ -75,12 +75,19 @@ public sealed class AllocationFile
             ReadLength = l.Source == WeightSource.Bank ? l.ReadLength : 0,
             SharesWeightsWith = l.SharesWeightsWith,
             CoefficientsFrom = l.CoefficientsFrom,
+            AssignedGroup = l.Source == WeightSource.Own && !l.Spec.NoShare && plan.Network.Assignment?.Groups.TryGetValue(l.Path, out var assigned) == true ? assigned : null,
         }).ToList(),
     };
 
-    /// <summary>The group of every banked layer, to plan the same layout again.</summary>
+    /// <summary>
+    /// The group of every banked layer, and of every layer a group search put alone in a group that was then paid in full,
+    /// to plan the same layout again: without the latter, such layers fell back to the strategy's groups (under Single,
+    /// two of them made one banked group) and the rebuilt plan was another.
+    /// </summary>
     public GroupAssignment ToAssignment()
-        => new(Groups.SelectMany(g => g.Members.Select(m => new KeyValuePair<string, string>(m, g.Name))), AssignmentSource ?? "allocation file");
+        => new(Groups.SelectMany(g => g.Members.Select(m => new KeyValuePair<string, string>(m, g.Name)))
+                .Concat(Layers.Where(l => l.AssignedGroup is not null).Select(l => new KeyValuePair<string, string>(l.Path, l.AssignedGroup!))),
+            AssignmentSource ?? "allocation file");
 
     /// <summary>
     /// How the shared coefficient vectors are split (every banked layer → the first member of its set), to plan the
@@ -240,5 +247,11 @@ public sealed class AllocationFile
         public string? SharesWeightsWith { get; init; }
         /// <summary>With coefficient sharing, the layer whose coefficient vector it reads (the first member of its set), or null.</summary>
         public string? CoefficientsFrom { get; init; }
+        /// <summary>
+        /// For an ordinary layer that an assignment (a group search) put alone in a group, paid in full: that group's name,
+        /// so that the assignment is planned again the same way; null otherwise, and left out of the JSON then.
+        /// </summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? AssignedGroup { get; init; }
     }
 }

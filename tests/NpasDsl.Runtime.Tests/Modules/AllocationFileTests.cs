@@ -104,6 +104,29 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_searched_assignment_with_several_lone_groups_paid_in_full_rebuilds_the_same_layout()
+    {
+        // Found by a review: the stem and the head alone in their groups are paid in full at budget 0.1; the file kept no
+        // group for them, so on reload both fell back to the Single strategy's "shared" group, got a bank, and the rebuilt
+        // plan was another (an AllocationMismatchException on loading the searched model's checkpoint).
+        string[] body = { "Body.0", "Body.1", "Body.2", "Body.3" };
+        var assignment = new GroupAssignment(new[] { new System.Collections.Generic.KeyValuePair<string, string>("Stem", "conflict_0") }
+            .Concat(body.Select(b => new System.Collections.Generic.KeyValuePair<string, string>(b, "conflict_1")))
+            .Append(new System.Collections.Generic.KeyValuePair<string, string>("Head", "conflict_2")), "test search");
+        var plan = BudgetPlanner.Plan(NpasDsl.Examples.FashionMnist.FashionNet.Declaration.WithAssignment(assignment));
+        Assert.Equal(new[] { WeightSource.Own, WeightSource.Own }, new[] { plan.Layer("Stem").Source, plan.Layer("Head").Source }); // both paid in full
+        var path = Path.Combine(Scratch, "searched.allocation.json");
+        AllocationFile.From(plan).Save(path);
+        var file = AllocationFile.Load(path);
+        Assert.Contains("\"assignedGroup\": \"conflict_2\"", File.ReadAllText(path));
+
+        using var rebuilt = new NpasDsl.Examples.FashionMnist.FashionNet(new NpasOptions { Allocation = file });
+        Assert.Null(AllocationFile.From(rebuilt.Allocation).FirstDifference(file));
+        Assert.Equal(body, rebuilt.Allocation.Group("conflict_1").Members);
+        Assert.Equal(WeightSource.Own, rebuilt.Allocation.Layer("Head").Source);
+    }
+
+    [Fact]
     public void A_model_trained_with_sharing_options_given_at_start_up_comes_back_from_its_checkpoint_with_them()
     {
         var path = Path.Combine(Scratch, "masked.bin");
