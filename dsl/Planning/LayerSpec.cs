@@ -14,6 +14,12 @@ public sealed class LayerSpec
         int stride, int padding, int dilation, int groups, bool bias, int repeat, bool noShare, string? group,
         int shareRate = 0, ShareMapping mapping = ShareMapping.Sequential, LayerExtension? extension = null)
     {
+        // The generator refuses these at compile time; a spec built in code gets the same rules here, not a
+        // KeyNotFoundException in the planner or fusions averaging sets of unequal size.
+        if (repeat < 0) throw new ArgumentOutOfRangeException(nameof(repeat), repeat, $"Layer '{name}': the repeat count must be 0 (one layer) or more.");
+        if (shareRate < 0) throw new ArgumentOutOfRangeException(nameof(shareRate), shareRate, $"Layer '{name}': the share rate must be 0 (no exact sharing) or more.");
+        if (shareRate > 0 && (repeat == 0 ? 1 : repeat) % shareRate != 0)
+            throw new ArgumentException($"Layer '{name}': the share rate {shareRate} must divide the {(repeat == 0 ? 1 : repeat)} repeated layers (SPIN's r divides D); use a divisor of {(repeat == 0 ? 1 : repeat)}.", nameof(shareRate));
         Extension = extension;
         Name = name;
         Kind = kind;

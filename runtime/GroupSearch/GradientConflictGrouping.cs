@@ -36,9 +36,8 @@ public static class GradientConflictGrouping
         where TModel : NpasModule
     {
         options = GroupSearchOptions.Checked(options);
-        AllocationFile Result(NetworkSpec declared, IEnumerable<(string Path, int Group)> groups, double threshold)
-            => Warmup.AllocationFor(declared, options, Naming.Number("conflict", groups,
-                string.Format(CultureInfo.InvariantCulture, "{0} (SuperWeights, τ = {1:0.00}, {2} warm-up steps)", Source, threshold, options.WarmupSteps)));
+        GroupAssignment Assignment(IEnumerable<(string Path, int Group)> groups, string how)
+            => Naming.Number("conflict", groups, string.Format(CultureInfo.InvariantCulture, "{0} (SuperWeights, {1}, {2} warm-up steps)", Source, how, options.WarmupSteps));
 
         // Bins by depth and kernel size, from the declaration alone.
         NetworkSpec declared;
@@ -73,6 +72,9 @@ public static class GradientConflictGrouping
         loss.backward();
         var gradients = owners.Select(o => layers[o.Path].WeightGradient?.detach().clone()
             ?? throw new InvalidOperationException($"Layer '{o.Path}' produced no weight gradient; does the loss use it?")).ToList();
+        // A finite loss can still have NaN or infinite gradients; their cosines would be NaN, and NaN > τ merges nothing.
+        if (owners.Zip(gradients).FirstOrDefault(p => !p.Second.isfinite().all().item<bool>()) is { First.Path: { } diverged })
+            throw new GroupSearchDivergedException($"The gradient of layer '{diverged}' became NaN or infinite on the batch whose gradients are compared", "lower GroupSearchOptions.LearningRate or WarmupSteps.");
 
         var pairs = new List<(double Similarity, int A, int B)>();
         for (int a = 0; a < owners.Count; a++)
@@ -80,17 +82,19 @@ public static class GradientConflictGrouping
                 if (bins[a] == bins[b]) pairs.Add((CroppedCosine(gradients[a], gradients[b]), a, b));
         pairs.Sort((x, y) => y.Similarity != x.Similarity ? y.Similarity.CompareTo(x.Similarity) : x.A != y.A ? x.A.CompareTo(y.A) : x.B.CompareTo(y.B));
 
-        long bankBudget = BankBudget(declared, options);
-        // Groups pinned with [ShareGroup] keep their layers, and each needs one template of its largest layer too.
-        long pinned = declared.Layers.Where(l => l.IsShareable && l.Group is not null).GroupBy(l => l.Group).Sum(g => g.Max(l => l.WeightSize));
+        // A threshold fits when the grouping, planned as the searched model will be (its bank split, coefficients and
+        // lone layers paid in full), gives every searched group a bank that holds one template of its largest layer.
+        // (Adding the largest layers up against the bank budget let a proportional split give a small group less.)
+        var planned = Warmup.Planned(declared, options);
+        var searched = owners.Select(o => o.Path).ToHashSet(StringComparer.Ordinal);
         for (double threshold = InitialThreshold; threshold >= -1 - 1e-9; threshold -= ThresholdStep)
         {
             var groups = Merge(owners.Count, pairs.Where(p => p.Similarity > threshold).ToList());
-            long needed = pinned + Enumerable.Range(0, owners.Count).GroupBy(i => groups[i]).Sum(g => g.Max(i => owners[i].Spec.WeightSize));
-            if (needed <= bankBudget) return Result(declared, owners.Select((o, i) => (o.Path, groups[i])), threshold);
+            var assignment = Assignment(owners.Select((o, i) => (o.Path, groups[i])), string.Format(CultureInfo.InvariantCulture, "τ = {0:0.00}", threshold));
+            if (PlanIfEveryGroupHoldsItsLayers(planned, assignment, searched) is { } plan) return AllocationFile.From(plan);
         }
-        // Even one group per bin does not fit: share one bank across all bins.
-        return Result(declared, owners.Select(o => (o.Path, 0)), -1);
+        // No threshold fits, not even one group per bin: the bins are merged into one bank, and the source says so.
+        return Warmup.AllocationFor(declared, options, Assignment(owners.Select(o => (o.Path, 0)), "no τ down to -1 fits the budget, so every bin shares one bank"));
     }
 
     private static List<string> Bins(List<(string Path, LayerSpec Spec)> owners, GroupSearchOptions options)
@@ -121,12 +125,22 @@ public static class GradientConflictGrouping
         _ => spec.Kind.DisplayName(),
     };
 
-    /// <summary>The budget left for banks (pinned groups' included): the budget less what is never shared and one coefficient per weight set.</summary>
-    private static long BankBudget(NetworkSpec declared, GroupSearchOptions options)
+    /// <summary>
+    /// The plan of <paramref name="assignment"/> when every group holding a <paramref name="searched"/> layer gets a bank
+    /// that holds one template of each of its layers; null when one would be tiled or the budget cannot be met.
+    /// </summary>
+    internal static AllocationPlan? PlanIfEveryGroupHoldsItsLayers(NetworkSpec planned, GroupAssignment assignment, IReadOnlySet<string> searched)
     {
-        var spec = Warmup.Planned(declared, options);
-        long layers = spec.Layers.Where(l => l.IsShareable).Sum(l => (long)l.WeightSets); // one coefficient per weight set, pinned or not
-        return spec.Budget.Resolve(spec.UnsharedParameters) - BudgetCheck.NeverShared(spec) - layers;
+        AllocationPlan plan;
+        try
+        {
+            plan = BudgetPlanner.Plan(planned.WithAssignment(assignment));
+        }
+        catch (BudgetInfeasibleException)
+        {
+            return null;
+        }
+        return plan.Groups.Where(g => g.Members.Any(searched.Contains)).All(g => g.Members.All(m => plan.Layer(m).GeneratedSize <= g.BankSize)) ? plan : null;
     }
 
     /// <summary>Cosine similarity of two gradients cropped to their common top-left block (min out, min in).</summary>
@@ -135,11 +149,12 @@ public static class GradientConflictGrouping
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         long rows = Math.Min(a.shape[0], b.shape[0]), columns = Math.Min(a.shape[1], b.shape[1]);
-        var x = a.narrow(0, 0, rows).narrow(1, 0, columns).flatten();
-        var y = b.narrow(0, 0, rows).narrow(1, 0, columns).flatten();
+        // In double: the product of two small float norms underflows to 0 (and two large ones overflow) in float.
+        var x = a.narrow(0, 0, rows).narrow(1, 0, columns).flatten().to_type(ScalarType.Float64);
+        var y = b.narrow(0, 0, rows).narrow(1, 0, columns).flatten().to_type(ScalarType.Float64);
         if (x.shape[0] != y.shape[0]) return -1; // different kernels: never merged
-        double norms = x.norm().item<float>() * y.norm().item<float>();
-        return norms > 0 ? x.dot(y).item<float>() / norms : 0;
+        double norms = x.norm().item<double>() * y.norm().item<double>();
+        return norms > 0 ? x.dot(y).item<double>() / norms : 0;
     }
 
     /// <summary>

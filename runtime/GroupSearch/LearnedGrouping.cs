@@ -11,8 +11,8 @@ namespace NpasDsl.GroupSearch;
 
 /// <summary>
 /// SSN's learned grouping, in one process: build a warm-up model with every layer in one bank reading K = 4
-/// templates whose coefficients pass through a softmax, train it briefly on your data, take each layer's
-/// coefficient vector as its representation, and cluster those with k-means into G groups. The result is an
+/// templates whose coefficients pass through a softmax, train it briefly on your data, take how far the warm-up moved
+/// each layer's coefficient vector as its representation, and cluster those with k-means into G groups. The result is an
 /// allocation: save it next to your checkpoints and pass it back through <see cref="NpasOptions.Allocation"/>.
 /// </summary>
 public static class LearnedGrouping
@@ -32,21 +32,30 @@ public static class LearnedGrouping
     {
         options = GroupSearchOptions.Checked(options);
         using var warmup = create(WarmupOptions(options, options.Device));
-        Warmup.Train(warmup, batchLoss, options);
-
-        // Representations: the softmax coefficients of every layer that owns a weight in the shared bank
-        // (layers pinned with [ShareGroup] keep their group).
+        // The layers represented: every one that owns a weight in the shared bank (layers pinned with [ShareGroup] keep their group).
         var layers = warmup.SharedLayers()
             .Where(l => l.Layer.Plan.Source == WeightSource.Bank && l.Layer.Plan.SharesWeightsWith is null && l.Layer.Plan.Spec.Group is null)
             .ToList();
-        double[][] points;
-        using (no_grad())
-            points = layers.Select(l => l.Layer.Mixing!.cpu().data<float>().Select(v => (double)v).ToArray()).ToArray();
+        double[][] Coefficients()
+        {
+            using var _ = no_grad();
+            return layers.Select(l => l.Layer.Mixing!.cpu().data<float>().Select(v => (double)v).ToArray()).ToArray();
+        }
+        var initial = Coefficients();
+        Warmup.Train(warmup, batchLoss, options);
+
+        // Representations: how far the warm-up moved each layer's softmax coefficients. The coefficients start as rows of
+        // a random orthogonal matrix (about ±0.5) and a short warm-up moves them by about a tenth of that, so clustering
+        // the coefficients themselves mostly found the random start again.
+        var points = Coefficients().Zip(initial, (end, start) => end.Zip(start, (e, s) => e - s).ToArray()).ToArray();
 
         int groups = options.Groups ?? Math.Max(1, layers.Select(l => l.Layer.Plan.Spec.Kind + l.Layer.Plan.Spec.ShapeText).Distinct().Count());
         var clusters = KMeans.Cluster(points, groups, options.Seed);
         int found = clusters.Distinct().Count();
-        string into = found == groups ? $"into {groups} groups" : $"into {found} group{(found == 1 ? "" : "s")} ({groups} asked, but the warm-up coefficients of the {points.Length} layers have no more distinct values)";
+        string why = groups > points.Length
+            ? $"{groups} asked, but there {(points.Length == 1 ? "is 1 layer" : $"are {points.Length} layers")} to group" // k-means makes at most one group per layer
+            : $"{groups} asked, but the warm-up moved the coefficients of the {points.Length} layers in no more distinct ways";
+        string into = found == groups ? $"into {groups} groups" : $"into {found} group{(found == 1 ? "" : "s")} ({why})";
         var assignment = Naming.Number("learned", layers.Select((l, i) => (l.Path, clusters[i])), $"{Source} (SSN, k-means {into} after {options.WarmupSteps} warm-up steps)");
         return Warmup.AllocationFor(warmup.Network, options, assignment);
     }

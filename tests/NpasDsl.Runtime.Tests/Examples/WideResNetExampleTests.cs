@@ -31,7 +31,7 @@ public sealed class WideResNetExampleTests : ScratchDirectoryTest
             "--group-search", "gradient-conflict", "--search-steps", "1"));
         Assert.Contains("group_search=gradient-conflict search_steps=1", output);
         Assert.Contains("group search: gradient-conflict, 1 warm-up step in batches of 8 from the 40 training examples", output);
-        Assert.Contains("groups from gradient-conflict grouping (SuperWeights, τ = ", output);
+        Assert.Contains("groups from gradient-conflict grouping (SuperWeights, ", output); // at budget 0.1 no group holds a 256x256 convolution: one bank
         Assert.True(File.Exists(Path.Combine(Scratch, "runs", "group-search.allocation.json")));
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+\s*$", output);
     }

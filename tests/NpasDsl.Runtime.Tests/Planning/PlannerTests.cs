@@ -36,6 +36,17 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_spec_built_in_code_is_held_to_the_generators_rules_for_repeats_and_share_rates()
+    {
+        // Found by a review: Rate 2 over 5 repeats planned into a KeyNotFoundException (sequential) or fused sets of 3 and 2 (strided).
+        var e = Assert.Throws<System.ArgumentException>(() => LayerSpec.Linear("Mix", 8, 8, repeat: 5, shareRate: 2));
+        Assert.Contains("Layer 'Mix': the share rate 2 must divide the 5 repeated layers (SPIN's r divides D); use a divisor of 5.", e.Message);
+        Assert.Throws<System.ArgumentOutOfRangeException>(() => LayerSpec.Linear("Mix", 8, 8, repeat: -1));
+        Assert.Throws<System.ArgumentOutOfRangeException>(() => LayerSpec.Linear("Mix", 8, 8, repeat: 4, shareRate: -2));
+        Assert.Equal(2, LayerSpec.Linear("Mix", 8, 8, repeat: 4, shareRate: 2, mapping: ShareMapping.Strided).WeightSets);
+    }
+
+    [Fact]
     public void Split_pins_groups_whose_share_is_below_their_minimum()
     {
         var banks = BudgetSplit.Proportional(1000, new long[] { 10, 990 }, new long[] { 200, 1 })!;

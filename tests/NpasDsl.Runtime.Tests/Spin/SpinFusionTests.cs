@@ -117,7 +117,9 @@ public sealed class SpinFusionTests
         using (no_grad()) Assert.Equal(meanLoss, Loss(untrained).item<float>(), 4); // γ = 1 is the mean
 
         using var learned = new SpinMixerNet();
+        learned.eval();
         var report = SpinFusion.FuseLearned(learned, pretrained, method, Loss, steps: 30, learningRate: 0.05);
+        Assert.False(learned.training, "the model comes back in the mode it was given in"); // found by a review: it was left training
         Assert.Equal(2, report.Fused.Count);
         using (no_grad()) Assert.True(Loss(learned).item<float>() < meanLoss, "learning γ should fit the data better than the plain mean");
         Assert.All(learned.parameters(), p => Assert.True(p.requires_grad)); // nothing left frozen
