@@ -176,8 +176,10 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     /// <summary>
     /// For inference: computes every generated weight once and runs plain convolutions and matrix products with
     /// it, so a forward pass costs what the unshared network costs. Outputs are bit-identical to the on-the-fly
-    /// model. Puts the model in eval mode; <c>train()</c> drops the materialized weights (they would not learn).
-    /// Call it again after changing parameters or loading a checkpoint; moving the model (<c>to</c>) moves the materialized weights with it.
+    /// model. Puts the model in eval mode; <c>train()</c> drops the materialized weights (they would not learn), and so
+    /// does a forward pass with autograd on (its weights are generated again so that the parameters get gradients, and
+    /// the step after it may change them): run inference inside <c>no_grad()</c>, and call this again after training or
+    /// after changing parameters by hand. Loading a checkpoint and moving the model (<c>to</c>) compute them again.
     /// </summary>
     public void Materialize()
     {
@@ -190,6 +192,33 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     {
         foreach (var (_, layer) in SharedLayers())
             if (layer.IsMaterialized) layer.Materialize();
+    }
+
+    // A move casts or copies a materialized weight; generated again from the moved banks it is what the on-the-fly model
+    // computes there, bit for bit (a float32 weight cast to float64 is not the float64 generation). At model level: when
+    // a layer's own move runs, the banks it reads may not have moved yet.
+    /// <inheritdoc />
+    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
+    {
+        var moved = base._to(deviceType, deviceIndex, non_blocking);
+        RefreshMaterialized();
+        return moved;
+    }
+
+    /// <inheritdoc />
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        var moved = base._to(device, dtype, non_blocking);
+        RefreshMaterialized();
+        return moved;
+    }
+
+    /// <inheritdoc />
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        var moved = base._to(dtype, non_blocking);
+        RefreshMaterialized();
+        return moved;
     }
 
     /// <inheritdoc />

@@ -145,8 +145,13 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     {
         if (_weightOwner is not null) return _weightOwner.Weight(fresh);
         if (WeightOverride is not null) return WeightOverride();
-        // With autograd on, the cached weight (detached) would leave the parameters without gradients: generate it again.
-        if (_materialized is not null && !fresh && !is_grad_enabled()) return _materialized;
+        // With autograd on, the cached weight (detached) would leave the parameters without gradients: generate it again,
+        // and drop the cache, which the optimizer step that may follow would leave stale (a later no_grad pass would use it).
+        if (_materialized is not null && !fresh)
+        {
+            if (!is_grad_enabled()) return _materialized;
+            Dematerialize();
+        }
         if (_passWeight is not null) return _passWeight;
         var result = _narrower is not null
             ? FamilyWeight.Compose(_narrower.Weight(fresh || training), Plan.Source == WeightSource.Inherited ? null : OwnPart(), _shape)

@@ -77,8 +77,25 @@ public sealed class MaterializeTests
         using (no_grad()) materialized = model.call(images.to(ScalarType.Float64)); // the cached weights: one left in float32 would fail here
         Assert.Equal(ScalarType.Float64, materialized.dtype);
         model.train();
-        model.eval(); // on the fly again, from the float64 bank: the same outputs up to float32 rounding of the cached weight
-        Assert.True(model.call(images.to(ScalarType.Float64)).allclose(materialized, rtol: 1e-5, atol: 1e-6));
+        model.eval(); // on the fly again, from the float64 bank: bit-identical (found by a review: the cached weight was a cast of the float32 one)
+        using (no_grad()) Assert.True(Same(model.call(images.to(ScalarType.Float64)), materialized));
+    }
+
+    [Fact]
+    public void A_forward_with_autograd_on_drops_the_materialized_weights_so_none_go_stale()
+    {
+        // Found by a review: fine-tuning in eval mode trained the banks, and a later no_grad pass used the old weights.
+        using var model = new TinyCnn(new NpasOptions { Seed = 6 });
+        var (images, labels) = TestData.Images();
+        model.Materialize();
+        using var optimizer = optim.SGD(model.parameters(), 0.5);
+        nn.functional.cross_entropy(model.call(images), labels).backward(); // eval mode, autograd on
+        optimizer.step();
+        Assert.All(model.SharedLayers(), l => Assert.False(l.Layer.IsMaterialized, l.Path));
+        Tensor after;
+        using (no_grad()) after = model.call(images);
+        model.Materialize();
+        using (no_grad()) Assert.True(Same(model.call(images), after), "the no_grad pass after the step used the stepped banks");
     }
 
     [Fact]
