@@ -38,15 +38,35 @@ public static class BudgetPlanner
         long available = check.Budget - neverShared - paidInFull;
         Layout? LayoutFor(long reserve)
         {
-            var templated = sharing.BankSplit == BankSplit.Templates
-                ? BudgetSplit.InTemplates(available - reserve, banked.Select(g => g.Largest).ToList(), banked.Select(g => g.Members.Count).ToList(), banked.Select(g => g.MaximumBank).ToList(), sharing.TemplateCap)
-                : null;
-            var banks = templated ?? BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), banked.Select(g => g.MaximumBank).ToList());
-            if (banks is null) return null;
+            var maxima = banked.Select(g => g.MaximumBank).ToList();
+            var split = Split(reserve, maxima);
+            // A group whose every member is interpolated reads only the largest of their grids, which a square p-grid may
+            // leave well short of the bank (a 10x10 grid of a 224-entry bank). Such a group is capped at what it reads and
+            // the split made again, so the rest goes to the other groups (or shows as unused), never to entries no layer reads.
+            // (A group that gains in the new split may then read short of its larger bank: capped too, at most once per group.)
+            for (int round = 0; round < banked.Count && split is { } current && sharing.Upsampler == Upsampler.Interpolate && !sharing.ExactTemplates; round++)
+            {
+                bool capped = false;
+                for (int i = 0; i < banked.Count; i++)
+                    if (InterpolatedReach(banked[i], current.Banks[i]) is { } reach && reach < current.Banks[i])
+                        (maxima[i], capped) = (System.Math.Min(maxima[i], reach), true);
+                if (!capped) break;
+                split = Split(reserve, maxima);
+            }
+            if (split is not { } chosen) return null;
+            var (banks, templated) = chosen;
             var layouts = banked.Select((g, i) => TemplateLayout.Layout(g.Members.Select(m => m.Spec.GeneratedSize(m.Index)).ToList(), banks[i], sharing.TemplateCap,
                 m => sharing.Upsampler == Upsampler.Interpolate && !g.Members[m].Spec.IsExtension(g.Members[m].Index) ? InterpolationGrid.For(g.Members[m].Spec, banks[i])?.Size : null, sharing.ExactTemplates)).ToArray();
             var masks = banked.Select((g, i) => g.Members.Select(m => sharing.MaskEntriesFor(m.Spec.GeneratedSize(m.Index), banks[i])).ToArray()).ToArray();
-            return new Layout(banks, layouts, masks, sharing.Combiner, templated is not null ? BankSplit.Templates : BankSplit.Proportional);
+            return new Layout(banks, layouts, masks, sharing.Combiner, templated ? BankSplit.Templates : BankSplit.Proportional);
+        }
+        (long[] Banks, bool Templated)? Split(long reserve, List<long> maxima)
+        {
+            var templated = sharing.BankSplit == BankSplit.Templates
+                ? BudgetSplit.InTemplates(available - reserve, banked.Select(g => g.Largest).ToList(), banked.Select(g => g.Members.Count).ToList(), maxima, sharing.TemplateCap)
+                : null;
+            var banks = templated ?? BudgetSplit.Proportional(available - reserve, banked.Select(g => g.SharedSize).ToList(), banked.Select(g => g.MinimumBank).ToList(), maxima);
+            return banks is null ? null : (banks, templated is not null);
         }
         long low = 0; // combiners without per-layer coefficients (round robin, average) may need none
         long high = available - banked.Sum(g => g.MinimumBank); // every bank at its minimum: valid whenever the budget check passed
@@ -61,6 +81,21 @@ public static class BudgetPlanner
         var best = LayoutFor(high)!;
 
         return Assemble(spec, check, groups, banked, best);
+    }
+
+    /// <summary>
+    /// How much of a bank of <paramref name="bank"/> entries <paramref name="group"/> reads when every member is interpolated
+    /// from it (the largest grid); null when a member reads templates or is tiled (a family extension), which reach the whole bank.
+    /// </summary>
+    private static long? InterpolatedReach(GroupDraft group, long bank)
+    {
+        long reach = 0;
+        foreach (var (spec, index) in group.Members)
+        {
+            if (spec.GeneratedSize(index) <= bank || spec.IsExtension(index) || InterpolationGrid.For(spec, bank) is not { } grid) return null;
+            reach = System.Math.Max(reach, grid.Size);
+        }
+        return reach;
     }
 
     /// <summary>

@@ -179,6 +179,37 @@ public sealed class PlannerPropertyTests
         Assert.Equal(entries, CopyMasks.Entries(weight, bank, SharingDefaults.MaskPeriod));
     }
 
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(0.3)]
+    [InlineData(0.05)]
+    public void A_group_whose_every_layer_is_interpolated_gets_no_bank_entries_beyond_the_largest_grid(double budget)
+    {
+        // Found by a review: the head's square p-grid read 16,400 of its 19,773 entries at budget 0.2, and the other 3,373
+        // were counted as used. Now the group is capped at its grid and the rest goes to the other groups (or shows as unused).
+        var layers = new[]
+        {
+            LayerSpec.Conv2d("Stem", 3, 64, 3, 3, padding: 1), LayerSpec.Conv2d("Body", 64, 64, 3, 3, padding: 1, repeat: 4),
+            LayerSpec.Linear("Head", 1024, 100),
+        };
+        var spec = new NetworkSpec("Interpolated", BudgetSpec.Fraction(budget), layers, new SharingSpec(GroupStrategy.ByShape, upsampler: Upsampler.Interpolate));
+        var plan = BudgetPlanner.Plan(spec);
+        foreach (var group in plan.Groups)
+        {
+            var members = group.Members.Select(plan.Layer).ToList();
+            if (members.All(l => l.Grid is not null))
+                Assert.Equal(members.Max(l => l.ReadLength), group.BankSize);
+            Assert.All(members, l => Assert.True(l.ReadLength <= group.BankSize || l.Grid is null, l.Path));
+        }
+        Assert.True(plan.Breakdown.Unused >= 0 && plan.Breakdown.Total <= plan.Budget);
+        if (budget == 0.2)
+        {
+            var head = plan.Group(plan.Layer("Head").Group!);
+            Assert.Equal(plan.Layer("Head").ReadLength, head.BankSize);
+            Assert.True(head.BankSize < 19_773, $"the head's bank is {head.BankSize}");
+        }
+    }
+
     [Fact]
     public void A_budget_at_the_minimum_is_planned()
     {
