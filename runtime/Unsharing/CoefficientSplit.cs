@@ -6,6 +6,7 @@ using System.Text;
 using NpasDsl.Allocation;
 using NpasDsl.Planning;
 using TorchSharp;
+using TorchSharp.Modules;
 
 namespace NpasDsl.Unsharing;
 
@@ -44,6 +45,23 @@ public sealed class CoefficientSplit
     public long ParametersAdded => Plan.Breakdown.Total - Before.Breakdown.Total;
     /// <summary>Whether any set was split.</summary>
     public bool Changed => VectorsAdded > 0;
+
+    /// <summary>
+    /// Carries <paramref name="optimizer"/>'s per-parameter state (AdamW's moments and step count, SGD's momentum buffer)
+    /// from <paramref name="model"/> to <paramref name="nextOptimizer"/> of the model <see cref="Rebuild"/> made from it,
+    /// so the split does not restart the optimizer: every parameter keeps its state, and a vector the split added starts
+    /// with the state of the vector its layer read (as its values do). Both optimizers must be built from their model's
+    /// <c>parameters()</c> alone, as the trainer builds them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An optimizer does not hold one state per parameter of its model.</exception>
+    public static void CarryOptimizerState(NpasModule model, OptimizerHelper optimizer, NpasModule next, OptimizerHelper nextOptimizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(nextOptimizer);
+        OptimizerStateTransfer.Copy(model, optimizer, next, nextOptimizer);
+    }
 
     /// <summary>
     /// Builds the model for <see cref="Allocation"/> with <paramref name="create"/> (<c>o => new MyNet(o)</c>), with the
