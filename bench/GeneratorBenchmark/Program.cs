@@ -109,11 +109,7 @@ foreach (var row in project)
 Console.Write(report.ToString());
 return 0;
 
-static double Median(List<double> values)
-{
-    var sorted = values.OrderBy(v => v).ToList();
-    return sorted[sorted.Count / 2];
-}
+static double Median(List<double> values) => NpasDsl.Bench.Statistics.Median(values);
 
 static void Check(GeneratorDriver driver, int layers)
 {

@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 
 // Training-step time (forward, backward, Adam step) of shared models at budgets 0.1, 1.0 and 2.0, and
 // inference time of the materialized model, each divided by the same network built from TorchSharp's
-// ordinary layers. Configurations are timed in turn, step after step, so drift affects them alike.
+// ordinary layers. Configurations are timed in turn, step after step and in a rotating order, so drift affects them alike.
 int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
 const int WarmupSteps = 3;
 random.manual_seed(1);
@@ -42,8 +42,10 @@ string Run(string name, Func<nn.Module<Tensor, Tensor>> plain, Func<double, Npas
     models.AddRange(budgets.Select(b => (nn.Module<Tensor, Tensor>)shared(b)));
     var optimizers = models.Select(m => optim.Adam(m.parameters(), 0.001)).ToList();
     var train = models.Select(_ => new List<double>()).ToList();
+    // The order rotates each step: in a fixed order the baseline always ran right after the budget-2.0 step had freed
+    // the largest graph, so allocator and cache effects fell on one side of every ratio in the same way.
     for (int step = 0; step < WarmupSteps + steps; step++)
-        for (int m = 0; m < models.Count; m++)
+        foreach (int m in Enumerable.Range(0, models.Count).Select(i => (i + step) % models.Count))
         {
             var clock = Stopwatch.StartNew();
             using (var scope = NewDisposeScope())
@@ -66,7 +68,7 @@ string Run(string name, Func<nn.Module<Tensor, Tensor>> plain, Func<double, Npas
     var inference = inferenceModels.Select(_ => new List<double>()).ToList();
     using (no_grad())
         for (int step = 0; step < WarmupSteps + steps; step++)
-            for (int m = 0; m < inferenceModels.Length; m++)
+            foreach (int m in Enumerable.Range(0, inferenceModels.Length).Select(i => (i + step) % inferenceModels.Length))
             {
                 var clock = Stopwatch.StartNew();
                 using (var scope = NewDisposeScope()) inferenceModels[m].call(input);
@@ -80,8 +82,4 @@ string Run(string name, Func<nn.Module<Tensor, Tensor>> plain, Func<double, Npas
         baseInference, R(Median(inference[1]), baseInference), R(Median(inference[2]), baseInference));
 }
 
-static double Median(List<double> values)
-{
-    var sorted = values.OrderBy(v => v).ToList();
-    return sorted[sorted.Count / 2];
-}
+static double Median(List<double> values) => NpasDsl.Bench.Statistics.Median(values);
