@@ -306,6 +306,7 @@ if (reportOnly)
 }
 
 var results = new List<SweepResult>();
+string commit = CodeVersion.Commit();
 string settings = SweepSettings.Key(trainer, sharingText, validation, augment ? $"pad{AugmentPadding}-crop-flip" : null);
 string markdownPath = Path.Combine(outputDirectory, "budget-sweep.md"), plotPath = Path.Combine(outputDirectory, "budget-sweep.png");
 foreach (var (_, label, budget, create) in runs)
@@ -317,7 +318,7 @@ foreach (var (_, label, budget, create) in runs)
     var last = history[^1];
     var result = new SweepResult(label, budget, model.TrainableParameters, last.TestAccuracy, history.Sum(r => r.Seconds));
     results.Add(result);
-    if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => SweepResultsFile.Append(resultsFile, settings, result));
+    if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => SweepResultsFile.Append(resultsFile, settings, result, get_num_threads(), commit));
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | {5}_accuracy={2:0.0000} | epochs={3} | {4:0}s",
         label, result.Parameters, result.Accuracy, history.Count, result.Seconds, trainingData.Evaluation));
     if (resultsFile is null) Write();
@@ -367,6 +368,12 @@ void Write()
     text.Append(SweepReport.Table(reported, tableOrder, fullLabel, trainingData.Evaluation));
     text.Append(resultsFile is null ? "\nTargets (issue 5), measured in this run:\n\n" : "\nTargets (issue 5), measured by these processes:\n\n");
     text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
+    if (resultsFile is not null)
+    {
+        // What the merged table does not show by itself: repeats, other thread counts or code, and whose seconds these are.
+        var caveats = SweepResultsFile.Caveats(resultsFile, settings).Append("the seconds are each process's own; processes that shared the machine make them no speed comparison");
+        text.Append("\nMerged results: ").Append(string.Join("; ", caveats)).Append(".\n");
+    }
     Directory.CreateDirectory(outputDirectory);
     AtomicFile.WriteText(markdownPath, text.ToString()); // a temporary per process: processes of one sweep may write at once
     // The published report also goes into docs/benchmarks.md, between its markers, with the plot; a report written

@@ -93,10 +93,21 @@ public sealed class BudgetSweepTests
         try
         {
             Assert.Empty(SweepResultsFile.Read(path, "epochs=3"));
-            SweepResultsFile.Append(path, "epochs=3", new SweepResult("full", null, 149_642, 0.91, 600.5));
-            SweepResultsFile.Append(path, "epochs=2", new SweepResult("full", null, 149_642, 0.88, 400));
-            SweepResultsFile.Append(path, "epochs=3", new SweepResult("shared, budget 0.10", 0.1, 14_964, 0.1 + 0.2, 590));
-            SweepResultsFile.Append(path, "epochs=3", new SweepResult("full", null, 149_642, 0.915, 610)); // measured again: the last counts
+            SweepResultsFile.Append(path, "epochs=3", new SweepResult("full", null, 149_642, 0.91, 600.5), 1, "abc1234");
+            SweepResultsFile.Append(path, "epochs=2", new SweepResult("full", null, 149_642, 0.88, 400), 1, "abc1234");
+            SweepResultsFile.Append(path, "epochs=3", new SweepResult("shared, budget 0.10", 0.1, 14_964, 0.1 + 0.2, 590), 1, "abc1234");
+            Assert.Empty(SweepResultsFile.Caveats(path, "epochs=3"));
+            SweepResultsFile.Append(path, "epochs=3", new SweepResult("full", null, 149_642, 0.915, 610), 2, "def5678"); // measured again: the last counts
+            // Found by a review: a repeat replaced the earlier result without a word, and the lines' threads and code were not recorded.
+            Assert.Equal(new[]
+            {
+                "full was measured 2 times with these settings; the last result counts",
+                "the results merged ran with different TorchSharp thread counts (2, 1), which move accuracies in their last digits",
+                "the results merged were measured by different code (def5678, abc1234)",
+            }, SweepResultsFile.Caveats(path, "epochs=3"));
+            // A line written before threads and commits were recorded still reads, as unrecorded.
+            System.IO.File.AppendAllText(path, "epochs=4\tfull\t\t149642\t0.9\t10\n");
+            Assert.Single(SweepResultsFile.Read(path, "epochs=4"));
 
             var rows = SweepResultsFile.Read(path, "epochs=3");
             Assert.Equal(new[] { "full", "shared, budget 0.10" }, rows.Select(r => r.Label));
@@ -107,9 +118,9 @@ public sealed class BudgetSweepTests
 
             System.IO.File.AppendAllText(path, "broken line\n");
             var error = Assert.Throws<System.IO.InvalidDataException>(() => SweepResultsFile.Read(path, "epochs=3"));
-            Assert.Contains("line 5", error.Message);
-            Assert.Throws<System.ArgumentException>(() => SweepResultsFile.Append(path, "a\tb", rows[0]));
-            Assert.Throws<System.ArgumentException>(() => SweepResultsFile.Append(path, "a\rb", rows[0]));
+            Assert.Contains("line 6", error.Message);
+            Assert.Throws<System.ArgumentException>(() => SweepResultsFile.Append(path, "a\tb", rows[0], 1, "abc"));
+            Assert.Throws<System.ArgumentException>(() => SweepResultsFile.Append(path, "a\rb", rows[0], 1, "abc"));
 
             // While one process holds the lock, no other can take it.
             bool ran = false;
