@@ -85,17 +85,20 @@ public static class BudgetPlanner
 
     /// <summary>
     /// How much of a bank of <paramref name="bank"/> entries <paramref name="group"/> reads when every member is interpolated
-    /// from it (the largest grid); null when a member reads templates or is tiled (a family extension), which reach the whole bank.
+    /// from it; null when a member reads templates or is tiled (a family extension), which reach the whole bank. Members
+    /// whose grids have one size walk through the bank one grid after another (<see cref="TemplateLayout"/>), and grids of
+    /// different sizes overlap from offset 0, so the reach is the largest of (members of a size) x (that grid), at most
+    /// the bank: capped there, same-shape layers keep windows of their own instead of all reading offset 0.
     /// </summary>
     private static long? InterpolatedReach(GroupDraft group, long bank)
     {
-        long reach = 0;
+        var grids = new List<long>();
         foreach (var (spec, index) in group.Members)
         {
             if (spec.GeneratedSize(index) <= bank || spec.IsExtension(index) || InterpolationGrid.For(spec, bank) is not { } grid) return null;
-            reach = System.Math.Max(reach, grid.Size);
+            grids.Add(grid.Size);
         }
-        return reach;
+        return grids.GroupBy(size => size).Max(sizes => System.Math.Min(bank, sizes.Key * sizes.Count()));
     }
 
     /// <summary>

@@ -152,6 +152,9 @@ public sealed class AllocationFile
             if (!Enum.IsDefined(typeof(WeightSource), Layers[i].Source)) return $"layer '{Layers[i].Path}' has \"source\" {(int)Layers[i].Source}, which is not one of {string.Join(", ", Enum.GetNames(typeof(WeightSource)))}";
         }
         if (Groups.GroupBy(g => g.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twiceGroup) return $"group '{twiceGroup.Key}' appears twice";
+        // A layer paid in full was alone in its group: a group of that name with a bank, or no name, is not what was saved.
+        if (Layers.FirstOrDefault(l => l.AssignedGroup is { } g && (g.Length == 0 || Groups.Any(b => b.Name == g))) is { } misassigned)
+            return $"layer '{misassigned.Path}' has \"assignedGroup\" '{misassigned.AssignedGroup}', which is empty or the name of a banked group";
         if (Layers.GroupBy(l => l.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twiceLayer) return $"layer '{twiceLayer.Key}' appears twice";
         return null;
     }
@@ -196,7 +199,8 @@ public sealed class AllocationFile
 
     private static string Describe(LayerRecord? layer) => layer is null ? "missing"
         : layer.Source == WeightSource.Bank ? $"in bank '{layer.Group}' with {layer.Templates} templates at offset {layer.Offset:N0}"
-            + (layer.CoefficientsFrom is { } from ? $", reading the coefficients of '{from}'" : "") : "an ordinary layer";
+            + (layer.CoefficientsFrom is { } from ? $", reading the coefficients of '{from}'" : "")
+        : "an ordinary layer" + (layer.AssignedGroup is { } assigned ? $" (alone in group '{assigned}', paid in full)" : "");
 
     /// <summary>The sharing options as stored.</summary>
     public sealed record SharingRecord

@@ -145,17 +145,15 @@ public abstract partial class SharedLayer : nn.Module<Tensor, Tensor>
     {
         if (_weightOwner is not null) return _weightOwner.Weight(fresh);
         if (WeightOverride is not null) return WeightOverride();
-        // With autograd on, the cached weight (detached) would leave the parameters without gradients: generate it again,
-        // and drop the cache, which the optimizer step that may follow would leave stale (a later no_grad pass would use it).
-        if (_materialized is not null && !fresh)
-        {
-            if (!is_grad_enabled()) return _materialized;
-            Dematerialize();
-        }
+        // With autograd on, the cached weight (detached) would leave the parameters without gradients: generate it again.
+        if (_materialized is not null && !fresh && !is_grad_enabled()) return _materialized;
         if (_passWeight is not null) return _passWeight;
         var result = _narrower is not null
             ? FamilyWeight.Compose(_narrower.Weight(fresh || training), Plan.Source == WeightSource.Inherited ? null : OwnPart(), _shape)
             : OwnPart();
+        // A weight generated with gradients can be stepped after this pass, which would leave the cache stale for the next
+        // no_grad pass: drop it. (Frozen parameters give a weight without gradients, and the cache stays.)
+        if (_materialized is not null && !fresh && result.requires_grad) Dematerialize();
         if (_reuseWithinPass) _passWeight = result;
         return result;
     }

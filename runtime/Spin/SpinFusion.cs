@@ -83,6 +83,7 @@ public static class SpinFusion
         var frozen = model.parameters().Where(p => p.requires_grad).ToList();
         foreach (var p in frozen) p.requires_grad = false;
         bool wasTraining = model.training; // γ trains in training mode; the caller gets the model in the mode it gave
+        bool wasMaterialized = model.SharedLayers().Any(l => l.Layer.IsMaterialized); // and materialized again if it was
         try
         {
             using (var optimizer = optim.Adam(gammas.Values.SelectMany(g => g), learningRate))
@@ -103,6 +104,7 @@ public static class SpinFusion
         finally
         {
             model.train(wasTraining);
+            if (wasMaterialized && !wasTraining) model.Materialize();
             foreach (var p in frozen) p.requires_grad = true;
             foreach (var set in sets) (layers[set.Owner].WeightOverride, layers[set.Owner].BiasOverride) = (null, null);
             foreach (var gamma in gammas.Values.SelectMany(g => g)) gamma.Dispose();

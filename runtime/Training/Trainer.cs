@@ -22,6 +22,8 @@ namespace NpasDsl.Training;
 public sealed class Trainer
 {
     private readonly TrainingData _data;
+    /// <summary>How this run seeds its augmentations: the current scheme, or the one of the checkpoint it resumes.</summary>
+    private int _augmentationSeeds = TrainingState.SeedRangeAugmentation;
     private string? _trainDataFingerprint;
     /// <summary>The training set's digest, taken once: every checkpoint records it, and a resume compares it.</summary>
     private string TrainDataFingerprint => _trainDataFingerprint ??= TrainingDataFingerprint.Of(_data.TrainInputs, _data.TrainLabels);
@@ -214,7 +216,7 @@ public sealed class Trainer
         // What a checkpoint records so that --resume can refuse to continue with other data or settings (CheckResumable).
         var settings = ResumeSettings.Of(_options);
         var schedule = ScheduleSettings.Of(_options);
-        TrainingState Stamped(TrainingState s) => s with { TrainExamples = count, TrainData = TrainDataFingerprint, Settings = settings, Schedule = schedule };
+        TrainingState Stamped(TrainingState s) => s with { TrainExamples = count, TrainData = TrainDataFingerprint, Settings = settings, Schedule = schedule, AugmentationSeeds = _augmentationSeeds };
         int batches = (int)((count + _options.BatchSize - 1) / _options.BatchSize);
         if (_options.BatchesPerEpoch is { } limit) batches = Math.Min(batches, limit);
         if (_options.CheckpointEverySteps is { } interval && interval >= batches)
@@ -316,6 +318,8 @@ public sealed class Trainer
     {
         // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
         var saved = checkpoints.ReadState();
+        // A run goes on drawing its augmentations as it began: a checkpoint from before the seed ranges keeps the old seeds.
+        _augmentationSeeds = saved.AugmentationSeeds ?? TrainingState.SeedTimesPrimeAugmentation;
         CheckResumable(saved, checkpoints.Directory);
         if (saved.Schedule is null)
             _log(ScheduleSettings.UnrecordedNote);
@@ -368,7 +372,7 @@ public sealed class Trainer
         var inputs = _data.TrainInputs.index_select(0, index);
         if (_augment is not null)
         {
-            using var augmentGenerator = new Generator(AugmentationSeed(_options.Seed, state.GlobalStep)); // one a step: dispose it
+            using var augmentGenerator = new Generator(AugmentationSeed(_options.Seed, state.GlobalStep, _augmentationSeeds)); // one a step: dispose it
             inputs = _augment(inputs, augmentGenerator);
         }
         inputs = inputs.to(_device);
@@ -455,7 +459,14 @@ public sealed class Trainer
     /// as before, gave seed 2 the draws of seed 1 shifted by 7,919 steps); seed 1 keeps the values it always had, so
     /// results measured with it still reproduce.
     /// </summary>
-    internal static ulong AugmentationSeed(long seed, long step) => unchecked(((ulong)(seed - 1) << 32) + 7_919UL + (ulong)step);
+    /// <param name="seed">The run seed.</param>
+    /// <param name="step">The step (over the whole run).</param>
+    /// <param name="scheme"><see cref="TrainingState.SeedRangeAugmentation"/> (new runs), or
+    /// <see cref="TrainingState.SeedTimesPrimeAugmentation"/> for a run resumed from a checkpoint that began with it.</param>
+    internal static ulong AugmentationSeed(long seed, long step, int scheme = TrainingState.SeedRangeAugmentation)
+        => scheme == TrainingState.SeedTimesPrimeAugmentation
+            ? unchecked((ulong)(seed * 7_919 + step))
+            : unchecked(((ulong)(seed - 1) << 32) + 7_919UL + (ulong)step);
 
     /// <summary>Accuracy on the whole evaluation set: the test set, or the validation split (<see cref="TrainingData.Evaluation"/>).</summary>
     public double Evaluate()

@@ -235,10 +235,11 @@ public sealed class CheckpointStore
     /// </summary>
     internal void Discard()
     {
-        Writing("trainer.json", () => { if (File.Exists(ManifestPath)) File.Delete(ManifestPath); });
-        // The discarded run's reports go with it: a new run without --plot would otherwise leave the old curves beside its own metrics.
+        // The discarded run's reports go with it: a new run without --plot would otherwise leave the old curves beside its own
+        // metrics. Before the manifest, so that a failure here still leaves a whole checkpoint, as the error says.
         foreach (var report in new[] { MetricsCsvName, MetricsPlotName })
             Writing(report, () => File.Delete(Path.Combine(Directory, report))); // no error when it is absent
+        Writing("trainer.json", () => { if (File.Exists(ManifestPath)) File.Delete(ManifestPath); });
     }
 
     /// <summary>The metrics history a run writes beside its checkpoints.</summary>

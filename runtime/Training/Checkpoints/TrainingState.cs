@@ -33,6 +33,16 @@ public sealed record TrainingState
     public ResumeSettings? Settings { get; init; }
     /// <summary>The schedule and regularisation the run was written with; a resumed run that changes them is told so (null in older checkpoints).</summary>
     public ScheduleSettings? Schedule { get; init; }
+    /// <summary>
+    /// How the run seeds each step's augmentation: <see cref="SeedRangeAugmentation"/> since session 21; null in older
+    /// checkpoints, whose runs used <see cref="SeedTimesPrimeAugmentation"/> and resume with it, so they still end as
+    /// their uninterrupted run would.
+    /// </summary>
+    public int? AugmentationSeeds { get; init; }
+    /// <summary>Step seed = seed · 7,919 + step: seed 2 drew seed 1's augmentations 7,919 steps later.</summary>
+    public const int SeedTimesPrimeAugmentation = 1;
+    /// <summary>Step seed = (seed − 1) · 2^32 + 7,919 + step: each run seed has 2^32 steps of its own (seed 1's seeds are the old ones).</summary>
+    public const int SeedRangeAugmentation = 2;
     /// <summary>The finished epochs.</summary>
     public List<EpochRecord> History { get; init; } = new();
 }

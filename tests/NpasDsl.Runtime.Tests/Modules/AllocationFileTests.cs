@@ -124,6 +124,16 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
         Assert.Null(AllocationFile.From(rebuilt.Allocation).FirstDifference(file));
         Assert.Equal(body, rebuilt.Allocation.Group("conflict_1").Members);
         Assert.Equal(WeightSource.Own, rebuilt.Allocation.Layer("Head").Source);
+
+        // A difference in it is named; an empty one, or one naming a banked group, is refused as not what was saved.
+        var other = AllocationFile.Parse(File.ReadAllText(path).Replace("\"assignedGroup\": \"conflict_2\"", "\"assignedGroup\": \"conflict_9\""), "edited");
+        Assert.Equal("layer 'Head' is an ordinary layer (alone in group 'conflict_2', paid in full) here but an ordinary layer (alone in group 'conflict_9', paid in full) there",
+            file.FirstDifference(other));
+        foreach (var bad in new[] { "", "conflict_1" })
+        {
+            var e = Assert.Throws<InvalidDataException>(() => AllocationFile.Parse(File.ReadAllText(path).Replace("\"assignedGroup\": \"conflict_2\"", $"\"assignedGroup\": \"{bad}\""), "edited"));
+            Assert.Contains($"layer 'Head' has \"assignedGroup\" '{bad}', which is empty or the name of a banked group", e.Message);
+        }
     }
 
     [Fact]

@@ -96,6 +96,11 @@ public sealed class MaterializeTests
         using (no_grad()) after = model.call(images);
         model.Materialize();
         using (no_grad()) Assert.True(Same(model.call(images), after), "the no_grad pass after the step used the stepped banks");
+
+        // Frozen parameters cannot be stepped: a forward with autograd on keeps the materialized weights.
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        model.call(images);
+        Assert.All(model.SharedLayers(), l => Assert.True(l.Layer.IsMaterialized, l.Path));
     }
 
     [Fact]

@@ -197,9 +197,17 @@ public sealed class PlannerPropertyTests
         foreach (var group in plan.Groups)
         {
             var members = group.Members.Select(plan.Layer).ToList();
-            if (members.All(l => l.Grid is not null))
-                Assert.Equal(members.Max(l => l.ReadLength), group.BankSize);
             Assert.All(members, l => Assert.True(l.ReadLength <= group.BankSize || l.Grid is null, l.Path));
+            if (!members.All(l => l.Grid is not null)) continue;
+            // Every entry of the bank is read by some member's window (circular from its offset) ...
+            var read = new bool[group.BankSize];
+            foreach (var l in members)
+                for (long e = 0; e < l.ReadLength; e++) read[(l.Offset + e) % group.BankSize] = true;
+            Assert.All(read, Assert.True);
+            // ... and same-shape members read windows of their own where the bank holds them (found by a second review:
+            // a cap at one grid put all four body layers at offset 0, one weight up to a scalar).
+            foreach (var shape in members.GroupBy(l => l.ReadLength).Where(g => g.Count() * g.Key <= group.BankSize))
+                Assert.Equal(shape.Count(), shape.Select(l => l.Offset).Distinct().Count());
         }
         Assert.True(plan.Breakdown.Unused >= 0 && plan.Breakdown.Total <= plan.Budget);
         if (budget == 0.2)
@@ -207,6 +215,10 @@ public sealed class PlannerPropertyTests
             var head = plan.Group(plan.Layer("Head").Group!);
             Assert.Equal(plan.Layer("Head").ReadLength, head.BankSize);
             Assert.True(head.BankSize < 19_773, $"the head's bank is {head.BankSize}");
+            // The four body convolutions read four windows that together cover more than one grid: not capped to one.
+            var body = plan.Group(plan.Layer("Body.0").Group!);
+            Assert.True(body.BankSize > plan.Layer("Body.0").ReadLength, $"the body's bank is {body.BankSize}");
+            Assert.Equal(4, Enumerable.Range(0, 4).Select(i => plan.Layer($"Body.{i}").Offset).Distinct().Count());
         }
     }
 

@@ -53,6 +53,33 @@ public sealed class CheckpointContentsTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_run_resumed_from_a_checkpoint_older_than_the_seed_ranges_keeps_drawing_its_augmentations_the_old_way()
+    {
+        // Found by a review of the seed-range change: such a run would have drawn other crops after its resume.
+        var seeds = new List<ulong>();
+        Tensor Record(Tensor images, Generator generator)
+        {
+            seeds.Add((ulong)generator.initial_seed());
+            return images;
+        }
+        var options = Options with { Seed = 2, BatchesPerEpoch = 2 };
+        using (var model = new TinyCnn())
+            new Trainer(model, TrainerTests.Data(), options, log: _ => { }, augment: Record).Run();
+        Assert.Equal(new[] { Trainer.AugmentationSeed(2, 0), Trainer.AugmentationSeed(2, 1) }, seeds);
+        Assert.Equal((1UL << 32) + 7_919, seeds[0]); // the seed range of seed 2
+
+        var path = Path.Combine(Scratch, "trainer.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        Assert.Equal(TrainingState.SeedRangeAugmentation, (int?)json["state"]!["augmentationSeeds"]);
+        Assert.True(json["state"]!.AsObject().Remove("augmentationSeeds")); // as an older NpasDsl wrote it
+        File.WriteAllText(path, json.ToJsonString());
+        seeds.Clear();
+        using var resumed = new TinyCnn();
+        new Trainer(resumed, TrainerTests.Data(), options with { Epochs = 2, Resume = true }, log: _ => { }, augment: Record).Run();
+        Assert.Equal(new ulong[] { 2 * 7_919 + 2, 2 * 7_919 + 3 }, seeds); // seed · 7,919 + step, steps 2 and 3
+    }
+
+    [Fact]
     public void A_save_removes_the_temporaries_a_killed_save_left_and_nothing_else()
     {
         Directory.CreateDirectory(Scratch);
