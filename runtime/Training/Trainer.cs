@@ -71,8 +71,7 @@ public sealed class Trainer
     {
         _augment = augment;
         _progress = progress;
-        ThrowIfUnusable(options, data);
-        _unsharing = ScheduledUnsharing.For(options, single, rebuild);
+        (_unsharing, _checkpoints) = Preflight(options, data, single, rebuild);
         _model = model;
         _single = single;
         _data = data;
@@ -81,8 +80,6 @@ public sealed class Trainer
         _log = log ?? Console.WriteLine;
         _optimizer = CreateOptimizer(model.Module);
         _decayed = model.Decayed.ToList();
-        _checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, options.Names) : null;
-        _checkpoints?.PrepareFor(options);
     }
 
     /// <summary>
@@ -117,9 +114,17 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
+        Preflight(options, data, model, rebuild);
+    }
+
+    /// <summary>The refusals a trainer makes before anything is built, shared by the constructor and <see cref="Check"/>: returns the unsharing schedule and the checkpoint store.</summary>
+    private static (ScheduledUnsharing? Unsharing, CheckpointStore? Checkpoints) Preflight(TrainerOptions options, TrainingData data, NpasModule? single, Func<NpasOptions, NpasModule>? rebuild)
+    {
         ThrowIfUnusable(options, data);
-        ScheduledUnsharing.For(options, model, rebuild);
-        if (options.CheckpointDirectory is { } directory) new CheckpointStore(directory, options.Names).PrepareFor(options);
+        var unsharing = ScheduledUnsharing.For(options, single, rebuild);
+        var checkpoints = options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, options.Names) : null;
+        checkpoints?.PrepareFor(options);
+        return (unsharing, checkpoints);
     }
 
     /// <summary>Refuses options or data no trainer can run with; called before anything slow (a group search) is done for them.</summary>
@@ -318,8 +323,6 @@ public sealed class Trainer
     {
         // Checked before anything is loaded, so a caller that catches the mismatch still has its own model and optimizer.
         var saved = checkpoints.ReadState();
-        // A run goes on drawing its augmentations as it began: a checkpoint from before the seed ranges keeps the old seeds.
-        _augmentationSeeds = saved.AugmentationSeeds ?? TrainingState.SeedTimesPrimeAugmentation;
         CheckResumable(saved, checkpoints.Directory);
         if (saved.Schedule is null)
             _log(ScheduleSettings.UnrecordedNote);
@@ -353,6 +356,8 @@ public sealed class Trainer
                 $"or start afresh with {names.On(nameof(TrainerOptions.Overwrite))} or another {names.Of(nameof(TrainerOptions.CheckpointDirectory))}.", e);
         }
         if (split is not null) Replace(split, optimizer);
+        // A run goes on drawing its augmentations as it began: a checkpoint from before the seed ranges keeps the old seeds.
+        _augmentationSeeds = saved.AugmentationSeeds ?? TrainingState.SeedTimesPrimeAugmentation;
         // TorchSharp's load restores every group's settings as saved; this run's momentum (a change is noted above) holds from here.
         if (_options.Optimizer == OptimizerKind.SgdNesterov)
             foreach (var group in _optimizer.ParamGroups)
