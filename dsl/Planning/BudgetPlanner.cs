@@ -40,9 +40,9 @@ public static class BudgetPlanner
         {
             var maxima = banked.Select(g => g.MaximumBank).ToList();
             var split = Split(reserve, maxima);
-            // A group whose every member is interpolated reads only the largest of their grids, which a square p-grid may
-            // leave well short of the bank (a 10x10 grid of a 224-entry bank). Such a group is capped at what it reads and
-            // the split made again, so the rest goes to the other groups (or shows as unused), never to entries no layer reads.
+            // A group whose every member is interpolated reads only what its grids reach (InterpolatedReach), which square
+            // p-grids may leave well short of the bank (one 10x10 grid of a 224-entry bank). Such a group is capped at its
+            // reach and the split made again, so the rest goes to the other groups (or shows as unused), never to entries no layer reads.
             // (A group that gains in the new split may then read short of its larger bank: capped too, at most once per group.)
             for (int round = 0; round < banked.Count && split is { } current && sharing.Upsampler == Upsampler.Interpolate && !sharing.ExactTemplates; round++)
             {
