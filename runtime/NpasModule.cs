@@ -177,9 +177,9 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     /// For inference: computes every generated weight once and runs plain convolutions and matrix products with
     /// it, so a forward pass costs what the unshared network costs. Outputs are bit-identical to the on-the-fly
     /// model. Puts the model in eval mode; <c>train()</c> drops the materialized weights (they would not learn), and so
-    /// does a forward pass with autograd on (its weights are generated again so that the parameters get gradients, and
-    /// the step after it may change them): run inference inside <c>no_grad()</c>, and call this again after training or
-    /// after changing parameters by hand. Loading a checkpoint and moving the model (<c>to</c>) compute them again.
+    /// does a forward pass with autograd on where the parameters require gradients (the weights are generated again so
+    /// they get them, and the step after may change them; frozen layers keep theirs): run inference inside
+    /// <c>no_grad()</c>, and call this again after training or after changing parameters by hand. Loading a checkpoint and moving the model (<c>to</c>) compute them again.
     /// </summary>
     public void Materialize()
     {
