@@ -25,8 +25,12 @@ public sealed class NpasGenerator : IIncrementalGenerator
         public const string Parse = "NpasDsl.Parse";
         /// <summary>The models parsed, before their budget is planned.</summary>
         public const string ParsedModels = "NpasDsl.ParsedModels";
-        /// <summary>Each parsed model's budget, planned.</summary>
+        /// <summary>The network of each parsed model: what its budget is planned from.</summary>
+        public const string Networks = "NpasDsl.Networks";
+        /// <summary>Each network's budget, planned.</summary>
         public const string Budget = "NpasDsl.Budget";
+        /// <summary>Each parsed model with the verdict on its budget.</summary>
+        public const string Planned = "NpasDsl.Planned";
         /// <summary>The models that can be emitted.</summary>
         public const string Models = "NpasDsl.Models";
         /// <summary>Placeholders of the classes whose attributes have errors.</summary>
@@ -50,21 +54,31 @@ public sealed class NpasGenerator : IIncrementalGenerator
                 static (ctx, ct) => ModelParser.Parse(ctx, ct))
             .WithTrackingName(Steps.Parse);
 
-        // Planning costs more than parsing (a bisection plans again and again), so it runs over the equatable model alone:
-        // an edit that moves the class's attributes, or changes its file elsewhere, leaves the model equal and the plan cached.
-        // (The model is taken out in a step of its own: a step reruns whenever its input changed, and the parse result
-        // changes with the anchors; the model compares equal, so the planning step after it stays cached.)
+        // Planning costs more than parsing (a bisection plans again and again), so it runs over the equatable network alone:
+        // an edit that moves the class's attributes, changes its file elsewhere, or changes only how a layer property is
+        // written (its modifiers, its backing field) leaves the network equal and the plan cached. (Each is taken out in a
+        // step of its own: a step reruns whenever its input changed, and the parse result changes with the anchors; the
+        // network compares equal, so the planning step after it stays cached.)
         var parsedModels = parsed
             .Where(static r => r.Model is not null)
             .Select(static (r, _) => r.Model!)
             .WithTrackingName(Steps.ParsedModels);
         var verdicts = parsedModels
-            .Select(static (model, ct) => BudgetChecker.Check(model, ct))
+            .Select(static (model, _) => model.Network)
+            .WithTrackingName(Steps.Networks)
+            .Select(static (network, ct) => BudgetChecker.Check(network, ct))
             .WithTrackingName(Steps.Budget);
 
-        var models = verdicts
-            .Where(static v => v.Feasible)
-            .Select(static (v, _) => v.Model)
+        // Each model meets its verdict again by its network (equal networks have equal verdicts). The lookup runs for every
+        // model when any of them changes, but it is cheap, and a model whose pair compares equal stays cached downstream.
+        var planned = parsedModels
+            .Combine(verdicts.Collect())
+            .Select(static (pair, ct) => new PlannedModel(pair.Left, VerdictOf(pair.Left.Network, pair.Right, ct)))
+            .WithTrackingName(Steps.Planned);
+
+        var models = planned
+            .Where(static p => p.Verdict.Feasible)
+            .Select(static (p, _) => p.Model)
             .WithTrackingName(Steps.Models);
 
         // A class whose attributes have errors, or whose budget cannot be met: throwing layer getters, so the NPAS errors stand alone.
@@ -72,9 +86,9 @@ public sealed class NpasGenerator : IIncrementalGenerator
             .Where(static r => r.Placeholder is not null)
             .Select(static (r, _) => r.Placeholder!)
             .WithTrackingName(Steps.Placeholders);
-        var unplannable = verdicts
-            .Where(static v => !v.Feasible)
-            .Select(static (v, _) => PlaceholderSpec.For(v.Model))
+        var unplannable = planned
+            .Where(static p => !p.Verdict.Feasible)
+            .Select(static (p, _) => PlaceholderSpec.For(p.Model))
             .WithTrackingName(Steps.BudgetPlaceholders);
 
         // Full names that differ only in case, over every file this generator writes; unchanged (and cached) until a
@@ -105,20 +119,31 @@ public sealed class NpasGenerator : IIncrementalGenerator
 
         // The budget's problems are located where the class's attributes are now: the (cached) findings name the place,
         // the (fresh) anchors of the same class say where it is.
-        var findings = verdicts.Where(static v => v.Findings.Count > 0).Collect();
+        var findings = planned.Where(static p => p.Verdict.Findings.Count > 0).Collect();
         var anchors = parsed.Select(static (r, _) => r.Anchors).Where(static a => a is not null).Collect();
         context.RegisterSourceOutput(findings.Combine(anchors).WithTrackingName(Steps.BudgetDiagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            var (verdictList, anchorList) = pair.Left;
+            var (plannedList, anchorList) = pair.Left;
             var byName = new Dictionary<string, ModelAnchors>(StringComparer.Ordinal);
             foreach (var a in anchorList) byName[a!.FullName] = a;
-            foreach (var verdict in verdictList)
+            foreach (var model in plannedList)
             {
-                byName.TryGetValue(verdict.Model.FullName, out var where);
-                foreach (var finding in verdict.Findings)
+                byName.TryGetValue(model.Model.FullName, out var where);
+                foreach (var finding in model.Verdict.Findings)
                     Report(spc, new DiagnosticInfo(finding.Id, where?.Of(finding), finding.Arguments), pair.Right);
             }
         });
+    }
+
+    /// <summary>
+    /// The verdict planned for <paramref name="network"/>. It is always among <paramref name="verdicts"/> (each parsed model's
+    /// network was planned); should it not be, it is planned here rather than the model dropped.
+    /// </summary>
+    private static BudgetVerdict VerdictOf(NetworkModel network, System.Collections.Immutable.ImmutableArray<BudgetVerdict> verdicts, System.Threading.CancellationToken cancellationToken)
+    {
+        foreach (var verdict in verdicts)
+            if (verdict.Network.Equals(network)) return verdict;
+        return BudgetChecker.Check(network, cancellationToken);
     }
 
     private static void Report(SourceProductionContext context, DiagnosticInfo info, Compilation compilation)

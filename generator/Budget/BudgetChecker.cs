@@ -14,8 +14,8 @@ namespace NpasDsl.Generator.Budget;
 /// Plans the model with the runtime's own planner, so a budget that compiles is a budget that plans at
 /// start-up, and turns what the plan shows into findings: an infeasible budget, a layer too large for its
 /// bank with upsampling off, a named group that cannot share, and high-budget capacity no layer can read.
-/// A pipeline step of its own over the equatable model: planning a large model costs more than reading it,
-/// and an edit that leaves the model as it was does not plan it again.
+/// A pipeline step of its own over the equatable network: planning a large model costs more than reading it,
+/// and an edit that leaves the network as it was (however the class and its properties are written) does not plan it again.
 /// </summary>
 internal static class BudgetChecker
 {
@@ -29,28 +29,28 @@ internal static class BudgetChecker
     /// </summary>
     [System.ThreadStatic] internal static System.Func<NetworkSpec, AllocationPlan>? PlannerForTests;
 
-    /// <summary>Plans <paramref name="model"/>'s budget; the model can be generated unless an error was found.</summary>
-    public static BudgetVerdict Check(ModelSpec model, CancellationToken cancellationToken)
+    /// <summary>Plans <paramref name="network"/>'s budget; its model can be generated unless an error was found.</summary>
+    public static BudgetVerdict Check(NetworkModel network, CancellationToken cancellationToken)
     {
         var findings = new List<BudgetFinding>();
         bool feasible;
         try
         {
-            feasible = Check(model, findings, cancellationToken);
+            feasible = Check(network, findings, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A generator that throws leaves the user with CS8785 and a CS9248 per layer: a defect of the planner
             // is reported as what it is, on the budget, and the class gets no model code.
-            findings.Add(Finding(DiagnosticDescriptors.PlannerFailure, FindingAnchor.Budget, null, model.ClassName, e.GetType().Name, e.Message));
+            findings.Add(Finding(DiagnosticDescriptors.PlannerFailure, FindingAnchor.Budget, null, network.ClassName, e.GetType().Name, e.Message));
             feasible = false;
         }
-        return new BudgetVerdict(model, feasible, findings.ToEquatableArray());
+        return new BudgetVerdict(network, feasible, findings.ToEquatableArray());
     }
 
-    private static bool Check(ModelSpec model, List<BudgetFinding> findings, CancellationToken cancellationToken)
+    private static bool Check(NetworkModel network, List<BudgetFinding> findings, CancellationToken cancellationToken)
     {
-        var spec = NetworkSpecBuilder.Build(model);
+        var spec = NetworkSpecBuilder.Build(network);
         AllocationPlan plan;
         try
         {

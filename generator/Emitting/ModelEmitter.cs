@@ -109,13 +109,14 @@ internal static class ModelEmitter
         {
             ClassName = model.ClassName;
             ClassIdentifier = model.ClassIdentifier;
-            var spec = NetworkSpecBuilder.Build(model);
+            var network = model.Network;
+            var spec = NetworkSpecBuilder.Build(network);
             Summary = string.Format(CultureInfo.InvariantCulture, "{0} layers, {1:N0} parameters unshared, budget {2}",
                 spec.Layers.Sum(l => l.Count), spec.UnsharedParameters, spec.Budget);
-            BudgetExpression = model.Budget.IsFraction
-                ? "global::NpasDsl.Planning.BudgetSpec.Fraction(" + Literal(model.Budget.Fraction) + ")"
-                : "global::NpasDsl.Planning.BudgetSpec.Parameters(" + Literal(model.Budget.Parameters) + ")";
-            var s = model.Sharing;
+            BudgetExpression = network.Budget.IsFraction
+                ? "global::NpasDsl.Planning.BudgetSpec.Fraction(" + Literal(network.Budget.Fraction) + ")"
+                : "global::NpasDsl.Planning.BudgetSpec.Parameters(" + Literal(network.Budget.Parameters) + ")";
+            var s = network.Sharing;
             SharingExpression = "new global::NpasDsl.Planning.SharingSpec("
                 + "strategy: global::NpasDsl.GroupStrategy." + s.Strategy
                 + ", combiner: global::NpasDsl.Combiner." + s.Combiner
@@ -126,7 +127,7 @@ internal static class ModelEmitter
                 // Written only when set, so that declarations without these options generate what they always did.
                 + (s.CoefficientSharing == CoefficientSharing.None ? "" : ", coefficientSharing: global::NpasDsl.CoefficientSharing." + s.CoefficientSharing)
                 + (s.MaskPeriod == SharingDefaults.MaskPeriod ? "" : ", maskPeriod: " + Literal(s.MaskPeriod)) + ")";
-            Layers = model.Layers.Select(l => new LayerView(l)).ToList();
+            Layers = network.Layers.Zip(model.Declarations, (layer, declaration) => new LayerView(layer, declaration)).ToList();
         }
 
         public string GeneratedCode => GeneratedCodeAttribute;
@@ -140,13 +141,13 @@ internal static class ModelEmitter
 
     public sealed class LayerView
     {
-        public LayerView(LayerModel layer)
+        public LayerView(LayerModel layer, LayerDeclaration declaration)
         {
             Name = layer.Name;
-            Identifier = layer.Identifier;
-            FieldName = layer.FieldName;
-            PropertyType = layer.PropertyType;
-            Modifiers = ModifierPrefix(layer.PropertyModifiers);
+            Identifier = declaration.Identifier;
+            FieldName = declaration.FieldName;
+            PropertyType = declaration.Type;
+            Modifiers = ModifierPrefix(declaration.Modifiers);
             // base.: a member of the user's own named CreateLinear or CreateList must not be called instead.
             string factory = "base.Create" + layer.Kind;
             CreateExpression = layer.Repeat > 0 ? $"base.CreateList({Literal(layer.Name)}, {factory})" : $"{factory}({Literal(layer.Name)})";

@@ -1,10 +1,13 @@
 namespace NpasDsl.Generator.Model;
 
 /// <summary>
-/// What planning a model's budget found: whether the model can be generated (else it gets its placeholder,
+/// What planning a network's budget found: whether its model can be generated (else it gets its placeholder,
 /// <see cref="PlaceholderSpec.For"/>), and the problems to report. Plain values without locations, like the model.
 /// </summary>
-internal sealed record BudgetVerdict(ModelSpec Model, bool Feasible, EquatableArray<BudgetFinding> Findings);
+internal sealed record BudgetVerdict(NetworkModel Network, bool Feasible, EquatableArray<BudgetFinding> Findings);
+
+/// <summary>A parsed model with the verdict on its network's budget: what the emitting and reporting steps read.</summary>
+internal sealed record PlannedModel(ModelSpec Model, BudgetVerdict Verdict);
 
 /// <summary>
 /// One budget problem, pointing at a place of the class by name rather than by position (<see cref="ModelAnchors"/>

@@ -6,6 +6,8 @@ namespace NpasDsl.Generator.Model;
 /// <summary>
 /// Everything the emitter needs to write one model class, as plain values: no symbols, syntax nodes,
 /// locations or compilations, so the incremental pipeline can compare it and cache what it produces.
+/// The network (what the budget planner reads) is kept apart from how the class and its properties are written, so an
+/// edit that changes only the latter (a modifier, a backing field's name) writes the class again without planning it.
 /// </summary>
 internal sealed record ModelSpec(
     string? Namespace,
@@ -13,9 +15,11 @@ internal sealed record ModelSpec(
     string ClassName,
     string ClassIdentifier,
     string FullName, // the generated file is named after it (HintNames)
-    BudgetModel Budget,
-    SharingModel Sharing,
-    EquatableArray<LayerModel> Layers);
+    NetworkModel Network,
+    EquatableArray<LayerDeclaration> Declarations); // one per layer of Network.Layers, in the same order
+
+/// <summary>The network as the budget planner sees it: the class's name (for messages), its budget, sharing options and layers.</summary>
+internal sealed record NetworkModel(string ClassName, BudgetModel Budget, SharingModel Sharing, EquatableArray<LayerModel> Layers);
 
 /// <summary>The declared budget: a fraction, or an absolute count when <see cref="IsFraction"/> is false.</summary>
 internal sealed record BudgetModel(bool IsFraction, double Fraction, long Parameters);
@@ -24,11 +28,7 @@ internal sealed record BudgetModel(bool IsFraction, double Fraction, long Parame
 internal sealed record SharingModel(GroupStrategy Strategy, Combiner Combiner, Upsampler Upsampler, int MaxTemplates, long Seed, BankSplit BankSplit,
     CoefficientSharing CoefficientSharing, int MaskPeriod);
 
-/// <summary>
-/// One layer property: its attribute's numbers and how the property is declared. <see cref="Identifier"/> is the
-/// name as C# source (with <c>@</c> for a keyword); <see cref="FieldName"/> is a backing field name no member of
-/// the class uses.
-/// </summary>
+/// <summary>One layer property's attribute numbers and sharing attributes: what the planner reads of it.</summary>
 internal sealed record LayerModel(
     string Name,
     LayerKind Kind,
@@ -45,8 +45,11 @@ internal sealed record LayerModel(
     bool NoShare,
     string? Group,
     int ShareRate,
-    ShareMapping Mapping,
-    string PropertyModifiers,
-    string PropertyType,
-    string Identifier,
-    string FieldName);
+    ShareMapping Mapping);
+
+/// <summary>
+/// How one layer property is declared, for its implementation part: its modifiers without <c>partial</c> ("private",
+/// "public new", ...), its type, and its name as C# source (with <c>@</c> for a keyword); <see cref="FieldName"/> is a
+/// backing field name no member of the class uses.
+/// </summary>
+internal sealed record LayerDeclaration(string Modifiers, string Type, string Identifier, string FieldName);

@@ -6,7 +6,7 @@ namespace NpasDsl.Generator.Model;
 /// <summary>Turns the generator's model into the planner's <see cref="NetworkSpec"/>, so the budget is checked by the runtime's own code.</summary>
 internal static class NetworkSpecBuilder
 {
-    public static NetworkSpec Build(ModelSpec model)
+    public static NetworkSpec Build(NetworkModel model)
     {
         var layers = model.Layers.Select(ToSpec).ToList();
         var budget = model.Budget.IsFraction ? BudgetSpec.Fraction(model.Budget.Fraction) : BudgetSpec.Parameters(model.Budget.Parameters);

@@ -23,9 +23,9 @@ internal sealed record PlaceholderSpec(
     /// Built from the model, which already holds how each layer property is declared, rather than read from the class again.
     /// </summary>
     public static PlaceholderSpec For(ModelSpec model) => new(model.Namespace, model.ContainingTypes, model.ClassName, model.ClassIdentifier, model.FullName,
-        model.Layers.Select(l => new PlaceholderProperty(l.PropertyModifiers, l.PropertyType, l.Identifier)).ToEquatableArray(),
+        model.Declarations.Select(d => new PlaceholderProperty(d.Modifiers, d.Type, d.Identifier)).ToEquatableArray(),
         WithModelMembers: true);
 }
 
-/// <summary>One layer property to implement with a throwing getter: as declared (modifiers without <c>partial</c>, as <see cref="LayerModel.PropertyModifiers"/>; type; name as C# source).</summary>
+/// <summary>One layer property to implement with a throwing getter: as declared (modifiers without <c>partial</c>, as <see cref="LayerDeclaration.Modifiers"/>; type; name as C# source).</summary>
 internal sealed record PlaceholderProperty(string Modifiers, string Type, string Identifier);

@@ -20,8 +20,9 @@ internal static class LayerParser
     /// is written, for the budget problems of its group (reported once the budget is planned).
     /// </summary>
     public static List<LayerModel> ReadLayers(INamedTypeSymbol type, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken,
-        out bool valid, out EquatableArray<LayerAnchor> shareGroups)
+        out bool valid, out EquatableArray<LayerAnchor> shareGroups, out List<LayerDeclaration> declarations)
     {
+        declarations = new List<LayerDeclaration>();
         valid = true;
         var anchors = new List<LayerAnchor>();
         var taken = Names.MemberNames(type);
@@ -47,7 +48,8 @@ internal static class LayerParser
                 valid = false;
                 continue;
             }
-            layers.Add(result.Layer with { FieldName = Names.BackingField(result.Layer.Name, taken) });
+            layers.Add(result.Layer);
+            declarations.Add(result.Declaration! with { FieldName = Names.BackingField(result.Layer.Name, taken) });
             if (result.Layer.Group is not null) anchors.Add(new LayerAnchor(property.Name, LocationInfo.From(ShareGroupLocation(property, cancellationToken))));
             if (total > Limits.MaxModelParameters) continue; // reported already; adding more could overflow the long
             total += NetworkSpecBuilder.ToSpec(result.Layer).UnsharedTotal; // at most about 2^57 per layer: no overflow from under 2^53
@@ -127,7 +129,7 @@ internal static class LayerParser
         return true;
     }
 
-    private static (bool Declared, LayerModel? Layer) ReadLayer(IPropertySymbol property, Compilation compilation, ISet<string> inherited,
+    private static (bool Declared, LayerModel? Layer, LayerDeclaration? Declaration) ReadLayer(IPropertySymbol property, Compilation compilation, ISet<string> inherited,
         ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
     {
         var attributes = property.GetAttributes();
@@ -141,16 +143,16 @@ internal static class LayerParser
         if (layerAttributes.Count == 0)
         {
             var orphan = repeat ?? group ?? noShare;
-            if (orphan is null) return (false, null);
+            if (orphan is null) return (false, null, null);
             var reader = new AttributeReader(orphan, cancellationToken);
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingLayerAttribute, reader.Location ?? location, property.Name, reader.ShortName));
-            return (true, null);
+            return (true, null, null);
         }
         if (layerAttributes.Count > 1)
         {
             var names = string.Join(", ", layerAttributes.Select(a => "[" + new AttributeReader(a, cancellationToken).ShortName + "]"));
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, new AttributeReader(layerAttributes[1], cancellationToken).Location ?? location, property.Name, layerAttributes.Count, names));
-            return (true, null);
+            return (true, null, null);
         }
 
         var layer = new AttributeReader(layerAttributes[0], cancellationToken);
@@ -160,7 +162,7 @@ internal static class LayerParser
         // allowed (CS0227). A diagnostic of ours would only add noise.
         if (!layer.IsBound || KnownTypes.HasErrors(property.Type) || attributes.Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })
             || property.GetMethod is null && property.SetMethod is null || UnsafeNotAllowed(property, compilation, cancellationToken))
-            return (true, null);
+            return (true, null, null);
         int errorsBefore = diagnostics.Count;
 
         var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
@@ -192,7 +194,7 @@ internal static class LayerParser
         {
             var repeatReader = new AttributeReader(repeat, cancellationToken);
             repeatCount = repeatReader.Positional(0, 0);
-            if (!repeatReader.IsBound) return (true, null);
+            if (!repeatReader.IsBound) return (true, null, null);
             if (repeatCount <= 0 || repeatCount > Limits.MaxRepeat)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNumbers, repeatReader.PositionalLocation(0), property.Name,
                     string.Format(CultureInfo.InvariantCulture, "[Repeat({0})] must repeat the layer from 1 to {1:N0} times", repeatCount, Limits.MaxRepeat)));
@@ -229,7 +231,7 @@ internal static class LayerParser
         if (group is not null)
         {
             var groupReader = new AttributeReader(group, cancellationToken);
-            if (!groupReader.IsBound) return (true, null);
+            if (!groupReader.IsBound) return (true, null, null);
             groupName = groupReader.Positional<string?>(0, null);
             if (isNorm) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharingIgnoredOnNorm, groupReader.Location, property.Name, "ShareGroup"));
             else if (string.IsNullOrWhiteSpace(groupName))
@@ -247,20 +249,18 @@ internal static class LayerParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharingIgnoredOnNorm, new AttributeReader(noShare, cancellationToken).Location, property.Name, "NoShare"));
 
         bool hasErrors = diagnostics.Skip(errorsBefore).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == DiagnosticSeverity.Error);
-        if (hasErrors || model is null) return (true, null);
+        if (hasErrors || model is null) return (true, null, null);
 
-        string modifiers = ModifiersOf(syntax!);
-        return (true, model with
+        var layerModel = model with
         {
             Repeat = repeatCount,
             NoShare = noShare is not null && !isNorm,
             Group = groupName,
             ShareRate = rate,
             Mapping = mapping,
-            PropertyModifiers = modifiers,
-            PropertyType = ModelParser.DisplayType(property.Type),
-            Identifier = Names.Identifier(property.Name),
-        });
+        };
+        // The backing field's name is chosen once every layer is read (ReadLayers), among the names the class leaves free.
+        return (true, layerModel, new LayerDeclaration(ModifiersOf(syntax!), ModelParser.DisplayType(property.Type), Names.Identifier(property.Name), FieldName: ""));
     }
 
     /// <summary>Reads SPIN's <c>Rate</c> and <c>Mapping</c> of a <c>[ShareGroup]</c>, checking them against the repeat count.</summary>
@@ -362,6 +362,6 @@ internal static class LayerParser
         Require(elements <= Limits.MaxLayerElements, attribute.Location, string.Format(CultureInfo.InvariantCulture,
             "the weight would have {0:N0} elements, more than the {1:N0} NpasDsl supports in one layer; use smaller sizes", elements, Limits.MaxLayerElements));
         if (!ok) return null;
-        return new LayerModel(name, kind, a, b, kh, kw, stride, padding, dilation, groups, bias, 0, false, null, 0, ShareMapping.Sequential, "", "", "", "");
+        return new LayerModel(name, kind, a, b, kh, kw, stride, padding, dilation, groups, bias, 0, false, null, 0, ShareMapping.Sequential);
     }
 }

@@ -54,7 +54,7 @@ internal static class ModelParser
         bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts, out bool takesModelMembers);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
         var sharing = ReadSharing(type, diagnostics, cancellationToken);
-        var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid, out var shareGroups);
+        var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid, out var shareGroups, out var declarations);
         if (layersValid && layers.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, syntax.Identifier.GetLocation(), type.Name));
@@ -75,9 +75,8 @@ internal static class ModelParser
                 ClassName: type.Name,
                 ClassIdentifier: Names.TypeIdentifier(type.Name),
                 FullName: FullName(type),
-                Budget: budget,
-                Sharing: sharing,
-                Layers: layers.ToEquatableArray());
+                Network: new NetworkModel(type.Name, budget, sharing, layers.ToEquatableArray()),
+                Declarations: declarations.ToEquatableArray());
             var anchors = new ModelAnchors(model.FullName, LocationInfo.From(budgetLocation), LocationInfo.From(syntax.Identifier.GetLocation()), shareGroups);
             return new ParseResult(model, null, diagnostics.ToEquatableArray(), anchors);
         }

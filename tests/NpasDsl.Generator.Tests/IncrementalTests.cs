@@ -11,7 +11,7 @@ namespace NpasDsl.Generator.Tests;
 /// <summary>The pipeline caches: unrelated edits leave the model steps cached; a budget change modifies them.</summary>
 public sealed class IncrementalTests
 {
-    private static readonly string[] ModelSteps = { NpasGenerator.Steps.Parse, NpasGenerator.Steps.Budget, NpasGenerator.Steps.Models };
+    private static readonly string[] ModelSteps = { NpasGenerator.Steps.Parse, NpasGenerator.Steps.Networks, NpasGenerator.Steps.Budget, NpasGenerator.Steps.Planned, NpasGenerator.Steps.Models };
 
     private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorDriver driver, string step)
         => driver.GetRunResult().Results.Single().TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
@@ -91,6 +91,35 @@ public sealed class IncrementalTests
         // Cached, not Unchanged: the planner did not run at all (Unchanged would mean it ran and found the same).
         Assert.All(Reasons(driver, NpasGenerator.Steps.Budget), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
         Assert.All(Reasons(driver, NpasGenerator.Steps.Models), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+    }
+
+    [Fact]
+    public void Changing_how_a_layer_property_is_written_rewrites_the_class_without_planning_it_again()
+    {
+        // The modifier goes into the generated part, but the planner never reads it: the network is unchanged.
+        var driver = RunTwice(SampleModels.FashionNet, c => EditSingleTree(c, text => text.Replace("private partial SharedLinear Head", "internal partial SharedLinear Head")));
+        Assert.All(Reasons(driver, NpasGenerator.Steps.ParsedModels), r => Assert.Equal(IncrementalStepRunReason.Modified, r));
+        Assert.All(Reasons(driver, NpasGenerator.Steps.Networks), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
+        Assert.All(Reasons(driver, NpasGenerator.Steps.Budget), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.All(Reasons(driver, NpasGenerator.Steps.Models), r => Assert.Equal(IncrementalStepRunReason.Modified, r));
+        Assert.Contains("internal partial global::NpasDsl.SharedLinear Head", Assert.Single(GeneratorHarness.GeneratedFiles(driver).Values));
+    }
+
+    [Fact]
+    public void Editing_one_model_leaves_the_other_models_output_cached()
+    {
+        // Every model looks its verdict up among all of them, so the lookup runs again for both; the untouched model's
+        // pair compares equal and its file is not written again.
+        var other = ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10)] private partial SharedLinear Layer { get; }");
+        var compilation = GeneratorHarness.Compile(SampleModels.FashionNet, other);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var fashion = compilation.SyntaxTrees.First();
+        var edited = fashion.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(fashion.ToString().Replace("SharedBudget(0.10)", "SharedBudget(0.25)")));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(fashion, edited));
+        var reasons = Reasons(driver, NpasGenerator.Steps.Models).ToList();
+        Assert.Equal(2, reasons.Count);
+        Assert.Contains(IncrementalStepRunReason.Modified, reasons);
+        Assert.Contains(reasons, r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
     }
 
     [Fact]
