@@ -43,6 +43,9 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         Options = options ?? new NpasOptions();
         Network = declaration;
         var planned = declaration;
+        if (Options.Unshared && UnsharedConflict(Options) is { } conflict)
+            throw new ArgumentException($"NpasOptions.Unshared builds '{declaration.ModelName}' with every weight its own, at the architecture's own parameter count, " +
+                $"so it cannot be combined with {conflict}. Drop one of them.", nameof(options));
         if (Options.Allocation is { } saved)
         {
             if (saved.Model != declaration.ModelName)
@@ -52,12 +55,15 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             if (saved.Extends is { } extended && Options.Narrower?.Network.ModelName != extended)
                 throw new AllocationMismatchException($"The allocation given to '{declaration.ModelName}' is of a family member that extends {extended}: build it inside the same ModelFamily, after {extended}.",
                     $"it is of a family member that extends {extended}");
+            // No groups: saved from an unshared build (NpasOptions.Unshared), or a model with nothing to share, which that leaves as it is.
+            if (saved.Groups.Count == 0) planned = planned.Unshared();
             planned = planned.WithAssignment(saved.ToAssignment()).WithCoefficientPartition(saved.ToCoefficientPartition()).WithBudget(BudgetSpec.Parameters(saved.Budget));
             // The saved sharing options are part of the layout: a model saved with NpasOptions.Sharing comes back with them.
             // Options given now replace them below, and the layout check then refuses the result unless a Budget is given too.
             var s = saved.Sharing;
             planned = planned.WithSharing(planned.Sharing.With(s.Strategy, s.Combiner, s.Upsampler, s.MaxTemplates, s.BankSplit, s.CoefficientSharing, s.MaskPeriod));
         }
+        if (Options.Unshared) planned = planned.Unshared();
         if (Options.Narrower is { } narrower) planned = FamilyLayout.Extend(planned, narrower.Allocation.Network);
         if (Options.Budget is { } budget) planned = planned.WithBudget(budget);
         if (Options.Sharing is { } sharing)
@@ -99,6 +105,15 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         }
         _initialMasks = MaskInitializer.Create(Allocation, _generator); // a model without masks draws nothing here
     }
+
+    /// <summary>The option given beside <see cref="NpasOptions.Unshared"/> that it replaces, or null.</summary>
+    private static string? UnsharedConflict(NpasOptions options)
+        => options.Budget is not null ? "NpasOptions.Budget"
+            : options.Sharing is not null ? "NpasOptions.Sharing"
+            : options.Allocation is not null ? "NpasOptions.Allocation (an unshared model's saved allocation rebuilds it unshared without the option)"
+            : options.Narrower is not null ? "a narrower family member to extend (a family built unshared gives its members none)"
+            : options.AssignmentOverride is not null ? "a group assignment"
+            : null;
 
     /// <summary>
     /// Everything is registered explicitly under its state-dict name. TorchSharp's default would also register

@@ -33,6 +33,16 @@ public sealed class NpasOptions
     /// </summary>
     public SharingSpec? Sharing { get; init; }
 
+    /// <summary>
+    /// Builds the declared architecture as an ordinary network: every layer with its own weight (Kaiming-normal, like a
+    /// <c>[NoShare]</c> layer), no banks, coefficients or exact sharing, and as many trainable parameters as the
+    /// architecture has. It is the baseline a budget is measured against, from the same class. It replaces the budget and
+    /// the sharing, so it cannot be combined with <see cref="Budget"/>, <see cref="Sharing"/> or <see cref="Allocation"/>
+    /// (the allocation saved beside an unshared model's checkpoint rebuilds it unshared by itself). A
+    /// <see cref="Families.ModelFamily"/> given it builds its members as separate unshared networks.
+    /// </summary>
+    public bool Unshared { get; init; }
+
     /// <summary>An explicit group assignment (group searches' warm-up bins).</summary>
     internal GroupAssignment? AssignmentOverride { get; init; }
 

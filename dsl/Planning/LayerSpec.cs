@@ -91,6 +91,13 @@ public sealed class LayerSpec
     public LayerSpec Extending(LayerExtension extension)
         => new(Name, Kind, In, Out, KernelHeight, KernelWidth, Stride, Padding, Dilation, Groups, Bias, Repeat, NoShare, Group, ShareRate, Mapping, extension);
 
+    /// <summary>
+    /// The spec as an ordinary layer: its own weight (as <c>[NoShare]</c>, for a kind that has a weight), no group, no
+    /// exact sharing, no family extension. Norms are unchanged: they are never shared.
+    /// </summary>
+    public LayerSpec Unshared()
+        => new(Name, Kind, In, Out, KernelHeight, KernelWidth, Stride, Padding, Dilation, Groups, Bias, Repeat, NoShare || Kind.HasShareableWeight(), group: null);
+
     /// <summary>How many distinct weight sets the property has: n / r with exact sharing, else n.</summary>
     public int WeightSets => ShareRate > 0 ? Count / ShareRate : Count;
 

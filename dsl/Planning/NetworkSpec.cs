@@ -54,6 +54,13 @@ public sealed class NetworkSpec
     /// <summary>The declaration with an explicit coefficient partition.</summary>
     public NetworkSpec WithCoefficientPartition(CoefficientPartition? partition) => new(ModelName, Budget, Layers, Sharing, Assignment, partition, ExtendedFrom);
 
+    /// <summary>
+    /// The same architecture as an ordinary network: every layer unshared (<see cref="LayerSpec.Unshared"/>) and a budget
+    /// of exactly its parameter count, without a group assignment or coefficient partition. The sharing options stay for
+    /// their seed; with nothing in a bank, nothing else of them applies.
+    /// </summary>
+    public NetworkSpec Unshared() => new(ModelName, BudgetSpec.Fraction(1.0), Layers.Select(l => l.Unshared()).ToList(), Sharing);
+
     /// <summary>The declaration as a family member extending <paramref name="narrower"/>, with its layers replaced by <paramref name="layers"/>.</summary>
     public NetworkSpec Extending(string narrower, IReadOnlyList<LayerSpec> layers) => new(ModelName, Budget, layers, Sharing, Assignment, CoefficientPartition, narrower);
 }

@@ -16,17 +16,21 @@ using static TorchSharp.torch;
 // members' losses, and the test set gives each member's accuracy, the ensemble's, and the anytime curve (members
 // added cheapest first). Ends with: final: accuracy=<ensemble> parameters=<family> budget=<members' budgets> unshared=<separate networks>
 string Usage =
-    "usage: Ensemble [--dataset fashion-mnist|cifar10] [--data DIR] [--budget FRACTION] [--test-images N] [trainer options]\n" +
+    "usage: Ensemble [--dataset fashion-mnist|cifar10] [--data DIR] [--budget FRACTION | --separate] [--test-images N] [trainer options]\n" +
     "  --dataset        fashion-mnist (default; grey images repeated to three channels) or cifar10 (binary version, random crops and flips)\n" +
     "  --data DIR       the data set's files (default for Fashion-MNIST: " + FashionMnistDataset.DebianDirectory + ")\n" +
     "  --budget F       every member's budget as a fraction of what it adds to the member it extends (default: declared, 0.5)\n" +
+    "  --separate       the baseline: the four networks unshared and separate (no bank, no nesting), trained side by side\n" +
+    "                   on the same batches and evaluated the same way\n" +
     "  --test-images N  evaluate on the first N test images (default: all)\n" +
     "  defaults: 1 epoch, AdamW, lr 0.003 with a cosine schedule, batch 128, seed 1; checkpoints in runs/ensemble\n" +
+    "            (runs/ensemble-separate with --separate)\n" +
     TrainerCommandLine.UsageWithout("--unshare-at", "--unshare-threshold"); // a family cannot be split: refused, with the reason
 
 string dataset = "fashion-mnist";
 string? data = null;
 double? budget = null;
+bool separate = false;
 int? testImages = null;
 var line = new TrainerCommandLine(new TrainerOptions
 {
@@ -43,6 +47,7 @@ try
             case "--dataset": dataset = value() is var d && d is "fashion-mnist" or "cifar10" ? d : throw new ArgumentException($"--dataset must be fashion-mnist or cifar10, not '{d}'."); return true;
             case "--data": data = value(); return true;
             case "--budget": budget = TrainerCommandLine.BudgetFraction(name, value(), "what each member adds to the member it extends"); return true;
+            case "--separate": separate = true; return true;
             case "--test-images": testImages = TrainerCommandLine.PositiveInteger(name, value()); return true;
             default: return false;
         }
@@ -53,10 +58,14 @@ try
         return ExitCodes.Success;
     }
     line.RefuseUnsharing("a family's members share their banks, so none can be split alone");
+    if (separate && budget is not null) throw new ArgumentException("--separate trains the members unshared, so --budget has nothing to set; drop one of them.");
     if (dataset == "cifar10" && data is null) throw new ArgumentException("--dataset cifar10 needs --data DIR (the CIFAR-10 binary files).");
     if (testImages is not null && line.Validation is not null)
         throw new ArgumentException("--test-images limits the test set, which --validation does not use; give one of them.");
     trainer = line.Finish();
+    // The baseline's checkpoints go beside the family's, not over them (a resume would mix the two).
+    if (separate && !line.Given("--checkpoint-dir") && trainer.CheckpointDirectory is not null)
+        trainer = trainer with { CheckpointDirectory = Path.Combine("runs", "ensemble-separate") };
     target = line.Apply();
 }
 catch (ArgumentException e)
@@ -89,7 +98,7 @@ try
         FamilyMember.Of(Wrn16x1.Declaration, o => new Wrn16x1(o), memberBudget),
         FamilyMember.Of(Wrn10x2.Declaration, o => new Wrn10x2(o), memberBudget),
         FamilyMember.Of(Wrn16x2.Declaration, o => new Wrn16x2(o), memberBudget),
-    }, new NpasOptions { Seed = trainer.Seed, Device = target });
+    }, new NpasOptions { Seed = trainer.Seed, Device = target, Unshared = separate });
 
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Ensemble: dataset={0} ({1:N0} training images, {2:N0} test images) {3}",
         dataset, trainImages.shape[0], testImagesTensor.shape[0], TrainerCommandLine.Describe(trainer, target)));

@@ -35,13 +35,13 @@ try
     BudgetSpec? budget = options.BudgetFraction is { } f ? BudgetSpec.Fraction(f) : options.BudgetParameters is { } p ? BudgetSpec.Parameters(p) : null;
     var sharing = options.CoefficientSharing is { } c ? FashionNet.Declaration.Sharing.With(coefficientSharing: c) : null;
     var t = options.Trainer;
-    Console.WriteLine($"FashionMnist: data={options.DataDirectory} {TrainerCommandLine.Describe(t, device)}{options.Allocation.Description}");
+    Console.WriteLine($"FashionMnist: data={options.DataDirectory} {TrainerCommandLine.Describe(t, device)}{options.Allocation.Description}{(options.Unshared ? " unshared (every weight its own)" : "")}");
     if (!options.Line.TryPrepare(new TrainingData(data.TrainImages, data.TrainLabels, data.TestImages, data.TestLabels), Console.WriteLine, out var trainingData, out var dataProblem))
     {
         Console.Error.WriteLine($"error: {dataProblem}");
         return ExitCodes.BadArguments;
     }
-    var requested = new NpasOptions { Seed = t.Seed, Budget = budget, Device = device, Sharing = sharing };
+    var requested = new NpasOptions { Seed = t.Seed, Budget = budget, Device = device, Sharing = sharing, Unshared = options.Unshared };
     // --group-search trains a warm-up model first (on the training part only); --allocation reads saved groups.
     var model = options.Allocation.Build(o => new FashionNet(o), trainingData, t, requested, Console.WriteLine);
     Console.WriteLine(model.Allocation);

@@ -8,11 +8,12 @@ namespace NpasDsl.Examples.FashionMnist;
 public sealed class TrainingOptions
 {
     public const string Usage =
-        "usage: FashionMnist [--data DIR] [--budget FRACTION | --budget-parameters N] [--coefficient-sharing none|by-shape]\n" +
+        "usage: FashionMnist [--data DIR] [--budget FRACTION | --budget-parameters N | --unshared] [--coefficient-sharing none|by-shape]\n" +
         "                    [--group-search learned|gradient-conflict | --allocation FILE] [trainer options]\n" +
         "  --data DIR               the four Fashion-MNIST IDX files (default " + FashionMnistDataset.DebianDirectory + ")\n" +
         "  --budget FRACTION        override the declared budget, e.g. 0.05 or 2.0 (re-checked at start-up)\n" +
         "  --budget-parameters N    override the budget with an absolute parameter count\n" +
+        "  --unshared               train FashionNet with every weight its own (no banks): the baseline a budget is compared with\n" +
         "  --coefficient-sharing C  none (declared) or by-shape: same-shape layers start with one coefficient vector\n" +
         "                           (SuperWeights), which --unshare-at N splits where their gradients disagree\n" +
         "  defaults: 3 epochs, AdamW lr 0.012, cosine schedule stepped per batch, no warm-up, no weight decay, batch 128, seed 1;\n" +
@@ -31,6 +32,8 @@ public sealed class TrainingOptions
     public string DataDirectory { get; private set; } = FashionMnistDataset.DebianDirectory;
     public double? BudgetFraction { get; private set; }
     public long? BudgetParameters { get; private set; }
+    /// <summary><c>--unshared</c>: FashionNet as an ordinary network (<see cref="NpasOptions.Unshared"/>).</summary>
+    public bool Unshared { get; private set; }
     /// <summary><c>--coefficient-sharing</c>, or null for FashionNet's declared choice.</summary>
     public CoefficientSharing? CoefficientSharing { get; private set; }
 
@@ -52,6 +55,7 @@ public sealed class TrainingOptions
                 case "--data": options.DataDirectory = value(); return true;
                 case "--budget": options.BudgetFraction = TrainerCommandLine.BudgetFraction(name, value()); return true;
                 case "--budget-parameters": options.BudgetParameters = TrainerCommandLine.PositiveInteger(name, value()); return true;
+                case "--unshared": options.Unshared = true; return true;
                 case "--coefficient-sharing": options.CoefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, value()); return true;
                 default: return options.Allocation.TryRead(name, value);
             }
@@ -62,7 +66,16 @@ public sealed class TrainingOptions
         options.Allocation.Check(
             options.BudgetFraction is null ? null : "--budget",
             options.BudgetParameters is null ? null : "--budget-parameters",
-            options.CoefficientSharing is null ? null : "--coefficient-sharing");
+            options.CoefficientSharing is null ? null : "--coefficient-sharing",
+            options.Unshared ? "--unshared" : null);
+        if (options.Unshared)
+        {
+            string? shared = options.BudgetFraction is not null ? "--budget" : options.BudgetParameters is not null ? "--budget-parameters"
+                : options.CoefficientSharing is not null ? "--coefficient-sharing" : options.Allocation.Search is not null ? "--group-search" : null;
+            if (shared is not null)
+                throw new ArgumentException($"--unshared trains FashionNet with every weight its own, so {shared} has nothing to set; drop one of them.");
+            options.Line.RefuseUnsharing("--unshared leaves no shared coefficients to split");
+        }
         options.Trainer = options.Line.Finish();
         return options;
     }

@@ -40,7 +40,8 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"Each member of a family must be a different model class; got {string.Join(", ", names)}.", nameof(members));
         options ??= new NpasOptions();
         if (options.Allocation is not null || options.Budget is not null || options.Sharing is not null)
-            throw new ArgumentException("A family takes only a seed and a device from its options; give each member its budget with FamilyMember.Of(..., budget).", nameof(options));
+            throw new ArgumentException("A family takes only a seed, a device and Unshared from its options; give each member its budget with FamilyMember.Of(..., budget).", nameof(options));
+        Unshared = options.Unshared;
         var built = new List<NpasModule>();
         _narrower = new string?[members.Count];
         _whyStandalone = new string?[members.Count];
@@ -51,7 +52,8 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
                 var member = members[i];
                 NpasModule? narrower = null;
                 long best = 0;
-                foreach (var candidate in built)
+                // Built unshared, the members are separate ordinary networks: none extends another, none has a budget.
+                foreach (var candidate in Unshared ? Enumerable.Empty<NpasModule>() : built)
                 {
                     if (FamilyLayout.Covered(member.Declaration, candidate.Network, out var why) is { } covered && covered > best)
                         (narrower, best) = (candidate, covered);
@@ -61,15 +63,16 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
                 var model = member.Create(new NpasOptions
                 {
                     Seed = (options.Seed ?? member.Declaration.Sharing.Seed) + i,
-                    Budget = member.Budget,
+                    Budget = Unshared ? null : member.Budget,
                     Narrower = narrower,
+                    Unshared = Unshared,
                 });
                 built.Add(model);
                 if (model.Network.ModelName != member.Declaration.ModelName)
                     throw new ArgumentException($"Member {i} was declared as {member.Declaration.ModelName} but its factory built a {model.Network.ModelName}.", nameof(members));
                 _narrower[i] = narrower?.Network.ModelName;
                 if (narrower is not null) _whyStandalone[i] = null;
-                else _whyStandalone[i] ??= "it has no layer of the same name as an earlier member";
+                else _whyStandalone[i] ??= Unshared ? "the family is built unshared: every member is a separate network" : "it has no layer of the same name as an earlier member";
             }
         }
         catch
@@ -85,6 +88,13 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
 
     /// <summary>Everything is registered explicitly (members under <c>members.{i}</c>).</summary>
     protected override void RegisterComponents() { }
+
+    /// <summary>
+    /// Whether the members were built as separate unshared networks (<see cref="NpasOptions.Unshared"/>): the baseline the
+    /// family is measured against. Trained on the sum of their losses, they learn as if each were trained alone on the same
+    /// batches, except where gradient clipping by the global norm couples them.
+    /// </summary>
+    public bool Unshared { get; }
 
     /// <summary>A name for logs and plots: the members' names joined.</summary>
     public string Name => string.Join("+", Members.Select(m => m.Network.ModelName));
@@ -233,12 +243,14 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append(string.Create(CultureInfo.InvariantCulture, $"family of {_members.Count} networks: {TrainableParameters:N0} trainable parameters; as separate unshared networks {FullyParameterized:N0} ({(double)TrainableParameters / FullyParameterized:P1})\n"));
+        text.Append(Unshared
+            ? string.Create(CultureInfo.InvariantCulture, $"{_members.Count} separate unshared networks, trained side by side: {TrainableParameters:N0} trainable parameters\n")
+            : string.Create(CultureInfo.InvariantCulture, $"family of {_members.Count} networks: {TrainableParameters:N0} trainable parameters; as separate unshared networks {FullyParameterized:N0} ({(double)TrainableParameters / FullyParameterized:P1})\n"));
         for (int i = 0; i < _members.Count; i++)
         {
             var m = Members[i];
             text.Append(string.Create(CultureInfo.InvariantCulture,
-                $"  {m.Network.ModelName}: {m.TrainableParameters:N0} own parameters (budget {m.Allocation.Budget:N0}), unshared alone {m.Network.UnsharedParameters:N0}, {(NarrowerOf(i) is { } n ? "extends " + n : i == 0 ? "extends no member" : "extends no member: " + WhyStandalone(i))}\n"));
+                $"  {m.Network.ModelName}: {m.TrainableParameters:N0} own parameters (budget {m.Allocation.Budget:N0}), unshared alone {m.Network.UnsharedParameters:N0}, {(Unshared ? "a separate network" : NarrowerOf(i) is { } n ? "extends " + n : i == 0 ? "extends no member" : "extends no member: " + WhyStandalone(i))}\n"));
         }
         return text.ToString();
     }
