@@ -56,6 +56,29 @@ public sealed class EnsembleExampleTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Separate_trains_the_members_as_unshared_networks_evaluated_the_same_way_in_their_own_folder()
+    {
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 32, test: 16, seed: 4);
+        var separate = Path.Combine(Scratch, "separate");
+        var output = ExampleProcess.Finish(ExampleProcess.Start("Ensemble", "--separate", "--data", Path.Combine(Scratch, "data"), "--epochs", "1",
+            "--batch-size", "16", "--train-batches", "1", "--checkpoint-dir", separate));
+        Assert.Contains("4 separate unshared networks, trained side by side: 1,248,296 trainable parameters", output);
+        Assert.Contains("Wrn16x2: 691,674 own parameters (budget 691,674), unshared alone 691,674, a separate network", output);
+        Assert.Contains("+ Wrn16x2", output);
+        Assert.Matches(@"final: accuracy=0\.\d{4} parameters=1,248,296 budget=1,248,296 unshared=1,248,296\s*$", output);
+        Assert.True(File.Exists(Path.Combine(separate, "trainer.json")));
+    }
+
+    [Fact]
+    public void Separate_with_a_budget_is_refused_with_exit_code_2()
+    {
+        using var process = ExampleProcess.Start("Ensemble", "--separate", "--budget", "0.5", "--data", Path.Combine(Scratch, "missing"), "--checkpoint-dir", Path.Combine(Scratch, "refused"));
+        var (exitCode, _, error) = ExampleProcess.Refusal(process);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("error: --separate trains the members unshared, so --budget has nothing to set; drop one of them.", error);
+    }
+
+    [Fact]
     public void Refuses_coefficient_unsharing_with_exit_code_2_and_the_reason_before_loading_anything()
     {
         // Found by a review: the refusal came after the data was loaded and the family built, and a one-epoch run was first

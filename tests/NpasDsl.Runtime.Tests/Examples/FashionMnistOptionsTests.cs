@@ -18,4 +18,24 @@ public sealed class FashionMnistOptionsTests
         Assert.Equal(0.003, TrainingOptions.Parse(new[] { "--lr", "0.003" }).Trainer.LearningRate);
         Assert.Contains("AdamW lr 0.012", TrainingOptions.Usage);
     }
+
+    [Fact]
+    public void Unshared_is_read_and_refused_beside_the_options_that_set_sharing()
+    {
+        Assert.True(TrainingOptions.Parse(new[] { "--unshared" }).Unshared);
+        Assert.False(TrainingOptions.Parse(System.Array.Empty<string>()).Unshared);
+        foreach (var (args, named) in new[]
+        {
+            (new[] { "--unshared", "--budget", "0.5" }, "--budget"),
+            (new[] { "--unshared", "--budget-parameters", "1000" }, "--budget-parameters"),
+            (new[] { "--unshared", "--coefficient-sharing", "by-shape" }, "--coefficient-sharing"),
+            (new[] { "--unshared", "--group-search", "learned" }, "--group-search"),
+        })
+        {
+            var error = Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(args));
+            Assert.Equal($"--unshared trains FashionNet with every weight its own, so {named} has nothing to set; drop one of them.", error.Message);
+        }
+        Assert.Contains("drop --unshared", Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(new[] { "--unshared", "--allocation", "saved.json" })).Message);
+        Assert.Contains("--unshared leaves no shared coefficients to split", Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(new[] { "--unshared", "--unshare-at", "1" })).Message);
+    }
 }
