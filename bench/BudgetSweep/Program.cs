@@ -17,10 +17,12 @@ using static TorchSharp.torch;
 // a reduced-width CNN with no more parameters than budget 0.1, each trained by the same Trainer with the same
 // epochs, seed, optimizer and data order on Fashion-MNIST. Each result is printed, and the markdown table and the
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
+// Seeds a --seeds-report looks for: far more than any study here ran.
+const int MaxSeedsReported = 100;
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--optimizer adamw|sgd [--momentum M]] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
     "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--max-templates K] [--validation N] [--augment]\n" +
-    "                   [--weight-decay W] [--label-smoothing E] [--group-search M [--search-steps N] [--groups G]] [--results FILE [--report]]\n" +
+    "                   [--weight-decay W] [--label-smoothing E] [--group-search M [--search-steps N] [--groups G]] [--results FILE [--report | --seeds-report [--lr-of LIST]]]\n" +
     "  --epochs N          passes over the training set for every configuration (default 2)\n" +
     "  --train-batches N   stop each epoch after N batches (quick check)\n" +
     "  --lr RATE           peak learning rate of every configuration (default 0.003)\n" +
@@ -48,6 +50,10 @@ const string Usage =
     "  --results FILE      share results with the other processes of this sweep (split them with --only): each appends its\n" +
     "                      results to FILE and writes the report from every result there measured with the same settings\n" +
     "  --report            train nothing: rewrite the report (markdown and plot) from the results in FILE with these settings\n" +
+    "  --seeds-report      train nothing: issue 5's targets over every seed in FILE with these settings, paired by seed, with\n" +
+    "                      the mean difference and its 95 % interval (markdown on the console)\n" +
+    "  --lr-of LIST        with --seeds-report: each configuration's own rate, e.g. full=0.012,reduced=0.024,0.1=0.012,2=0.006\n" +
+    "                      (the others at --lr)\n" +
     "  --only LIST         train only these, comma-separated: full, budgets, reduced (budget 0.1's reduced-width CNN) and\n" +
     "                      reduced-B (budget B's: reduced-0.02, reduced-0.05, reduced-0.25, reduced-0.5), e.g. full,reduced,0.1";
 
@@ -65,7 +71,8 @@ int maskPeriod = FashionNet.Declaration.Sharing.MaskPeriod;
 int maxTemplates = FashionNet.Declaration.Sharing.MaxTemplates;
 string? resultsFile = null;
 var groupSearch = new AllocationCommandLine();
-bool reportOnly = false, augment = false;
+bool reportOnly = false, augment = false, seedsReport = false;
+var rateOf = new Dictionary<string, double>(StringComparer.Ordinal);
 string? output = null;
 string dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
@@ -88,6 +95,8 @@ try
             case "--data": dataDirectory = Value(); break;
             case "--results": resultsFile = Value(); break;
             case "--report": reportOnly = true; break;
+            case "--seeds-report": seedsReport = true; break;
+            case "--lr-of": ReadRates(name, Value(), rateOf); break;
             case "--augment": augment = true; break;
             case "--optimizer": optimizer = Value() switch { "adamw" => OptimizerKind.AdamW, "sgd" => OptimizerKind.SgdNesterov, var v => throw new ArgumentException($"--optimizer must be adamw or sgd, not '{v}'.") }; break;
             case "--momentum": momentum = TrainerCommandLine.NumberBetween(name, Value(), 0, 1, TrainerCommandLine.Ends.Open); break;
@@ -106,6 +115,8 @@ try
         }
     }
     groupSearch.Check();
+    if (seedsReport && reportOnly) throw new ArgumentException("--report and --seeds-report are two reports; give one of them.");
+    if (rateOf.Count > 0 && !seedsReport) throw new ArgumentException("--lr-of gives the rates --seeds-report looks results up by; add --seeds-report, or give one --lr to train.");
     if (momentum is not null && optimizer != OptimizerKind.SgdNesterov)
         throw new ArgumentException("--momentum is SGD's; add --optimizer sgd or drop it.");
 }
@@ -295,6 +306,31 @@ if (only is not null)
     runs = runs.Where(r => only.Contains(r.Key)).ToList();
 }
 
+if (seedsReport)
+{
+    if (resultsFile is null)
+    {
+        Console.Error.WriteLine("error: --seeds-report reads a results file; add --results FILE.");
+        return ExitCodes.BadArguments;
+    }
+    string? augmentKey = augment ? $"pad{AugmentPadding}-crop-flip" : null;
+    var labelOf = new Dictionary<string, string> { ["full"] = fullLabel, ["reduced"] = reducedLabel, ["0.1"] = SharedLabel(0.1), ["2"] = SharedLabel(2.0) };
+    double? AccuracyOf(string configuration, long s)
+    {
+        var key = SweepSettings.Key(trainer with { Seed = s, LearningRate = rateOf.GetValueOrDefault(configuration, learningRate) }, sharingText, validation, augmentKey);
+        return SweepResultsFile.Read(resultsFile, key).FirstOrDefault(r => r.Label == labelOf[configuration])?.Accuracy;
+    }
+    var seeds = Enumerable.Range(1, MaxSeedsReported).Select(s => (long)s).ToList();
+    IReadOnlyList<SeedTargets.Row> rows = Array.Empty<SeedTargets.Row>();
+    SweepResultsFile.Locked(resultsFile, () => rows = SeedTargets.Compute(SeedTargets.Issue5, seeds, AccuracyOf));
+    Console.WriteLine();
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Targets over seeds 1 to {0} in {1} ({2} accuracy; rates: {3}):", MaxSeedsReported, resultsFile, trainingData.Evaluation,
+        string.Join(", ", labelOf.Keys.Select(k => $"{k} {rateOf.GetValueOrDefault(k, learningRate).ToString(CultureInfo.InvariantCulture)}"))));
+    Console.WriteLine();
+    Console.Write(SeedTargets.Table(rows));
+    return ExitCodes.Success;
+}
+
 if (reportOnly)
 {
     if (resultsFile is null)
@@ -341,6 +377,18 @@ return ExitCodes.Success;
 FashionNet SharedModel(double b)
     => groupSearch.Build(o => new FashionNet(o), trainingData, trainer, new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing },
         line => Console.WriteLine($"  [budget {BudgetKey(b)}] {line}"));
+
+// --lr-of: "full=0.012,reduced=0.024,0.1=0.012,2=0.006", the configurations the targets compare, each rate above 0.
+static void ReadRates(string option, string value, Dictionary<string, double> rates)
+{
+    foreach (var entry in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var parts = entry.Split('=');
+        if (parts.Length != 2 || parts[0] is not ("full" or "reduced" or "0.1" or "2"))
+            throw new ArgumentException($"{option} takes configuration=rate pairs of full, reduced, 0.1 and 2, for example full=0.012,0.1=0.012; not '{entry}'.");
+        rates[parts[0]] = TrainerCommandLine.PositiveNumber(option, parts[1]);
+    }
+}
 
 static T Named<T>(string option, string value) where T : struct, Enum
     => !value.Contains(',') && Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)
