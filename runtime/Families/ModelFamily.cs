@@ -231,7 +231,7 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
                     $"it holds a family of {saved.Count} members, this one has {_members.Count}");
             for (int i = 0; i < saved.Count; i++)
                 if (AllocationFile.From(Members[i].Allocation).FirstDifference(saved[i]) is { } difference)
-                    throw new AllocationMismatchException($"Member {i} ({Members[i].Network.ModelName}) of the checkpoint {path} was saved with another allocation: {difference}. Build the family from the same members, in the same order, with the same budgets.",
+                    throw new AllocationMismatchException($"Member {i} ({Members[i].Network.ModelName}) of the checkpoint {path} was saved with another allocation: {difference}. Build the family from the same members, in the same order, with the same budgets (and unshared, NpasOptions.Unshared, only if it was saved so).",
                         $"member {i} ({Members[i].Network.ModelName}): {difference}");
         }
         load(path);

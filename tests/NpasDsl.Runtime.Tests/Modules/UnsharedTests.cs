@@ -84,6 +84,24 @@ public sealed class UnsharedTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_family_checkpoint_saved_unshared_is_refused_by_the_shared_family_naming_the_option()
+    {
+        Directory.CreateDirectory(Scratch);
+        var path = Path.Combine(Scratch, "family.pt");
+        ModelFamily Build(bool unshared) => new(new[]
+        {
+            FamilyMember.Of(FamilyNarrow.Declaration, o => new FamilyNarrow(o)),
+            FamilyMember.Of(FamilyWide.Declaration, o => new FamilyWide(o)),
+        }, new NpasOptions { Seed = 3, Unshared = unshared });
+        using (var separate = Build(unshared: true)) separate.SaveCheckpoint(path);
+        using var shared = Build(unshared: false);
+        var error = Assert.Throws<AllocationMismatchException>(() => shared.LoadCheckpoint(path));
+        Assert.Contains("NpasOptions.Unshared", error.Message);
+        using var again = Build(unshared: true);
+        again.LoadCheckpoint(path);
+    }
+
+    [Fact]
     public void A_family_built_unshared_is_its_members_as_separate_networks()
     {
         using var family = new ModelFamily(new[]
