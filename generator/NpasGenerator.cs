@@ -50,7 +50,9 @@ public sealed class NpasGenerator : IIncrementalGenerator
     {
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(KnownTypes.SharedBudgetAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                // A record class too, so that it hears why it cannot be a model (ModelParser); a record struct is the compiler's CS0592.
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.StructKeyword },
                 static (ctx, ct) => ModelParser.Parse(ctx, ct))
             .WithTrackingName(Steps.Parse);
 

@@ -63,9 +63,17 @@ internal static class LayerParser
                 valid = false;
             }
         }
+        // A layer still being typed ('[Linear(100, 10)] private partial SharedLinear Tail' before its '{ get; }') is a field
+        // to the parser. The compiler reports it (CS0592 and the syntax error); a model constructor of ours would add a CS8618
+        // for the unset field inside the generated file, so the class gets its placeholder (whose constructor throws) until then.
+        if (type.GetMembers().OfType<IFieldSymbol>().Any(f => !f.IsImplicitlyDeclared && f.GetAttributes().Any(IsLayerOrSharingAttribute))) valid = false;
         shareGroups = anchors.ToEquatableArray();
         return layers;
     }
+
+    private static bool IsLayerOrSharingAttribute(AttributeData a)
+        => KnownTypes.LayerKindOf(a.AttributeClass) is not null || KnownTypes.IsAttribute(a, KnownTypes.RepeatAttribute)
+           || KnownTypes.IsAttribute(a, KnownTypes.ShareGroupAttribute) || KnownTypes.IsAttribute(a, KnownTypes.NoShareAttribute);
 
     private static Location? ShareGroupLocation(IPropertySymbol property, CancellationToken cancellationToken)
         => KnownTypes.AttributeOf(property, KnownTypes.ShareGroupAttribute)?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
@@ -98,6 +106,24 @@ internal static class LayerParser
     public static bool UnsafeNotAllowed(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
         => compilation.Options is CSharpCompilationOptions { AllowUnsafe: false }
             && property.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is PropertyDeclarationSyntax p && p.Modifiers.Any(SyntaxKind.UnsafeKeyword));
+
+    /// <summary>
+    /// A modifier the compiler rejects on the property: one not valid on a property (<c>readonly</c>, <c>async</c>,
+    /// <c>volatile</c>: CS0106) or <c>virtual</c> in a sealed class (CS0549). The implementation part repeats the
+    /// property's modifiers, so it would repeat the error inside the generated file.
+    /// </summary>
+    public static bool ModifiersRejected(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
+        => property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>()
+            // Binding is asked for only where a modifier could be the one (the parse step runs on every edit).
+            .Where(p => p.Modifiers.Any(m => !UsualModifiers.Contains(m.Kind())))
+            .Any(p => compilation.GetSemanticModel(p.SyntaxTree).GetDeclarationDiagnostics(p.Span, cancellationToken).Any(d => d.Id is "CS0106" or "CS0549"));
+
+    private static readonly HashSet<SyntaxKind> UsualModifiers = new()
+    {
+        SyntaxKind.PublicKeyword, SyntaxKind.PrivateKeyword, SyntaxKind.ProtectedKeyword, SyntaxKind.InternalKeyword, SyntaxKind.PartialKeyword,
+        SyntaxKind.NewKeyword, SyntaxKind.StaticKeyword, SyntaxKind.UnsafeKeyword, SyntaxKind.RequiredKeyword, SyntaxKind.OverrideKeyword,
+        SyntaxKind.SealedKeyword, SyntaxKind.AbstractKeyword, SyntaxKind.ExternKeyword,
+    };
 
     /// <summary>Names that more than one member of the class declares (a compiler error, CS0102).</summary>
     public static HashSet<string> RepeatedNames(INamedTypeSymbol type)
@@ -159,9 +185,10 @@ internal static class LayerParser
         var kind = KnownTypes.LayerKindOf(layerAttributes[0].AttributeClass)!.Value;
         // Half-typed code the compiler reports: an argument or attribute that does not bind ([Repe]), a type that does not
         // bind (ModuleList<SharedConvv2d>), a property without accessors yet ({ }), 'unsafe' where unsafe code is not
-        // allowed (CS0227). A diagnostic of ours would only add noise.
+        // allowed (CS0227), a modifier the compiler rejects (readonly, CS0106). A diagnostic of ours would only add noise.
         if (!layer.IsBound || KnownTypes.HasErrors(property.Type) || attributes.Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })
-            || property.GetMethod is null && property.SetMethod is null || UnsafeNotAllowed(property, compilation, cancellationToken))
+            || property.GetMethod is null && property.SetMethod is null || UnsafeNotAllowed(property, compilation, cancellationToken)
+            || ModifiersRejected(property, compilation, cancellationToken))
             return (true, null, null);
         int errorsBefore = diagnostics.Count;
 

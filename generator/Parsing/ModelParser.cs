@@ -25,14 +25,26 @@ internal static class ModelParser
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
-        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax || context.Attributes.IsEmpty)
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration || context.Attributes.IsEmpty)
             return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
 
         // A class without a name yet ('partial class : NpasModule' while typing) gets nothing: the compiler's CS1001 says it all.
-        if (syntax.Identifier.IsMissing || type.Name.Length == 0) return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
+        // So does a class in a namespace or containing type without a name yet ('namespace Demo.' while typing 'Demo.Models',
+        // 'partial class { ... }'): the generated part could not name it, and would land in another namespace (or not parse),
+        // with a dozen errors in the generated file.
+        if (declaration.Identifier.IsMissing || type.Name.Length == 0 || HasUnnamedContainer(type)) return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
 
         // [SharedBudget] on two partial declarations is a compiler error (CS0579); read the class only once.
-        if (!IsFirstAttributedDeclaration(type, syntax, cancellationToken)) return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
+        if (!IsFirstAttributedDeclaration(type, declaration, cancellationToken)) return ParseResult.Nothing(EquatableArray<DiagnosticInfo>.Empty);
+
+        // A record class may carry [SharedBudget] (its AttributeUsage is Class), but a record derives only from object or
+        // another record (CS8864), never from NpasModule; without this the user would see one CS9248 per layer and no reason.
+        if (declaration is not ClassDeclarationSyntax syntax)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, declaration.Identifier.GetLocation(), type.Name,
+                "is a record, but a record can only derive from object or another record, not from NpasModule; declare it as 'partial class " + Names.Identifier(type.Name) + " : NpasModule'"));
+            return ParseResult.Nothing(diagnostics.ToEquatableArray());
+        }
 
         // Partial properties are C# 13: below it the compiler rejects every layer (CS8703), and a generated part would
         // repeat that error inside its file. One error that names the setting instead, and no generated part.
@@ -97,7 +109,7 @@ internal static class ModelParser
             if (!property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
             // A pointer type needs an unsafe context the generated part does not have (a class's 'unsafe' does not carry over).
             if (property.GetMethod is null || KnownTypes.HasErrors(property.Type) || KnownTypes.HasPointers(property.Type)
-                || LayerParser.UnsafeNotAllowed(property, compilation, cancellationToken)) continue;
+                || LayerParser.UnsafeNotAllowed(property, compilation, cancellationToken) || LayerParser.ModifiersRejected(property, compilation, cancellationToken)) continue;
             if (repeated.Contains(property.Name)) continue; // two parts of one name would repeat the compiler's CS0102 in the generated file
             var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
             if (LayerParser.ImplementationProblem(property, syntax) is not null
@@ -331,11 +343,11 @@ internal static class ModelParser
         return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed, bankSplit, coefficientSharing, maskPeriod) : null;
     }
 
-    private static bool IsFirstAttributedDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax syntax, CancellationToken cancellationToken)
+    private static bool IsFirstAttributedDeclaration(INamedTypeSymbol type, TypeDeclarationSyntax syntax, CancellationToken cancellationToken)
     {
         var first = type.GetAttributes()
             .Where(a => KnownTypes.IsAttribute(a, KnownTypes.SharedBudgetAttribute))
-            .Select(a => a.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<ClassDeclarationSyntax>())
+            .Select(a => a.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>())
             .Where(c => c is not null)
             .OrderBy(c => c!.SyntaxTree.FilePath, System.StringComparer.Ordinal)
             .ThenBy(c => c!.SpanStart)
@@ -420,6 +432,16 @@ internal static class ModelParser
             if (!fits) return false;
         }
         return parameters.Skip(2).Take(Math.Max(0, fixedCount - 2)).All(p => p.IsOptional);
+    }
+
+    /// <summary>Whether a namespace or type around <paramref name="type"/> has no name yet (the parser's missing identifier).</summary>
+    private static bool HasUnnamedContainer(INamedTypeSymbol type)
+    {
+        for (var container = type.ContainingType; container is not null; container = container.ContainingType)
+            if (container.Name.Length == 0) return true;
+        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            if (ns.Name.Length == 0) return true;
+        return false;
     }
 
     private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)

@@ -36,6 +36,10 @@ public sealed class HalfTypedCodeTests
     [InlineData("    public class Outer<T> { public class Inner { } }\n    [Linear(100, 10)] private partial Outer<Missing>.Inner Body { get; }\n" + Head, "CS0246")]
     [InlineData("    [Linear(100, 10)] private unsafe partial SharedLinear Body { get; }\n" + Head, "CS0227")]
     [InlineData("    [Linear(100, 10)] private partial SharedConvv Body { get; }\n    partial void OnCreated() { }", "CS0246")]
+    // Found by review: the implementation part repeats the property's modifiers, and with them the compiler's error.
+    [InlineData("    [Linear(100, 10)] private readonly partial SharedLinear Body { get; }\n" + Head, "CS0106")]
+    [InlineData("    [Linear(100, 10)] private volatile partial SharedLinear Body { get; }\n" + Head, "CS0106")]
+    [InlineData("    [Linear(100, 10)] public virtual partial SharedLinear Body { get; }\n" + Head, "CS0549")] // in a sealed class
     public void A_mistake_the_compiler_reports_gets_no_diagnostic_of_ours_and_none_in_generated_code(string members, string compilerError)
     {
         var (npas, inUser, inGenerated) = Build(Model(members));
@@ -135,6 +139,38 @@ public sealed class HalfTypedCodeTests
         // Found by a fuzzing review: 'partial class : NpasModule' while typing gave a file 'Demo..g.cs' of code with no class
         // name, two dozen errors in generated code. The compiler's CS1001 says what is missing.
         var source = SampleModels.Usings + "namespace Demo;\n[SharedBudget(0.5)] public sealed partial class : NpasModule { [Linear(10, 10)] private partial SharedLinear Head { get; } public override Tensor forward(Tensor x) => x; }";
+        var (driver, output, diagnostics) = GeneratorHarness.Run(source);
+        Assert.Null(driver.GetRunResult().Results.Single().Exception);
+        Assert.Empty(GeneratorHarness.GeneratedFiles(driver));
+        Assert.DoesNotContain(diagnostics, d => d.Id.StartsWith("NPAS", System.StringComparison.Ordinal));
+        Assert.Contains(GeneratorHarness.CompilerProblems(output), d => d.Id == "CS1001");
+    }
+
+    [Theory]
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear Tail\n")]              // before its '{ get; }'
+    [InlineData("    [Linear(100, 10), Repeat(2)] private partial ModuleList<SharedLinear> Tail\n")]
+    public void A_layer_typed_up_to_its_name_leaves_nothing_in_generated_code(string typing)
+    {
+        // Found by review: the parser reads the line as a field (the next member's modifiers ending it), the model was
+        // generated, and its constructor left the field unset: CS8618 in the generated file on every new layer typed.
+        var (npas, inUser, inGenerated) = Build(Model(Head + "\n" + typing));
+        Assert.Empty(npas);
+        Assert.Contains(inUser, d => d.StartsWith("CS0592"));
+        Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
+    }
+
+    [Theory]
+    [InlineData("namespace Demo.\n")]                 // typing 'namespace Demo.Models;'
+    [InlineData("namespace \n")]
+    [InlineData("namespace { Conv2d(1, 2) Demo;\n")]
+    [InlineData("namespace Demo;\npublic partial class {\n", "}")] // a containing class without a name yet
+    public void A_model_in_a_namespace_or_type_without_a_name_yet_gets_no_generated_code(string before, string after = "")
+    {
+        // Found by review: the namespace's missing name is an empty namespace symbol, so the generated part went to
+        // 'namespace Demo.;' (a syntax error in the generated file) or to the global namespace, where it met no class of the
+        // user's: CS9249, CS1729 and a CS0117 per generated call, all in the generated file. The compiler's CS1001 says it all.
+        var source = SampleModels.Usings + before + "[SharedBudget(0.5)] public sealed partial class Net : NpasModule {\n" + Head
+            + "\n    public override Tensor forward(Tensor x) => x;\n}\n" + after;
         var (driver, output, diagnostics) = GeneratorHarness.Run(source);
         Assert.Null(driver.GetRunResult().Results.Single().Exception);
         Assert.Empty(GeneratorHarness.GeneratedFiles(driver));

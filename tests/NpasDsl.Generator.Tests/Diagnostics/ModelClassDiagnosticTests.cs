@@ -26,6 +26,28 @@ public sealed class ModelClassDiagnosticTests
         Assert.Contains("containing type 'Outer' must be partial", d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("public sealed partial record Net")]
+    [InlineData("public sealed partial record class Net")]
+    [InlineData("public sealed partial record Net : NpasModule")] // the compiler's CS8864 too; ours says what to write
+    public void NPAS017_a_record_says_to_declare_a_class(string declaration)
+    {
+        // Found by review: [SharedBudget] is valid on a record class (AttributeUsage Class), but the generator only looked at
+        // class declarations, so a record got nothing but one CS9248 per layer, with no word of why.
+        var d = Single(ModelSource("[SharedBudget(0.5)]", OneLayer, declaration), "NPAS017");
+        Assert.Equal("Net", At(d));
+        Assert.Contains("is a record", d.GetMessage());
+        Assert.Contains("declare it as 'partial class Net : NpasModule'", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_record_struct_with_SharedBudget_is_the_compilers_error_alone()
+    {
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", "", "public partial record struct Net"));
+        Assert.Empty(diagnostics);
+        Assert.Contains(GeneratorHarness.CompilerProblems(output), d => d.Id == "CS0592");
+    }
+
     [Fact]
     public void NPAS002_not_an_npas_module()
     {
