@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -177,7 +178,7 @@ public sealed class AllocationFile
         if (Extends != other.Extends) return $"the model extends {Extends ?? "no family member"} here but {other.Extends ?? "no family member"} there";
         if (Budget != other.Budget) return $"the budget is {Budget:N0} here but {other.Budget:N0} there";
         if (Unshared != other.Unshared) return $"the unshared network has {Unshared:N0} parameters here but {other.Unshared:N0} there";
-        if (Sharing != other.Sharing) return $"the sharing options are {Sharing} here but {other.Sharing} there";
+        if (Sharing != other.Sharing) return $"the sharing options are {SharingDifference(Sharing, other.Sharing, here: true)} here but {SharingDifference(Sharing, other.Sharing, here: false)} there";
         var mine = Groups.ToDictionary(g => g.Name);
         foreach (var group in other.Groups)
         {
@@ -195,6 +196,28 @@ public sealed class AllocationFile
         var theirs = other.Layers.Select(l => l.Path).ToHashSet(StringComparer.Ordinal);
         if (Layers.FirstOrDefault(l => !theirs.Contains(l.Path)) is { } extra) return $"layer '{extra.Path}' exists here but not there";
         return null;
+    }
+
+    /// <summary>
+    /// The sharing options that differ, as <c>CoefficientSharing = ByShape</c>: the whole record
+    /// (<c>SharingRecord { Strategy = Single, ... }</c>) would bury the one a user changed among seven that agree.
+    /// </summary>
+    private static string SharingDifference(SharingRecord mine, SharingRecord theirs, bool here)
+    {
+        var differing = new List<string>();
+        void Compare<T>(string name, T a, T b)
+        {
+            if (!EqualityComparer<T>.Default.Equals(a, b)) differing.Add(string.Format(CultureInfo.InvariantCulture, "{0} = {1}", name, here ? a : b));
+        }
+        Compare(nameof(SharingRecord.Strategy), mine.Strategy, theirs.Strategy);
+        Compare(nameof(SharingRecord.Combiner), mine.Combiner, theirs.Combiner);
+        Compare(nameof(SharingRecord.Upsampler), mine.Upsampler, theirs.Upsampler);
+        Compare(nameof(SharingRecord.MaxTemplates), mine.MaxTemplates, theirs.MaxTemplates);
+        Compare(nameof(SharingRecord.BankSplit), mine.BankSplit, theirs.BankSplit);
+        Compare(nameof(SharingRecord.CoefficientSharing), mine.CoefficientSharing, theirs.CoefficientSharing);
+        Compare(nameof(SharingRecord.MaskPeriod), mine.MaskPeriod, theirs.MaskPeriod);
+        // A property added to the record and not listed above still shows, as the whole record.
+        return differing.Count > 0 ? string.Join(", ", differing) : (here ? mine : theirs).ToString();
     }
 
     private static string Describe(LayerRecord? layer) => layer is null ? "missing"

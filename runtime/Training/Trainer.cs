@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using NpasDsl.Allocation;
 using NpasDsl.Unsharing;
@@ -393,19 +394,29 @@ public sealed class Trainer
         if (!GradientsAreFinite())
             throw Diverged(string.Format(CultureInfo.InvariantCulture, "The gradients became NaN or infinite (the loss was {0:G6})", value), state, batch, rate);
         _watching?.Accumulate();
-        if (_options.GradientClip is { } clip) nn.utils.clip_grad_norm_(_model.Module.parameters(), clip);
-        // Weight decay on the selected parameters only (never coefficients, masks, biases or norms), in each optimizer's
-        // own form: SGD's is an L2 term in the gradient, so it passes through the momentum as torch.optim.SGD's does
-        // (and as SSN's WRN recipe assumes); AdamW's is decoupled, a shrink of the weights beside the adaptive step.
-        bool decay = _options.WeightDecay > 0;
-        if (decay && _options.Optimizer == OptimizerKind.SgdNesterov)
-            using (no_grad())
-                foreach (var p in _decayed)
-                    p.grad?.add_(p, alpha: _options.WeightDecay);
-        _optimizer.step();
-        if (decay && _options.Optimizer == OptimizerKind.AdamW)
-            using (no_grad())
-                foreach (var p in _decayed) p.mul_(1 - rate * _options.WeightDecay);
+        try
+        {
+            if (_options.GradientClip is { } clip) nn.utils.clip_grad_norm_(_model.Module.parameters(), clip);
+            // Weight decay on the selected parameters only (never coefficients, masks, biases or norms), in each optimizer's
+            // own form: SGD's is an L2 term in the gradient, so it passes through the momentum as torch.optim.SGD's does
+            // (and as SSN's WRN recipe assumes); AdamW's is decoupled, a shrink of the weights beside the adaptive step.
+            bool decay = _options.WeightDecay > 0;
+            if (decay && _options.Optimizer == OptimizerKind.SgdNesterov)
+                using (no_grad())
+                    foreach (var p in _decayed)
+                        p.grad?.add_(p, alpha: _options.WeightDecay);
+            _optimizer.step();
+            if (decay && _options.Optimizer == OptimizerKind.AdamW)
+                using (no_grad())
+                    foreach (var p in _decayed) p.mul_(1 - rate * _options.WeightDecay);
+        }
+        // libtorch turns every scalar of the update (the rate, AdamW's bias-corrected step, rate x decay, the clip norm) into
+        // the weights' float32 and refuses one beyond its range (about 3.4e38) with a native error: a finite double such as
+        // --lr 1e300 passes every check before training and would otherwise end the process with a stack trace.
+        catch (ExternalException e) when (e.Message.Contains("without overflow", StringComparison.Ordinal))
+        {
+            throw Overflowed(e, state, batch, rate);
+        }
 
         long correct = logits.argmax(1).eq(labels).sum().item<long>();
         return state with
@@ -423,6 +434,24 @@ public sealed class Trainer
     {
         var checks = _model.Module.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.isfinite().all()).ToList();
         return checks.Count == 0 || stack(checks).all().item<bool>();
+    }
+
+    /// <summary>
+    /// The error that stops a run whose update cannot be computed in float32 (<paramref name="native"/>: a scalar beyond its
+    /// range): where, what was kept, and the settings that feed the update, named as the run was configured.
+    /// </summary>
+    private TrainingDivergedException Overflowed(ExternalException native, TrainingState state, int batch, double rate)
+    {
+        var names = _options.Names;
+        var settings = new List<string> { names.Set(nameof(TrainerOptions.LearningRate), _options.LearningRate) + string.Format(CultureInfo.InvariantCulture, " (the rate now {0:G4})", rate) };
+        if (_options.WeightDecay > 0) settings.Add(names.Set(nameof(TrainerOptions.WeightDecay), _options.WeightDecay));
+        if (_options.GradientClip is { } clip) settings.Add(names.Set(nameof(TrainerOptions.GradientClip), clip));
+        if (_options.Schedule is ScheduleKind.Step or ScheduleKind.MultiStep) settings.Add(names.Set(nameof(TrainerOptions.Gamma), _options.Gamma));
+        return new TrainingDivergedException(string.Format(CultureInfo.InvariantCulture,
+            "The optimizer's update overflowed float32 at epoch {0}, batch {1} ({2}): training stopped{3}. The weights are float32, which holds numbers up to about 3.4E+38, " +
+            "and the update is computed from {4}: give values far below that (a learning rate is rarely above 1).",
+            state.Epoch + 1, batch + 1, native.Message.TrimEnd('.'), _checkpoints is { Exists: true } ? $" and the last good checkpoint in {_checkpoints.Directory} is kept" : "",
+            string.Join(", ", settings)), native);
     }
 
     /// <summary>The error that stops a diverged run before its optimizer steps: where, what was kept, and what to change.</summary>

@@ -65,4 +65,7 @@ public sealed class TrainingDivergedException : System.Exception
 {
     /// <summary>Creates the exception.</summary>
     public TrainingDivergedException(string message) : base(message) { }
+
+    /// <summary>Creates the exception for a failure reported by <paramref name="inner"/> (a native overflow of the update).</summary>
+    public TrainingDivergedException(string message, System.Exception inner) : base(message, inner) { }
 }

@@ -62,6 +62,20 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Other_sharing_options_are_told_by_the_options_that_differ_only()
+    {
+        // Found by a review: a --resume with another --coefficient-sharing printed both whole records
+        // ("SharingRecord { Strategy = Single, Combiner = WeightedAverage, ... }"), the one change buried among options that agree.
+        using var model = new MaskNet(new NpasOptions { Sharing = new SharingSpec(upsampler: Upsampler.Mask, maskPeriod: 5) });
+        var file = AllocationFile.From(model.Allocation);
+        var json = file.ToJson();
+        Assert.Contains("\"maskPeriod\": 5", json);
+        Assert.Contains("\"maxTemplates\": 8", json);
+        var other = AllocationFile.Parse(json.Replace("\"maskPeriod\": 5", "\"maskPeriod\": 16").Replace("\"maxTemplates\": 8", "\"maxTemplates\": 4"), "other");
+        Assert.Equal("the sharing options are MaxTemplates = 8, MaskPeriod = 5 here but MaxTemplates = 4, MaskPeriod = 16 there", file.FirstDifference(other));
+    }
+
+    [Fact]
     public void A_file_without_max_templates_reads_as_the_default_rather_than_zero()
     {
         using var model = new MixedNet();

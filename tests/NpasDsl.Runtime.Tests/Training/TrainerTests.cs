@@ -290,6 +290,30 @@ public sealed class TrainerTests : ScratchDirectoryTest
         Assert.All(resumed.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
     }
 
+    [Theory]
+    // Found by a review: each is a finite double that every check before training accepts, but a scalar of the update beyond
+    // float32's range made libtorch throw an ExternalException, which the examples let surface with its stack trace (exit 134).
+    [InlineData(OptimizerKind.AdamW, 1e38, 0, null)]          // AdamW's first step is the rate / (1 - 0.9): 1e39
+    [InlineData(OptimizerKind.SgdNesterov, 1e300, 0, null)]
+    [InlineData(OptimizerKind.SgdNesterov, 0.01, 1e300, null)] // SGD's L2 term
+    [InlineData(OptimizerKind.AdamW, 0.01, 0, 1e300)]          // the clip norm
+    public void An_update_beyond_float32_stops_training_with_the_settings_that_feed_it(OptimizerKind optimizer, double rate, double decay, double? clip)
+    {
+        using var model = new TinyCnn();
+        var options = new TrainerOptions
+        {
+            Epochs = 2, BatchSize = 16, Optimizer = optimizer, LearningRate = rate, WeightDecay = decay, GradientClip = clip, CheckpointDirectory = Scratch,
+            CheckpointEverySteps = 1, Names = SettingNames.CommandLine,
+        };
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, Data(), options, log: _ => { }).Run());
+        Assert.Contains("The optimizer's update overflowed float32 at epoch 1, batch 1 (value cannot be converted to type float without overflow): training stopped.", e.Message);
+        Assert.Contains("--lr " + rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture), e.Message);
+        if (decay > 0) Assert.Contains("--weight-decay 1E+300", e.Message);
+        if (clip is not null) Assert.Contains("--gradient-clip 1E+300", e.Message);
+        // Exit code 5 in the examples, as for a loss that stops being finite.
+        Assert.Equal(ExitCodes.TrainingStopped, ExitCodes.For(e));
+    }
+
     [Fact]
     public void Invalid_options_are_refused_with_the_reason()
     {
