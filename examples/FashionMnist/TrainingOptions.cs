@@ -54,7 +54,7 @@ public sealed class TrainingOptions
             {
                 case "--data": options.DataDirectory = value(); return true;
                 case "--budget": options.BudgetFraction = TrainerCommandLine.BudgetFraction(name, value()); return true;
-                case "--budget-parameters": options.BudgetParameters = TrainerCommandLine.PositiveInteger(name, value()); return true;
+                case "--budget-parameters": options.BudgetParameters = TrainerCommandLine.PositiveCount(name, value()); return true;
                 case "--unshared": options.Unshared = true; return true;
                 case "--coefficient-sharing": options.CoefficientSharing = TrainerCommandLine.CoefficientSharingNamed(name, value()); return true;
                 default: return options.Allocation.TryRead(name, value);

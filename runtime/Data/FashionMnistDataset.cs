@@ -90,9 +90,13 @@ public sealed class FashionMnistDataset
             var path = Path.Combine(directory, candidate);
             if (File.Exists(path)) return path;
         }
-        throw new FileNotFoundException(
-            $"Fashion-MNIST file '{name}(.gz)' was not found in '{directory}'. On Debian or Ubuntu install the data set with " +
-            $"'sudo apt-get install dataset-fashion-mnist' (it goes to {DebianDirectory}), or load a directory with the four IDX files (the examples' --data DIR).",
+        string missing = $"Fashion-MNIST file '{name}(.gz)' was not found in '{directory}'";
+        string install = $"On Debian or Ubuntu install the data set with 'sudo apt-get install dataset-fashion-mnist' (it goes to {DebianDirectory}), " +
+            "or load a directory with the four IDX files (the examples' --data DIR).";
+        // A CIFAR folder given where Fashion-MNIST is read (the Ensemble example without --dataset cifar10) is told as such.
+        string? cifar = File.Exists(Path.Combine(directory, "data_batch_1.bin")) ? "CIFAR-10" : File.Exists(Path.Combine(directory, "train.bin")) ? "CIFAR-100" : null;
+        throw new FileNotFoundException(cifar is null ? $"{missing}. {install}"
+                : $"{missing}: it holds {cifar}'s binary files, for a program that reads {cifar} (the Ensemble example with --dataset cifar10, WideResNet). {install}",
             Path.Combine(directory, name + ".gz"));
     }
 

@@ -49,6 +49,10 @@ public sealed partial class TrainerCommandLine
     public static int PositiveInteger(string option, string text)
         => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{option} needs a positive integer, not '{text}'.");
 
+    /// <summary>A parameter count above 0 (a long: budgets may pass 2^31), or an error naming <paramref name="option"/>.</summary>
+    public static long PositiveCount(string option, string text)
+        => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{option} needs a positive whole number, not '{text}'.");
+
     /// <summary>An integer of at least 0, or an error naming <paramref name="option"/>.</summary>
     public static int NonNegativeInteger(string option, string text)
         => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ArgumentException($"{option} needs an integer of at least 0, not '{text}'.");

@@ -166,5 +166,18 @@ public sealed class IdxFileTests : ScratchDirectoryTest
         var e = Assert.Throws<FileNotFoundException>(() => FashionMnistDataset.Load(Scratch));
         Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
         Assert.Contains("--data", e.Message);
+        Assert.DoesNotContain("CIFAR", e.Message);
+    }
+
+    [Theory]
+    [InlineData("data_batch_1.bin", "CIFAR-10")]
+    [InlineData("train.bin", "CIFAR-100")]
+    public void A_cifar_folder_given_for_fashion_mnist_is_named_as_such(string file, string set)
+    {
+        // Found by a review: the Ensemble example given a CIFAR folder without --dataset cifar10 only said files were missing.
+        Directory.CreateDirectory(Scratch);
+        File.WriteAllBytes(Path.Combine(Scratch, file), new byte[] { 0 });
+        var e = Assert.Throws<FileNotFoundException>(() => FashionMnistDataset.Load(Scratch));
+        Assert.Contains($"it holds {set}'s binary files, for a program that reads {set} (the Ensemble example with --dataset cifar10, WideResNet)", e.Message);
     }
 }

@@ -20,6 +20,14 @@ public sealed class FashionMnistOptionsTests
     }
 
     [Fact]
+    public void A_budget_in_parameters_may_pass_two_to_the_31()
+    {
+        // Found by a review: it was read as an int, so 3,000,000,000 was "not a positive integer".
+        Assert.Equal(3_000_000_000L, TrainingOptions.Parse(new[] { "--budget-parameters", "3000000000" }).BudgetParameters);
+        Assert.Equal("--budget-parameters needs a positive whole number, not '0'.", Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(new[] { "--budget-parameters", "0" })).Message);
+    }
+
+    [Fact]
     public void Unshared_is_read_and_refused_beside_the_options_that_set_sharing()
     {
         Assert.True(TrainingOptions.Parse(new[] { "--unshared" }).Unshared);
