@@ -35,6 +35,10 @@ public static class SeedTargets
         public (double Mean, double StandardDeviation, double HalfWidth95) Summary
             => Differences.Count == 0 ? (double.NaN, double.NaN, double.NaN) : Statistics.MeanWithInterval(Differences.Select(d => d.Points).ToList());
 
+        // Compared with the threshold after rounding, as SweepReport.Points rounds each difference: a mean of exactly -1.00
+        // points must not read as missed because its sum came out as -1.0000000000000009.
+        private static double Rounded(double points) => Math.Round(points, 9);
+
         /// <summary>
         /// <c>met</c> or <c>missed</c> on the mean, and whether the 95 % interval clears the threshold (the seeds settle it) or
         /// holds it (a gap the seeds' spread cannot tell from none).
@@ -45,10 +49,10 @@ public static class SeedTargets
             {
                 if (Differences.Count == 0) return "not measured";
                 var (mean, _, half) = Summary;
-                string onMean = mean >= Target.Threshold ? "met on the mean" : "missed on the mean";
+                string onMean = Rounded(mean) >= Target.Threshold ? "met on the mean" : "missed on the mean";
                 if (double.IsNaN(half)) return onMean + " (one seed: no interval)";
-                return onMean + (mean - half >= Target.Threshold ? ", and the whole interval meets it"
-                    : mean + half < Target.Threshold ? ", and the whole interval misses it"
+                return onMean + (Rounded(mean - half) >= Target.Threshold ? ", and the whole interval meets it"
+                    : Rounded(mean + half) < Target.Threshold ? ", and the whole interval misses it"
                     : ", but the interval holds the threshold: the seeds cannot tell");
             }
         }

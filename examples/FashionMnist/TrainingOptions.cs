@@ -66,14 +66,16 @@ public sealed class TrainingOptions
         options.Allocation.Check(
             options.BudgetFraction is null ? null : "--budget",
             options.BudgetParameters is null ? null : "--budget-parameters",
-            options.CoefficientSharing is null ? null : "--coefficient-sharing",
-            options.Unshared ? "--unshared" : null);
+            options.CoefficientSharing is null ? null : "--coefficient-sharing");
         if (options.Unshared)
         {
             string? shared = options.BudgetFraction is not null ? "--budget" : options.BudgetParameters is not null ? "--budget-parameters"
                 : options.CoefficientSharing is not null ? "--coefficient-sharing" : options.Allocation.Search is not null ? "--group-search" : null;
             if (shared is not null)
                 throw new ArgumentException($"--unshared trains FashionNet with every weight its own, so {shared} has nothing to set; drop one of them.");
+            // Not through Allocation.Check, whose "or search again with --group-search and --unshared" is refused just above.
+            if (options.Allocation.AllocationPath is not null)
+                throw new ArgumentException("--allocation carries its own budget, groups and sharing options (the allocation of an --unshared run rebuilds FashionNet unshared by itself); drop --unshared.");
             options.Line.RefuseUnsharing("--unshared leaves no shared coefficients to split");
         }
         options.Trainer = options.Line.Finish();

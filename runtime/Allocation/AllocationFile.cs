@@ -176,6 +176,10 @@ public sealed class AllocationFile
     {
         if (Model != other.Model) return $"the model is '{Model}' here but '{other.Model}' there";
         if (Extends != other.Extends) return $"the model extends {Extends ?? "no family member"} here but {other.Extends ?? "no family member"} there";
+        // Before the budget: "the budget is 188 here but 1,884 there" sent a user who trained with NpasOptions.Unshared to
+        // --budget-parameters 1884, which plans banks at that budget and is refused again.
+        if ((IsUnsharedBuild() && other.Groups.Count > 0) || (other.IsUnsharedBuild() && Groups.Count > 0))
+            return $"the model draws its weights from banks {(IsUnsharedBuild() ? "there" : "here")} but is unshared {(IsUnsharedBuild() ? "here" : "there")} (every weight its own, as NpasOptions.Unshared builds it)";
         if (Budget != other.Budget) return $"the budget is {Budget:N0} here but {other.Budget:N0} there";
         if (Unshared != other.Unshared) return $"the unshared network has {Unshared:N0} parameters here but {other.Unshared:N0} there";
         if (Sharing != other.Sharing) return $"the sharing options are {SharingDifference(Sharing, other.Sharing, here: true)} here but {SharingDifference(Sharing, other.Sharing, here: false)} there";
@@ -197,6 +201,13 @@ public sealed class AllocationFile
         if (Layers.FirstOrDefault(l => !theirs.Contains(l.Path)) is { } extra) return $"layer '{extra.Path}' exists here but not there";
         return null;
     }
+
+    /// <summary>
+    /// Whether the allocation has no bank and exactly the unshared parameter count: a model built with
+    /// <c>NpasOptions.Unshared</c> (or one with nothing to share at a budget of 1). A shared model with a shareable layer
+    /// always keeps at least one bank, so beside an allocation with groups this is the unshared build of the class.
+    /// </summary>
+    private bool IsUnsharedBuild() => Groups.Count == 0 && Budget == Unshared && Layers.All(l => l.Source != WeightSource.Bank);
 
     /// <summary>
     /// The sharing options that differ, as <c>CoefficientSharing = ByShape</c>: the whole record

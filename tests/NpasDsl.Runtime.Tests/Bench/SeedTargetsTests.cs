@@ -74,6 +74,8 @@ public sealed class SeedTargetsTests
         Assert.Equal("missed on the mean, and the whole interval misses it", VerdictOf(-0.30, -0.32, -0.31));
         Assert.Equal("missed on the mean, but the interval holds the threshold: the seeds cannot tell", VerdictOf(0.10, -0.30, -0.05));
         Assert.Equal("met on the mean (one seed: no interval)", VerdictOf(0.1));
+        // Exactly at the threshold is met, whatever the float sums make of it.
+        Assert.StartsWith("met on the mean", VerdictOf(-0.1, -0.2, 0.3)); // -0.1 + -0.2 + 0.3 is -5.6E-17 in doubles
         Assert.Equal("not measured", VerdictOf());
     }
 

@@ -43,7 +43,10 @@ public sealed class FashionMnistOptionsTests
             var error = Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(args));
             Assert.Equal($"--unshared trains FashionNet with every weight its own, so {named} has nothing to set; drop one of them.", error.Message);
         }
-        Assert.Contains("drop --unshared", Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(new[] { "--unshared", "--allocation", "saved.json" })).Message);
+        var allocation = Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(new[] { "--unshared", "--allocation", "saved.json" })).Message;
+        Assert.Contains("drop --unshared", allocation);
+        // Found by a review: it offered "or search again with --group-search and --unshared", which is refused above.
+        Assert.DoesNotContain("--group-search", allocation);
         Assert.Contains("--unshared leaves no shared coefficients to split", Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(new[] { "--unshared", "--unshare-at", "1" })).Message);
     }
 }

@@ -84,6 +84,48 @@ public sealed class UnsharedTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void An_unshared_checkpoint_refused_by_a_shared_model_names_the_option_rather_than_the_budget()
+    {
+        // Found by a review: the difference was "the budget is 188 here but 1,884 there", and the trainer's fix for it
+        // ("resume with the model, --budget, ... it was trained with") sent the user to a budget that plans banks again.
+        Directory.CreateDirectory(Scratch);
+        var path = Path.Combine(Scratch, "tiny.pt");
+        using (var model = new TinyCnn(new NpasOptions { Unshared = true, Seed = 2 })) model.SaveCheckpoint(path);
+        using var shared = new TinyCnn(new NpasOptions { Budget = BudgetSpec.Parameters(TinyCnn.Declaration.UnsharedParameters) });
+        var error = Assert.Throws<AllocationMismatchException>(() => shared.LoadCheckpoint(path));
+        Assert.Equal("the model draws its weights from banks here but is unshared there (every weight its own, as NpasOptions.Unshared builds it)", error.Difference);
+
+        var saved = AllocationFile.From(shared.Allocation);
+        using var unshared = new TinyCnn(new NpasOptions { Unshared = true });
+        Assert.Equal("the model draws its weights from banks there but is unshared here (every weight its own, as NpasOptions.Unshared builds it)",
+            AllocationFile.From(unshared.Allocation).FirstDifference(saved));
+    }
+
+    [Fact]
+    public void The_trainer_refusing_an_unshared_checkpoint_for_a_shared_model_names_the_option()
+    {
+        var options = new NpasDsl.Training.TrainerOptions { Epochs = 1, BatchSize = 16, BatchesPerEpoch = 1, CheckpointDirectory = Scratch, Names = NpasDsl.Training.SettingNames.CommandLine };
+        using (var model = new TinyCnn(new NpasOptions { Unshared = true, Seed = 1 }))
+            new NpasDsl.Training.Trainer(model, Training.TrainerTests.Data(), options, log: _ => { }).Run();
+        using var shared = new TinyCnn(new NpasOptions { Seed = 1 });
+        var e = Assert.Throws<NpasDsl.Training.CheckpointMismatchException>(() =>
+            new NpasDsl.Training.Trainer(shared, Training.TrainerTests.Data(), options with { Epochs = 2, Resume = true }, log: _ => { }).Run());
+        Assert.Contains("is of another model or allocation (the model draws its weights from banks here but is unshared there (every weight its own, as NpasOptions.Unshared builds it))", e.Message);
+    }
+
+    [Fact]
+    public void Models_with_nothing_to_share_at_other_budgets_are_not_told_as_unshared_against_shared()
+    {
+        // Neither has a bank: the difference is the budget, as before.
+        using var a = new OwnOnlyNet(new NpasOptions { Seed = 1 });
+        using var b = new OwnOnlyNet(new NpasOptions { Seed = 1, Budget = BudgetSpec.Parameters(500) });
+        Assert.Empty(a.Allocation.Groups);
+        Assert.StartsWith("the budget is ", AllocationFile.From(a.Allocation).FirstDifference(AllocationFile.From(b.Allocation)));
+        using var unshared = new OwnOnlyNet(new NpasOptions { Unshared = true });
+        Assert.Null(AllocationFile.From(a.Allocation).FirstDifference(AllocationFile.From(unshared.Allocation)));
+    }
+
+    [Fact]
     public void A_family_checkpoint_saved_unshared_is_refused_by_the_shared_family_naming_the_option()
     {
         Directory.CreateDirectory(Scratch);
@@ -118,4 +160,15 @@ public sealed class UnsharedTests : ScratchDirectoryTest
         using var logits = family.call(randn(3, 1, 8, 8));
         Assert.Equal(3, logits.shape[0]);
     }
+}
+
+/// <summary>A model with nothing to share: every weight layer [NoShare], beside a norm.</summary>
+[SharedBudget(1.0)]
+public sealed partial class OwnOnlyNet : NpasModule
+{
+    [Linear(4, 4), NoShare] public partial SharedLinear A { get; }
+    [LayerNorm(4)] public partial TorchSharp.Modules.LayerNorm N { get; }
+    [Linear(4, 4), NoShare] public partial SharedLinear B { get; }
+
+    public override Tensor forward(Tensor x) => B.call(N.call(A.call(x)));
 }
