@@ -216,6 +216,7 @@ if (trainer.Validate() is { } invalid) // before any training, not after the fir
     return ExitCodes.BadArguments;
 }
 string augmentText = augment ? $"augmentation: pad {AugmentPadding}, random crop, horizontal flip" : "no augmentation";
+string? augmentKey = augment ? $"pad{AugmentPadding}-crop-flip" : null; // the results-file key's name for it
 var command = "dotnet run -c Release --project bench/BudgetSweep -- " + string.Join(" ", args);
 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     "BudgetSweep: epochs={0} batches_per_epoch={1} batch={2} optimizer={3} lr={4} schedule={5} per {6} weight_decay={7} label_smoothing={14} seed={8} threads={9} data={10} out={11} {13} sharing: {12}",
@@ -313,12 +314,14 @@ if (seedsReport)
         Console.Error.WriteLine("error: --seeds-report reads a results file; add --results FILE.");
         return ExitCodes.BadArguments;
     }
-    string? augmentKey = augment ? $"pad{AugmentPadding}-crop-flip" : null;
     var labelOf = new Dictionary<string, string> { ["full"] = fullLabel, ["reduced"] = reducedLabel, ["0.1"] = SharedLabel(0.1), ["2"] = SharedLabel(2.0) };
+    // Each key's lines read once: every target asks for its two configurations on every seed.
+    var resultsOf = new Dictionary<string, IReadOnlyList<SweepResult>>(StringComparer.Ordinal);
     double? AccuracyOf(string configuration, long s)
     {
         var key = SweepSettings.Key(trainer with { Seed = s, LearningRate = rateOf.GetValueOrDefault(configuration, learningRate) }, sharingText, validation, augmentKey);
-        return SweepResultsFile.Read(resultsFile, key).FirstOrDefault(r => r.Label == labelOf[configuration])?.Accuracy;
+        if (!resultsOf.TryGetValue(key, out var results)) resultsOf[key] = results = SweepResultsFile.Read(resultsFile, key);
+        return results.FirstOrDefault(r => r.Label == labelOf[configuration])?.Accuracy;
     }
     var seeds = Enumerable.Range(1, MaxSeedsReported).Select(s => (long)s).ToList();
     IReadOnlyList<SeedTargets.Row> rows = Array.Empty<SeedTargets.Row>();
@@ -343,7 +346,7 @@ if (reportOnly)
 
 var results = new List<SweepResult>();
 string commit = CodeVersion.Commit();
-string settings = SweepSettings.Key(trainer, sharingText, validation, augment ? $"pad{AugmentPadding}-crop-flip" : null);
+string settings = SweepSettings.Key(trainer, sharingText, validation, augmentKey);
 string markdownPath = Path.Combine(outputDirectory, "budget-sweep.md"), plotPath = Path.Combine(outputDirectory, "budget-sweep.png");
 foreach (var (_, label, budget, create) in runs)
 {

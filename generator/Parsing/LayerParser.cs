@@ -102,8 +102,16 @@ internal static class LayerParser
             : syntax.AccessorList?.Accessors.Any(a => a.Modifiers.Count > 0) == true ? "has an accessor with its own modifier"
             : null;
 
+    /// <summary>
+    /// Whether the compiler rejects how the property is declared, in a way its generated part would repeat inside the
+    /// generated file: <see cref="UnsafeNotAllowed"/> or <see cref="ModifiersRejected"/>. The model and the placeholder
+    /// both leave such a property alone.
+    /// </summary>
+    public static bool DeclarationRejected(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
+        => UnsafeNotAllowed(property, compilation, cancellationToken) || ModifiersRejected(property, compilation, cancellationToken);
+
     /// <summary>An <c>unsafe</c> property in a compilation without unsafe code: the compiler reports it (CS0227), and its generated part would repeat the error.</summary>
-    public static bool UnsafeNotAllowed(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
+    private static bool UnsafeNotAllowed(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
         => compilation.Options is CSharpCompilationOptions { AllowUnsafe: false }
             && property.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is PropertyDeclarationSyntax p && p.Modifiers.Any(SyntaxKind.UnsafeKeyword));
 
@@ -112,7 +120,7 @@ internal static class LayerParser
     /// <c>volatile</c>: CS0106) or <c>virtual</c> in a sealed class (CS0549). The implementation part repeats the
     /// property's modifiers, so it would repeat the error inside the generated file.
     /// </summary>
-    public static bool ModifiersRejected(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
+    private static bool ModifiersRejected(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
         => property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>()
             // Binding is asked for only where a modifier could be the one (the parse step runs on every edit).
             .Where(p => p.Modifiers.Any(m => !UsualModifiers.Contains(m.Kind())))
@@ -187,8 +195,7 @@ internal static class LayerParser
         // bind (ModuleList<SharedConvv2d>), a property without accessors yet ({ }), 'unsafe' where unsafe code is not
         // allowed (CS0227), a modifier the compiler rejects (readonly, CS0106). A diagnostic of ours would only add noise.
         if (!layer.IsBound || KnownTypes.HasErrors(property.Type) || attributes.Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })
-            || property.GetMethod is null && property.SetMethod is null || UnsafeNotAllowed(property, compilation, cancellationToken)
-            || ModifiersRejected(property, compilation, cancellationToken))
+            || property.GetMethod is null && property.SetMethod is null || DeclarationRejected(property, compilation, cancellationToken))
             return (true, null, null);
         int errorsBefore = diagnostics.Count;
 

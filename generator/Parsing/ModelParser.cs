@@ -109,7 +109,7 @@ internal static class ModelParser
             if (!property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
             // A pointer type needs an unsafe context the generated part does not have (a class's 'unsafe' does not carry over).
             if (property.GetMethod is null || KnownTypes.HasErrors(property.Type) || KnownTypes.HasPointers(property.Type)
-                || LayerParser.UnsafeNotAllowed(property, compilation, cancellationToken) || LayerParser.ModifiersRejected(property, compilation, cancellationToken)) continue;
+                || LayerParser.DeclarationRejected(property, compilation, cancellationToken)) continue;
             if (repeated.Contains(property.Name)) continue; // two parts of one name would repeat the compiler's CS0102 in the generated file
             var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
             if (LayerParser.ImplementationProblem(property, syntax) is not null

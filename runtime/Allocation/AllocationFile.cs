@@ -178,8 +178,9 @@ public sealed class AllocationFile
         if (Extends != other.Extends) return $"the model extends {Extends ?? "no family member"} here but {other.Extends ?? "no family member"} there";
         // Before the budget: "the budget is 188 here but 1,884 there" sent a user who trained with NpasOptions.Unshared to
         // --budget-parameters 1884, which plans banks at that budget and is refused again.
-        if ((IsUnsharedBuild() && other.Groups.Count > 0) || (other.IsUnsharedBuild() && Groups.Count > 0))
-            return $"the model draws its weights from banks {(IsUnsharedBuild() ? "there" : "here")} but is unshared {(IsUnsharedBuild() ? "here" : "there")} (every weight its own, as NpasOptions.Unshared builds it)";
+        bool unsharedHere = IsUnsharedBuild() && other.Groups.Count > 0;
+        if (unsharedHere || other.IsUnsharedBuild() && Groups.Count > 0)
+            return $"the model draws its weights from banks {(unsharedHere ? "there" : "here")} but is unshared {(unsharedHere ? "here" : "there")} (every weight its own, as NpasOptions.Unshared builds it)";
         if (Budget != other.Budget) return $"the budget is {Budget:N0} here but {other.Budget:N0} there";
         if (Unshared != other.Unshared) return $"the unshared network has {Unshared:N0} parameters here but {other.Unshared:N0} there";
         if (Sharing != other.Sharing) return $"the sharing options are {SharingDifference(Sharing, other.Sharing, here: true)} here but {SharingDifference(Sharing, other.Sharing, here: false)} there";
