@@ -87,7 +87,7 @@ try
         {
             case "--epochs": epochs = Positive(); break;
             case "--train-batches": trainBatches = Positive(); break;
-            case "--threads": threads = Positive(); break;
+            case "--threads": threads = TrainerCommandLine.ThreadCount(name, Value()); break;
             case "--lr": learningRate = TrainerCommandLine.PositiveNumber(name, Value()); break;
             case "--out": output = Value(); break;
             case "--seed": seed = TrainerCommandLine.Integer(name, Value()); break;

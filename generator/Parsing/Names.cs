@@ -59,9 +59,19 @@ internal static class Names
         return names;
     }
 
-    /// <summary>Inherited member names a layer property would hide, or that TorchSharp uses by name.</summary>
+    /// <summary>
+    /// Inherited member names a layer property would hide, or that TorchSharp uses by name. A private member of a base
+    /// class is not inherited: a layer of its name hides nothing, and TorchSharp's reflection over the model's own type
+    /// does not see it.
+    /// </summary>
     public static HashSet<string> InheritedMemberNames(INamedTypeSymbol type)
-        => type.BaseType is { } baseType ? MemberNames(baseType) : new HashSet<string>(System.StringComparer.Ordinal);
+    {
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+            foreach (var member in current.GetMembers())
+                if (member.DeclaredAccessibility != Accessibility.Private) names.Add(member.Name);
+        return names;
+    }
 
     /// <summary>Why <paramref name="group"/> cannot name a bank, or null.</summary>
     public static string? GroupNameProblem(string group, Compilation compilation)

@@ -136,6 +136,21 @@ public sealed class GeneratorShapeTests
         Assert.Single(GeneratorHarness.GeneratedFiles(driver));
     }
 
+    [Fact]
+    public void A_layer_may_take_the_name_of_a_private_member_of_a_base_class_but_not_of_a_protected_one()
+    {
+        // A private member is not inherited: NPAS016 said "has the name of a member the model inherits from MyBase".
+        string Base(string access) => "public abstract class MyBase : NpasModule { protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o) : base(d, o) { } "
+            + access + " int Head = 1; public int Read() => Head; }";
+        var (driver, output, clean) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: Base("private")));
+        Assert.True(clean.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, clean));
+        Assert.Single(GeneratorHarness.GeneratedFiles(driver));
+
+        var (_, _, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : MyBase", before: Base("protected")));
+        var d = Assert.Single(diagnostics, x => x.Id == "NPAS016");
+        Assert.Contains("has the name of a member the model inherits from MyBase", d.GetMessage());
+    }
+
     [Theory]
     [InlineData("private protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o, int extra = 0) : base(d, o) { }", true)]
     [InlineData("protected MyBase(NpasDsl.Planning.NetworkSpec d, NpasOptions? o, params int[] more) : base(d, o) { }", true)]

@@ -49,6 +49,23 @@ public sealed partial class TrainerCommandLine
     public static int PositiveInteger(string option, string text)
         => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{option} needs a positive integer, not '{text}'.");
 
+    /// <summary>
+    /// The most threads <see cref="ThreadCount"/> accepts: four per core, and at least 64. Far more threads than cores
+    /// only slow TorchSharp down, and a count in the tens of thousands makes libtorch hang while it starts them.
+    /// </summary>
+    public static int MaxThreads => Math.Max(64, 4 * Environment.ProcessorCount);
+
+    /// <summary>A thread count from 1 to <see cref="MaxThreads"/>, or an error naming <paramref name="option"/> and this machine's cores.</summary>
+    public static int ThreadCount(string option, string text)
+    {
+        int threads = PositiveInteger(option, text);
+        return threads <= MaxThreads
+            ? threads
+            : throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                "{0} {1} is more threads than this machine can use: it has {2} CPU cores; give at most {3} (one per core is usually fastest).",
+                option, threads, Environment.ProcessorCount, MaxThreads));
+    }
+
     /// <summary>A parameter count above 0 (a long: budgets may pass 2^31), or an error naming <paramref name="option"/>.</summary>
     public static long PositiveCount(string option, string text)
         => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{option} needs a positive whole number, not '{text}'.");

@@ -189,7 +189,7 @@ public sealed partial class TrainerCommandLine
             case "--device":
                 DeviceName = value() is var d && d is "cpu" or "cuda" ? d : throw new ArgumentException($"--device must be cpu or cuda, not '{d}'.");
                 break;
-            case "--threads": Threads = PositiveInteger(name, value()); break;
+            case "--threads": Threads = ThreadCount(name, value()); break;
             case "--validation": Validation = PositiveInteger(name, value()); break;
             case "--unshare-at": o = o with { UnshareAtEpoch = PositiveInteger(name, value()) }; break;
             case "--unshare-threshold": o = o with { UnshareThreshold = NumberBetween(name, value(), -1, 1, Ends.Closed) }; break;

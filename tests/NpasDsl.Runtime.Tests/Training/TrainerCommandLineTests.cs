@@ -226,6 +226,17 @@ public sealed class TrainerCommandLineTests
     public void Bad_values_are_named_with_the_option(string option, string value, string message)
         => Assert.Equal(message, Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), option, value)).Message);
 
+    [Fact]
+    public void A_thread_count_libtorch_cannot_start_is_refused_with_the_cores_named()
+    {
+        // 100000 threads made libtorch hang at start-up instead of failing.
+        var error = Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--threads", "100000"));
+        Assert.Equal(
+            $"--threads 100000 is more threads than this machine can use: it has {Environment.ProcessorCount} CPU cores; give at most {TrainerCommandLine.MaxThreads} (one per core is usually fastest).",
+            error.Message);
+        Assert.Equal(TrainerCommandLine.MaxThreads, Read(new TrainerOptions(), "--threads", TrainerCommandLine.MaxThreads.ToString(System.Globalization.CultureInfo.InvariantCulture)).Threads);
+    }
+
     [Theory]
     [InlineData("--label-smoothing", "0", 0.0)]
     [InlineData("--label-smoothing", "0.1", 0.1)]
