@@ -58,7 +58,7 @@ public sealed partial class TrainerCommandLine
         "  --unshare-threshold C      with --unshare-at: the cosine at or below which layers are separated (default 0.9)\n" +
         "  --plot                     draw metrics.png (loss and accuracy per epoch) beside metrics.csv\n" +
         "  --device cpu|cuda          default: cuda when available, else cpu\n" +
-        "  --threads N                CPU threads of TorchSharp (default: its own choice)";
+        "  --threads N                CPU threads of TorchSharp (default: its own choice; at most 4 per core, or 64)";
 
     /// <summary>
     /// <see cref="Usage"/> without the lines of <paramref name="options"/>: for a program whose models can never use them
