@@ -40,7 +40,7 @@ public static class BudgetPlanner
         {
             var maxima = banked.Select(g => g.MaximumBank).ToList();
             var split = Split(reserve, maxima);
-            // A group whose every member is interpolated reads only what its grids reach (InterpolatedReach), which square
+            // A group with interpolated members reads only what its grids and templates reach (InterpolatedReach), which square
             // p-grids may leave well short of the bank (one 10x10 grid of a 224-entry bank). Such a group is capped at its
             // reach and the split made again, so the rest goes to the other groups (or shows as unused), never to entries no layer reads.
             // (A group that gains in the new split may then read short of its larger bank: capped too, at most once per group.)
@@ -48,7 +48,7 @@ public static class BudgetPlanner
             {
                 bool capped = false;
                 for (int i = 0; i < banked.Count; i++)
-                    if (InterpolatedReach(banked[i], current.Banks[i]) is { } reach && reach < current.Banks[i])
+                    if (InterpolatedReach(banked[i], current.Banks[i], sharing.TemplateCap) is { } reach && reach < current.Banks[i])
                         (maxima[i], capped) = (System.Math.Min(maxima[i], reach), true);
                 if (!capped) break;
                 split = Split(reserve, maxima);
@@ -84,21 +84,33 @@ public static class BudgetPlanner
     }
 
     /// <summary>
-    /// How much of a bank of <paramref name="bank"/> entries <paramref name="group"/> reads when every member is interpolated
-    /// from it; null when a member reads templates or is tiled (a family extension), which reach the whole bank. Members
-    /// whose grids have one size walk through the bank one grid after another (<see cref="TemplateLayout"/>), and grids of
-    /// different sizes overlap from offset 0, so the reach is the largest of (members of a size) x (that grid), at most
-    /// the bank: capped there, same-shape layers keep windows of their own instead of all reading offset 0.
+    /// How much of a bank of <paramref name="bank"/> entries <paramref name="group"/> reads when some member is interpolated
+    /// from it; null when none is, or when a member is tiled (a family extension, or a layer no p-grid fits), which reaches
+    /// the whole bank. A group of templated members alone is bounded by <see cref="GroupDraft.MaximumBank"/>.
+    /// Members of one block size (a grid, or K_l·|W_l| templates) walk through the bank one block after another
+    /// (<see cref="TemplateLayout"/>), and blocks of different sizes overlap from offset 0, so the reach is the largest of
+    /// (members of a size) x (that block), at most the bank: capped there, same-shape layers keep windows of their own
+    /// instead of all reading offset 0. Templated members count too: a member capped at K_max templates (one, for round
+    /// robin) reads less than the bank, and beside an interpolated member's grid the rest was left unread.
     /// </summary>
-    private static long? InterpolatedReach(GroupDraft group, long bank)
+    private static long? InterpolatedReach(GroupDraft group, long bank, int templateCap)
     {
-        var grids = new List<long>();
+        var blocks = new List<long>();
+        bool interpolated = false;
         foreach (var (spec, index) in group.Members)
         {
-            if (spec.GeneratedSize(index) <= bank || spec.IsExtension(index) || InterpolationGrid.For(spec, bank) is not { } grid) return null;
-            grids.Add(grid.Size);
+            long size = spec.GeneratedSize(index);
+            if (size <= bank)
+            {
+                blocks.Add(TemplateLayout.TemplatesFor(size, bank, templateCap) * size);
+                continue;
+            }
+            if (spec.IsExtension(index) || InterpolationGrid.For(spec, bank) is not { } grid) return null;
+            blocks.Add(grid.Size);
+            interpolated = true;
         }
-        return grids.GroupBy(size => size).Max(sizes => System.Math.Min(bank, sizes.Key * sizes.Count()));
+        if (!interpolated) return null;
+        return blocks.GroupBy(size => size).Max(sizes => System.Math.Min(bank, sizes.Key * sizes.Count()));
     }
 
     /// <summary>

@@ -35,6 +35,31 @@ public sealed class InitialScaleTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(Combiner.WeightedAverage)]
+    [InlineData(Combiner.Embedding)]
+    public void A_weight_tiled_from_a_one_entry_bank_keeps_the_scale_of_that_entry(Combiner combiner)
+    {
+        // Found by a review: at the smallest budget the check accepts, every group's bank is one entry and each layer tiles it,
+        // so its weight is one value repeated. float32 rounding gave that constant a spread of about 1e-8 of its size, and the
+        // correction s = target / spread became up to 1e8: weights of millions and NaN outputs, with no error. A weight without
+        // spread cannot be given one; it keeps s = 1 (the entry starts at its layer's Kaiming scale).
+        var sharing = new SharingSpec(GroupStrategy.ByShape, combiner, Upsampler.Repeat, seed: 1);
+        long minimum = BudgetCheck.For(TinyCnn.Declaration.WithSharing(sharing)).Minimum;
+        using var model = new TinyCnn(new NpasOptions { Sharing = sharing, Budget = BudgetSpec.Parameters(minimum), Seed = 2 });
+        Assert.All(model.Allocation.Groups, g => Assert.Equal(1, g.BankSize));
+        using var _ = no_grad();
+        foreach (var (path, layer) in model.SharedLayers().Where(l => l.Layer.Plan.Source == WeightSource.Bank))
+        {
+            double scale = layer.named_buffers().Single(b => b.name == "scale").buffer.item<float>();
+            double largest = layer.Weight().abs().max().item<float>();
+            output.WriteLine($"{path}: scale {scale}, largest |w| {largest:0.0000}, target std {layer.Plan.Spec.InitialStd:0.0000}");
+            Assert.Equal(1.0, scale);
+            Assert.True(largest < 10 * layer.Plan.Spec.InitialStd, $"{path}: |w| up to {largest}");
+        }
+        Assert.True(model.call(randn(2, 1, 6, 6)).isfinite().all().item<bool>());
+    }
+
     [Fact]
     public void Without_the_correction_a_plain_average_of_templates_starts_too_small()
     {

@@ -222,6 +222,31 @@ public sealed class PlannerPropertyTests
         }
     }
 
+    [Theory]
+    [InlineData(Combiner.RoundRobin, 8)]
+    [InlineData(Combiner.WeightedAverage, 2)]
+    public void A_group_mixing_interpolated_and_templated_layers_gets_no_bank_entries_beyond_what_they_read(Combiner combiner, int maxTemplates)
+    {
+        // Found by a review: the cap at the interpolated reach applied only to groups whose every member is interpolated. Here
+        // Big (10,000 weights) reads a 95x95 grid (9,025 entries) of a 9,100-entry bank and Small reads one or two 100-entry
+        // templates from 0, so 75 entries no layer ever read were counted as banks (unused 0). They must show as unused instead.
+        var layers = new[] { LayerSpec.Linear("Small", 10, 10, bias: false), LayerSpec.Linear("Big", 100, 100, bias: false) };
+        var sharing = new SharingSpec(combiner: combiner, upsampler: Upsampler.Interpolate, maxTemplates: maxTemplates);
+        long coefficients = combiner == Combiner.WeightedAverage ? maxTemplates + 1 : 0;
+        var spec = new NetworkSpec("Mixed", BudgetSpec.Parameters(9_100 + coefficients), layers, sharing);
+        var plan = BudgetPlanner.Plan(spec);
+        Assert.NotNull(plan.Layer("Big").Grid);
+        foreach (var group in plan.Groups)
+        {
+            var read = new bool[group.BankSize];
+            foreach (var l in group.Members.Select(plan.Layer))
+                foreach (var (start, end) in TemplateLayout.Intervals(group.BankSize, l.Offset, l.ReadLength))
+                    for (long e = start; e < end; e++) read[e] = true;
+            Assert.True(read.All(r => r), $"{read.Count(r => !r)} entries of bank {group.Name} are never read:\n{plan}");
+        }
+        Assert.True(plan.Breakdown.Unused > 0 && plan.Breakdown.Total + plan.Breakdown.Unused == plan.Budget, plan.ToString());
+    }
+
     [Fact]
     public void A_budget_at_the_minimum_is_planned()
     {
