@@ -76,6 +76,9 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         if (Options.AssignmentOverride is { } assignment) planned = planned.WithAssignment(assignment);
         if (planned.Budget.Validate() is { } problem)
             throw new ArgumentException($"Invalid budget for '{declaration.ModelName}': {problem}. Use a finite fraction above 0 or a positive parameter count.", nameof(options));
+        // The generator's NPAS013 saw the declared strategy only: a Sharing given now may name groups as [ShareGroup] does.
+        if (GroupAssigner.StrategyNameClash(planned) is { } clash)
+            throw new ArgumentException($"Invalid sharing options for '{declaration.ModelName}': {GroupAssigner.ClashProblem(planned, clash)}.", nameof(options));
         Allocation = BudgetPlanner.Plan(planned);
         if (Options.Allocation is { } expected && Options.Budget is null && AllocationFile.From(Allocation) is var rebuilt && rebuilt.FirstDifference(expected) is { } difference)
         {

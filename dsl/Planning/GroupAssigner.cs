@@ -61,6 +61,44 @@ public static class GroupAssigner
         return result;
     }
 
+    /// <summary>
+    /// A <c>[ShareGroup]</c> name that the strategy also gives to layers without <c>[ShareGroup]</c> (<c>Single</c>: "shared",
+    /// <c>ByKind</c>: "linear", "conv2d", ..., <c>ByShape</c>: "linear_10x20", ..., <c>Random</c>: "random_0", ...): <see cref="Assign"/>
+    /// would silently put those layers into the named group, which then does not have a bank of its own. The first such
+    /// clash in declaration order (the group, the property that names it, and the first property the strategy puts there),
+    /// or null. An explicit <see cref="NetworkSpec.Assignment"/> (a saved allocation) names every group itself: null.
+    /// </summary>
+    public static (string Group, string Named, string Joining)? StrategyNameClash(NetworkSpec network)
+    {
+        if (network.Assignment is not null) return null;
+        var strategy = network.Sharing.Strategy;
+        var owners = new List<(LayerSpec Spec, int Index)>();
+        foreach (var spec in network.Layers)
+        {
+            if (!spec.IsShareable) continue;
+            for (int set = 0; set < spec.WeightSets; set++)
+                if (spec.GeneratedSize(spec.OwnerOf(set)) > 0) owners.Add((spec, spec.OwnerOf(set)));
+        }
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (spec, _) in owners)
+            if (spec.Group is { Length: > 0 } manual && !named.ContainsKey(manual)) named.Add(manual, spec.Name);
+        if (named.Count == 0) return null;
+        var random = strategy == GroupStrategy.Random ? RandomGroups(owners, network.Layers, network.Sharing.Seed) : null;
+        foreach (var (spec, index) in owners)
+        {
+            if (spec.Group is { Length: > 0 }) continue;
+            var name = random is not null && random.TryGetValue(spec.InstanceName(index), out var drawn) ? drawn : GroupOf(spec, strategy);
+            if (named.TryGetValue(name, out var owner)) return (name, owner, spec.Name);
+        }
+        return null;
+    }
+
+    /// <summary>What <see cref="StrategyNameClash"/> found, in words, with the fix (NPAS013 at compile time, the runtime's exception for options given at start-up).</summary>
+    public static string ClashProblem(NetworkSpec network, (string Group, string Named, string Joining) clash)
+        => $"the group name '{clash.Group}' is also the group that GroupStrategy.{network.Sharing.Strategy} gives to layers without [ShareGroup], " +
+           $"so '{clash.Joining}' would silently join '{clash.Named}' in it and the group would have no bank of its own; choose a name the strategy does not use, " +
+           $"such as \"{clash.Group}_own\", or remove [ShareGroup] from '{clash.Named}' if it should share with them";
+
     private static string ShapeGroup(LayerSpec spec) => spec.Kind.DisplayName() + "_" + spec.ShapeText;
 
     /// <summary>

@@ -96,7 +96,9 @@ public sealed class SharingSpec
             yield return ("BankSplit", $"BankSplit {Number((int)BankSplit)} is not a BankSplit; use one of {string.Join(", ", Enum.GetNames(typeof(BankSplit)))}");
         if (!Enum.IsDefined(typeof(CoefficientSharing), CoefficientSharing))
             yield return ("CoefficientSharing", $"CoefficientSharing {Number((int)CoefficientSharing)} is not a CoefficientSharing; use one of {string.Join(", ", Enum.GetNames(typeof(CoefficientSharing)))}");
-        if (CoefficientSharing != CoefficientSharing.None && Combiner != Combiner.WeightedAverage)
+        // Only for values that exist: an undefined one is reported above, and "CoefficientSharing.3 ... Combiner 42" would say it twice.
+        if (CoefficientSharing != CoefficientSharing.None && Combiner != Combiner.WeightedAverage
+            && Enum.IsDefined(typeof(CoefficientSharing), CoefficientSharing) && Enum.IsDefined(typeof(Combiner), Combiner))
             yield return ("CoefficientSharing", $"CoefficientSharing.{CoefficientSharing} shares the weighted-average combiner's per-layer coefficient vectors, but Combiner {Combiner} has none; use Combiner.WeightedAverage or drop CoefficientSharing");
         if (MaxTemplates < 1)
             yield return ("MaxTemplates", string.Format(CultureInfo.InvariantCulture, "MaxTemplates is {0} but a layer needs at least 1 template; use 1 or more (the default is {1})", MaxTemplates, SharingDefaults.MaxTemplates));

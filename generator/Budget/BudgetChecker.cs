@@ -51,6 +51,12 @@ internal static class BudgetChecker
     private static bool Check(NetworkModel network, List<BudgetFinding> findings, CancellationToken cancellationToken)
     {
         var spec = NetworkSpecBuilder.Build(network);
+        // A [ShareGroup] name the strategy also uses would merge the strategy's layers into the named group, silently.
+        if (GroupAssigner.StrategyNameClash(spec) is { } clash)
+        {
+            findings.Add(Finding(DiagnosticDescriptors.InvalidSharingOption, FindingAnchor.ShareGroup, clash.Named, clash.Named, GroupAssigner.ClashProblem(spec, clash)));
+            return false;
+        }
         AllocationPlan plan;
         try
         {

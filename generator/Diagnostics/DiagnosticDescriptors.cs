@@ -49,7 +49,7 @@ internal static class DiagnosticDescriptors
         "'{0}' has [SharedBudget] but no layer properties; declare layers such as '[Linear(784, 10)] private partial SharedLinear Head {{ get; }}'");
 
     public static readonly DiagnosticDescriptor GenericModel = Error("NPAS012", "Model class must not be generic",
-        "'{0}' is generic; declare the model in a non-generic class (layer shapes must be known at compile time)");
+        "'{0}' {1}; declare the model in a non-generic class, outside any generic type (layer shapes must be known at compile time)");
 
     public static readonly DiagnosticDescriptor InvalidSharingOption = Error("NPAS013", "Sharing option is invalid",
         "'{0}': {1}");
@@ -83,6 +83,9 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error("NPAS023", "C# 13 or later is required",
         "'{0}' needs C# 13 or later, because its layers are partial properties, but this project compiles C# {1}; set <LangVersion>13</LangVersion> (or later, or latest) in the project file, or remove the LangVersion setting: net10.0, which NpasDsl needs, defaults to C# 14");
+
+    public static readonly DiagnosticDescriptor PartialPropertyWithoutLayer = Error("NPAS024", "Partial property without a layer attribute",
+        "'{0}' is a partial property of the model but has no layer attribute, so nothing implements it; {1}");
 
     /// <summary>All descriptors, by id.</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)

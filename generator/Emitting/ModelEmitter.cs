@@ -74,11 +74,13 @@ internal static class ModelEmitter
             Message = Literal($"'{placeholder.ClassName}' has errors in its NpasDsl attributes (see the NPAS diagnostics), so it has no generated code until they are fixed.");
             Properties = placeholder.Properties.Select(p => new PlaceholderPropertyView(p)).ToList();
             WithModelMembers = placeholder.WithModelMembers;
+            WithConstructor = placeholder.WithModelMembers || placeholder.WithConstructor;
         }
 
         public string GeneratedCode => GeneratedCodeAttribute;
 
         public bool WithModelMembers { get; }
+        public bool WithConstructor { get; }
 
         public string ClassIdentifier { get; }
         public string ClassNameLiteral { get; }

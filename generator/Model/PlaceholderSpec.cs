@@ -16,7 +16,10 @@ internal sealed record PlaceholderSpec(
     EquatableArray<PlaceholderProperty> Properties,
     // With the model's members (constructor, Declaration, OnCreated): false where the class itself is at fault (no
     // NpasModule base, its own constructor, ...), so that members of ours would clash with the user's or not compile.
-    bool WithModelMembers)
+    bool WithModelMembers,
+    // With the constructor alone: where only a member of the user's named like Declaration or OnCreated is at fault, those
+    // two are left out but the constructor still fits, and without it NpasModule's constructor would be reported (CS7036).
+    bool WithConstructor = false)
 {
     /// <summary>
     /// The placeholder of a sound model whose budget cannot be met: every layer of the model, with the model's members.
@@ -24,7 +27,7 @@ internal sealed record PlaceholderSpec(
     /// </summary>
     public static PlaceholderSpec For(ModelSpec model) => new(model.Namespace, model.ContainingTypes, model.ClassName, model.ClassIdentifier, model.FullName,
         model.Declarations.Select(d => new PlaceholderProperty(d.Modifiers, d.Type, d.Identifier)).ToEquatableArray(),
-        WithModelMembers: true);
+        WithModelMembers: true, WithConstructor: true);
 }
 
 /// <summary>One layer property to implement with a throwing getter: as declared (modifiers without <c>partial</c>, as <see cref="LayerDeclaration.Modifiers"/>; type; name as C# source).</summary>

@@ -71,7 +71,39 @@ internal static class LayerParser
         return layers;
     }
 
-    private static bool IsLayerOrSharingAttribute(AttributeData a)
+    /// <summary>
+    /// For a partial get-only property with no implementation part and no layer or sharing attribute, what to do about it
+    /// (NPAS024); null for any other property, or where the compiler reports the declaration itself.
+    /// </summary>
+    public static string? UnimplementedWithoutLayer(IPropertySymbol property, Compilation compilation, CancellationToken cancellationToken)
+    {
+        if (!property.IsPartialDefinition || property.PartialImplementationPart is not null || property.IsStatic || property.IsIndexer
+            || property.GetMethod is null || property.SetMethod is not null || KnownTypes.HasErrors(property.Type)
+            || property.GetAttributes().Any(IsLayerOrSharingAttribute) || DeclarationRejected(property, compilation, cancellationToken)) return null;
+        // Another source generator may implement a partial property it finds by its own attribute; generators do not see
+        // each other's output, so such a property looks unimplemented here, and a placeholder beside its part would be CS0102.
+        if (!property.GetAttributes().IsEmpty) return null;
+        var type = property.Type as INamedTypeSymbol;
+        bool list = type is { IsGenericType: true } && KnownTypes.FullName(type) == KnownTypes.ModuleList && type.TypeArguments.Length == 1;
+        var element = list ? type!.TypeArguments[0] : property.Type;
+        string? attribute = KnownTypes.FullName(element) switch
+        {
+            "NpasDsl.SharedLinear" => "[Linear(in, out)]",
+            "NpasDsl.SharedConv1d" => "[Conv1d(in, out, kernel)]",
+            "NpasDsl.SharedConv2d" => "[Conv2d(in, out, kernel)]",
+            "NpasDsl.SharedEmbedding" => "[Embedding(count, dimension)]",
+            "TorchSharp.Modules.BatchNorm2d" => "[BatchNorm2d(features)]",
+            "TorchSharp.Modules.LayerNorm" => "[LayerNorm(features)]",
+            _ => null,
+        };
+        if (attribute is not null)
+            return list ? $"add the layer attribute with [Repeat(n)], such as {attribute.TrimEnd(']')}, Repeat(n)]" : $"add the layer attribute, such as {attribute}";
+        return $"NpasDsl implements only layers declared with [Linear], [Conv1d], [Conv2d], [Embedding], [BatchNorm2d] or [LayerNorm], not a '{element.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'; " +
+            "implement the property yourself (remove 'partial'; a module without trainable parameters, registered with register_module in 'partial void OnCreated()'), " +
+            "or use the functional form in forward";
+    }
+
+    public static bool IsLayerOrSharingAttribute(AttributeData a)
         => KnownTypes.LayerKindOf(a.AttributeClass) is not null || KnownTypes.IsAttribute(a, KnownTypes.RepeatAttribute)
            || KnownTypes.IsAttribute(a, KnownTypes.ShareGroupAttribute) || KnownTypes.IsAttribute(a, KnownTypes.NoShareAttribute);
 
@@ -177,7 +209,14 @@ internal static class LayerParser
         if (layerAttributes.Count == 0)
         {
             var orphan = repeat ?? group ?? noShare;
-            if (orphan is null) return (false, null, null);
+            if (orphan is null)
+            {
+                // A partial property left without an implementation would get the compiler's bare "must have an implementation
+                // part" (CS9248): a forgotten layer attribute, or a module NpasDsl has no attribute for (Dropout, BatchNorm1d).
+                if (UnimplementedWithoutLayer(property, compilation, cancellationToken) is not { } advice) return (false, null, null);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartialPropertyWithoutLayer, location, property.Name, advice));
+                return (true, null, null);
+            }
             var reader = new AttributeReader(orphan, cancellationToken);
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingLayerAttribute, reader.Location ?? location, property.Name, reader.ShortName));
             return (true, null, null);

@@ -63,7 +63,7 @@ internal static class ModelParser
             return ParseResult.Nothing(diagnostics.ToEquatableArray());
         }
 
-        bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts, out bool takesModelMembers);
+        bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts, out bool takesModelMembers, out bool takesConstructor);
         var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
         var sharing = ReadSharing(type, diagnostics, cancellationToken);
         var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid, out var shareGroups, out var declarations);
@@ -92,21 +92,23 @@ internal static class ModelParser
             var anchors = new ModelAnchors(model.FullName, LocationInfo.From(budgetLocation), LocationInfo.From(syntax.Identifier.GetLocation()), shareGroups);
             return new ParseResult(model, null, diagnostics.ToEquatableArray(), anchors);
         }
-        var placeholder = takesParts ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: takesModelMembers, cancellationToken) : null;
+        var placeholder = takesParts ? Placeholder(type, context.SemanticModel.Compilation, withModelMembers: takesModelMembers, withConstructor: takesConstructor, cancellationToken) : null;
         return new ParseResult(null, placeholder, diagnostics.ToEquatableArray(), null);
     }
 
-    private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, Compilation compilation, bool withModelMembers, CancellationToken cancellationToken)
+    private static PlaceholderSpec? Placeholder(INamedTypeSymbol type, Compilation compilation, bool withModelMembers, bool withConstructor, CancellationToken cancellationToken)
     {
         var properties = new List<PlaceholderProperty>();
         var repeated = LayerParser.RepeatedNames(type);
         // A layer named like a generated member (NPAS016) would clash with it inside the generated file (CS0102): leave the
-        // model members out, so that NPAS016 is the one error the user reads.
+        // model members out, so that NPAS016 is the one error the user reads. The constructor clashes with none of them.
         if (LayerParser.SourceProperties(type).Any(p => Names.Generated.Contains(p.Name))) withModelMembers = false;
         foreach (var property in LayerParser.SourceProperties(type))
         {
             // Only what the generator would have implemented: an unimplemented partial getter-only layer property whose type binds.
-            if (!property.GetAttributes().Any(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null)) continue;
+            // (a property NPAS015 or NPAS024 reports, with no layer attribute, too: else its CS9248 stays beside them).
+            if (!property.GetAttributes().Any(LayerParser.IsLayerOrSharingAttribute)
+                && LayerParser.UnimplementedWithoutLayer(property, compilation, cancellationToken) is null) continue;
             // A pointer type needs an unsafe context the generated part does not have (a class's 'unsafe' does not carry over).
             if (property.GetMethod is null || KnownTypes.HasErrors(property.Type) || KnownTypes.HasPointers(property.Type)
                 || LayerParser.DeclarationRejected(property, compilation, cancellationToken)) continue;
@@ -123,7 +125,7 @@ internal static class ModelParser
             properties.Add(new PlaceholderProperty(LayerParser.ModifiersOf(syntax), DisplayType(property.Type), identifier));
         }
         // Without layers to implement, the model's members alone still spare the user CS7036 and CS0759 (an OnCreated of theirs).
-        if (properties.Count == 0 && !withModelMembers) return null;
+        if (properties.Count == 0 && !withModelMembers && !withConstructor) return null;
         return new PlaceholderSpec(
             Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             ContainingTypes: ContainingTypes(type).Select(Names.ContainerDeclaration).ToEquatableArray(),
@@ -131,7 +133,8 @@ internal static class ModelParser
             ClassIdentifier: Names.TypeIdentifier(type.Name),
             FullName: FullName(type),
             Properties: properties.ToEquatableArray(),
-            WithModelMembers: withModelMembers);
+            WithModelMembers: withModelMembers,
+            WithConstructor: withConstructor);
     }
 
     /// <summary>
@@ -171,12 +174,14 @@ internal static class ModelParser
     /// <paramref name="takesParts"/> says whether it can take a generated part at all (partial, in partial containers,
     /// not generic, not file-local), even where it cannot be a model; <paramref name="takesModelMembers"/> whether that part
     /// may hold the model's constructor, <c>Declaration</c> and <c>OnCreated</c> too (an abstract model: without them its
-    /// layers would leave the compiler asking for a constructor, CS7036).
+    /// layers would leave the compiler asking for a constructor, CS7036); <paramref name="takesConstructor"/> whether it may
+    /// hold the constructor at least (also where a member of the user's is named like <c>Declaration</c> or <c>OnCreated</c>).
     /// </summary>
     private static bool CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax syntax, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics,
-        out bool takesParts, out bool takesModelMembers)
+        out bool takesParts, out bool takesModelMembers, out bool takesConstructor)
     {
         takesModelMembers = false;
+        takesConstructor = false;
         bool ok = true;
         var location = syntax.Identifier.GetLocation();
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
@@ -195,7 +200,10 @@ internal static class ModelParser
         }
         if (type.IsGenericType || ContainingTypes(type).Any(c => c.IsGenericType))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, location, type.Name));
+            // A class nested in a generic type has no type parameters of its own (IsGenericType counts its containers'): say which type has them.
+            string what = type.Arity > 0 ? "is generic"
+                : "is nested in the generic type '" + ContainingTypes(type).Last(c => c.Arity > 0).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "'";
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, location, type.Name, what));
             ok = false;
         }
         void Unsupported(string problem)
@@ -225,7 +233,13 @@ internal static class ModelParser
                 derivesFromModel = true;
                 break;
             }
-        foreach (var problem in GeneratedNameClashes(type)) Unsupported(problem);
+        // A member named like Declaration or OnCreated keeps those two out of a placeholder, but not its constructor.
+        bool nameClash = false;
+        foreach (var problem in GeneratedNameClashes(type))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, location, type.Name, problem));
+            nameClash = true;
+        }
         if (type.BaseType is { TypeKind: TypeKind.Error }) return false; // the compiler reports the missing base type
         if (!onNpasModule)
         {
@@ -242,8 +256,9 @@ internal static class ModelParser
                 Unsupported($"derives from NpasModule through '{direct.Name}', {problem}, or derive directly from NpasModule");
             foreach (var inherited in InheritedNameClashes(direct)) Unsupported(inherited);
         }
-        takesModelMembers = ok;
-        return ok && !isAbstract;
+        takesModelMembers = ok && !nameClash;
+        takesConstructor = ok;
+        return ok && !nameClash && !isAbstract;
     }
 
     /// <summary>The class the declaration's base list names, where the compiler did not make it the base type; else null.</summary>

@@ -12,6 +12,7 @@ public sealed class SharedConv1d : SharedLayer
     public override Tensor forward(Tensor input)
     {
         var spec = Plan.Spec;
+        CheckInput(input);
         return Counted(nn.functional.conv1d(input, Weight(), Bias, stride: spec.Stride, padding: spec.Padding, dilation: spec.Dilation, groups: spec.Groups), spec.FanIn);
     }
 }

@@ -20,5 +20,8 @@ public sealed class SharedConv2d : SharedLayer
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
-        => Counted(nn.functional.conv2d(input, Weight(), Bias, strides: _stride, padding: _padding, dilation: _dilation, groups: Plan.Spec.Groups), Plan.Spec.FanIn);
+    {
+        CheckInput(input);
+        return Counted(nn.functional.conv2d(input, Weight(), Bias, strides: _stride, padding: _padding, dilation: _dilation, groups: Plan.Spec.Groups), Plan.Spec.FanIn);
+    }
 }

@@ -1,4 +1,6 @@
+using System;
 using System.Linq;
+using System.Runtime.InteropServices;
 using NpasDsl.Layers;
 using static TorchSharp.torch;
 
@@ -12,7 +14,16 @@ public sealed class SharedEmbedding : SharedLayer
     /// <summary>Looks up the rows of <paramref name="indices"/> (any shape of int64); the result has one more dimension.</summary>
     public override Tensor forward(Tensor indices)
     {
-        var rows = Weight().index_select(0, indices.reshape(-1));
+        CheckIndices(indices);
+        Tensor rows;
+        try
+        {
+            rows = Weight().index_select(0, indices.reshape(-1));
+        }
+        catch (ExternalException native) when (native.Message.Contains("index out of range", StringComparison.Ordinal))
+        {
+            throw IndexOutOfRange(indices, native);
+        }
         return rows.reshape(indices.shape.Append(Plan.Spec.Out).ToArray());
     }
 }

@@ -9,5 +9,9 @@ public sealed class SharedLinear : SharedLayer
     internal SharedLinear(LayerWiring wiring) : base(nameof(SharedLinear), wiring) { }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => Counted(nn.functional.linear(input, Weight(), Bias), Plan.Spec.FanIn);
+    public override Tensor forward(Tensor input)
+    {
+        CheckInput(input);
+        return Counted(nn.functional.linear(input, Weight(), Bias), Plan.Spec.FanIn);
+    }
 }

@@ -71,6 +71,21 @@ public sealed class PlaceholderTests
         Assert.Contains("Declaration => global::NpasDsl.NpasModule.DeclarationWithErrors(\"Net\")", code);
     }
 
+    [Theory]
+    [InlineData("private void OnCreated() { }")]
+    [InlineData("public static int Declaration => 1;")]
+    public void A_member_named_like_a_generated_one_leaves_only_its_own_error(string member)
+    {
+        // NPAS017 keeps Declaration and OnCreated out of the placeholder, but the constructor clashes with neither: without
+        // it NpasModule's constructor was reported beside NPAS017 (CS7036: no argument for 'declaration').
+        var source = Model("        [Linear(10, 10)] private partial SharedLinear Head { get; }\n        " + member);
+        var code = PlaceholderWithNpasErrorsAlone(source, d => d.Id == "NPAS017");
+        Assert.Contains("public Net(global::NpasDsl.NpasOptions? options = null)", code);
+        Assert.DoesNotContain("NetworkSpec Declaration", code);
+        Assert.DoesNotContain("partial void OnCreated()", code);
+        Assert.Contains("private partial global::NpasDsl.SharedLinear Head => throw", code);
+    }
+
     [Fact]
     public void A_class_that_cannot_take_generated_code_gets_no_placeholder_either()
     {

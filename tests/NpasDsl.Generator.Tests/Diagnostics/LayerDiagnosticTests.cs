@@ -220,4 +220,43 @@ public sealed class LayerDiagnosticTests
         var (_, _, diagnostics) = GeneratorHarness.Run(source);
         Assert.DoesNotContain(diagnostics, x => x.Id == "NPAS013");
     }
+
+    [Theory]
+    [InlineData("private partial SharedLinear Extra { get; }", "add the layer attribute, such as [Linear(in, out)]")]
+    [InlineData("private partial ModuleList<SharedConv2d> Extra { get; }", "add the layer attribute with [Repeat(n)], such as [Conv2d(in, out, kernel), Repeat(n)]")]
+    [InlineData("private partial BatchNorm2d Extra { get; }", "add the layer attribute, such as [BatchNorm2d(features)]")]
+    [InlineData("private partial Dropout Extra { get; }", "not a 'Dropout'; implement the property yourself")]
+    public void NPAS024_a_partial_property_without_a_layer_attribute_says_what_to_add(string member, string advice)
+    {
+        // Without it the compiler's CS9248 ("must have an implementation part") was the only error, with no reason given.
+        var source = ModelSource("[SharedBudget(0.5)]", "    " + member + "\n" + OneLayer);
+        var (_, output, diagnostics) = GeneratorHarness.Run(source);
+        var d = Assert.Single(diagnostics, x => x.Id == "NPAS024");
+        Assert.Equal("Extra", At(d));
+        Assert.StartsWith("'Extra' is a partial property of the model but has no layer attribute, so nothing implements it; ", d.GetMessage());
+        Assert.Contains(advice, d.GetMessage());
+        // The placeholder implements it (throwing), so no CS9248 stands beside the NPAS024.
+        var compiler = GeneratorHarness.CompilerProblems(output);
+        Assert.True(compiler.Count == 0, string.Join(" | ", compiler.Select(x => x.Id + " " + x.GetMessage())));
+    }
+
+    [Fact]
+    public void NPAS024_is_not_reported_for_a_partial_property_the_user_implements()
+    {
+        var members = "    private partial Tensor Offset { get; }\n    private partial Tensor Offset => get_buffer(\"offset\")!;\n" + OneLayer;
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", members));
+        Assert.DoesNotContain(diagnostics, x => x.Id == "NPAS024");
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+    }
+
+    [Fact]
+    public void NPAS024_leaves_a_partial_property_with_another_attribute_to_whatever_generator_reads_that_attribute()
+    {
+        // Generators do not see each other's output: a partial property another generator implements looks unimplemented here,
+        // and NPAS024 with a placeholder part beside the other generator's would be two errors that are not the user's.
+        const string attribute = "[System.AttributeUsage(System.AttributeTargets.Property)] public sealed class FilledElsewhereAttribute : System.Attribute { }";
+        var members = "    [FilledElsewhere] private partial Tensor Offset { get; }\n" + OneLayer;
+        var (_, _, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", members, before: attribute));
+        Assert.DoesNotContain(diagnostics, x => x.Id == "NPAS024");
+    }
 }

@@ -106,6 +106,17 @@ public sealed class ModelClassDiagnosticTests
     {
         var d = Single(ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net<T> : NpasModule"), "NPAS012");
         Assert.Equal("Net", At(d));
+        Assert.StartsWith("'Net' is generic; declare the model in a non-generic class", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS012_a_model_nested_in_a_generic_type_names_that_type_not_the_model()
+    {
+        // 'Net' has no type parameters of its own: "'Net' is generic" would send the user looking for them on the wrong class.
+        var source = SampleModels.Usings + "public partial class Outer<T> { [SharedBudget(0.5)] public sealed partial class Net : NpasModule { " + OneLayer + " public override Tensor forward(Tensor x) => x; } }";
+        var d = Single(source, "NPAS012");
+        Assert.Equal("Net", At(d));
+        Assert.StartsWith("'Net' is nested in the generic type 'Outer<T>'; declare the model in a non-generic class, outside any generic type", d.GetMessage());
     }
 
     [Theory]

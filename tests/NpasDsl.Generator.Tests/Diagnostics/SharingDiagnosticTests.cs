@@ -56,6 +56,19 @@ public sealed class SharingDiagnosticTests
     }
 
     [Theory]
+    [InlineData("[NoShare] private partial SharedLinear Layer { get; }")]
+    [InlineData("[ShareGroup(\"g\")] private partial SharedLinear Layer { get; }")]
+    [InlineData("[Repeat(2)] private partial ModuleList<SharedLinear> Layer { get; }")]
+    public void NPAS015_stands_alone_without_the_compilers_missing_implementation(string member)
+    {
+        // The placeholder implements the property (throwing) as it does every layer, so CS9248 does not stand beside NPAS015.
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", "    " + member + "\n" + OneLayer));
+        Assert.Contains(diagnostics, x => x.Id == "NPAS015");
+        var compiler = GeneratorHarness.CompilerProblems(output);
+        Assert.True(compiler.Count == 0, string.Join(" | ", compiler.Select(x => x.Id + " " + x.GetMessage())));
+    }
+
+    [Theory]
     [InlineData("a.b", "is not a simple name")]
     [InlineData("a<b", "is not a simple name")]
     [InlineData("training", "member of TorchSharp's Module")]
@@ -63,6 +76,44 @@ public sealed class SharingDiagnosticTests
     {
         var d = Single(ModelSource("[SharedBudget(0.5)]", $"    [Linear(10, 10), ShareGroup(\"{group}\")] private partial SharedLinear Layer {{ get; }}\n" + OneLayer), "NPAS013");
         Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("", "shared", "GroupStrategy.Single")]
+    [InlineData("Strategy = GroupStrategy.ByKind", "linear", "GroupStrategy.ByKind")]
+    [InlineData("Strategy = GroupStrategy.ByShape", "linear_10x10", "GroupStrategy.ByShape")]
+    [InlineData("Strategy = GroupStrategy.Random", "random_0", "GroupStrategy.Random")]
+    public void NPAS013_a_group_name_the_strategy_also_gives_other_layers(string sharing, string group, string strategy)
+    {
+        // Without it 'Free' would silently join 'Pinned' in the named group, which the user asked to have a bank of its own.
+        var members = $"    [Linear(10, 10), Repeat(2), ShareGroup(\"{group}\")] private partial ModuleList<SharedLinear> Pinned {{ get; }}\n"
+            + "    [Linear(10, 10)] private partial SharedLinear Free { get; }";
+        var attributes = sharing.Length == 0 ? "[SharedBudget(0.5)]" : $"[SharedBudget(0.5), Sharing({sharing})]";
+        var d = Single(ModelSource(attributes, members), "NPAS013");
+        Assert.Equal($"ShareGroup(\"{group}\")", At(d));
+        Assert.Contains($"'Pinned': the group name '{group}' is also the group that {strategy} gives to layers without [ShareGroup], so 'Free' would silently join 'Pinned'", d.GetMessage());
+        Assert.Contains($"such as \"{group}_own\"", d.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS013_a_group_name_of_the_strategy_is_fine_when_no_other_layer_gets_it()
+    {
+        // ByKind would call the convolution's group 'conv2d', not 'linear': nothing joins the named group.
+        var members = "    [Linear(10, 10), Repeat(2), ShareGroup(\"linear\")] private partial ModuleList<SharedLinear> Pinned { get; }\n"
+            + "    [Conv2d(4, 4, 3), Repeat(2)] private partial ModuleList<SharedConv2d> Free { get; }";
+        var (_, _, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5), Sharing(Strategy = GroupStrategy.ByKind)]", members));
+        Assert.DoesNotContain(diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Fact]
+    public void NPAS013_undefined_enum_values_are_reported_once_each()
+    {
+        // "CoefficientSharing.3 ... but Combiner 42 has none" on top of the two undefined values said nothing new.
+        var (_, _, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5), Sharing(Combiner = (Combiner)42, CoefficientSharing = (CoefficientSharing)3)]", OneLayer));
+        var messages = diagnostics.Where(d => d.Id == "NPAS013").Select(d => d.GetMessage()).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Contains(messages, m => m.Contains("Combiner 42 is not a Combiner"));
+        Assert.Contains(messages, m => m.Contains("CoefficientSharing 3 is not a CoefficientSharing"));
     }
 
     [Fact]

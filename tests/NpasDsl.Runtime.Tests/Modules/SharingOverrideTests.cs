@@ -1,7 +1,10 @@
 using System;
+using System.Linq;
 using NpasDsl.Planning;
 using NpasDsl.Runtime.Tests.Models;
+using TorchSharp.Modules;
 using Xunit;
+using static TorchSharp.torch;
 
 namespace NpasDsl.Runtime.Tests.Modules;
 
@@ -51,5 +54,37 @@ public sealed class SharingOverrideTests
             Budget = BudgetSpec.Parameters(60),
             Sharing = new SharingSpec(upsampler: Upsampler.None),
         }));
+    }
+
+    [Fact]
+    public void A_run_time_strategy_that_names_a_group_like_a_share_group_is_refused_with_the_fix()
+    {
+        // Declared with Single, 'linear' is a name of its own (the generator saw no clash). ByKind calls the group of every
+        // unpinned linear layer 'linear' too: 'Free' would join 'Pinned' in it without a word, so the bank the user asked for
+        // would not be theirs.
+        using (var declared = new NamedLinearNet())
+            Assert.Equal(new[] { "linear", GroupAssigner.SingleGroupName }, declared.Allocation.Groups.Select(g => g.Name).ToArray());
+        var e = Assert.Throws<ArgumentException>(() => new NamedLinearNet(new NpasOptions { Sharing = new SharingSpec(GroupStrategy.ByKind) }));
+        Assert.Contains("Invalid sharing options for 'NamedLinearNet': the group name 'linear' is also the group that GroupStrategy.ByKind gives", e.Message);
+        Assert.Contains("so 'Free' would silently join 'Pinned'", e.Message);
+        Assert.Contains("\"linear_own\"", e.Message);
+        // A strategy with other names plans as before.
+        using var byShape = new NamedLinearNet(new NpasOptions { Sharing = new SharingSpec(GroupStrategy.ByShape) });
+        Assert.Contains(byShape.Allocation.Groups, g => g.Name == "linear" && g.Members.Count == 2);
+    }
+}
+
+/// <summary>A [ShareGroup] named like the group ByKind gives linear layers, beside an unpinned linear layer.</summary>
+[SharedBudget(0.5)]
+public sealed partial class NamedLinearNet : NpasModule
+{
+    [Linear(8, 8), Repeat(2), ShareGroup("linear")] private partial ModuleList<SharedLinear> Pinned { get; }
+    [Linear(8, 8), Repeat(2)] private partial ModuleList<SharedLinear> Free { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        foreach (var layer in Pinned) x = layer.call(x);
+        foreach (var layer in Free) x = layer.call(x);
+        return x;
     }
 }
