@@ -13,6 +13,6 @@ public sealed class SharedConv1d : SharedLayer
     {
         var spec = Plan.Spec;
         CheckInput(input);
-        return Counted(nn.functional.conv1d(input, Weight(), Bias, stride: spec.Stride, padding: spec.Padding, dilation: spec.Dilation, groups: spec.Groups), spec.FanIn);
+        return Counted(nn.functional.conv1d(input, WeightFor(input), Bias, stride: spec.Stride, padding: spec.Padding, dilation: spec.Dilation, groups: spec.Groups), spec.FanIn);
     }
 }

@@ -22,6 +22,6 @@ public sealed class SharedConv2d : SharedLayer
     public override Tensor forward(Tensor input)
     {
         CheckInput(input);
-        return Counted(nn.functional.conv2d(input, Weight(), Bias, strides: _stride, padding: _padding, dilation: _dilation, groups: Plan.Spec.Groups), Plan.Spec.FanIn);
+        return Counted(nn.functional.conv2d(input, WeightFor(input), Bias, strides: _stride, padding: _padding, dilation: _dilation, groups: Plan.Spec.Groups), Plan.Spec.FanIn);
     }
 }

@@ -40,6 +40,23 @@ public abstract partial class SharedLayer
             Plan.Path, Describe(), expected, string.Join(", ", input.shape), fix), nameof(input));
     }
 
+    /// <summary>
+    /// The layer's weight for <paramref name="input"/>, refusing an input of another element type or on another device with
+    /// an <see cref="ArgumentException"/> that names the layer and the conversion: libtorch's own messages ("Input type
+    /// (double) and bias type (float) should be the same", "Expected all tensors to be on the same device") name no layer.
+    /// </summary>
+    private protected Tensor WeightFor(Tensor input)
+    {
+        var weight = Weight();
+        if (input.dtype != weight.dtype)
+            throw new ArgumentException($"Layer '{Plan.Path}' ({Describe()}) has {weight.dtype} weights but was given a {input.dtype} input; " +
+                $"convert the input with .to(ScalarType.{weight.dtype}) (images read as bytes or Float64 need it), or the model with .to(ScalarType.{input.dtype}).", nameof(input));
+        if (input.device_type != weight.device_type || input.device_index != weight.device_index)
+            throw new ArgumentException($"Layer '{Plan.Path}' ({Describe()}) is on {weight.device} but was given an input on {input.device}; " +
+                $"move the input with .to(the model's device) (the Trainer moves its batches itself), or the model with .to(\"{input.device}\").", nameof(input));
+        return weight;
+    }
+
     /// <summary>The layer as declared, in a few words: <c>Linear(784, 64)</c>, <c>Conv2d(3, 16, 3x3)</c>, <c>Embedding(1000, 32)</c>.</summary>
     private string Describe()
     {

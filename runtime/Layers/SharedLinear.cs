@@ -12,6 +12,6 @@ public sealed class SharedLinear : SharedLayer
     public override Tensor forward(Tensor input)
     {
         CheckInput(input);
-        return Counted(nn.functional.linear(input, Weight(), Bias), Plan.Spec.FanIn);
+        return Counted(nn.functional.linear(input, WeightFor(input), Bias), Plan.Spec.FanIn);
     }
 }

@@ -385,7 +385,17 @@ public sealed class Trainer
         var labels = _data.TrainLabels.index_select(0, index).to(_device);
 
         _optimizer.zero_grad();
-        var (loss, logits) = _model.Loss(inputs, labels, _options.LabelSmoothing);
+        Tensor loss, logits;
+        try
+        {
+            (loss, logits) = _model.Loss(inputs, labels, _options.LabelSmoothing);
+        }
+        // cross_entropy refuses a label at or above the number of outputs with a native error that names neither.
+        catch (ExternalException e) when (e.Message.Contains("out of bounds", StringComparison.Ordinal))
+        {
+            throw LabelsBeyondOutputs(null, e);
+        }
+        CheckOutputsCover(logits);
         double value = loss.item<float>();
         if (!double.IsFinite(value)) throw Diverged($"The loss became {value.ToString(CultureInfo.InvariantCulture)}", state, batch, rate);
         loss.backward();
@@ -502,6 +512,29 @@ public sealed class Trainer
             ? unchecked((ulong)(seed * 7_919 + step))
             : unchecked(((ulong)(seed - 1) << 32) + 7_919UL + (ulong)step);
 
+    /// <summary>
+    /// Refuses logits with fewer classes than the labels name: one comparison per batch (the largest label is found once).
+    /// Training reaches it only where the loss took such labels (label smoothing, or a family's loss of its own).
+    /// </summary>
+    private void CheckOutputsCover(Tensor logits)
+    {
+        long largest = _largestLabel ??= _data.LargestLabel();
+        if (logits.dim() == 2 && logits.size(1) <= largest) throw LabelsBeyondOutputs(logits.size(1), null);
+    }
+
+    private long? _largestLabel;
+
+    private ArgumentException LabelsBeyondOutputs(long? outputs, Exception? inner)
+    {
+        long largest = _largestLabel ??= _data.LargestLabel();
+        string scores = outputs is { } count
+            ? string.Format(CultureInfo.InvariantCulture, "'{0}' gives {1:N0} outputs, one per class 0 to {2:N0}", _model.Name, count, count - 1)
+            : string.Format(CultureInfo.InvariantCulture, "'{0}' gives fewer outputs than that", _model.Name);
+        return new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+            "The labels go up to class {0:N0}, but {1}; give the last layer one output per class (at least {2:N0}), or number the classes from 0 (labels - 1 for labels counted from 1).",
+            largest, scores, largest + 1), inner);
+    }
+
     /// <summary>Accuracy on the whole evaluation set: the test set, or the validation split (<see cref="TrainingData.Evaluation"/>).</summary>
     public double Evaluate()
     {
@@ -513,6 +546,8 @@ public sealed class Trainer
             using var scope = NewDisposeScope();
             long n = Math.Min(1000, count - start);
             var logits = _model.Module.call(_data.TestInputs.narrow(0, start, n).to(_device));
+            // A label beyond the outputs is never predicted: the accuracy would be silently low, not an error.
+            if (start == 0) CheckOutputsCover(logits);
             correct += logits.argmax(1).eq(_data.TestLabels.narrow(0, start, n).to(_device)).sum().item<long>();
         }
         return (double)correct / count;

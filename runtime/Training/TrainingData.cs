@@ -29,10 +29,21 @@ public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor
             if (labels.dim() != 1) return $"the {name} labels must be one class index per example (shape [N]), not shape [{string.Join(", ", labels.shape)}]";
             if (labels.shape[0] != inputs.shape[0]) return $"the {name} set has {N(inputs.shape[0])} inputs but {N(labels.shape[0])} labels; give one label per input";
             if (labels.dtype != ScalarType.Int64) return $"the {name} labels are {labels.dtype}; class indices must be Int64 (labels.to(ScalarType.Int64))";
+            if (labels.shape[0] > 0 && labels.min().item<long>() is var smallest && smallest < 0)
+                return $"the {name} labels include {N(smallest)}, but class indices start at 0; number the classes 0 to C - 1 (drop or relabel examples marked {N(smallest)})";
         }
         if (!TrainInputs.shape.Skip(1).SequenceEqual(TestInputs.shape.Skip(1)))
             return $"training inputs have shape [N, {string.Join(", ", TrainInputs.shape.Skip(1))}] but {Evaluation} inputs [N, {string.Join(", ", TestInputs.shape.Skip(1))}]; give both the same example shape";
         return null;
+    }
+
+    /// <summary>The largest class index of the training and evaluation labels: the model needs more outputs than this.</summary>
+    internal long LargestLabel()
+    {
+        using var _ = no_grad();
+        long train = TrainLabels.shape[0] > 0 ? TrainLabels.max().item<long>() : 0;
+        long test = TestLabels.shape[0] > 0 ? TestLabels.max().item<long>() : 0;
+        return Math.Max(train, test);
     }
 
     /// <summary>

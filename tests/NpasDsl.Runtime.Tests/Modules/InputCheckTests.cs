@@ -61,4 +61,17 @@ public sealed class InputCheckTests
         model.call(tokens).sum().backward();
         Assert.NotNull(model.Banks["mlp"].grad);
     }
+
+    [Fact]
+    public void A_layer_given_an_input_of_another_element_type_names_the_conversion()
+    {
+        // libtorch said "Input type (double) and bias type (float) should be the same", naming no layer, with its C++ frames.
+        using var model = new TinyCnn();
+        using var images = randn(new long[] { 2, 1, 8, 8 }, dtype: ScalarType.Float64);
+        var e = Assert.Throws<ArgumentException>(() => model.call(images));
+        Assert.StartsWith("Layer 'Stem' (Conv2d(1, 8, 3x3)) has Float32 weights but was given a Float64 input; convert the input with .to(ScalarType.Float32)", e.Message);
+        Assert.DoesNotContain("frame #", e.Message);
+        using var converted = images.to(ScalarType.Float32);
+        Assert.Equal(new long[] { 2, 4 }, model.call(converted).shape);
+    }
 }

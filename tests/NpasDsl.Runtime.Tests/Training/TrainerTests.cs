@@ -349,4 +349,22 @@ public sealed class TrainerTests : ScratchDirectoryTest
         Assert.Contains("training inputs have shape [N, 1, 8, 8] but test inputs [N, 1, 4, 8]", Refused(d with { TestInputs = d.TestInputs[.., .., ..4, ..] }));
         Assert.StartsWith("The data cannot be trained on: ", Refused(d with { TestLabels = d.TestLabels.to(ScalarType.Int32) }));
     }
+
+    [Fact]
+    public void Labels_the_model_has_no_output_for_are_refused_naming_the_largest_label_and_the_fix()
+    {
+        // Found by a review: labels 0 to 5 for TinyCnn's 4 outputs ended the run with libtorch's "Target 5 is out of bounds"
+        // and its C++ frames; test labels beyond the outputs were never refused, only never right (a silently low accuracy).
+        using var model = new TinyCnn();
+        var d = Data();
+        var options = new TrainerOptions { Epochs = 1, BatchSize = 32 };
+        var train = Assert.Throws<ArgumentException>(() => new Trainer(model, d with { TrainLabels = d.TrainLabels + 2 }, options, log: _ => { }).Run());
+        Assert.StartsWith("The labels go up to class 5, but 'TinyCnn' gives fewer outputs than that; give the last layer one output per class (at least 6)", train.Message);
+
+        var test = Assert.Throws<ArgumentException>(() => new Trainer(model, d with { TestLabels = d.TestLabels * 3 }, options, log: _ => { }).Run());
+        Assert.Equal("The labels go up to class 9, but 'TinyCnn' gives 4 outputs, one per class 0 to 3; give the last layer one output per class (at least 10), or number the classes from 0 (labels - 1 for labels counted from 1).", test.Message);
+
+        var negative = Assert.Throws<ArgumentException>(() => new Trainer(model, d with { TrainLabels = d.TrainLabels - 1 }, options));
+        Assert.Contains("the training labels include -1, but class indices start at 0", negative.Message);
+    }
 }
