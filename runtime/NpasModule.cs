@@ -8,6 +8,7 @@ using NpasDsl.Combiners;
 using NpasDsl.Initialization;
 using NpasDsl.Layers;
 using NpasDsl.Planning;
+using NpasDsl.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -316,7 +317,32 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     /// A state dict with no <c>.allocation.json</c> beside it (one written by <c>save</c>) has no allocation to
     /// compare, so only its own names and shapes are checked, by TorchSharp's load.
     /// </summary>
-    public void LoadCheckpoint(string path)
+    /// <exception cref="AllocationMismatchException">The checkpoint was saved from another model or allocation.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="CheckpointException">The file is not a state dict of this model (another model's, truncated, or no checkpoint at all).</exception>
+    public void LoadCheckpoint(string path) => LoadNamed(path, Network.ModelName, LoadCheckpointFile);
+
+    /// <summary>
+    /// Runs <paramref name="load"/> on a checkpoint file and turns TorchSharp's refusals of a file that is not a state dict of
+    /// the model ("Mismatched state_dict sizes", an end of stream) into a <see cref="CheckpointException"/> naming the file.
+    /// </summary>
+    internal static void LoadNamed(string path, string modelName, Action<string> load)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"There is no checkpoint at {path}: give the path SaveCheckpoint was given (a file, not its directory).", path);
+        try
+        {
+            load(path);
+        }
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or InvalidDataException or IOException && e is not FileNotFoundException)
+        {
+            throw new CheckpointException($"{path} cannot be loaded into this '{modelName}': {e.Message}. It is not a checkpoint SaveCheckpoint wrote for this model " +
+                "(another model's, cut short, or another kind of file); the model's weights may be partly replaced, so create it again before using it.", e);
+        }
+    }
+
+    /// <summary><see cref="LoadCheckpoint"/> without its translation of TorchSharp's errors: the trainer's checkpoint store words them itself.</summary>
+    internal void LoadCheckpointFile(string path)
     {
         var allocationPath = AllocationPathFor(path);
         if (File.Exists(allocationPath) && AllocationFile.Load(allocationPath) is var saved && AllocationFile.From(Allocation).FirstDifference(saved) is { } difference)

@@ -102,9 +102,14 @@ try
             pretrained.LoadCheckpoint(fuseFrom);
         }
         // A SPIN checkpoint (another allocation), a half-copied file or another model's weights: all the same mistake here.
-        catch (Exception e) when (e is AllocationMismatchException or IOException or ArgumentException or InvalidDataException)
+        catch (Exception e) when (e is AllocationMismatchException or CheckpointException or IOException or ArgumentException or InvalidDataException)
         {
-            string why = e is AllocationMismatchException { Difference: { } difference } ? difference : e.Message;
+            string why = e switch
+            {
+                AllocationMismatchException { Difference: { } difference } => difference,
+                CheckpointException { InnerException: { } torch } => torch.Message, // the file is named below already
+                _ => e.Message,
+            };
             throw new ArgumentException($"--fuse-from {fuseFrom} is not a readable checkpoint of --model unshared ({why}); pass a model-NNNNNNNNN.bin of a run of --model unshared.", e);
         }
         var weights = pretrained.ExportUnsharedStateDict();

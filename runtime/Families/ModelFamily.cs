@@ -220,7 +220,11 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
 
     /// <summary>Loads a checkpoint of <see cref="SaveCheckpoint"/>, refusing one saved from a family with other members or allocations.</summary>
     /// <exception cref="AllocationMismatchException">The checkpoint's family differs; the message says how.</exception>
-    public void LoadCheckpoint(string path)
+    /// <exception cref="CheckpointException">The file is not a state dict of this family.</exception>
+    public void LoadCheckpoint(string path) => NpasModule.LoadNamed(path, Name, LoadCheckpointFile);
+
+    /// <summary><see cref="LoadCheckpoint"/> without its translation of TorchSharp's errors: the trainer's checkpoint store words them itself.</summary>
+    internal void LoadCheckpointFile(string path)
     {
         var allocationPath = NpasModule.AllocationPathFor(path);
         if (File.Exists(allocationPath))

@@ -39,8 +39,8 @@ internal sealed class TrainingSubject
             var logits = model.call(inputs);
             return (nn.functional.cross_entropy(logits, labels, label_smoothing: smoothing), logits);
         },
-        model.SaveCheckpoint, model.LoadCheckpoint);
+        model.SaveCheckpoint, model.LoadCheckpointFile);
 
     public static TrainingSubject Of(ModelFamily family) => new(family, family.Name, family.DecayedParameters(),
-        family.SumOfLosses, family.SaveCheckpoint, family.LoadCheckpoint);
+        family.SumOfLosses, family.SaveCheckpoint, family.LoadCheckpointFile);
 }

@@ -219,4 +219,25 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
         File.WriteAllText(path, json);
         Assert.Contains("is not an NpasDsl family allocation", Assert.Throws<InvalidDataException>(() => NpasDsl.Families.FamilyAllocations.Load(path)).Message);
     }
+
+    [Fact]
+    public void A_file_that_is_no_checkpoint_of_the_model_is_refused_naming_the_file_instead_of_with_TorchSharps_counts()
+    {
+        // Found by a review: a foreign state dict with no allocation beside it gave TorchSharp's bare "Mismatched state_dict
+        // sizes: expected 41, but found 104 entries"; a file that is no state dict, an end of stream.
+        using var tiny = new TinyCnn();
+        using var mixed = new MixedNet();
+        var foreign = Path.Combine(Scratch, "mixed.bin");
+        mixed.SaveAtomically(foreign); // no .allocation.json: nothing to compare but the names and shapes
+        var garbage = Path.Combine(Scratch, "notes.txt");
+        File.WriteAllText(garbage, "not a checkpoint");
+        foreach (var path in new[] { foreign, garbage })
+        {
+            var e = Assert.Throws<NpasDsl.Training.CheckpointException>(() => tiny.LoadCheckpoint(path));
+            Assert.StartsWith($"{path} cannot be loaded into this 'TinyCnn': ", e.Message);
+            Assert.Contains("It is not a checkpoint SaveCheckpoint wrote for this model", e.Message);
+        }
+        var missing = Assert.Throws<FileNotFoundException>(() => tiny.LoadCheckpoint(Path.Combine(Scratch, "absent.bin")));
+        Assert.Contains("There is no checkpoint at ", missing.Message);
+    }
 }
