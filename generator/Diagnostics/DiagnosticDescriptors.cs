@@ -87,6 +87,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor PartialPropertyWithoutLayer = Error("NPAS024", "Partial property without a layer attribute",
         "'{0}' is a partial property of the model but has no layer attribute, so nothing implements it; {1}");
 
+    public static readonly DiagnosticDescriptor IneffectiveSharingOption = Warning("NPAS025", "Sharing option has no effect",
+        "'{0}': {1}");
+
     /// <summary>All descriptors, by id.</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)
         .GetFields()

@@ -355,6 +355,16 @@ internal static class ModelParser
         // One set of rules for the attribute and for options given at start-up (SharingSpec.Problems).
         foreach (var (option, problem) in new SharingSpec(strategy, combiner, upsampler, maxTemplates, seed, bankSplit: bankSplit, coefficientSharing: coefficientSharing, maskPeriod: maskPeriod).Problems())
             Check(false, option, problem);
+        // An option the other options make moot is ignored without a word otherwise: the user believes it is in effect.
+        void Ineffective(string name, string problem)
+        {
+            if (attribute.HasNamed(name))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.IneffectiveSharingOption, attribute.NamedLocation(name), type.Name, problem));
+        }
+        if (ok && upsampler != Upsampler.Mask)
+            Ineffective("MaskPeriod", $"MaskPeriod sets the period of the Mask upsampler's copy masks, but the upsampler is {upsampler}, so it has no effect; set Upsampler = Upsampler.Mask, or remove MaskPeriod");
+        if (ok && combiner == Combiner.RoundRobin)
+            Ineffective("MaxTemplates", "MaxTemplates caps how many templates a layer combines, but Combiner.RoundRobin reads one template per layer, so it has no effect; choose Combiner.WeightedAverage to combine several, or remove MaxTemplates");
         return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed, bankSplit, coefficientSharing, maskPeriod) : null;
     }
 

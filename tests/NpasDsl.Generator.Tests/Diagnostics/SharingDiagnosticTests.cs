@@ -26,6 +26,30 @@ public sealed class SharingDiagnosticTests
         Assert.Contains("MaskPeriod is 0 but a masked copy needs at least 1 multiplier", d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("Sharing(MaskPeriod = 32)", "MaskPeriod = 32", "MaskPeriod sets the period of the Mask upsampler's copy masks, but the upsampler is Repeat, so it has no effect; set Upsampler = Upsampler.Mask, or remove MaskPeriod")]
+    [InlineData("Sharing(Upsampler = Upsampler.Hash, MaskPeriod = 8)", "MaskPeriod = 8", "but the upsampler is Hash, so it has no effect")]
+    [InlineData("Sharing(Combiner = Combiner.RoundRobin, MaxTemplates = 4)", "MaxTemplates = 4", "Combiner.RoundRobin reads one template per layer, so it has no effect")]
+    public void NPAS025_an_option_the_other_options_make_moot_is_a_warning_at_its_argument(string sharing, string at, string message)
+    {
+        // Found by a review: MaskPeriod without the Mask upsampler was ignored without a word.
+        var source = ModelSource($"[SharedBudget(0.5), {sharing}]", OneLayer);
+        var d = Single(source, "NPAS025");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal(at, At(d));
+        Assert.Contains(message, d.GetMessage());
+        var (driver, output, _) = GeneratorHarness.Run(source); // the model is still generated
+        Assert.Single(GeneratorHarness.GeneratedFiles(driver));
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+    }
+
+    [Theory]
+    [InlineData("Sharing(Upsampler = Upsampler.Mask, MaskPeriod = 32)")]
+    [InlineData("Sharing(Combiner = Combiner.WeightedAverage, MaxTemplates = 4)")]
+    [InlineData("Sharing(Combiner = Combiner.RoundRobin)")]
+    public void NPAS025_is_not_reported_where_the_option_is_in_effect(string sharing)
+        => Assert.DoesNotContain(GeneratorHarness.Run(ModelSource($"[SharedBudget(0.5), {sharing}]", OneLayer)).Diagnostics, d => d.Id == "NPAS025");
+
     [Fact]
     public void NPAS013_coefficient_sharing_needs_the_weighted_average_combiner()
     {
