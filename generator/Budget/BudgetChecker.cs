@@ -77,13 +77,21 @@ internal static class BudgetChecker
                 group.Name, layer.Path, N(layer.Spec.WeightSize), N(group.BankSize), ((double)layer.Spec.WeightSize / group.BankSize).ToString("0.##", CultureInfo.InvariantCulture)));
         }
 
+        // Below the unshared count too: with one template per layer (round robin, MaxTemplates = 1) or Interpolate's grids
+        // the layers may read less than the budget could pay for, and methods.md §6 asks for that to be reported, not hidden.
+        // A model with exact (SPIN) sharing is left alone below it: its weight sets are fewer than its layers by design, so a
+        // budget above what they hold (SPIN's [SharedBudget(1.0)] with one slice per set) is a ceiling, not a target.
         long unused = plan.Breakdown.Unused;
-        if (plan.Budget > plan.Unshared && unused > UnusedWarningShare * plan.Budget)
+        bool exactSharing = spec.Layers.Any(l => l.WeightSets < l.Count);
+        if (unused > UnusedWarningShare * plan.Budget && (plan.Budget > plan.Unshared || !exactSharing))
         {
             int? enough = SmallestMaxTemplatesThatUses(spec, plan.Budget, cancellationToken);
-            string raise = enough is { } k2 ? " or raise [Sharing(MaxTemplates = " + k2.ToString(CultureInfo.InvariantCulture) + ")]" : "";
+            string raise = enough is { } k2 ? " or raise [Sharing(MaxTemplates = " + k2.ToString(CultureInfo.InvariantCulture) + ")]"
+                : spec.Sharing.Combiner == Combiner.RoundRobin && Uses(WithCombiner(spec, Combiner.WeightedAverage), plan.Budget, cancellationToken)
+                    ? " or choose [Sharing(Combiner = Combiner.WeightedAverage)], whose layers combine several templates"
+                    : "";
             findings.Add(Finding(DiagnosticDescriptors.UnusableCapacity, FindingAnchor.Budget, null,
-                N(unused), N(plan.Budget), TemplateLimit(spec.Sharing), N(UsableBudget(spec, plan, cancellationToken)), raise));
+                N(unused), N(plan.Budget), ReadLimit(spec.Sharing, plan), N(UsableBudget(spec, plan, cancellationToken)), raise));
         }
         return true;
     }
@@ -114,18 +122,9 @@ internal static class BudgetChecker
     /// </summary>
     private static int? SmallestMaxTemplatesThatUses(NetworkSpec spec, long budget, CancellationToken cancellationToken)
     {
-        bool Uses(int k)
-        {
-            cancellationToken.ThrowIfCancellationRequested(); // each plan of a large model takes a while; an edit may have made this one moot
-            try
-            {
-                return BudgetPlanner.Plan(WithMaxTemplates(spec, k)).Breakdown.Unused <= UnusedWarningShare * budget;
-            }
-            catch (BudgetInfeasibleException)
-            {
-                return false;
-            }
-        }
+        // The round-robin combiner reads one template whatever MaxTemplates says.
+        if (spec.Sharing.Combiner == Combiner.RoundRobin) return null;
+        bool Uses(int k) => BudgetChecker.Uses(WithMaxTemplates(spec, k), budget, cancellationToken);
         int high = 4096;
         // Compared before adding 1: MaxTemplates may be int.MaxValue (no cap), and its successor would wrap below 4096.
         if (spec.Sharing.MaxTemplates >= high || !Uses(high)) return null;
@@ -139,16 +138,34 @@ internal static class BudgetChecker
         return high;
     }
 
+    /// <summary>Whether <paramref name="spec"/> plans at <paramref name="budget"/> leaving no more unused than the warning allows.</summary>
+    private static bool Uses(NetworkSpec spec, long budget, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested(); // each plan of a large model takes a while; an edit may have made this one moot
+        try
+        {
+            return BudgetPlanner.Plan(spec).Breakdown.Unused <= UnusedWarningShare * budget;
+        }
+        catch (BudgetInfeasibleException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// The budget to suggest instead: one that plans and leaves no more unused than the warning allows, so that following
     /// the advice silences it. What the plan used (its total and the coefficient-unsharing reserve it set aside) is the
     /// first guess; a smaller budget can plan smaller banks and reserve less, so each guess is planned and lowered by
-    /// what it leaves unused until one fits. A budget at or below the unshared count never warns, so this ends, at worst there.
+    /// what it leaves unused until one fits. Above the unshared count, the unshared count itself never warns, so this ends
+    /// there at worst; below it, each guess is lower than the last.
     /// </summary>
     internal static long UsableBudget(NetworkSpec spec, AllocationPlan plan, CancellationToken cancellationToken = default)
     {
         long candidate = plan.Budget - plan.Breakdown.Unused;
-        while (candidate > plan.Unshared)
+        bool high = plan.Budget > plan.Unshared;
+        // Below the unshared count each guess is lower than the last and the plans end infeasible at worst; the cap only
+        // bounds the work on a pathological model.
+        for (int guess = 0; (high ? candidate > plan.Unshared : guess < MaxLowBudgetGuesses); guess++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             long unused;
@@ -159,17 +176,29 @@ internal static class BudgetChecker
             }
             catch (BudgetInfeasibleException)
             {
-                return plan.Unshared; // not expected above what a feasible plan used; the unshared count never warns
+                // Not expected at what a feasible plan used: high, the unshared count never warns; low, what the plan used.
+                return high ? plan.Unshared : plan.Budget - plan.Breakdown.Unused;
             }
             if (unused <= UnusedWarningShare * candidate) return candidate;
             candidate -= unused;
         }
-        return System.Math.Max(candidate, plan.Unshared);
+        return high ? System.Math.Max(candidate, plan.Unshared) : candidate;
     }
+
+    private const int MaxLowBudgetGuesses = 16;
+
+    /// <summary>What keeps the layers from reading more of their banks, for the message: the template cap, and Interpolate's grids where a layer reads one.</summary>
+    private static string ReadLimit(SharingSpec sharing, AllocationPlan plan)
+        => plan.Layers.Any(l => l.Grid is not null)
+            ? TemplateLimit(sharing) + " and Upsampler.Interpolate (a layer larger than its bank reads one grid of it, its sides in steps of 5 %)"
+            : TemplateLimit(sharing);
 
     private static string TemplateLimit(SharingSpec sharing) => sharing.Combiner == Combiner.RoundRobin
         ? "the round-robin combiner (one template per layer)"
         : "MaxTemplates = " + sharing.MaxTemplates.ToString(CultureInfo.InvariantCulture);
+
+    private static NetworkSpec WithCombiner(NetworkSpec spec, Combiner combiner)
+        => new(spec.ModelName, spec.Budget, spec.Layers, spec.Sharing.With(combiner: combiner));
 
     private static NetworkSpec WithMaxTemplates(NetworkSpec spec, int maxTemplates)
         => new(spec.ModelName, spec.Budget, spec.Layers, spec.Sharing.With(maxTemplates: maxTemplates));

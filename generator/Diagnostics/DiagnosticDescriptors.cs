@@ -69,7 +69,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LoneGroupTiled = Warning("NPAS018", "Named group cannot share at this budget",
         "Group '{0}' has the single layer '{1}' ({2} weights) and gets a bank of {3} at this budget, so the layer is its bank tiled {4}x; add layers to the group or remove [ShareGroup] so the layer joins a shared group");
 
-    public static readonly DiagnosticDescriptor UnusableCapacity = Warning("NPAS019", "High budget cannot be used",
+    public static readonly DiagnosticDescriptor UnusableCapacity = Warning("NPAS019", "Budget cannot be used in full",
         "{0} of the budget's {1} parameters cannot be used: with {2} the layers cannot read a larger bank; lower the budget to {3}{4}");
 
     public static readonly DiagnosticDescriptor LayerLargerThanBank = Error("NPAS020", "Layer larger than its bank with upsampling off",

@@ -103,6 +103,26 @@ public sealed class BudgetDiagnosticTests
     }
 
     [Fact]
+    public void NPAS019_a_low_budget_one_template_per_layer_cannot_read_is_reported_too_with_a_budget_that_silences_it()
+    {
+        // Found by a sweep of random networks: with the round-robin combiner every layer reads one template from offset 0,
+        // so two layers of 100 and 200 weights read at most 200 entries of any bank, and 90 of a 290-parameter budget (below
+        // the unshared 300) stayed unused without a word: NPAS019 was raised above the unshared count only.
+        const string members = "    [Linear(10, 10, Bias = false)] private partial SharedLinear Small { get; }\n" +
+                               "    [Linear(20, 10, Bias = false)] private partial SharedLinear Large { get; }";
+        const string sharing = "Sharing(Combiner = Combiner.RoundRobin)";
+        var d = Single(ModelSource($"[SharedBudget(Parameters = 290), {sharing}]", members), "NPAS019");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.StartsWith("90 of the budget's 290 parameters cannot be used: with the round-robin combiner (one template per layer) the layers cannot read a larger bank; lower the budget to 200", d.GetMessage());
+        Assert.Contains("or choose [Sharing(Combiner = Combiner.WeightedAverage)]", d.GetMessage());
+        Assert.Empty(GeneratorHarness.Run(ModelSource($"[SharedBudget(Parameters = 200), {sharing}]", members)).Diagnostics);
+        Assert.Empty(GeneratorHarness.Run(ModelSource("[SharedBudget(Parameters = 290)]", members)).Diagnostics);
+        // SPIN at budget 1.0, one slice per weight set: the budget is a ceiling above what the two sets hold, not a target.
+        const string spin = "    [Linear(8, 8, Bias = false), Repeat(4), ShareGroup(\"mixers\", Rate = 2)] private partial ModuleList<SharedLinear> Mixers { get; }";
+        Assert.Empty(GeneratorHarness.Run(ModelSource($"[SharedBudget(1.0), {sharing}]", spin)).Diagnostics);
+    }
+
+    [Fact]
     public void NPAS019_is_not_raised_where_the_most_a_bank_could_be_read_exceeds_a_long()
     {
         // Found by a fuzzing review: 10^8 templates of a 2^40-entry weight overflowed the usable-bank bound, which wrapped
