@@ -30,15 +30,7 @@ public static class GroupAssigner
     public static IReadOnlyList<KeyValuePair<string, List<(LayerSpec Spec, int Index)>>> Assign(NetworkSpec network)
     {
         var strategy = network.Sharing.Strategy;
-        var owners = new List<(LayerSpec Spec, int Index)>();
-        foreach (var spec in network.Layers)
-        {
-            if (!spec.IsShareable) continue;
-            // With exact (SPIN) sharing a group holds one member per weight set: the repeat that owns it.
-            // A family member's layer of the narrower member's very shape generates nothing and joins no group.
-            for (int set = 0; set < spec.WeightSets; set++)
-                if (spec.GeneratedSize(spec.OwnerOf(set)) > 0) owners.Add((spec, spec.OwnerOf(set)));
-        }
+        var owners = Owners(network);
         var random = strategy == GroupStrategy.Random ? RandomGroups(owners, network.Layers, network.Sharing.Seed) : null;
 
         var order = new List<string>();
@@ -62,6 +54,23 @@ public static class GroupAssigner
     }
 
     /// <summary>
+    /// The members groups are made of, in declaration order: every shareable layer, one per weight set. With exact (SPIN)
+    /// sharing that is the repeat that owns the set; a family member's layer of the narrower member's very shape
+    /// generates nothing and joins no group.
+    /// </summary>
+    private static List<(LayerSpec Spec, int Index)> Owners(NetworkSpec network)
+    {
+        var owners = new List<(LayerSpec Spec, int Index)>();
+        foreach (var spec in network.Layers)
+        {
+            if (!spec.IsShareable) continue;
+            for (int set = 0; set < spec.WeightSets; set++)
+                if (spec.GeneratedSize(spec.OwnerOf(set)) > 0) owners.Add((spec, spec.OwnerOf(set)));
+        }
+        return owners;
+    }
+
+    /// <summary>
     /// A <c>[ShareGroup]</c> name that the strategy also gives to layers without <c>[ShareGroup]</c> (<c>Single</c>: "shared",
     /// <c>ByKind</c>: "linear", "conv2d", ..., <c>ByShape</c>: "linear_10x20", ..., <c>Random</c>: "random_0", ...): <see cref="Assign"/>
     /// would silently put those layers into the named group, which then does not have a bank of its own. The first such
@@ -72,13 +81,7 @@ public static class GroupAssigner
     {
         if (network.Assignment is not null) return null;
         var strategy = network.Sharing.Strategy;
-        var owners = new List<(LayerSpec Spec, int Index)>();
-        foreach (var spec in network.Layers)
-        {
-            if (!spec.IsShareable) continue;
-            for (int set = 0; set < spec.WeightSets; set++)
-                if (spec.GeneratedSize(spec.OwnerOf(set)) > 0) owners.Add((spec, spec.OwnerOf(set)));
-        }
+        var owners = Owners(network);
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (spec, _) in owners)
             if (spec.Group is { Length: > 0 } manual && !named.ContainsKey(manual)) named.Add(manual, spec.Name);
