@@ -10,8 +10,9 @@ namespace NpasDsl.Planning;
 /// </summary>
 public sealed class BudgetCheck
 {
-    private BudgetCheck(long unshared, long budget, long minimum, long minimumMasks, bool sharesAny)
+    private BudgetCheck(long unshared, long budget, long minimum, long minimumMasks, bool sharesAny, double? fraction)
     {
+        Fraction = fraction;
         SharesAny = sharesAny;
         MinimumMasks = minimumMasks;
         Unshared = unshared;
@@ -29,11 +30,13 @@ public sealed class BudgetCheck
     public long MinimumMasks { get; }
     /// <summary>Whether any layer draws from a bank; without one, sharing cannot lower the minimum.</summary>
     public bool SharesAny { get; }
+    /// <summary>The fraction of <see cref="Unshared"/> the budget was asked for as; null for a parameter count.</summary>
+    public double? Fraction { get; }
     /// <summary>Whether the budget can be met.</summary>
     public bool IsFeasible => Budget >= Minimum;
 
     /// <summary>The exception that says why the budget cannot be met, with the numbers.</summary>
-    public BudgetInfeasibleException Failure(string modelName) => new(modelName, Budget, Minimum, Unshared, MinimumMasks, SharesAny);
+    public BudgetInfeasibleException Failure(string modelName) => new(modelName, Budget, Minimum, Unshared, MinimumMasks, SharesAny, Fraction);
 
     /// <summary>Checks <paramref name="spec"/> at its own budget, or at <paramref name="budgetOverride"/> parameters.</summary>
     public static BudgetCheck For(NetworkSpec spec, long? budgetOverride = null)
@@ -54,7 +57,8 @@ public sealed class BudgetCheck
             templates.AddRange(sizes.Select(size => spec.Sharing.TemplatesFor(size, bank)));
         }
         minimum += CoefficientCost.Total(spec.Sharing.Combiner, templates);
-        return new BudgetCheck(unshared, budget, minimum, masks, sharesAny);
+        double? fraction = budgetOverride is null && spec.Budget.IsFraction ? spec.Budget.FractionValue : null;
+        return new BudgetCheck(unshared, budget, minimum, masks, sharesAny, fraction);
     }
 
     /// <summary>Biases (one per weight set), norm affines and the weights of <c>[NoShare]</c> layers.</summary>

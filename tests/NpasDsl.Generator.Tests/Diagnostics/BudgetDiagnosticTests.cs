@@ -77,6 +77,16 @@ public sealed class BudgetDiagnosticTests
     }
 
     [Fact]
+    public void NPAS005_for_a_fraction_that_rounds_down_to_no_parameter_says_so()
+    {
+        // "The budget of 0 parameters" alone was true but left the user to work out where the 0 came from.
+        var d = Single(ModelSource("[SharedBudget(1e-9)]", OneLayer), "NPAS005");
+        Assert.StartsWith("The budget of 0 parameters (the fraction 1E-09 of 1,010 rounds down to none) for 'Net' cannot be met", d.GetMessage());
+        var counted = Single(ModelSource("[SharedBudget(Parameters = 5)]", OneLayer), "NPAS005");
+        Assert.StartsWith("The budget of 5 parameters for 'Net' cannot be met", counted.GetMessage());
+    }
+
+    [Fact]
     public void NPAS005_with_the_Mask_upsampler_counts_the_cheapest_masks()
     {
         // The example of docs/diagnostics/NPAS005.md. Repeat would tile Head from a one-entry bank (minimum 52).
