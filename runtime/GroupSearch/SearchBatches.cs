@@ -30,7 +30,10 @@ public sealed class SearchBatches
         if (data.TrainInputs.shape[0] == 0) throw new ArgumentException("A group search needs training examples; the training set is empty.", nameof(data));
         (_inputs, _labels, _batchSize, _device) = (data.TrainInputs, data.TrainLabels, batchSize, device);
         _random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
+        using (no_grad()) _largestLabel = data.TrainLabels.max().item<long>();
     }
+
+    private readonly long _largestLabel;
 
     /// <summary>The loss of <paramref name="model"/> on the next batch (a tensor of the dispose scope the caller has open).</summary>
     public Tensor Loss(NpasModule model)
@@ -43,7 +46,11 @@ public sealed class SearchBatches
             inputs = inputs.to(device);
             labels = labels.to(device);
         }
-        return cross_entropy(model.call(inputs), labels);
+        var logits = model.call(inputs);
+        // cross_entropy would refuse a label beyond the outputs with a native error that names neither.
+        if (logits.dim() == 2 && logits.size(1) <= _largestLabel)
+            throw new ArgumentException(TrainingData.LabelsBeyondOutputs(_largestLabel, model.Network.ModelName, logits.size(1)));
+        return cross_entropy(logits, labels);
     }
 
     /// <summary>The indices of the next batch: every example once per pass, the last batch of a pass possibly shorter.</summary>

@@ -525,15 +525,7 @@ public sealed class Trainer
     private long? _largestLabel;
 
     private ArgumentException LabelsBeyondOutputs(long? outputs, Exception? inner)
-    {
-        long largest = _largestLabel ??= _data.LargestLabel();
-        string scores = outputs is { } count
-            ? string.Format(CultureInfo.InvariantCulture, "'{0}' gives {1:N0} outputs, one per class 0 to {2:N0}", _model.Name, count, count - 1)
-            : string.Format(CultureInfo.InvariantCulture, "'{0}' gives fewer outputs than that", _model.Name);
-        return new ArgumentException(string.Format(CultureInfo.InvariantCulture,
-            "The labels go up to class {0:N0}, but {1}; give the last layer one output per class (at least {2:N0}), or number the classes from 0 (labels - 1 for labels counted from 1).",
-            largest, scores, largest + 1), inner);
-    }
+        => new(TrainingData.LabelsBeyondOutputs(_largestLabel ??= _data.LargestLabel(), _model.Name, outputs), inner);
 
     /// <summary>Accuracy on the whole evaluation set: the test set, or the validation split (<see cref="TrainingData.Evaluation"/>).</summary>
     public double Evaluate()

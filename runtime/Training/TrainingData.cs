@@ -37,6 +37,21 @@ public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor
         return null;
     }
 
+    /// <summary>
+    /// Why logits of <paramref name="outputs"/> classes (unknown where libtorch refused the labels first) cannot score labels
+    /// up to <paramref name="largest"/>, with the fix: the trainer's and the group search's refusal.
+    /// </summary>
+    internal static string LabelsBeyondOutputs(long largest, string model, long? outputs)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string scores = outputs is { } count
+            ? string.Format(c, "'{0}' gives {1:N0} outputs, one per class 0 to {2:N0}", model, count, count - 1)
+            : string.Format(c, "'{0}' gives fewer outputs than that", model);
+        return string.Format(c,
+            "The labels go up to class {0:N0}, but {1}; give the last layer one output per class (at least {2:N0}), or number the classes from 0 (labels - 1 for labels counted from 1).",
+            largest, scores, largest + 1);
+    }
+
     /// <summary>The largest class index of the training and evaluation labels: the model needs more outputs than this.</summary>
     internal long LargestLabel()
     {

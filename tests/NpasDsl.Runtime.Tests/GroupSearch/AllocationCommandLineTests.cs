@@ -548,6 +548,18 @@ public sealed class SearchBatchesTests
     }
 
     [Fact]
+    public void Labels_the_model_has_no_output_for_are_refused_before_the_loss_naming_the_largest_label()
+    {
+        // libtorch's cross_entropy refused them with "Target 9 is out of bounds" and its C++ frames, in the middle of a search.
+        using var model = new TinyCnn(); // 4 outputs
+        var data = Data(12);
+        var batches = new SearchBatches(data with { TrainLabels = data.TrainLabels + 6 }, batchSize: 12, seed: 1);
+        var e = Assert.Throws<ArgumentException>(() => batches.Loss(model));
+        Assert.StartsWith("The labels go up to class ", e.Message);
+        Assert.Contains("but 'TinyCnn' gives 4 outputs, one per class 0 to 3", e.Message);
+    }
+
+    [Fact]
     public void The_loss_is_the_cross_entropy_of_the_model_on_the_batch()
     {
         using var model = new TinyCnn();
