@@ -82,8 +82,12 @@ internal static class BudgetChecker
         // A model with exact (SPIN) sharing is left alone below it: its weight sets are fewer than its layers by design, so a
         // budget above what they hold (SPIN's [SharedBudget(1.0)] with one slice per set) is a ceiling, not a target.
         long unused = plan.Breakdown.Unused;
-        bool exactSharing = spec.Layers.Any(l => l.WeightSets < l.Count);
-        if (unused > UnusedWarningShare * plan.Budget && (plan.Budget > plan.Unshared || !exactSharing))
+        bool exactSharing = HasExactSharing(spec);
+        // Below it, only where a read limit is what leaves the budget unused: a plan without one (no template cap, the weighted
+        // average for round robin, Repeat for Interpolate) uses it. What else is left there is the rounding of banks against
+        // coefficients, which no budget but a lower one avoids and no option the message names would change.
+        if (unused > UnusedWarningShare * plan.Budget
+            && (plan.Budget > plan.Unshared || (!exactSharing && Uses(WithoutReadLimits(spec), plan.Budget, cancellationToken))))
         {
             int? enough = SmallestMaxTemplatesThatUses(spec, plan.Budget, cancellationToken);
             string raise = enough is { } k2 ? " or raise [Sharing(MaxTemplates = " + k2.ToString(CultureInfo.InvariantCulture) + ")]"
@@ -156,34 +160,61 @@ internal static class BudgetChecker
     /// The budget to suggest instead: one that plans and leaves no more unused than the warning allows, so that following
     /// the advice silences it. What the plan used (its total and the coefficient-unsharing reserve it set aside) is the
     /// first guess; a smaller budget can plan smaller banks and reserve less, so each guess is planned and lowered by
-    /// what it leaves unused until one fits. Above the unshared count, the unshared count itself never warns, so this ends
-    /// there at worst; below it, each guess is lower than the last.
+    /// what it leaves unused until one fits. Above the unshared count the guesses stop at the unshared count where that
+    /// never warns (a model with exact sharing); any other model is warned below it too, so the guesses go on from there,
+    /// each lower than the last.
     /// </summary>
     internal static long UsableBudget(NetworkSpec spec, AllocationPlan plan, CancellationToken cancellationToken = default)
     {
         long candidate = plan.Budget - plan.Breakdown.Unused;
-        bool high = plan.Budget > plan.Unshared;
-        // Below the unshared count each guess is lower than the last and the plans end infeasible at worst; the cap only
-        // bounds the work on a pathological model.
-        for (int guess = 0; (high ? candidate > plan.Unshared : guess < MaxLowBudgetGuesses); guess++)
+        long Unused(long budget)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            return BudgetPlanner.Plan(new NetworkSpec(spec.ModelName, BudgetSpec.Parameters(budget), spec.Layers, spec.Sharing,
+                spec.Assignment, spec.CoefficientPartition, spec.ExtendedFrom)).Breakdown.Unused;
+        }
+        if (plan.Budget > plan.Unshared)
+        {
+            while (candidate > plan.Unshared)
+            {
+                long unused;
+                try
+                {
+                    unused = Unused(candidate);
+                }
+                catch (BudgetInfeasibleException)
+                {
+                    return plan.Unshared; // not expected above what a feasible plan used
+                }
+                if (unused <= UnusedWarningShare * candidate) return candidate;
+                candidate -= unused;
+            }
+            // With exact sharing the unshared count never warns; without, it may leave part unread as well (one template
+            // per layer): the search goes on from it.
+            if (HasExactSharing(spec)) return plan.Unshared;
+            candidate = plan.Unshared;
+        }
+        // Below the unshared count each guess is lower than the last and the plans end infeasible at worst; the cap only
+        // bounds the work on a pathological model.
+        for (int guess = 0; guess < MaxLowBudgetGuesses; guess++)
+        {
             long unused;
             try
             {
-                unused = BudgetPlanner.Plan(new NetworkSpec(spec.ModelName, BudgetSpec.Parameters(candidate), spec.Layers, spec.Sharing,
-                    spec.Assignment, spec.CoefficientPartition, spec.ExtendedFrom)).Breakdown.Unused;
+                unused = Unused(candidate);
             }
             catch (BudgetInfeasibleException)
             {
-                // Not expected at what a feasible plan used: high, the unshared count never warns; low, what the plan used.
-                return high ? plan.Unshared : plan.Budget - plan.Breakdown.Unused;
+                return plan.Budget - plan.Breakdown.Unused; // not expected at or above what a feasible plan used
             }
             if (unused <= UnusedWarningShare * candidate) return candidate;
             candidate -= unused;
         }
-        return high ? System.Math.Max(candidate, plan.Unshared) : candidate;
+        return candidate;
     }
+
+    /// <summary>Whether a layer has exact (SPIN) sharing: fewer weight sets than repeats.</summary>
+    private static bool HasExactSharing(NetworkSpec spec) => spec.Layers.Any(l => l.WeightSets < l.Count);
 
     private const int MaxLowBudgetGuesses = 16;
 
@@ -196,6 +227,13 @@ internal static class BudgetChecker
     private static string TemplateLimit(SharingSpec sharing) => sharing.Combiner == Combiner.RoundRobin
         ? "the round-robin combiner (one template per layer)"
         : "MaxTemplates = " + sharing.MaxTemplates.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary><paramref name="spec"/> with what bounds how much of a bank a layer reads lifted: the template cap, one template per layer, Interpolate's grids.</summary>
+    private static NetworkSpec WithoutReadLimits(NetworkSpec spec)
+        => new(spec.ModelName, spec.Budget, spec.Layers, spec.Sharing.With(
+            combiner: spec.Sharing.Combiner == Combiner.RoundRobin ? Combiner.WeightedAverage : spec.Sharing.Combiner,
+            upsampler: spec.Sharing.Upsampler == Upsampler.Interpolate ? Upsampler.Repeat : spec.Sharing.Upsampler,
+            maxTemplates: System.Math.Max(spec.Sharing.MaxTemplates, 4096)));
 
     private static NetworkSpec WithCombiner(NetworkSpec spec, Combiner combiner)
         => new(spec.ModelName, spec.Budget, spec.Layers, spec.Sharing.With(combiner: combiner));

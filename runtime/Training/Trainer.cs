@@ -390,8 +390,10 @@ public sealed class Trainer
         {
             (loss, logits) = _model.Loss(inputs, labels, _options.LabelSmoothing);
         }
-        // cross_entropy refuses a label at or above the number of outputs with a native error that names neither.
-        catch (ExternalException e) when (e.Message.Contains("out of bounds", StringComparison.Ordinal))
+        // cross_entropy refuses a label at or above the number of outputs with a native error that names neither ("Target 5 is
+        // out of bounds."). Only that one: an index out of bounds in the model's own forward ("index 7 is out of bounds for
+        // dimension 1") is the model's, and is left as it is.
+        catch (ExternalException e) when (e.Message.Contains("Target ", StringComparison.Ordinal) && e.Message.Contains(" is out of bounds", StringComparison.Ordinal))
         {
             throw LabelsBeyondOutputs(null, e);
         }

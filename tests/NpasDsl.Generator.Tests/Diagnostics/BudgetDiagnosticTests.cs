@@ -132,6 +132,49 @@ public sealed class BudgetDiagnosticTests
         Assert.Empty(GeneratorHarness.Run(ModelSource($"[SharedBudget(1.0), {sharing}]", spin)).Diagnostics);
     }
 
+    [Theory]
+    [InlineData("Parameters = 450", "Sharing(Combiner = Combiner.RoundRobin)", "200")]
+    [InlineData("3.0", "Sharing(Combiner = Combiner.RoundRobin)", "200")]
+    [InlineData("Parameters = 450", "Sharing(MaxTemplates = 1)", "202")] // and a coefficient per layer
+    public void NPAS019_above_the_unshared_count_suggests_a_budget_that_silences_it_where_the_unshared_count_warns_too(string budget, string sharing, string expected)
+    {
+        // Found by a review: above the unshared count (300) the suggestion stopped at the unshared count, which "never warns";
+        // since NPAS019 is raised below it too, with one template per layer the unshared count leaves 100 unread and warns again.
+        const string members = "    [Linear(10, 10, Bias = false)] private partial SharedLinear Small { get; }\n" +
+                               "    [Linear(20, 10, Bias = false)] private partial SharedLinear Large { get; }";
+        var d = Single(ModelSource($"[SharedBudget({budget}), {sharing}]", members), "NPAS019");
+        var suggested = System.Text.RegularExpressions.Regex.Match(d.GetMessage(), @"lower the budget to ([\d,]+)").Groups[1].Value.Replace(",", "");
+        Assert.Equal(expected, suggested);
+        Assert.Empty(GeneratorHarness.Run(ModelSource($"[SharedBudget(Parameters = {suggested}), {sharing}]", members)).Diagnostics);
+    }
+
+    [Fact]
+    public void NPAS019_above_the_unshared_count_of_an_exactly_shared_model_still_suggests_the_unshared_count()
+    {
+        // SPIN (Rate = 2): the unshared count is a ceiling, not a target, and is not warned below it.
+        const string spin = "    [Linear(8, 8, Bias = false), Repeat(4), ShareGroup(\"mixers\", Rate = 2)] private partial ModuleList<SharedLinear> Mixers { get; }";
+        var d = Single(ModelSource("[SharedBudget(3.0), Sharing(Combiner = Combiner.RoundRobin)]", spin), "NPAS019");
+        Assert.Contains("lower the budget to 256", d.GetMessage());
+        Assert.Empty(GeneratorHarness.Run(ModelSource("[SharedBudget(Parameters = 256), Sharing(Combiner = Combiner.RoundRobin)]", spin)).Diagnostics);
+    }
+
+    [Theory]
+    [InlineData("[SharedBudget(0.2), Sharing(Strategy = GroupStrategy.ByKind)]")] // 1 of 143 unused: bank 72 = one 8x1x3x3 template; a 73rd entry costs a coefficient too
+    [InlineData("[SharedBudget(0.2), Sharing(Combiner = Combiner.Embedding)]")]
+    public void NPAS019_below_the_unshared_count_is_not_raised_for_what_no_read_limit_leaves_unused(string attributes)
+    {
+        // Found by a review: below the unshared count every layer here reads its whole bank (the convolutions are larger than
+        // it and tile it), so no template cap keeps a larger bank from being read; what is unused is the rounding of banks
+        // against coefficients. NPAS019 said "with MaxTemplates = 8 the layers cannot read a larger bank", which is not so,
+        // and with TreatWarningsAsErrors broke the build of a model where nothing was wrong.
+        const string members = "    [Conv2d(1, 8, 3, Padding = 1)] public partial SharedConv2d Stem { get; }\n" +
+                               "    [Conv2d(8, 8, 3, Padding = 1), Repeat(1)] public partial ModuleList<SharedConv2d> Body { get; }\n" +
+                               "    [BatchNorm2d(8)] public partial BatchNorm2d Norm { get; }\n" +
+                               "    [Linear(8, 4)] public partial SharedLinear Head { get; }";
+        var diagnostics = GeneratorHarness.Run(ModelSource(attributes, members)).Diagnostics;
+        Assert.True(diagnostics.IsEmpty, string.Join(" | ", diagnostics.Select(d => d.Id + " " + d.GetMessage())));
+    }
+
     [Fact]
     public void NPAS019_is_not_raised_where_the_most_a_bank_could_be_read_exceeds_a_long()
     {

@@ -367,4 +367,29 @@ public sealed class TrainerTests : ScratchDirectoryTest
         var negative = Assert.Throws<ArgumentException>(() => new Trainer(model, d with { TrainLabels = d.TrainLabels - 1 }, options));
         Assert.Contains("the training labels include -1, but class indices start at 0", negative.Message);
     }
+
+    [Fact]
+    public void An_index_out_of_bounds_in_the_models_own_forward_is_not_reported_as_labels_beyond_the_outputs()
+    {
+        // Found by a review: every native "out of bounds" of the loss call was taken for cross_entropy's "Target N is out of
+        // bounds", so a gather with a bad index in the model's forward was reported as labels the model has no output for,
+        // with labels 0 to 3 and 4 outputs: the wrong fix. Only cross_entropy's refusal is translated.
+        using var model = new OutOfBoundsGatherNet();
+        var e = Assert.ThrowsAny<Exception>(() => new Trainer(model, Data(), new TrainerOptions { Epochs = 1, BatchSize = 32 }, log: _ => { }).Run());
+        Assert.DoesNotContain("The labels go up to class", e.Message);
+        Assert.Contains("out of bounds", e.Message);
+    }
+}
+
+/// <summary>A TinyCnn-shaped head whose forward gathers with an index beyond its outputs: a defect of the model, not of the labels.</summary>
+[SharedBudget(0.5)]
+public sealed partial class OutOfBoundsGatherNet : NpasModule
+{
+    [Linear(64, 4)] private partial SharedLinear Head { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        var logits = Head.call(x.flatten(1));
+        return logits.gather(1, full(logits.shape, 7L, dtype: ScalarType.Int64));
+    }
 }
