@@ -166,38 +166,29 @@ internal static class BudgetChecker
     /// </summary>
     internal static long UsableBudget(NetworkSpec spec, AllocationPlan plan, CancellationToken cancellationToken = default)
     {
-        long candidate = plan.Budget - plan.Breakdown.Unused;
         long Unused(long budget)
         {
             cancellationToken.ThrowIfCancellationRequested();
             return BudgetPlanner.Plan(new NetworkSpec(spec.ModelName, BudgetSpec.Parameters(budget), spec.Layers, spec.Sharing,
                 spec.Assignment, spec.CoefficientPartition, spec.ExtendedFrom)).Breakdown.Unused;
         }
-        if (plan.Budget > plan.Unshared)
+        long firstGuess = plan.Budget - plan.Breakdown.Unused;
+        long candidate = firstGuess;
+        // Above the unshared count the guesses descend towards it; where they reach it, a model with exact sharing stops
+        // there (it never warns), any other goes on from it with a bounded number of guesses below.
+        bool aboveUnshared = plan.Budget > plan.Unshared;
+        int guessesBelow = 0;
+        while (true)
         {
-            while (candidate > plan.Unshared)
+            if (aboveUnshared && candidate <= plan.Unshared)
             {
-                long unused;
-                try
-                {
-                    unused = Unused(candidate);
-                }
-                catch (BudgetInfeasibleException)
-                {
-                    return plan.Unshared; // not expected above what a feasible plan used
-                }
-                if (unused <= UnusedWarningShare * candidate) return candidate;
-                candidate -= unused;
+                if (HasExactSharing(spec)) return plan.Unshared;
+                candidate = plan.Unshared;
+                aboveUnshared = false;
             }
-            // With exact sharing the unshared count never warns; without, it may leave part unread as well (one template
-            // per layer): the search goes on from it.
-            if (HasExactSharing(spec)) return plan.Unshared;
-            candidate = plan.Unshared;
-        }
-        // Below the unshared count each guess is lower than the last and the plans end infeasible at worst; the cap only
-        // bounds the work on a pathological model.
-        for (int guess = 0; guess < MaxLowBudgetGuesses; guess++)
-        {
+            // Below the unshared count each guess is lower than the last and the plans end infeasible at worst; the cap only
+            // bounds the work on a pathological model.
+            if (!aboveUnshared && guessesBelow++ == MaxLowBudgetGuesses) return candidate;
             long unused;
             try
             {
@@ -205,12 +196,12 @@ internal static class BudgetChecker
             }
             catch (BudgetInfeasibleException)
             {
-                return plan.Budget - plan.Breakdown.Unused; // not expected at or above what a feasible plan used
+                // Not expected at or above what a feasible plan used.
+                return aboveUnshared ? plan.Unshared : firstGuess;
             }
             if (unused <= UnusedWarningShare * candidate) return candidate;
             candidate -= unused;
         }
-        return candidate;
     }
 
     /// <summary>Whether a layer has exact (SPIN) sharing: fewer weight sets than repeats.</summary>
