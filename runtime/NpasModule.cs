@@ -83,7 +83,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         Allocation = BudgetPlanner.Plan(planned);
         if (Options.Allocation is { } expected && Options.Budget is null && AllocationFile.From(Allocation) is var rebuilt && rebuilt.FirstDifference(expected) is { } difference)
         {
-            if (Options.Sharing is not null && rebuilt.Sharing != expected.Sharing)
+            if (Options.Sharing is not null && rebuilt.Sharing.Effective() != expected.Sharing.Effective())
                 throw new ArgumentException($"NpasOptions.Sharing for '{declaration.ModelName}' asks for {rebuilt.Sharing} but the allocation given was saved with {expected.Sharing}, " +
                     "and a saved allocation is rebuilt exactly. Drop NpasOptions.Sharing (the allocation carries its own), or give NpasOptions.Budget as well to plan afresh under the new options.", nameof(options));
             throw new AllocationMismatchException($"The saved allocation does not come out the same for '{declaration.ModelName}': {difference}. " +

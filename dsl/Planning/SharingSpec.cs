@@ -75,6 +75,20 @@ public sealed class SharingSpec
     public bool HashesLayer(long generatedSize, long bankSize, int templates)
         => Upsampler == Upsampler.Hash && templates == 1 && generatedSize > bankSize;
 
+    /// <summary>Whether <see cref="MaskPeriod"/> changes anything under <paramref name="upsampler"/>: only the Mask upsampler has copy masks.</summary>
+    public static bool MaskPeriodMatters(Upsampler upsampler) => upsampler == Upsampler.Mask;
+
+    /// <summary>Whether <see cref="MaxTemplates"/> changes anything under <paramref name="combiner"/>: the round-robin combiner reads one template whatever it says.</summary>
+    public static bool MaxTemplatesMatters(Combiner combiner) => combiner != Combiner.RoundRobin;
+
+    /// <summary>
+    /// These options with those the others make moot (NPAS025) set to their defaults: two declarations that differ only
+    /// there plan the same model, so a run saved before a user removed a moot option still resumes.
+    /// </summary>
+    public SharingSpec WithoutMootOptions() => With(
+        maxTemplates: MaxTemplatesMatters(Combiner) ? MaxTemplates : SharingDefaults.MaxTemplates,
+        maskPeriod: MaskPeriodMatters(Upsampler) ? MaskPeriod : SharingDefaults.MaskPeriod);
+
     /// <summary>Seed for initialisation.</summary>
     public long Seed { get; }
 

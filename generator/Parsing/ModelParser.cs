@@ -361,9 +361,9 @@ internal static class ModelParser
             if (attribute.HasNamed(name))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.IneffectiveSharingOption, attribute.NamedLocation(name), type.Name, problem));
         }
-        if (ok && upsampler != Upsampler.Mask)
+        if (ok && !SharingSpec.MaskPeriodMatters(upsampler))
             Ineffective("MaskPeriod", $"MaskPeriod sets the period of the Mask upsampler's copy masks, but the upsampler is {upsampler}, so it has no effect; set Upsampler = Upsampler.Mask, or remove MaskPeriod");
-        if (ok && combiner == Combiner.RoundRobin)
+        if (ok && !SharingSpec.MaxTemplatesMatters(combiner))
             Ineffective("MaxTemplates", "MaxTemplates caps how many templates a layer combines, but Combiner.RoundRobin reads one template per layer, so it has no effect; choose Combiner.WeightedAverage to combine several, or remove MaxTemplates");
         return ok ? new SharingModel(strategy, combiner, upsampler, maxTemplates, seed, bankSplit, coefficientSharing, maskPeriod) : null;
     }

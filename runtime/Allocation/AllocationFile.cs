@@ -183,7 +183,10 @@ public sealed class AllocationFile
             return $"the model draws its weights from banks {(unsharedHere ? "there" : "here")} but is unshared {(unsharedHere ? "here" : "there")} (every weight its own, as NpasOptions.Unshared builds it)";
         if (Budget != other.Budget) return $"the budget is {Budget:N0} here but {other.Budget:N0} there";
         if (Unshared != other.Unshared) return $"the unshared network has {Unshared:N0} parameters here but {other.Unshared:N0} there";
-        if (Sharing != other.Sharing) return $"the sharing options are {SharingDifference(Sharing, other.Sharing, here: true)} here but {SharingDifference(Sharing, other.Sharing, here: false)} there";
+        // As they act: a MaskPeriod or MaxTemplates the other options make moot (NPAS025) plans the same model, and a
+        // user who removed one as the warning advises must still resume the run saved with it.
+        var (sharing, theirSharing) = (Sharing.Effective(), other.Sharing.Effective());
+        if (sharing != theirSharing) return $"the sharing options are {SharingDifference(sharing, theirSharing, here: true)} here but {SharingDifference(sharing, theirSharing, here: false)} there";
         var mine = Groups.ToDictionary(g => g.Name);
         foreach (var group in other.Groups)
         {
@@ -254,6 +257,16 @@ public sealed class AllocationFile
         public CoefficientSharing CoefficientSharing { get; init; }
         /// <summary>The Mask upsampler's period (absent in older files: the default, 16).</summary>
         public int MaskPeriod { get; init; } = SharingDefaults.MaskPeriod;
+
+        /// <summary>
+        /// These options as they act: MaxTemplates and MaskPeriod at their defaults where the combiner or upsampler makes
+        /// them moot, as <see cref="SharingSpec.WithoutMootOptions"/> does for the declared ones.
+        /// </summary>
+        public SharingRecord Effective() => this with
+        {
+            MaxTemplates = SharingSpec.MaxTemplatesMatters(Combiner) ? MaxTemplates : SharingDefaults.MaxTemplates,
+            MaskPeriod = SharingSpec.MaskPeriodMatters(Upsampler) ? MaskPeriod : SharingDefaults.MaskPeriod,
+        };
     }
 
     /// <summary>One group as stored.</summary>

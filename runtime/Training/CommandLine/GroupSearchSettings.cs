@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using NpasDsl.Allocation;
 using NpasDsl.Planning;
 
@@ -40,7 +41,7 @@ public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Gr
     {
         ArgumentNullException.ThrowIfNull(planned);
         return new GroupSearchSettings(method, warmupSteps, groups, seed, batchSize, trainingExamples,
-            BudgetText(planned.Budget.Resolve(planned.UnsharedParameters)), SharingText(planned.Sharing));
+            BudgetText(planned.Budget.Resolve(planned.UnsharedParameters)), SharingText(planned.Sharing.WithoutMootOptions()));
     }
 
     private const string ParametersSuffix = " parameters";
@@ -69,7 +70,23 @@ public sealed record GroupSearchSettings(string Method, int WarmupSteps, int? Gr
             : double.TryParse(Budget, NumberStyles.Float, CultureInfo.InvariantCulture, out double fraction) && BudgetSpec.Fraction(fraction).Validate() is null
                 ? BudgetText(BudgetSpec.Fraction(fraction).Resolve(unshared))
                 : Budget; // not a budget any version wrote: compared as it stands, so it differs
-        return this with { Budget = budget, Sharing = Sharing == OlderDeclared ? SharingText(declaration.Sharing) : Sharing };
+        return this with { Budget = budget, Sharing = Sharing == OlderDeclared ? SharingText(declaration.Sharing.WithoutMootOptions()) : WithoutMootOptions(Sharing) };
+    }
+
+    /// <summary>
+    /// Sharing text as <see cref="SharingText"/> writes it, with a template cap or mask period that its combiner or
+    /// upsampler makes moot set to the default: versions before December 2026 recorded them as declared, and a user who
+    /// removed one as NPAS025 advises searches the same model.
+    /// </summary>
+    private static string WithoutMootOptions(string sharing)
+    {
+        var combiner = Regex.Match(sharing, @"\bcombiner (\w+)");
+        var upsampler = Regex.Match(sharing, @"\bupsampler (\w+)");
+        if (combiner.Success && Enum.TryParse<Combiner>(combiner.Groups[1].Value, out var c) && !SharingSpec.MaxTemplatesMatters(c))
+            sharing = Regex.Replace(sharing, @"\bat most \d+ templates\b", "at most " + SharingDefaults.MaxTemplates.ToString(CultureInfo.InvariantCulture) + " templates");
+        if (upsampler.Success && Enum.TryParse<Upsampler>(upsampler.Groups[1].Value, out var u) && !SharingSpec.MaskPeriodMatters(u))
+            sharing = Regex.Replace(sharing, @"\bmask period \d+$", "mask period " + SharingDefaults.MaskPeriod.ToString(CultureInfo.InvariantCulture));
+        return sharing;
     }
 
     /// <summary>A budget as a parameter count ("1,234 parameters", or "1234 parameters" as older versions wrote it), or null.</summary>

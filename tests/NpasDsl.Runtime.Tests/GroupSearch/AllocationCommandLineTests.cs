@@ -302,6 +302,25 @@ public sealed class AllocationCommandLineTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_moot_mask_period_or_template_cap_in_saved_settings_is_no_difference()
+    {
+        // Versions before December 2026 recorded the options as declared; NPAS025 tells a user to remove a moot one.
+        var trainer = Trainer();
+        Read("--group-search", "learned", "--search-steps", "3").Resolve(o => new TinyCnn(o), Data(), trainer, new NpasOptions { Seed = 2 }, _ => { });
+        var current = GroupSearchSettings.Load(Path.Combine(trainer.CheckpointDirectory!, GroupSearchSettings.FileName));
+        Assert.Contains("upsampler Repeat", current.Sharing);
+        Assert.EndsWith("mask period 16", current.Sharing);
+        Assert.Equal(current, (current with { Sharing = current.Sharing.Replace("mask period 16", "mask period 5") }).Upgraded(TinyCnn.Declaration));
+        // Where it acts, it is a difference still.
+        Assert.Contains("at most 8 templates", current.Sharing);
+        var capped = current with { Sharing = current.Sharing.Replace("at most 8 templates", "at most 3 templates") };
+        Assert.NotEqual(current, capped.Upgraded(TinyCnn.Declaration));
+        var roundRobin = current.Sharing.Replace("combiner WeightedAverage", "combiner RoundRobin");
+        Assert.NotEqual(roundRobin, current.Sharing);
+        Assert.Equal(roundRobin, (current with { Sharing = roundRobin.Replace("at most 8 templates", "at most 3 templates") }).Upgraded(TinyCnn.Declaration).Sharing);
+    }
+
+    [Fact]
     public void Settings_written_by_older_versions_are_compared_on_every_setting()
     {
         var trainer = Trainer();

@@ -75,6 +75,37 @@ public sealed class AllocationFileTests : ScratchDirectoryTest
         Assert.Equal("the sharing options are MaxTemplates = 8, MaskPeriod = 5 here but MaxTemplates = 4, MaskPeriod = 16 there", file.FirstDifference(other));
     }
 
+    [Theory]
+    [InlineData(Combiner.WeightedAverage, Upsampler.Repeat, 8, 5)] // a mask period without the Mask upsampler
+    [InlineData(Combiner.RoundRobin, Upsampler.Mask, 3, 16)]       // a template cap under the round-robin combiner
+    public void An_option_the_others_make_moot_does_not_tell_two_allocations_apart(Combiner combiner, Upsampler upsampler, int maxTemplates, int maskPeriod)
+    {
+        // Found by a review: NPAS025 says such an option has no effect, yet a run saved with it could not be resumed
+        // once the user removed it as advised ("the sharing options are MaskPeriod = 16 here but MaskPeriod = 5 there").
+        var path = Path.Combine(Scratch, "moot.bin");
+        using (var saved = new MaskNet(new NpasOptions { Sharing = new SharingSpec(combiner: combiner, upsampler: upsampler, maxTemplates: maxTemplates, maskPeriod: maskPeriod) }))
+            saved.SaveCheckpoint(path);
+        var file = AllocationFile.Load(NpasModule.AllocationPathFor(path));
+        Assert.Equal(maskPeriod, file.Sharing.MaskPeriod); // recorded as given
+        Assert.Equal(maxTemplates, file.Sharing.MaxTemplates);
+
+        using var without = new MaskNet(new NpasOptions { Sharing = new SharingSpec(combiner: combiner, upsampler: upsampler) });
+        Assert.Null(AllocationFile.From(without.Allocation).FirstDifference(file));
+        without.LoadCheckpoint(path);
+        using var fromFile = new MaskNet(new NpasOptions { Allocation = file });
+        Assert.Null(AllocationFile.From(fromFile.Allocation).FirstDifference(file));
+    }
+
+    [Fact]
+    public void SharingSpec_without_moot_options_resets_only_the_moot_ones()
+    {
+        var masked = new SharingSpec(upsampler: Upsampler.Mask, maxTemplates: 3, maskPeriod: 5).WithoutMootOptions();
+        Assert.Equal((3, 5), (masked.MaxTemplates, masked.MaskPeriod));
+        var roundRobin = new SharingSpec(combiner: Combiner.RoundRobin, maxTemplates: 3, maskPeriod: 5).WithoutMootOptions();
+        Assert.Equal((SharingDefaults.MaxTemplates, SharingDefaults.MaskPeriod), (roundRobin.MaxTemplates, roundRobin.MaskPeriod));
+        Assert.Equal(Combiner.RoundRobin, roundRobin.Combiner);
+    }
+
     [Fact]
     public void A_file_without_max_templates_reads_as_the_default_rather_than_zero()
     {
