@@ -13,15 +13,15 @@ public static class GroupAssigner
 
     /// <summary>The group of a shareable layer under an analytic strategy (Random is assigned per layer by <see cref="Assign"/>).</summary>
     public static string GroupOf(LayerSpec spec, GroupStrategy strategy)
+        => spec.Group is { Length: > 0 } manual ? manual : StrategyGroupOf(spec, strategy);
+
+    /// <summary>The group an analytic strategy gives <paramref name="spec"/>, whatever its <c>[ShareGroup]</c> says.</summary>
+    private static string StrategyGroupOf(LayerSpec spec, GroupStrategy strategy) => strategy switch
     {
-        if (spec.Group is { Length: > 0 } manual) return manual;
-        return strategy switch
-        {
-            GroupStrategy.ByKind => spec.Kind.DisplayName(),
-            GroupStrategy.ByShape => ShapeGroup(spec),
-            _ => SingleGroupName,
-        };
-    }
+        GroupStrategy.ByKind => spec.Kind.DisplayName(),
+        GroupStrategy.ByShape => ShapeGroup(spec),
+        _ => SingleGroupName,
+    };
 
     /// <summary>
     /// Groups in order of their first member; members are layers (one per weight set) in declaration order.
@@ -98,9 +98,19 @@ public static class GroupAssigner
 
     /// <summary>What <see cref="StrategyNameClash"/> found, in words, with the fix (NPAS013 at compile time, the runtime's exception for options given at start-up).</summary>
     public static string ClashProblem(NetworkSpec network, (string Group, string Named, string Joining) clash)
-        => $"the group name '{clash.Group}' is also the group that GroupStrategy.{network.Sharing.Strategy} gives to layers without [ShareGroup], " +
-           $"so '{clash.Joining}' would silently join '{clash.Named}' in it and the group would have no bank of its own; choose a name the strategy does not use, " +
-           $"such as \"{clash.Group}_own\", or remove [ShareGroup] from '{clash.Named}' if it should share with them";
+    {
+        var strategy = network.Sharing.Strategy;
+        // Removing [ShareGroup] joins the strategy's group only where the strategy would put the layer there: ByShape sends a
+        // layer named "linear_10x10" but shaped 10x20 to "linear_10x20", and Random deals it to any group.
+        var named = network.Layers.FirstOrDefault(l => l.Name == clash.Named);
+        bool strategyPutsItThere = strategy != GroupStrategy.Random && named is not null && StrategyGroupOf(named, strategy) == clash.Group;
+        string share = strategyPutsItThere
+            ? $", or remove [ShareGroup] from '{clash.Named}' if it should share with them (the strategy puts it in '{clash.Group}' anyway)"
+            : $" (and give that name to '{clash.Joining}' too if it should share with '{clash.Named}')";
+        return $"the group name '{clash.Group}' is also the group that GroupStrategy.{strategy} gives to layers without [ShareGroup], " +
+               $"so '{clash.Joining}' would silently join '{clash.Named}' in it and the group would have no bank of its own; choose a name the strategy does not use, " +
+               $"such as \"{clash.Group}_own\"" + share;
+    }
 
     private static string ShapeGroup(LayerSpec spec) => spec.Kind.DisplayName() + "_" + spec.ShapeText;
 

@@ -103,11 +103,11 @@ public sealed class SharingDiagnosticTests
     }
 
     [Theory]
-    [InlineData("", "shared", "GroupStrategy.Single")]
-    [InlineData("Strategy = GroupStrategy.ByKind", "linear", "GroupStrategy.ByKind")]
-    [InlineData("Strategy = GroupStrategy.ByShape", "linear_10x10", "GroupStrategy.ByShape")]
-    [InlineData("Strategy = GroupStrategy.Random", "random_0", "GroupStrategy.Random")]
-    public void NPAS013_a_group_name_the_strategy_also_gives_other_layers(string sharing, string group, string strategy)
+    [InlineData("", "shared", "GroupStrategy.Single", true)]
+    [InlineData("Strategy = GroupStrategy.ByKind", "linear", "GroupStrategy.ByKind", true)]
+    [InlineData("Strategy = GroupStrategy.ByShape", "linear_10x10", "GroupStrategy.ByShape", true)]
+    [InlineData("Strategy = GroupStrategy.Random", "random_0", "GroupStrategy.Random", false)] // Random would deal it to any group
+    public void NPAS013_a_group_name_the_strategy_also_gives_other_layers(string sharing, string group, string strategy, bool removingJoins)
     {
         // Without it 'Free' would silently join 'Pinned' in the named group, which the user asked to have a bank of its own.
         var members = $"    [Linear(10, 10), Repeat(2), ShareGroup(\"{group}\")] private partial ModuleList<SharedLinear> Pinned {{ get; }}\n"
@@ -117,6 +117,20 @@ public sealed class SharingDiagnosticTests
         Assert.Equal($"ShareGroup(\"{group}\")", At(d));
         Assert.Contains($"'Pinned': the group name '{group}' is also the group that {strategy} gives to layers without [ShareGroup], so 'Free' would silently join 'Pinned'", d.GetMessage());
         Assert.Contains($"such as \"{group}_own\"", d.GetMessage());
+        Assert.Equal(removingJoins, d.GetMessage().Contains("or remove [ShareGroup] from 'Pinned' if it should share with them", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NPAS013_does_not_advise_removing_a_share_group_where_the_strategy_would_put_the_layer_elsewhere()
+    {
+        // Found by a review: without [ShareGroup] a 10-to-20 layer goes to ByShape's 'linear_20x10', not to 'linear_10x10'
+        // with 'Free', so "remove [ShareGroup] if it should share with them" sent the user the wrong way.
+        var members = "    [Linear(10, 20), ShareGroup(\"linear_10x10\")] private partial SharedLinear Pinned { get; }\n"
+            + "    [Linear(10, 10)] private partial SharedLinear Free { get; }";
+        var d = Single(ModelSource("[SharedBudget(0.5), Sharing(Strategy = GroupStrategy.ByShape)]", members), "NPAS013");
+        Assert.Contains("so 'Free' would silently join 'Pinned'", d.GetMessage());
+        Assert.DoesNotContain("remove [ShareGroup]", d.GetMessage());
+        Assert.EndsWith("such as \"linear_10x10_own\" (and give that name to 'Free' too if it should share with 'Pinned')", d.GetMessage());
     }
 
     [Fact]
