@@ -41,6 +41,8 @@ public sealed class NpasGenerator : IIncrementalGenerator
         public const string HintNameClashes = "NpasDsl.HintNameClashes";
         /// <summary>The diagnostics of each class.</summary>
         public const string Diagnostics = "NpasDsl.Diagnostics";
+        /// <summary>The NpasDsl attributes of classes without [SharedBudget] (NPAS026), one diagnostic per class.</summary>
+        public const string MissingBudget = "NpasDsl.MissingBudget";
         /// <summary>The budget problems of every model, with where each class's attributes are now.</summary>
         public const string BudgetDiagnostics = "NpasDsl.BudgetDiagnostics";
     }
@@ -115,6 +117,32 @@ public sealed class NpasGenerator : IIncrementalGenerator
             .Where(static d => d.Count > 0)
             .WithTrackingName(Steps.Diagnostics);
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
+        {
+            foreach (var info in pair.Left) Report(spc, info, pair.Right);
+        });
+
+        // NpasDsl attributes in a class without [SharedBudget]: the pipeline above never sees such a class, which would be
+        // left with the compiler's CS9248 per layer and no word of the missing budget (NPAS026, once per class).
+        var missingBudget = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownTypes.SharingAttribute,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (ctx, ct) => MissingBudgetParser.Find(ctx, ct))
+            .Where(static u => u is not null)
+            .Collect();
+        foreach (var name in MissingBudgetParser.PropertyAttributes)
+        {
+            var uses = context.SyntaxProvider
+                .ForAttributeWithMetadataName(name,
+                    static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax,
+                    static (ctx, ct) => MissingBudgetParser.Find(ctx, ct))
+                .Where(static u => u is not null)
+                .Collect();
+            missingBudget = missingBudget.Combine(uses).Select(static (pair, _) => pair.Left.AddRange(pair.Right));
+        }
+        var missingBudgetDiagnostics = missingBudget
+            .Select(static (uses, _) => MissingBudgetParser.PerClass(uses!))
+            .WithTrackingName(Steps.MissingBudget);
+        context.RegisterSourceOutput(missingBudgetDiagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
         {
             foreach (var info in pair.Left) Report(spc, info, pair.Right);
         });

@@ -29,11 +29,14 @@ internal sealed class AttributeReader
 
     /// <summary>
     /// Whether the compiler bound the attribute to a constructor and it is typed out (false on half-typed code such as
-    /// <c>[SharedBudget(]</c>, which binds to the parameterless constructor but is a syntax error the compiler reports).
+    /// <c>[SharedBudget(]</c>, which binds to the parameterless constructor but is a syntax error the compiler reports,
+    /// and on a named argument given twice, <c>[SharedBudget(Parameters = 5, Parameters = 600)]</c>).
     /// </summary>
     public bool IsBound => _data.AttributeConstructor is not null && !HasSyntaxErrors
         && _data.ConstructorArguments.All(a => a.Kind != TypedConstantKind.Error)
-        && _data.NamedArguments.All(a => a.Value.Kind != TypedConstantKind.Error);
+        && _data.NamedArguments.All(a => a.Value.Kind != TypedConstantKind.Error)
+        // One named argument given twice is the compiler's CS0643; which of the two is meant is the user's to say.
+        && _data.NamedArguments.Select(a => a.Key).Distinct().Count() == _data.NamedArguments.Length;
 
     // Errors only: a #warning or an unknown #pragma inside the brackets is a warning, and the attribute is whole.
     private bool HasSyntaxErrors => _syntax is not null && _syntax.ContainsDiagnostics && _syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);

@@ -27,10 +27,11 @@ internal static class LayerParser
         var anchors = new List<LayerAnchor>();
         var taken = Names.MemberNames(type);
         taken.UnionWith(Names.Generated);
+        taken.Add(type.Name); // a field may not have its class's name either (CS0542): a class '_head' with a layer 'Head'
         var inherited = Names.InheritedMemberNames(type);
         var repeated = RepeatedNames(type);
         var layers = new List<LayerModel>();
-        long total = 0;
+        long total = 0, layerCount = 0;
         foreach (var property in SourceProperties(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -51,6 +52,19 @@ internal static class LayerParser
             layers.Add(result.Layer);
             declarations.Add(result.Declaration! with { FieldName = Names.BackingField(result.Layer.Name, taken) });
             if (result.Layer.Group is not null) anchors.Add(new LayerAnchor(property.Name, LocationInfo.From(ShareGroupLocation(property, cancellationToken))));
+            // Planning runs on every edit of the class, in time that grows with the layer count: thirty lists of
+            // [Repeat(100000)] each took the IDE's generator half a minute per keystroke.
+            if (layerCount <= Limits.MaxModelLayers)
+            {
+                layerCount += result.Layer.Repeat > 0 ? result.Layer.Repeat : 1;
+                if (layerCount > Limits.MaxModelLayers && valid)
+                {
+                    var attribute = new AttributeReader(property.GetAttributes().First(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null), cancellationToken);
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNumbers, attribute.Location, property.Name, string.Format(CultureInfo.InvariantCulture,
+                        "with it the model declares {0:N0} layers, more than the {1:N0} NpasDsl plans in one model; use fewer repeats", layerCount, Limits.MaxModelLayers)));
+                    valid = false;
+                }
+            }
             if (total > Limits.MaxModelParameters) continue; // reported already; adding more could overflow the long
             total += NetworkSpecBuilder.ToSpec(result.Layer).UnsharedTotal; // at most about 2^57 per layer: no overflow from under 2^53
             if (total > Limits.MaxModelParameters && valid)
@@ -83,6 +97,10 @@ internal static class LayerParser
         // Another source generator may implement a partial property it finds by its own attribute; generators do not see
         // each other's output, so such a property looks unimplemented here, and a placeholder beside its part would be CS0102.
         if (!property.GetAttributes().IsEmpty) return null;
+        // A declaration the parser recovered from ('[Linear(1, 2)] ... { get; } Head' swallowing the next line's
+        // attribute list): the layer attribute may be there as written but lost to the parse; the syntax error comes first.
+        if (property.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is { ContainsDiagnostics: true } node
+                && node.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error))) return null;
         var type = property.Type as INamedTypeSymbol;
         bool list = type is { IsGenericType: true } && KnownTypes.FullName(type) == KnownTypes.ModuleList && type.TypeArguments.Length == 1;
         var element = list ? type!.TypeArguments[0] : property.Type;
@@ -130,7 +148,9 @@ internal static class LayerParser
             : property.PartialImplementationPart is not null || !property.IsPartialDefinition ? "already has an implementation, but NpasDsl generates it"
             : property.ReturnsByRef || property.ReturnsByRefReadonly ? "returns by reference"
             : property.IsAbstract ? "is abstract"
-            : property.ExplicitInterfaceImplementations.Length > 0 ? "implements an interface member explicitly"
+            // Also where the interface or its member does not bind ('Missing.Head', 'IHas.' while typing): the symbol then
+            // implements nothing, but its name is 'Missing.Head', which no generated part could declare.
+            : property.ExplicitInterfaceImplementations.Length > 0 || syntax is PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: not null } ? "implements an interface member explicitly"
             : syntax.AccessorList?.Accessors.Any(a => a.Modifiers.Count > 0) == true ? "has an accessor with its own modifier"
             : null;
 
@@ -183,6 +203,12 @@ internal static class LayerParser
     public static string ModifiersOf(BasePropertyDeclarationSyntax syntax)
         => string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
 
+    /// <summary>The property's name as the user wrote it: 'Head' for the explicit interface implementation 'Demo.IHas.Head' too.</summary>
+    private static string LayerName(IPropertySymbol property, BasePropertyDeclarationSyntax? syntax)
+        => property.ExplicitInterfaceImplementations.FirstOrDefault() is { } implemented ? implemented.Name
+            : syntax is PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: not null, Identifier.ValueText: { Length: > 0 } simple } ? simple
+            : property.Name;
+
     /// <summary>Reports a group name used before with other exact-sharing settings (Rate, Mapping).</summary>
     private static bool ConflictsWithEarlierUse(LayerModel layer, List<LayerModel> earlier, IPropertySymbol property,
         ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
@@ -223,8 +249,14 @@ internal static class LayerParser
         }
         if (layerAttributes.Count > 1)
         {
-            var names = string.Join(", ", layerAttributes.Select(a => "[" + new AttributeReader(a, cancellationToken).ShortName + "]"));
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, new AttributeReader(layerAttributes[1], cancellationToken).Location ?? location, property.Name, layerAttributes.Count, names));
+            // The same layer attribute twice is the compiler's CS0579 ("Duplicate 'Linear' attribute"), which says it all;
+            // NPAS010 is for different layer attributes on one property, named once each.
+            var kinds = layerAttributes.GroupBy(a => a.AttributeClass!, SymbolEqualityComparer.Default).Select(g => g.First()).ToList();
+            if (kinds.Count > 1)
+            {
+                var names = string.Join(", ", kinds.Select(a => "[" + new AttributeReader(a, cancellationToken).ShortName + "]"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, new AttributeReader(kinds[1], cancellationToken).Location ?? location, property.Name, kinds.Count, names));
+            }
             return (true, null, null);
         }
 
@@ -233,12 +265,16 @@ internal static class LayerParser
         // Half-typed code the compiler reports: an argument or attribute that does not bind ([Repe]), a type that does not
         // bind (ModuleList<SharedConvv2d>), a property without accessors yet ({ }), 'unsafe' where unsafe code is not
         // allowed (CS0227), a modifier the compiler rejects (readonly, CS0106). A diagnostic of ours would only add noise.
+        // So is an accessor list still being typed ('{ get;' with the next layer's line swallowed into it as an accessor):
+        // its shape is the parser's guess, and NPAS008 on it ("an accessor with its own modifier") would mislead.
+        var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
         if (!layer.IsBound || KnownTypes.HasErrors(property.Type) || attributes.Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })
-            || property.GetMethod is null && property.SetMethod is null || DeclarationRejected(property, compilation, cancellationToken))
+            || property.GetMethod is null && property.SetMethod is null || DeclarationRejected(property, compilation, cancellationToken)
+            || syntax?.AccessorList is { ContainsDiagnostics: true } accessors && accessors.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)
+            || syntax is PropertyDeclarationSyntax { Identifier.IsMissing: true }) // 'IHas.{ get; }': a name still to be typed
             return (true, null, null);
         int errorsBefore = diagnostics.Count;
 
-        var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
         string expectedElement = KnownTypes.LayerTypeOf(kind);
         string expectedShort = expectedElement.Substring(expectedElement.LastIndexOf('.') + 1);
         string? reserved = Names.Generated.Contains(property.Name) ? "has a name NpasDsl generates in the model class"
@@ -253,9 +289,10 @@ internal static class LayerParser
         if (problem is not null)
         {
             string typeText = repeat is not null ? $"ModuleList<{expectedShort}>" : expectedShort;
-            // An indexer has no name to keep: the suggestion names the property after its kind.
-            string suggestedName = property.IsIndexer ? kind.ToString() : Names.Identifier(property.Name);
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PropertyNotPartial, location, property.Name, problem, typeText, suggestedName));
+            // An indexer has no name to keep: the suggestion names the property after its kind. An explicit interface
+            // implementation ('IHas.Head') keeps its simple name, which is what a layer property may be called.
+            string suggestedName = property.IsIndexer ? kind.ToString() : Names.Identifier(LayerName(property, syntax));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PropertyNotPartial, location, LayerName(property, syntax), problem, typeText, suggestedName));
         }
 
         // [Repeat] goes with ModuleList<T>, and T (or the property type) must be the kind's layer type.

@@ -10,6 +10,12 @@ internal static class Limits
     /// <summary>The most layers one <c>[Repeat]</c> may declare.</summary>
     public const int MaxRepeat = 100_000;
 
+    /// <summary>
+    /// The most layers a whole model may declare, repeats counted one by one: the budget is planned on every edit of the
+    /// class, and many lists of <see cref="MaxRepeat"/> layers each would keep the IDE waiting for seconds per keystroke.
+    /// </summary>
+    public const long MaxModelLayers = 100_000;
+
     /// <summary>The most elements one layer's weight may have (2^40).</summary>
     public const double MaxLayerElements = 1099511627776d;
 

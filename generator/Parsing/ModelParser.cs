@@ -114,7 +114,7 @@ internal static class ModelParser
                 || LayerParser.DeclarationRejected(property, compilation, cancellationToken)) continue;
             if (repeated.Contains(property.Name)) continue; // two parts of one name would repeat the compiler's CS0102 in the generated file
             var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
-            if (LayerParser.ImplementationProblem(property, syntax) is not null
+            if (syntax is PropertyDeclarationSyntax { Identifier.IsMissing: true } || LayerParser.ImplementationProblem(property, syntax) is not null
                 || syntax is PropertyDeclarationSyntax { ExpressionBody: not null } or IndexerDeclarationSyntax { ExpressionBody: not null }
                 || syntax!.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true) continue;
             // A type the compiler rejects as written (ModuleList<int>: CS0315) would be rejected again inside the generated file.
@@ -184,7 +184,9 @@ internal static class ModelParser
         takesConstructor = false;
         bool ok = true;
         var location = syntax.Identifier.GetLocation();
-        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        // Where another declaration of the class is partial, the compiler asks for 'partial' on this one itself (CS0260),
+        // and the class takes a generated part as it is: the compiler's error is the one to fix, not a second one of ours.
+        if (!type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword)))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, type.Name, ""));
             ok = false;
@@ -280,6 +282,10 @@ internal static class ModelParser
     /// </summary>
     private static IEnumerable<string> GeneratedNameClashes(INamedTypeSymbol type)
     {
+        // A member may not have its class's name (CS0542): a model named like a generated member would get that error inside the generated file.
+        if (Names.Generated.Contains(type.Name))
+            yield return $"is named '{type.Name}', like a member the generated part declares in it (the model's declared network or its creation hook), " +
+                "but a member cannot have its class's name (CS0542); rename the class";
         foreach (var member in type.GetMembers())
         {
             if (member.IsImplicitlyDeclared || !Names.Generated.Contains(member.Name)) continue;
@@ -482,7 +488,7 @@ internal static class ModelParser
     /// in class Outer of namespace Demo the file name of class Net in namespace Demo.Outer, a clash (CS0101 while a user
     /// moves a class) that would make Roslyn drop the code of every model in the project.
     /// </summary>
-    private static string FullName(INamedTypeSymbol type)
+    internal static string FullName(INamedTypeSymbol type)
     {
         var types = string.Join("+", ContainingTypes(type).Select(t => t.Name).Append(type.Name));
         var name = type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + types : types;

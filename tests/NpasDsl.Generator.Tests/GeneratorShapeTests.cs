@@ -54,6 +54,16 @@ public sealed class GeneratorShapeTests
     }
 
     [Fact]
+    public void A_backing_field_never_takes_the_models_own_name()
+    {
+        // Found by review: class _head with a layer Head got the backing field '_head', a member with its class's name
+        // (CS0542) inside the generated file.
+        var (driver, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class _head : NpasModule"));
+        Assert.True(diagnostics.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, diagnostics));
+        Assert.Contains("private partial global::NpasDsl.SharedLinear Head => _head2;", Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value);
+    }
+
+    [Fact]
     public void Two_models_whose_names_differ_only_in_case_both_get_their_code()
     {
         var source = SampleModels.Usings + """

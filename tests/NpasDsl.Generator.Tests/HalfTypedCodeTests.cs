@@ -40,6 +40,11 @@ public sealed class HalfTypedCodeTests
     [InlineData("    [Linear(100, 10)] private readonly partial SharedLinear Body { get; }\n" + Head, "CS0106")]
     [InlineData("    [Linear(100, 10)] private volatile partial SharedLinear Body { get; }\n" + Head, "CS0106")]
     [InlineData("    [Linear(100, 10)] public virtual partial SharedLinear Body { get; }\n" + Head, "CS0549")] // in a sealed class
+    // Found by review: an accessor list still being typed swallows the next layer's line as an accessor ("has an accessor
+    // with its own modifier", NPAS008), and one named argument given twice (CS0643) was read as its first value.
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear Body { get;\n" + Head, "CS1014")]
+    [InlineData("    [Linear(100, 10, Bias = true, Bias = false)] private partial SharedLinear Body { get; }\n" + Head, "CS0643")]
+    [InlineData("    [Linear(10, 10)] private partial SharedLinear Stem { get; }\n    private partial SharedLinear Extra { get;\n" + Head, "CS1014")] // not NPAS024's "add the layer attribute" either
     public void A_mistake_the_compiler_reports_gets_no_diagnostic_of_ours_and_none_in_generated_code(string members, string compilerError)
     {
         var (npas, inUser, inGenerated) = Build(Model(members));
@@ -110,6 +115,34 @@ public sealed class HalfTypedCodeTests
         GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         Assert.Contains(diagnostics, d => d.Id == "NPAS007");
         Assert.DoesNotContain(GeneratorHarness.CompilerProblems(output), d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs", System.StringComparison.Ordinal) == true);
+    }
+
+    [Theory]
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear IHas.{ get; }\n", null)]    // the member's name still to be typed
+    [InlineData("    [Linear(100, 10)] partial SharedLinear IHas. { get; }\n", null)]
+    [InlineData("    [Linear(100, 10)] partial SharedLinear Missing.Head { get; }\n", "NPAS008")] // an interface that does not bind
+    public void An_explicit_interface_layer_that_implements_nothing_leaves_nothing_in_generated_code(string layer, string? id)
+    {
+        // Found by review: with the interface or its member unbound, the property implements nothing, so the check for an
+        // explicit implementation passed it, and its name ('Demo.IHas.', 'Missing.Head') went into the generated model as
+        // written: two dozen errors in the generated file (CS1001, CS0106, CS0538, CS0103 ...).
+        var source = TestModels.ModelSource("[SharedBudget(0.5)]", layer + Head.Replace("Head", "Tail"), "public sealed partial class Net : NpasModule, IHas",
+            before: "public interface IHas { SharedLinear Head { get; } }");
+        var (npas, inUser, inGenerated) = Build(source);
+        Assert.Equal(id is null ? new string[0] : new[] { id }, npas.Select(d => d.Substring(0, 7)).ToArray());
+        Assert.NotEmpty(inUser);
+        Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
+    }
+
+    [Fact]
+    public void A_budget_argument_given_twice_is_the_compilers_error_alone()
+    {
+        // Found by review: [SharedBudget(Parameters = 5, Parameters = 600)] is CS0643, and the first value was planned
+        // beside it (NPAS005, "the budget of 5 parameters cannot be met").
+        var (npas, inUser, inGenerated) = Build(Model(Head, classAttributes: "[SharedBudget(Parameters = 5, Parameters = 600)]"));
+        Assert.Empty(npas);
+        Assert.Contains(inUser, d => d.StartsWith("CS0643"));
+        Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
     }
 
     [Fact]

@@ -32,6 +32,21 @@ public sealed class IncrementalTests
     }
 
     [Fact]
+    public void The_missing_budget_check_stays_cached_for_an_unrelated_file_and_reports_once_a_budget_goes()
+    {
+        var unrelated = RunTwice(SampleModels.FashionNet, c => c.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Other; public class Unrelated { }", GeneratorHarness.ParseOptions, path: "Other.cs")));
+        Assert.All(Reasons(unrelated, NpasGenerator.Steps.MissingBudget), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+
+        var removed = RunTwice(SampleModels.FashionNet, c =>
+        {
+            var tree = c.SyntaxTrees.Single();
+            return c.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(tree.ToString().Replace("[SharedBudget(0.10)]", ""))));
+        });
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(removed, NpasGenerator.Steps.MissingBudget));
+        Assert.Equal("NPAS026", Assert.Single(removed.GetRunResult().Diagnostics).Id);
+    }
+
+    [Fact]
     public void Editing_the_forward_body_leaves_the_model_unchanged()
     {
         var driver = RunTwice(SampleModels.FashionNet, c =>

@@ -69,6 +69,25 @@ public sealed class LayerDiagnosticTests
     }
 
     [Fact]
+    public void NPAS006_a_model_with_more_layers_than_can_be_planned_while_typing()
+    {
+        // Found by review: every list within [Repeat]'s limit, thirty lists of 100,000 layers took the generator half a
+        // minute to plan, again on every edit of the class. The model's layers are counted, repeats one by one.
+        var members = string.Join("\n", Enumerable.Range(0, 30).Select(i => $"    [Conv2d({8 + i}, 64, 3), Repeat(100000)] private partial ModuleList<SharedConv2d> B{i} {{ get; }}"));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (_, _, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.05), Sharing(Strategy = GroupStrategy.ByShape)]", members));
+        var d = Assert.Single(diagnostics);
+        Assert.Equal("NPAS006", d.Id);
+        Assert.Equal("Conv2d(9, 64, 3)", At(d));
+        Assert.Equal("Layer 'B1': with it the model declares 200,000 layers, more than the 100,000 NpasDsl plans in one model; use fewer repeats", d.GetMessage());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+
+        // One list of the most repeats is still a model.
+        var (_, _, one) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.05)]", members.Split('\n')[0]));
+        Assert.DoesNotContain(one, d => d.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Fact]
     public void NPAS006_repeat_count_not_positive()
     {
         var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10), Repeat(0)] private partial ModuleList<SharedLinear> Layers { get; }\n" + OneLayer), "NPAS006");
@@ -179,10 +198,34 @@ public sealed class LayerDiagnosticTests
     }
 
     [Fact]
+    public void NPAS008_an_explicit_interface_implementation_is_told_the_simple_name()
+    {
+        // Found by review: the suggested fix was 'private partial SharedLinear Demo.IHas.Head { get; }', the same explicit
+        // implementation (CS0754) with an access modifier it cannot have; the layer's name is its simple name.
+        var source = ModelSource("[SharedBudget(0.5)]", "    [Linear(100, 10)] partial SharedLinear IHas.Head { get; }\n" + OneLayer.Replace("Head", "Tail"),
+            "public sealed partial class Net : NpasModule, IHas", before: "public interface IHas { SharedLinear Head { get; } }");
+        var d = Single(source, "NPAS008");
+        Assert.Equal("Layer 'Head' implements an interface member explicitly; declare it as 'private partial SharedLinear Head { get; }'", d.GetMessage());
+    }
+
+    [Fact]
     public void NPAS010_two_layer_attributes()
     {
         var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10), Conv2d(1, 1, 1)] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS010");
         Assert.Equal("Conv2d(1, 1, 1)", At(d));
+    }
+
+    [Fact]
+    public void NPAS010_names_each_layer_attribute_once_and_leaves_a_repeated_one_to_the_compiler()
+    {
+        // Found by review: [Linear(..)][Linear(..)] got the compiler's CS0579 ("Duplicate 'Linear' attribute") and NPAS010
+        // ("2 layer attributes ([Linear], [Linear])"), the same mistake twice.
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10)][Linear(3, 4)] private partial SharedLinear Layer { get; }\n" + OneLayer));
+        Assert.Empty(diagnostics);
+        Assert.Contains(GeneratorHarness.CompilerProblems(output), d => d.Id == "CS0579");
+
+        var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10)][Linear(3, 4)][Conv2d(1, 1, 1)] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS010");
+        Assert.Equal("'Layer' has 2 layer attributes ([Linear], [Conv2d]); keep one, or declare one property per layer", d.GetMessage());
     }
 
     [Fact]

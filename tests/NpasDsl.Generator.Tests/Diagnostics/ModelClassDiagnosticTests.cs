@@ -26,6 +26,34 @@ public sealed class ModelClassDiagnosticTests
         Assert.Contains("containing type 'Outer' must be partial", d.GetMessage());
     }
 
+    [Fact]
+    public void NPAS001_is_left_to_the_compiler_where_another_declaration_of_the_class_is_partial()
+    {
+        // Found by review: with 'partial' on the class's other declaration, the compiler's CS0260 already asks for it on the
+        // attributed one; NPAS001 said it again, and the class lost its generated part (a CS9248 per layer, CS7036 too).
+        var first = ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed class Net : NpasModule");
+        var second = SampleModels.Usings + "namespace Demo;\npublic sealed partial class Net\n{\n    [Linear(3, 4)] private partial SharedLinear Tail { get; }\n}\n";
+        var (driver, output, diagnostics) = GeneratorHarness.Run(first, second);
+        Assert.Empty(diagnostics);
+        Assert.Contains("public static global::NpasDsl.Planning.NetworkSpec Declaration", Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value);
+        Assert.Equal(new[] { "CS0260" }, GeneratorHarness.CompilerProblems(output).Select(d => d.Id).ToArray());
+    }
+
+    [Theory]
+    [InlineData("Declaration")]
+    [InlineData("OnCreated")]
+    public void NPAS017_a_model_named_like_a_generated_member_says_to_rename_it(string name)
+    {
+        // Found by review: the generated part declared a member of the class's own name, CS0542 inside the generated file.
+        var (_, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.5)]", OneLayer, $"public sealed partial class {name} : NpasModule"));
+        var d = Assert.Single(diagnostics);
+        Assert.Equal("NPAS017", d.Id);
+        Assert.Equal(name, At(d));
+        Assert.Contains($"is named '{name}', like a member the generated part declares in it", d.GetMessage());
+        Assert.Contains("rename the class", d.GetMessage());
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+    }
+
     [Theory]
     [InlineData("public sealed partial record Net")]
     [InlineData("public sealed partial record class Net")]
