@@ -78,10 +78,16 @@ string dataDirectory = FashionMnistDataset.DebianDirectory;
 long seed = 1;
 try
 {
+    var seen = new HashSet<string>(StringComparer.Ordinal);
     for (int i = 0; i < args.Length; i++)
     {
         string name = args[i];
-        string Value() => i + 1 < args.Length ? args[++i] : throw new CommandLineSyntaxException($"{name} needs a value.");
+        // As in the examples: a second --lr would replace the first without a word.
+        if (name.StartsWith("--", StringComparison.Ordinal) && !seen.Add(name)) throw new CommandLineSyntaxException($"{name} is given twice; give it once.");
+        // As the examples read their options: a value that is empty or is the next option (--results --report) is a value left out.
+        string Value() => i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+            ? args[++i]
+            : throw new CommandLineSyntaxException(i + 1 < args.Length && args[i + 1].Length == 0 ? $"{name} needs a value, not an empty one." : $"{name} needs a value.");
         int Positive() => TrainerCommandLine.PositiveInteger(name, Value());
         switch (name)
         {
@@ -123,6 +129,26 @@ try
 catch (ArgumentException e)
 {
     return ExitCodes.Report(e, Usage); // the usage only after an unknown option or a missing value
+}
+// A report reads its results file: one that is not there would give an empty report in place of the last one.
+if ((reportOnly || seedsReport) && resultsFile is not null && !File.Exists(resultsFile))
+{
+    Console.Error.WriteLine($"error: --results {resultsFile} does not exist, so {(reportOnly ? "--report" : "--seeds-report")} has no results to report; " +
+        "give the results file the sweep's processes appended to (or train first, with --results FILE and without the report option).");
+    return ExitCodes.BadArguments;
+}
+// A results file that cannot be read is found now, not when the first configuration has trained and appends its result.
+if (resultsFile is not null && File.Exists(resultsFile))
+{
+    try
+    {
+        SweepResultsFile.Read(resultsFile, "");
+    }
+    catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"error: --results {resultsFile} cannot be read: {e.Message}");
+        return ExitCodes.DataUnavailable;
+    }
 }
 // A validation run, or one with its own results file, must not overwrite the published test-set report.
 ReportPlace place;
@@ -224,162 +250,217 @@ Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
     trainer.Schedule, trainer.Interval.ToString().ToLowerInvariant(), trainer.WeightDecay, seed, get_num_threads(), dataDirectory, outputDirectory, sharingText, augmentText,
     trainer.LabelSmoothing));
 
-if (configurations is { } configurationBudget)
+// A failure while training or reporting (a run that diverges, a results file or report that cannot be written) is one
+// error line with its exit code, as in the examples, not a stack trace.
+try
 {
-    if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing || sharing.MaskPeriod != declared.MaskPeriod
-        || sharing.MaxTemplates != declared.MaxTemplates)
-    {
-        Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler, --coefficient-sharing, --mask-period and --max-templates.");
-        return ExitCodes.BadArguments;
-    }
-    if (groupSearch.Search is not null)
-    {
-        Console.Error.WriteLine("error: --configurations compares the declared groups' [Sharing] choices; drop --group-search.");
-        return ExitCodes.BadArguments;
-    }
-    if (augment)
-    {
-        Console.Error.WriteLine("error: --configurations trains without augmentation; drop --augment.");
-        return ExitCodes.BadArguments;
-    }
-    ConfigurationSweep.Run(configurationBudget, trainingData, trainer, seed, command,
-        Path.Combine(outputDirectory, "budget-configurations.md"));
-    return ExitCodes.Success;
+    return Sweep();
+}
+catch (Exception e) when (ExitCodes.For(e) is not null)
+{
+    return ExitCodes.Report(e);
 }
 
-// Every budget this run trains must be feasible, checked before any training (building a model is cheap). The --only
-// keys: full, the budgets, reduced (the reduced-width CNN of budget 0.1, which the targets compare) and reduced-B for
-// another budget's. (A budget left out with --only is not built: under other [Sharing] choices the smallest may not be feasible.)
-static string BudgetKey(double b) => b.ToString("0.##", CultureInfo.InvariantCulture);
-static string ReducedKey(double b) => b == 0.1 ? "reduced" : "reduced-" + BudgetKey(b);
-foreach (var b in SweepReport.Budgets.Where(b => only is null || only.Contains(BudgetKey(b))))
+int Sweep()
 {
-    try
+    if (configurations is { } configurationBudget)
     {
-        using var probe = new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing });
+        if (sharing.Strategy != declared.Strategy || sharing.Upsampler != declared.Upsampler || sharing.CoefficientSharing != declared.CoefficientSharing || sharing.MaskPeriod != declared.MaskPeriod
+            || sharing.MaxTemplates != declared.MaxTemplates)
+        {
+            Console.Error.WriteLine("error: --configurations compares its own list of [Sharing] choices; drop --strategy, --upsampler, --coefficient-sharing, --mask-period and --max-templates.");
+            return ExitCodes.BadArguments;
+        }
+        if (groupSearch.Search is not null)
+        {
+            Console.Error.WriteLine("error: --configurations compares the declared groups' [Sharing] choices; drop --group-search.");
+            return ExitCodes.BadArguments;
+        }
+        if (augment)
+        {
+            Console.Error.WriteLine("error: --configurations trains without augmentation; drop --augment.");
+            return ExitCodes.BadArguments;
+        }
+        ConfigurationSweep.Run(configurationBudget, trainingData, trainer, seed, command,
+            Path.Combine(outputDirectory, "budget-configurations.md"));
+        return ExitCodes.Success;
     }
-    catch (BudgetInfeasibleException e)
-    {
-        Console.Error.WriteLine($"error: budget {b}: {e.Message}");
-        return ExitCodes.BudgetInfeasible;
-    }
-}
-// A reduced-width baseline is the widest unshared CNN within its budget's limit, the count a shared model may use.
-long unshared = SweepMath.UnsharedParameters(SweepMath.FullWidth);
-var reducedWidths = SweepReport.ReducedBudgets.ToDictionary(b => b, b =>
-{
-    long limit = BudgetSpec.Fraction(b).Resolve(unshared);
-    var (width, parameters) = SweepMath.ReducedWidth(limit);
-    return (Width: width, Parameters: parameters, Limit: limit);
-});
-foreach (var (b, (width, parameters, limit)) in reducedWidths)
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-        "reduced width for budget {0}: {1} channels, {2:N0} parameters unshared (the budget allows {3:N0}; {4} channels would need {5:N0})",
-        BudgetKey(b), width, parameters, limit, width + 1, SweepMath.UnsharedParameters(width + 1)));
-Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "full width {0}: {1:N0} parameters", SweepMath.FullWidth, unshared));
 
-string fullLabel = $"full unshared ({SweepMath.FullWidth} channels)";
-string reducedLabel = SweepReport.ReducedLabel(reducedWidths[0.1].Width);
-static string SharedLabel(double b) => "shared, budget " + b.ToString("0.00", CultureInfo.InvariantCulture);
-var tableOrder = SweepReport.Budgets.Select(SharedLabel).Append(fullLabel)
-    .Concat(SweepReport.ReducedBudgets.Select(b => SweepReport.ReducedLabel(reducedWidths[b].Width))).ToList();
-
-// Training order: the baselines and the targeted budgets first, so a stopped run has the comparisons that matter.
-var runs = new List<(string Key, string Label, double? Budget, Func<NpasModule> Create)>
-{
-    ("full", fullLabel, null, () => new WidthFashionNet(SweepMath.FullWidth, new NpasOptions { Seed = seed })),
-    ("reduced", reducedLabel, null, () => new WidthFashionNet(reducedWidths[0.1].Width, new NpasOptions { Seed = seed })),
-};
-foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is not (0.1 or 2.0))))
-    runs.Add((BudgetKey(b), SharedLabel(b), b, () => SharedModel(b)));
-foreach (var (b, (width, _, _)) in reducedWidths.Where(r => r.Key != 0.1))
-    runs.Add((ReducedKey(b), SweepReport.ReducedLabel(width), null, () => new WidthFashionNet(width, new NpasOptions { Seed = seed })));
-
-if (only is not null)
-{
-    var known = SweepReport.Budgets.Select(BudgetKey).Concat(SweepReport.ReducedBudgets.Select(ReducedKey)).Append("full").ToHashSet();
-    var unknown = only.Where(o => !known.Contains(o)).ToList();
-    if (unknown.Count > 0)
+    // Every budget this run trains must be feasible, checked before any training (building a model is cheap). The --only
+    // keys: full, the budgets, reduced (the reduced-width CNN of budget 0.1, which the targets compare) and reduced-B for
+    // another budget's. (A budget left out with --only is not built: under other [Sharing] choices the smallest may not be feasible.)
+    static string BudgetKey(double b) => b.ToString("0.##", CultureInfo.InvariantCulture);
+    static string ReducedKey(double b) => b == 0.1 ? "reduced" : "reduced-" + BudgetKey(b);
+    foreach (var b in SweepReport.Budgets.Where(b => only is null || only.Contains(BudgetKey(b))))
     {
-        Console.Error.WriteLine($"error: --only knows {string.Join(", ", known)}; not {string.Join(", ", unknown)}.");
-        return ExitCodes.BadArguments;
+        try
+        {
+            using var probe = new FashionNet(new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing });
+        }
+        catch (BudgetInfeasibleException e)
+        {
+            Console.Error.WriteLine($"error: budget {b}: {e.Message}");
+            return ExitCodes.BudgetInfeasible;
+        }
     }
-    runs = runs.Where(r => only.Contains(r.Key)).ToList();
-}
+    // A reduced-width baseline is the widest unshared CNN within its budget's limit, the count a shared model may use.
+    long unshared = SweepMath.UnsharedParameters(SweepMath.FullWidth);
+    var reducedWidths = SweepReport.ReducedBudgets.ToDictionary(b => b, b =>
+    {
+        long limit = BudgetSpec.Fraction(b).Resolve(unshared);
+        var (width, parameters) = SweepMath.ReducedWidth(limit);
+        return (Width: width, Parameters: parameters, Limit: limit);
+    });
+    foreach (var (b, (width, parameters, limit)) in reducedWidths)
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "reduced width for budget {0}: {1} channels, {2:N0} parameters unshared (the budget allows {3:N0}; {4} channels would need {5:N0})",
+            BudgetKey(b), width, parameters, limit, width + 1, SweepMath.UnsharedParameters(width + 1)));
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "full width {0}: {1:N0} parameters", SweepMath.FullWidth, unshared));
 
-if (seedsReport)
-{
-    if (resultsFile is null)
+    string fullLabel = $"full unshared ({SweepMath.FullWidth} channels)";
+    string reducedLabel = SweepReport.ReducedLabel(reducedWidths[0.1].Width);
+    static string SharedLabel(double b) => "shared, budget " + b.ToString("0.00", CultureInfo.InvariantCulture);
+    var tableOrder = SweepReport.Budgets.Select(SharedLabel).Append(fullLabel)
+        .Concat(SweepReport.ReducedBudgets.Select(b => SweepReport.ReducedLabel(reducedWidths[b].Width))).ToList();
+
+    // Training order: the baselines and the targeted budgets first, so a stopped run has the comparisons that matter.
+    var runs = new List<(string Key, string Label, double? Budget, Func<NpasModule> Create)>
     {
-        Console.Error.WriteLine("error: --seeds-report reads a results file; add --results FILE.");
-        return ExitCodes.BadArguments;
-    }
-    var labelOf = new Dictionary<string, string> { ["full"] = fullLabel, ["reduced"] = reducedLabel, ["0.1"] = SharedLabel(0.1), ["2"] = SharedLabel(2.0) };
-    // Each key's lines read once: every target asks for its two configurations on every seed.
-    var resultsOf = new Dictionary<string, IReadOnlyList<SweepResult>>(StringComparer.Ordinal);
-    double? AccuracyOf(string configuration, long s)
+        ("full", fullLabel, null, () => new WidthFashionNet(SweepMath.FullWidth, new NpasOptions { Seed = seed })),
+        ("reduced", reducedLabel, null, () => new WidthFashionNet(reducedWidths[0.1].Width, new NpasOptions { Seed = seed })),
+    };
+    foreach (var b in new[] { 0.1, 2.0 }.Concat(SweepReport.Budgets.Where(b => b is not (0.1 or 2.0))))
+        runs.Add((BudgetKey(b), SharedLabel(b), b, () => SharedModel(b)));
+    foreach (var (b, (width, _, _)) in reducedWidths.Where(r => r.Key != 0.1))
+        runs.Add((ReducedKey(b), SweepReport.ReducedLabel(width), null, () => new WidthFashionNet(width, new NpasOptions { Seed = seed })));
+
+    if (only is not null)
     {
-        var key = SweepSettings.Key(trainer with { Seed = s, LearningRate = rateOf.GetValueOrDefault(configuration, learningRate) }, sharingText, validation, augmentKey);
-        if (!resultsOf.TryGetValue(key, out var results)) resultsOf[key] = results = SweepResultsFile.Read(resultsFile, key);
-        return results.FirstOrDefault(r => r.Label == labelOf[configuration])?.Accuracy;
+        var known = SweepReport.Budgets.Select(BudgetKey).Concat(SweepReport.ReducedBudgets.Select(ReducedKey)).Append("full").ToHashSet();
+        var unknown = only.Where(o => !known.Contains(o)).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"error: --only knows {string.Join(", ", known)}; not {string.Join(", ", unknown)}.");
+            return ExitCodes.BadArguments;
+        }
+        runs = runs.Where(r => only.Contains(r.Key)).ToList();
     }
-    var seeds = Enumerable.Range(1, MaxSeedsReported).Select(s => (long)s).ToList();
-    IReadOnlyList<SeedTargets.Row> rows = Array.Empty<SeedTargets.Row>();
-    SweepResultsFile.Locked(resultsFile, () => rows = SeedTargets.Compute(SeedTargets.Issue5, seeds, AccuracyOf));
+
+    if (seedsReport)
+    {
+        if (resultsFile is null)
+        {
+            Console.Error.WriteLine("error: --seeds-report reads a results file; add --results FILE.");
+            return ExitCodes.BadArguments;
+        }
+        var labelOf = new Dictionary<string, string> { ["full"] = fullLabel, ["reduced"] = reducedLabel, ["0.1"] = SharedLabel(0.1), ["2"] = SharedLabel(2.0) };
+        // Each key's lines read once: every target asks for its two configurations on every seed.
+        var resultsOf = new Dictionary<string, IReadOnlyList<SweepResult>>(StringComparer.Ordinal);
+        double? AccuracyOf(string configuration, long s)
+        {
+            var key = SweepSettings.Key(trainer with { Seed = s, LearningRate = rateOf.GetValueOrDefault(configuration, learningRate) }, sharingText, validation, augmentKey);
+            if (!resultsOf.TryGetValue(key, out var results)) resultsOf[key] = results = SweepResultsFile.Read(resultsFile, key);
+            return results.FirstOrDefault(r => r.Label == labelOf[configuration])?.Accuracy;
+        }
+        var seeds = Enumerable.Range(1, MaxSeedsReported).Select(s => (long)s).ToList();
+        IReadOnlyList<SeedTargets.Row> rows = Array.Empty<SeedTargets.Row>();
+        SweepResultsFile.Locked(resultsFile, () => rows = SeedTargets.Compute(SeedTargets.Issue5, seeds, AccuracyOf));
+        Console.WriteLine();
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Targets over seeds 1 to {0} in {1} ({2} accuracy; rates: {3}):", MaxSeedsReported, resultsFile, trainingData.Evaluation,
+            string.Join(", ", labelOf.Keys.Select(k => $"{k} {rateOf.GetValueOrDefault(k, learningRate).ToString(CultureInfo.InvariantCulture)}"))));
+        Console.WriteLine();
+        Console.Write(SeedTargets.Table(rows));
+        return ExitCodes.Success;
+    }
+
+    if (reportOnly)
+    {
+        if (resultsFile is null)
+        {
+            Console.Error.WriteLine("error: --report rewrites the report from a results file; add --results FILE.");
+            return ExitCodes.BadArguments;
+        }
+        runs.Clear();
+    }
+
+    var results = new List<SweepResult>();
+    string commit = CodeVersion.Commit();
+    string settings = SweepSettings.Key(trainer, sharingText, validation, augmentKey);
+    string markdownPath = Path.Combine(outputDirectory, "budget-sweep.md"), plotPath = Path.Combine(outputDirectory, "budget-sweep.png");
+    foreach (var (_, label, budget, create) in runs)
+    {
+        random.manual_seed(seed);
+        using var model = create();
+        Console.WriteLine($"== {label}: {model.TrainableParameters:N0} trainable parameters");
+        var history = new Trainer(model, trainingData, trainer, CPU, line => Console.WriteLine($"  [{label}] {line.TrimStart()}"), augmentation).Run();
+        var last = history[^1];
+        var result = new SweepResult(label, budget, model.TrainableParameters, last.TestAccuracy, history.Sum(r => r.Seconds));
+        results.Add(result);
+        if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => SweepResultsFile.Append(resultsFile, settings, result, get_num_threads(), commit));
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | {5}_accuracy={2:0.0000} | epochs={3} | {4:0}s",
+            label, result.Parameters, result.Accuracy, history.Count, result.Seconds, trainingData.Evaluation));
+        if (resultsFile is null) Write();
+        else SweepResultsFile.Locked(resultsFile, Write); // no other process may append or report in between
+    }
+
+    if (reportOnly) SweepResultsFile.Locked(resultsFile!, Write);
+
     Console.WriteLine();
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Targets over seeds 1 to {0} in {1} ({2} accuracy; rates: {3}):", MaxSeedsReported, resultsFile, trainingData.Evaluation,
-        string.Join(", ", labelOf.Keys.Select(k => $"{k} {rateOf.GetValueOrDefault(k, learningRate).ToString(CultureInfo.InvariantCulture)}"))));
-    Console.WriteLine();
-    Console.Write(SeedTargets.Table(rows));
+    IReadOnlyList<SweepResult> measured = results;
+    if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => measured = SweepResultsFile.Read(resultsFile, settings));
+    Console.WriteLine(SweepReport.Table(measured, tableOrder, fullLabel, trainingData.Evaluation));
+    Console.WriteLine(resultsFile is null ? "targets (issue 5), measured in this run:" : $"targets (issue 5), measured by the processes sharing {resultsFile}:");
+    foreach (var check in SweepReport.Targets(measured, fullLabel, reducedLabel))
+        Console.WriteLine($"  {check.Target}: {check.Verdict} ({check.Measured})");
+    Console.WriteLine($"wrote {markdownPath} and {plotPath}");
     return ExitCodes.Success;
-}
 
-if (reportOnly)
-{
-    if (resultsFile is null)
+    // A shared model at budget b: its declared groups, or (--group-search) the groups a search finds on the training images.
+    FashionNet SharedModel(double b)
+        => groupSearch.Build(o => new FashionNet(o), trainingData, trainer, new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing },
+            line => Console.WriteLine($"  [budget {BudgetKey(b)}] {line}"));
+
+    void Write()
     {
-        Console.Error.WriteLine("error: --report rewrites the report from a results file; add --results FILE.");
-        return ExitCodes.BadArguments;
+        // With a shared results file the report covers every process's results, not only this one's.
+        var reported = resultsFile is null ? results : SweepResultsFile.Read(resultsFile, settings);
+        bool complete = tableOrder.All(l => reported.Any(r => r.Label == l));
+        var text = new System.Text.StringBuilder();
+        text.Append("# Accuracy under budgets\n\n");
+        text.Append(string.Format(CultureInfo.InvariantCulture,
+            (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, {12} lr {4}, {11}, cosine schedule stepped per batch, batch {5}, seed {6}{7}, {10}; shared models: {9}). {8}\n\n",
+            command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed,
+            reportOnly ? "" : $", TorchSharp threads: {get_num_threads()}", // a report alone trains nothing: the training processes' threads are not known here
+            (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
+            + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText, augmentText,
+            SweepSettings.Regularisation(trainer), SweepSettings.OptimizerText(trainer)));
+        if (validation is { } heldOut)
+            text.Append(string.Format(CultureInfo.InvariantCulture,
+                "**Validation run:** every accuracy below is on the last {0:N0} training images, which no model trained on (each trained on the other {1:N0}); " +
+                "the test set was not used. The targets are checked on these numbers only as a guide.\n\n", heldOut, trainingData.TrainInputs.shape[0]));
+        text.Append(SweepReport.Table(reported, tableOrder, fullLabel, trainingData.Evaluation));
+        text.Append(resultsFile is null ? "\nTargets (issue 5), measured in this run:\n\n" : "\nTargets (issue 5), measured by these processes:\n\n");
+        text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
+        if (resultsFile is not null)
+        {
+            // What the merged table does not show by itself: repeats, other thread counts or code, and whose seconds these are.
+            var caveats = SweepResultsFile.Caveats(resultsFile, settings).Append("the seconds are each process's own; processes that shared the machine make them no speed comparison");
+            text.Append("\nMerged results: ").Append(string.Join("; ", caveats)).Append(".\n");
+        }
+        Directory.CreateDirectory(outputDirectory);
+        AtomicFile.WriteText(markdownPath, text.ToString()); // a temporary per process: processes of one sweep may write at once
+        // The published report also goes into docs/benchmarks.md, between its markers, with the plot; a report written
+        // anywhere but docs/ (--out, a results file elsewhere) or made on the validation split is a side study and leaves it alone.
+        if (place.Publishes)
+        {
+            var body = text.ToString();
+            var section = body[(body.IndexOf('\n') + 1)..] + "\n![Test accuracy against trainable parameters](budget-sweep.png)\n";
+            if (BenchmarksSection.Update(benchmarksPath, section)) Console.WriteLine($"updated the budget-sweep section of {benchmarksPath}");
+        }
+        SweepPlot.Write(plotPath, reported, fullLabel,
+            string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST {3} accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : "", trainingData.Evaluation), trainingData.Evaluation);
     }
-    runs.Clear();
 }
-
-var results = new List<SweepResult>();
-string commit = CodeVersion.Commit();
-string settings = SweepSettings.Key(trainer, sharingText, validation, augmentKey);
-string markdownPath = Path.Combine(outputDirectory, "budget-sweep.md"), plotPath = Path.Combine(outputDirectory, "budget-sweep.png");
-foreach (var (_, label, budget, create) in runs)
-{
-    random.manual_seed(seed);
-    using var model = create();
-    Console.WriteLine($"== {label}: {model.TrainableParameters:N0} trainable parameters");
-    var history = new Trainer(model, trainingData, trainer, CPU, line => Console.WriteLine($"  [{label}] {line.TrimStart()}"), augmentation).Run();
-    var last = history[^1];
-    var result = new SweepResult(label, budget, model.TrainableParameters, last.TestAccuracy, history.Sum(r => r.Seconds));
-    results.Add(result);
-    if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => SweepResultsFile.Append(resultsFile, settings, result, get_num_threads(), commit));
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "result: {0} | parameters={1:N0} | {5}_accuracy={2:0.0000} | epochs={3} | {4:0}s",
-        label, result.Parameters, result.Accuracy, history.Count, result.Seconds, trainingData.Evaluation));
-    if (resultsFile is null) Write();
-    else SweepResultsFile.Locked(resultsFile, Write); // no other process may append or report in between
-}
-
-if (reportOnly) SweepResultsFile.Locked(resultsFile!, Write);
-
-Console.WriteLine();
-IReadOnlyList<SweepResult> measured = results;
-if (resultsFile is not null) SweepResultsFile.Locked(resultsFile, () => measured = SweepResultsFile.Read(resultsFile, settings));
-Console.WriteLine(SweepReport.Table(measured, tableOrder, fullLabel, trainingData.Evaluation));
-Console.WriteLine(resultsFile is null ? "targets (issue 5), measured in this run:" : $"targets (issue 5), measured by the processes sharing {resultsFile}:");
-foreach (var check in SweepReport.Targets(measured, fullLabel, reducedLabel))
-    Console.WriteLine($"  {check.Target}: {check.Verdict} ({check.Measured})");
-Console.WriteLine($"wrote {markdownPath} and {plotPath}");
-return ExitCodes.Success;
-
-// A shared model at budget b: its declared groups, or (--group-search) the groups a search finds on the training images.
-FashionNet SharedModel(double b)
-    => groupSearch.Build(o => new FashionNet(o), trainingData, trainer, new NpasOptions { Seed = seed, Budget = BudgetSpec.Fraction(b), Sharing = sharing },
-        line => Console.WriteLine($"  [budget {BudgetKey(b)}] {line}"));
 
 // --lr-of: "full=0.012,reduced=0.024,0.1=0.012,2=0.006", the configurations the targets compare, each rate above 0.
 static void ReadRates(string option, string value, Dictionary<string, double> rates)
@@ -397,44 +478,3 @@ static T Named<T>(string option, string value) where T : struct, Enum
     => !value.Contains(',') && Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)
         ? parsed
         : throw new ArgumentException($"{option} needs one of {string.Join(", ", Enum.GetNames<T>())}; not '{value}'.");
-
-void Write()
-{
-    // With a shared results file the report covers every process's results, not only this one's.
-    var reported = resultsFile is null ? results : SweepResultsFile.Read(resultsFile, settings);
-    bool complete = tableOrder.All(l => reported.Any(r => r.Label == l));
-    var text = new System.Text.StringBuilder();
-    text.Append("# Accuracy under budgets\n\n");
-    text.Append(string.Format(CultureInfo.InvariantCulture,
-        (reportOnly ? "Report written by " : "") + "`{0}` ({1} epoch{2}{3}, {12} lr {4}, {11}, cosine schedule stepped per batch, batch {5}, seed {6}{7}, {10}; shared models: {9}). {8}\n\n",
-        command.TrimEnd(), epochs, epochs == 1 ? "" : "s", trainBatches is { } t ? $" of {t} batches" : "", trainer.LearningRate, trainer.BatchSize, seed,
-        reportOnly ? "" : $", TorchSharp threads: {get_num_threads()}", // a report alone trains nothing: the training processes' threads are not known here
-        (complete ? "Complete." : $"Partial: {reported.Count} of {tableOrder.Count} configurations measured so far.")
-        + (resultsFile is null ? "" : $" Merged from every process that appended to `{resultsFile}` with these settings (each ran its own `--only` share)."), sharingText, augmentText,
-        SweepSettings.Regularisation(trainer), SweepSettings.OptimizerText(trainer)));
-    if (validation is { } heldOut)
-        text.Append(string.Format(CultureInfo.InvariantCulture,
-            "**Validation run:** every accuracy below is on the last {0:N0} training images, which no model trained on (each trained on the other {1:N0}); " +
-            "the test set was not used. The targets are checked on these numbers only as a guide.\n\n", heldOut, trainingData.TrainInputs.shape[0]));
-    text.Append(SweepReport.Table(reported, tableOrder, fullLabel, trainingData.Evaluation));
-    text.Append(resultsFile is null ? "\nTargets (issue 5), measured in this run:\n\n" : "\nTargets (issue 5), measured by these processes:\n\n");
-    text.Append(SweepReport.TargetList(SweepReport.Targets(reported, fullLabel, reducedLabel)));
-    if (resultsFile is not null)
-    {
-        // What the merged table does not show by itself: repeats, other thread counts or code, and whose seconds these are.
-        var caveats = SweepResultsFile.Caveats(resultsFile, settings).Append("the seconds are each process's own; processes that shared the machine make them no speed comparison");
-        text.Append("\nMerged results: ").Append(string.Join("; ", caveats)).Append(".\n");
-    }
-    Directory.CreateDirectory(outputDirectory);
-    AtomicFile.WriteText(markdownPath, text.ToString()); // a temporary per process: processes of one sweep may write at once
-    // The published report also goes into docs/benchmarks.md, between its markers, with the plot; a report written
-    // anywhere but docs/ (--out, a results file elsewhere) or made on the validation split is a side study and leaves it alone.
-    if (place.Publishes)
-    {
-        var body = text.ToString();
-        var section = body[(body.IndexOf('\n') + 1)..] + "\n![Test accuracy against trainable parameters](budget-sweep.png)\n";
-        if (BenchmarksSection.Update(benchmarksPath, section)) Console.WriteLine($"updated the budget-sweep section of {benchmarksPath}");
-    }
-    SweepPlot.Write(plotPath, reported, fullLabel,
-        string.Format(CultureInfo.InvariantCulture, "Fashion-MNIST {3} accuracy after {0} epoch{1}{2}", epochs, epochs == 1 ? "" : "s", trainBatches is { } b ? $" of {b} batches" : "", trainingData.Evaluation), trainingData.Evaluation);
-}

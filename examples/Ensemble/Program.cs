@@ -15,6 +15,8 @@ using static TorchSharp.torch;
 // every narrower member's weight is the top-left block of the wider member's, the family trains on the sum of the
 // members' losses, and the test set gives each member's accuracy, the ensemble's, and the anytime curve (members
 // added cheapest first). Ends with: final: accuracy=<ensemble> parameters=<family> budget=<members' budgets> unshared=<separate networks>
+// What a folder of CIFAR-100 is told: this program has no option that reads it.
+const string CifarOnlyTen = "this program trains on CIFAR-10 only (the WideResNet example with --model wrn-28-10 trains on CIFAR-100)";
 string Usage =
     "usage: Ensemble [--dataset fashion-mnist|cifar10] [--data DIR] [--budget FRACTION | --separate] [--test-images N] [trainer options]\n" +
     "  --dataset        fashion-mnist (default; grey images repeated to three channels) or cifar10 (binary version, random crops and flips)\n" +
@@ -62,6 +64,7 @@ try
     if (dataset == "cifar10" && data is null) throw new ArgumentException("--dataset cifar10 needs --data DIR (the CIFAR-10 binary files).");
     if (testImages is not null && line.Validation is not null)
         throw new ArgumentException("--test-images limits the test set, which --validation does not use; give one of them.");
+    line.ModelSettings = "the --budget and --separate"; // what a refused resume of another model names: this program has no --group-search
     trainer = line.Finish();
     // The baseline's checkpoints go beside the family's, not over them (a resume would mix the two).
     if (separate && !line.Given("--checkpoint-dir") && trainer.CheckpointDirectory is not null)
@@ -79,7 +82,7 @@ try
     Tensor trainImages, trainLabels, testImagesTensor, testLabels;
     if (dataset == "cifar10")
     {
-        var cifar = CifarDataset.Load(data!, CifarVariant.Cifar10);
+        var cifar = CifarDataset.Load(data!, CifarVariant.Cifar10, CifarOnlyTen);
         (trainImages, trainLabels, testImagesTensor, testLabels) = (cifar.TrainImages, cifar.TrainLabels, cifar.TestImages, cifar.TestLabels);
     }
     else

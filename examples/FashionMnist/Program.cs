@@ -28,8 +28,9 @@ catch (ArgumentException e)
 // Every failure from here on is reported in one line with its own exit code (ExitCodes says which).
 try
 {
-    var data = FashionMnistDataset.Load(options.DataDirectory);
+    // The device first: --device cuda on a machine without CUDA is refused before the data is read (seconds, for the whole set).
     var device = options.Line.Apply();
+    var data = FashionMnistDataset.Load(options.DataDirectory);
     random.manual_seed(options.Trainer.Seed);
 
     BudgetSpec? budget = options.BudgetFraction is { } f ? BudgetSpec.Fraction(f) : options.BudgetParameters is { } p ? BudgetSpec.Parameters(p) : null;

@@ -41,6 +41,7 @@ try
         return ExitCodes.Success;
     }
     line.RefuseUnsharing("FashionVit gives every layer coefficients of its own (no coefficient sharing), so there is no shared vector to split");
+    line.ModelSettings = "the --budget"; // what a refused resume of another model names: this program has no --group-search
     trainer = line.Finish();
     device = line.Apply();
 }

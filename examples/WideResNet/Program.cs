@@ -74,7 +74,9 @@ catch (ArgumentException e)
 try
 {
     var variant = model == "wrn-16-4" ? CifarVariant.Cifar10 : CifarVariant.Cifar100;
-    var dataset = CifarDataset.Load(data, variant);
+    var dataset = CifarDataset.Load(data, variant, variant == CifarVariant.Cifar10
+        ? "load it with --model wrn-28-10, which trains on CIFAR-100"
+        : "load it with --model wrn-16-4 (the default), which trains on CIFAR-10");
 
     random.manual_seed(trainer.Seed);
     Func<NpasOptions, NpasModule> build = o => model == "wrn-16-4" ? new Wrn16x4(o) : new Wrn28x10(o);

@@ -50,11 +50,16 @@ public sealed class CifarDataset
         ? (Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin").ToArray(), "test_batch.bin")
         : (new[] { "train.bin" }, "test.bin");
 
-    /// <summary>Loads <paramref name="variant"/> from <paramref name="directory"/> (or its <c>cifar-10-batches-bin</c> / <c>cifar-100-binary</c> subfolder).</summary>
+    /// <summary>
+    /// Loads <paramref name="variant"/> from <paramref name="directory"/> (or its <c>cifar-10-batches-bin</c> / <c>cifar-100-binary</c> subfolder).
+    /// <paramref name="otherVariant"/> is what a folder of the other variant is told to do, in the program's own terms
+    /// ("load it with --model wrn-28-10, which trains on CIFAR-100", or that the program reads only this variant); null gives a
+    /// general "load it as CIFAR-100".
+    /// </summary>
     /// <exception cref="FileNotFoundException">A file is missing; the message says where to get the data (or, for a folder of the
     /// other variant or an incomplete set, what is there instead).</exception>
     /// <exception cref="UnauthorizedAccessException">The folder or a file cannot be read; the message names it and the fix.</exception>
-    public static CifarDataset Load(string directory, CifarVariant variant)
+    public static CifarDataset Load(string directory, CifarVariant variant, string? otherVariant = null)
     {
         var (trainNames, testName) = FileNames(variant);
         if (File.Exists(directory))
@@ -74,7 +79,7 @@ public sealed class CifarDataset
                 ? $"The {Name(variant)} set in '{folder}' is incomplete: '{name}' is missing. Extract {Archive(variant)} there again"
                 : Folders(directory, other).FirstOrDefault(d => File.Exists(Path.Combine(d, FileNames(other).Test))) is { } otherFolder
                     ? $"'{otherFolder}' holds {Name(other)}'s files ({string.Join(", ", FileNames(other).Train.Append(FileNames(other).Test))}), not {Name(variant)}'s: " +
-                      $"load it as {Name(other)} (the example's option for a {Name(other)} model), or give a folder of {Name(variant)}"
+                      $"{otherVariant ?? $"load it as {Name(other)} (the program's option for a {Name(other)} model)"}, or give a folder of {Name(variant)}"
                     : $"{Name(variant)} file '{name}' was not found in '{directory}'. Download the binary version ({Archive(variant)}) from the CIFAR page of the University of Toronto, extract it, and load its folder";
             throw new FileNotFoundException(problem + " (the examples' --data DIR).", path);
         }

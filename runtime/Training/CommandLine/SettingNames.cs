@@ -16,11 +16,27 @@ public sealed class SettingNames
     private readonly Func<string, string> _name;
     private readonly bool _options;
 
-    private SettingNames(Func<string, string> name, bool options)
+    private SettingNames(Func<string, string> name, bool options, string? modelSettings = null)
     {
         _name = name;
         _options = options;
+        ModelSettings = modelSettings;
     }
+
+    /// <summary>
+    /// The settings that rebuild a program's model, as a message that refuses a checkpoint of another model names them
+    /// ("--model and --budget"); null for the default, which names the options of the examples with groups
+    /// ("the model, --budget, sharing options and --group-search or --allocation").
+    /// </summary>
+    public string? ModelSettings { get; }
+
+    /// <summary>
+    /// These names, with <paramref name="modelSettings"/> as the settings that rebuild the model (<see cref="ModelSettings"/>):
+    /// for a program whose options are not the default ones (a program without <c>--budget</c> or <c>--group-search</c>), so
+    /// that no message tells its user to give an option it does not have.
+    /// </summary>
+    public SettingNames WithModelSettings(string modelSettings)
+        => new(_name, _options, string.IsNullOrWhiteSpace(modelSettings) ? throw new ArgumentException("Name the settings that rebuild the model.", nameof(modelSettings)) : modelSettings);
 
     /// <summary>The <see cref="TrainerOptions"/> properties: <c>CheckpointDirectory</c>, <c>Resume = true</c>.</summary>
     public static SettingNames Properties { get; } = new(static property => property, options: false);

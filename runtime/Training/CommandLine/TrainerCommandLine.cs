@@ -97,6 +97,13 @@ public sealed partial class TrainerCommandLine
     /// <summary><c>--validation</c>: how many training examples to hold out for evaluation, or null to evaluate on the test set.</summary>
     public int? Validation { get; private set; }
 
+    /// <summary>
+    /// The program's options that rebuild its model, as the trainer's refusal of a checkpoint of another model names them
+    /// (<c>"--model"</c>, <c>"--budget and --separate"</c>); null names those of the examples with groups: the model,
+    /// <c>--budget</c>, sharing options and <c>--group-search</c> or <c>--allocation</c>. Set it before <see cref="Finish"/>.
+    /// </summary>
+    public string? ModelSettings { get; set; }
+
     /// <summary>Whether <c>-h</c> or <c>--help</c> was on the command line.</summary>
     public bool HelpRequested { get; private set; }
 
@@ -105,9 +112,10 @@ public sealed partial class TrainerCommandLine
     /// false for a name it does not know, and takes a value by calling the function it is given), then to
     /// <see cref="TryRead"/>; <c>-h</c> or <c>--help</c> sets <see cref="HelpRequested"/> and ends the reading.
     /// </summary>
-    /// <exception cref="ArgumentException">An unknown option, a missing value, or a value the option cannot take.</exception>
+    /// <exception cref="ArgumentException">An unknown option, an option given twice, a missing value, or a value the option cannot take.</exception>
     public void Read(string[] args, Func<string, Func<string>, bool> own)
     {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
@@ -120,9 +128,23 @@ public sealed partial class TrainerCommandLine
                 HelpRequested = true; // what follows is not read: help is answered whatever comes after it
                 return;
             }
-            if (!own(name, Value) && !TryRead(name, Value)) throw new CommandLineSyntaxException($"Unknown option '{name}'.");
+            // The same option twice (--epochs 1 ... --epochs 2, a default pasted before a change) would keep the last one
+            // without a word, so that what runs is not what the first one says.
+            if (!seen.Add(name)) throw new CommandLineSyntaxException($"{name} is given twice; give it once.");
+            if (!own(name, Value) && !TryRead(name, Value)) throw new CommandLineSyntaxException(Unknown(name, i > 0 ? args[i - 1] : null));
         }
     }
+
+    /// <summary>
+    /// The refusal of <paramref name="name"/>, which no reader knows: a word that is no option at all (a value after an
+    /// option that takes none, such as <c>--plot out.png</c>) is told as such, naming the option before it.
+    /// </summary>
+    private static string Unknown(string name, string? previous)
+        => name.StartsWith("-", StringComparison.Ordinal)
+            ? $"Unknown option '{name}'."
+            : previous is not null && previous.StartsWith("--", StringComparison.Ordinal)
+                ? $"Unexpected '{name}': every argument is an option (--name) or the value of the option before it, and {previous} takes no value."
+                : $"Unexpected '{name}': every argument is an option (--name) or the value of the option before it.";
 
     /// <summary>Whether <paramref name="option"/> (e.g. "--epochs") was on the command line.</summary>
     public bool Given(string option) => _given.Contains(option);
@@ -241,7 +263,7 @@ public sealed partial class TrainerCommandLine
         if (neverDecays)
             throw new ArgumentException("--schedule multi-step decays at the epochs --milestones names, but none are given, so it never decays: add --milestones, such as --milestones " +
                 string.Join(",", new[] { o.Epochs / 2, o.Epochs * 3 / 4 }.Where(m => m >= 1 && m < o.Epochs).Distinct()) + ".");
-        return o with { Names = SettingNames.CommandLine };
+        return o with { Names = ModelSettings is { } model ? SettingNames.CommandLine.WithModelSettings(model) : SettingNames.CommandLine };
     }
 
     /// <summary>

@@ -74,6 +74,12 @@ public sealed class CifarDatasetTests : ScratchDirectoryTest
         var other = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(hundred, CifarVariant.Cifar10)).Message;
         Assert.Contains($"'{hundred}' holds CIFAR-100's files (train.bin, test.bin), not CIFAR-10's: load it as CIFAR-100", other);
         Assert.DoesNotContain("Download", other);
+
+        // A program says how it loads the other variant, or that it cannot (found by a review: ConvMixer and Ensemble, which
+        // read CIFAR-10 only, told a CIFAR-100 folder to use "the example's option for a CIFAR-100 model").
+        var told = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(hundred, CifarVariant.Cifar10, "this program trains on CIFAR-10 only")).Message;
+        Assert.Contains("not CIFAR-10's: this program trains on CIFAR-10 only, or give a folder of CIFAR-10 (the examples' --data DIR).", told);
+        Assert.DoesNotContain("load it as", told);
     }
 
     [Fact]

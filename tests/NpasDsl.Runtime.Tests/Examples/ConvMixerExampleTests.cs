@@ -84,6 +84,18 @@ public sealed class ConvMixerExampleTests : ScratchDirectoryTest
         Assert.Contains("error: --unshare-at is coefficient unsharing, which this program cannot do: the SPIN model shares whole weights", why);
     }
 
+    [Fact]
+    public void A_folder_of_cifar_100_is_told_that_the_example_reads_cifar_10_only()
+    {
+        // Found by a review: the message offered "the example's option for a CIFAR-100 model", which ConvMixer does not have.
+        var hundred = Path.Combine(Scratch, "hundred");
+        NpasDsl.Runtime.Tests.Data.CifarTestFiles.Write(hundred, NpasDsl.Data.CifarVariant.Cifar100, train: 1, test: 1, seed: 6);
+        var (exitCode, _, error) = ExampleProcess.Refusal(ExampleProcess.Start("ConvMixer", "--data", hundred, "--checkpoint-dir", Path.Combine(Scratch, "runs")));
+        Assert.Equal(ExitCodes.DataUnavailable, exitCode);
+        Assert.Contains("not CIFAR-10's: this program trains on CIFAR-10 only (the WideResNet example with --model wrn-28-10 trains on CIFAR-100)", error);
+        Assert.DoesNotContain("option for a CIFAR-100 model", error);
+    }
+
     [Theory]
     [InlineData("--fusion scalar", "--fusion sets how --fuse-from fuses a pretrained checkpoint, but none is given")]
     [InlineData("--model spin --fusion-steps 5", "--fusion-steps sets how --fuse-from fuses a pretrained checkpoint, but none is given")]

@@ -49,4 +49,17 @@ public sealed class FashionMnistOptionsTests
         Assert.DoesNotContain("--group-search", allocation);
         Assert.Contains("--unshared leaves no shared coefficients to split", Assert.Throws<System.ArgumentException>(() => TrainingOptions.Parse(new[] { "--unshared", "--unshare-at", "1" })).Message);
     }
+
+    [Fact]
+    public void Device_cuda_without_cuda_is_refused_before_the_data_is_read()
+    {
+        // Found by a review: the example read the whole data set first, so a missing --data was reported instead, and with the
+        // data there the refusal came only after it was loaded.
+        if (TorchSharp.torch.cuda.is_available()) return; // the refusal is for machines without CUDA
+        var missing = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"npas-no-data-{System.Guid.NewGuid():N}");
+        var (exitCode, _, error) = ExampleProcess.Refusal(ExampleProcess.Start("FashionMnist", "--data", missing, "--device", "cuda"));
+        Assert.Equal(NpasDsl.Training.ExitCodes.BadArguments, exitCode);
+        Assert.Contains("error: --device cuda was given but CUDA is not available", error);
+        Assert.DoesNotContain("not found", error);
+    }
 }

@@ -38,6 +38,22 @@ public sealed class VisionTransformerExampleTests : ScratchDirectoryTest
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+ evaluated_on=validation\s*$", output);
     }
 
+    [Fact]
+    public void A_resume_with_another_budget_names_only_options_the_example_has()
+    {
+        // Found by a review: the refusal said to resume with "--budget, sharing options and --group-search or --allocation",
+        // and this example has neither --group-search nor --allocation.
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 32, test: 16, seed: 8);
+        string[] Run(params string[] more) => new[] { "--data", Path.Combine(Scratch, "data"), "--epochs", "1", "--batch-size", "16", "--train-batches", "1",
+            "--threads", "1", "--checkpoint-dir", Path.Combine(Scratch, "runs") }.Concat(more).ToArray();
+        ExampleProcess.Finish(ExampleProcess.Start("VisionTransformer", Run()));
+        var (exitCode, _, error) = ExampleProcess.Refusal(ExampleProcess.Start("VisionTransformer", Run("--resume", "--budget", "0.3")));
+        Assert.Equal(ExitCodes.TrainingStopped, exitCode);
+        Assert.Contains("is of another model or allocation (the budget is ", error);
+        Assert.Contains("): resume with the --budget it was trained with, or start afresh with --overwrite or another --checkpoint-dir.", error);
+        Assert.DoesNotContain("--group-search", error);
+    }
+
     [Theory]
     [InlineData("--unshare-at")]
     [InlineData("--unshare-threshold")]

@@ -180,6 +180,21 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Resuming_another_model_names_the_programs_own_options_where_it_has_no_group_search()
+    {
+        // Found by a review: ConvMixer, Ensemble and VisionTransformer told a refused resume to give --budget, sharing options
+        // and --group-search or --allocation, options they do not have (ConvMixer has no --budget either).
+        Train(Options with { Epochs = 2, BatchesPerEpoch = 1 });
+        using var other = new TinyCnn(new NpasOptions { Seed = 1, Budget = NpasDsl.Planning.BudgetSpec.Fraction(0.9) });
+        var names = SettingNames.CommandLine.WithModelSettings("--model");
+        var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(other, Data(), Options with { Epochs = 2, BatchesPerEpoch = 1, Resume = true, Names = names }, log: _ => { }).Run());
+        Assert.Contains("): resume with --model it was trained with, or start afresh with --overwrite or another --checkpoint-dir.", e.Message);
+        Assert.DoesNotContain("--group-search", e.Message);
+        Assert.Equal("--resume", names.On(nameof(TrainerOptions.Resume))); // the rest of the names are the command line's
+        Assert.Null(SettingNames.CommandLine.ModelSettings);
+    }
+
+    [Fact]
     public void An_option_value_that_is_left_out_is_not_taken_from_the_next_option()
     {
         static string Error(params string[] args)

@@ -266,4 +266,36 @@ public sealed class TrainerCommandLineTests
         var e = Assert.Throws<ArgumentException>(() => Read(new TrainerOptions(), "--device", "cuda").Apply());
         Assert.Contains("-p:TorchBackend=cuda", e.Message);
     }
+
+    [Fact]
+    public void An_option_given_twice_is_refused_instead_of_the_last_one_winning_silently()
+    {
+        // Found by a review: --epochs 1 --epochs 2 trained two epochs without a word, and --data a --data b read b.
+        static bool Own(string name, Func<string> value) { if (name != "--data") return false; value(); return true; }
+        foreach (var args in new[] { new[] { "--epochs", "1", "--epochs", "2" }, new[] { "--data", "a", "--data", "b" }, new[] { "--resume", "--resume" } })
+        {
+            var e = Assert.Throws<CommandLineSyntaxException>(() => new TrainerCommandLine(new TrainerOptions()).Read(args, Own));
+            Assert.Equal($"{args[0]} is given twice; give it once.", e.Message);
+        }
+    }
+
+    [Fact]
+    public void A_word_that_is_no_option_is_told_as_a_value_the_option_before_it_does_not_take()
+    {
+        // Found by a review: --plot out.png said "Unknown option 'out.png'", which reads as if out.png were a misspelt option.
+        var e = Assert.Throws<CommandLineSyntaxException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--plot", "out.png" }, (_, _) => false));
+        Assert.Equal("Unexpected 'out.png': every argument is an option (--name) or the value of the option before it, and --plot takes no value.", e.Message);
+        Assert.Equal("Unexpected 'x': every argument is an option (--name) or the value of the option before it.",
+            Assert.Throws<CommandLineSyntaxException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "x" }, (_, _) => false)).Message);
+        Assert.Equal("Unknown option '--epoch'.", Assert.Throws<CommandLineSyntaxException>(() => new TrainerCommandLine(new TrainerOptions()).Read(new[] { "--epoch", "1" }, (_, _) => false)).Message);
+    }
+
+    [Fact]
+    public void A_programs_model_options_name_the_fix_of_a_refused_resume()
+    {
+        var line = new TrainerCommandLine(new TrainerOptions()) { ModelSettings = "--budget and --separate" };
+        line.Read(Array.Empty<string>(), (_, _) => false);
+        Assert.Equal("--budget and --separate", line.Finish().Names.ModelSettings);
+        Assert.Same(SettingNames.CommandLine, Read(new TrainerOptions()).Finish().Names);
+    }
 }

@@ -1,0 +1,108 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using NpasDsl.Runtime.Tests.Data;
+using NpasDsl.Training;
+using Xunit;
+
+namespace NpasDsl.Runtime.Tests.Bench;
+
+/// <summary>
+/// The budget sweep run as a process, the way a user runs it: its failures are one <c>error:</c> line with the README's
+/// exit code, never a stack trace, and a report is not replaced by an empty one.
+/// </summary>
+public sealed class BudgetSweepProcessTests : ScratchDirectoryTest
+{
+    public BudgetSweepProcessTests() : base("budget-sweep") => Directory.CreateDirectory(Scratch);
+
+    /// <summary>The sweep's DLL, built with the same configuration as the tests (the solution builds it).</summary>
+    private static string Dll()
+    {
+        // tests/NpasDsl.Runtime.Tests/bin/<Configuration>/<framework>/ → bench/BudgetSweep/bin/<Configuration>/<framework>/
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = output.Name, configuration = output.Parent!.Name;
+        var root = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(root, "bench", "BudgetSweep", "bin", configuration, framework, "BudgetSweep.dll");
+        Assert.True(File.Exists(dll), $"The budget sweep is not built at {dll}; build the solution first.");
+        return dll;
+    }
+
+    private static (int ExitCode, string Output, string Error) Run(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Dll());
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        info.Environment["CI"] = "true";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(240_000), "the sweep did not finish in 4 minutes");
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    private static void OneErrorLine(string error)
+    {
+        Assert.StartsWith("error: ", error);
+        Assert.DoesNotContain("Unhandled exception", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void A_run_that_diverges_is_one_error_line_with_exit_code_5()
+    {
+        // Found by a review: the TrainingDivergedException surfaced as an unhandled exception (exit code 134).
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 384, test: 32, seed: 3);
+        var (exitCode, _, error) = Run("--data", Path.Combine(Scratch, "data"), "--only", "reduced", "--epochs", "1", "--train-batches", "3",
+            "--lr", "1e30", "--threads", "1", "--out", Path.Combine(Scratch, "out"));
+        Assert.Equal(ExitCodes.TrainingStopped, exitCode);
+        OneErrorLine(error);
+        Assert.Contains("Lower the learning rate", error);
+    }
+
+    [Fact]
+    public void A_malformed_results_file_is_refused_before_anything_trains()
+    {
+        // Found by a review: a results file with a foreign line ended the process with a stack trace, after training.
+        string results = Path.Combine(Scratch, "results.tsv");
+        File.WriteAllText(results, "not a results line\n");
+        foreach (var report in new[] { "--report", null })
+        {
+            var arguments = new System.Collections.Generic.List<string> { "--results", results, "--data", Path.Combine(Scratch, "no-data"), "--only", "full" };
+            if (report is not null) arguments.Add(report);
+            var (exitCode, output, error) = Run(arguments.ToArray());
+            Assert.Equal(ExitCodes.DataUnavailable, exitCode);
+            OneErrorLine(error);
+            Assert.Contains($"--results {results} cannot be read: {results}, line 1: expected 6 or 8 tab-separated fields, found 1", error);
+            Assert.DoesNotContain("== full", output);
+        }
+        Assert.Equal("not a results line\n", File.ReadAllText(results));
+    }
+
+    [Theory]
+    [InlineData("--report")]
+    [InlineData("--seeds-report")]
+    public void A_report_from_a_results_file_that_is_not_there_is_refused_and_writes_nothing(string report)
+    {
+        // Found by a review: it wrote an empty report (over the one in --out) and exited 0.
+        string output = Path.Combine(Scratch, "out");
+        var (exitCode, _, error) = Run("--results", Path.Combine(Scratch, "typo.tsv"), report, "--out", output);
+        Assert.Equal(ExitCodes.BadArguments, exitCode);
+        OneErrorLine(error);
+        Assert.Contains($"typo.tsv does not exist, so {report} has no results to report", error);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void A_value_left_out_is_not_taken_from_the_next_option_and_an_option_given_twice_is_refused()
+    {
+        var (exitCode, _, error) = Run("--results", "--report");
+        Assert.Equal(ExitCodes.BadArguments, exitCode);
+        Assert.StartsWith("error: --results needs a value.\nusage: BudgetSweep", error);
+        Assert.False(File.Exists("--report"));
+
+        (exitCode, _, error) = Run("--lr", "0.01", "--lr", "0.02");
+        Assert.Equal(ExitCodes.BadArguments, exitCode);
+        Assert.StartsWith("error: --lr is given twice; give it once.\nusage: BudgetSweep", error);
+    }
+}
