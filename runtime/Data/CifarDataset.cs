@@ -73,6 +73,7 @@ public sealed class CifarDataset
         {
             string path = Path.Combine(folder, name);
             if (File.Exists(path)) return path;
+            DataDirectory.ThrowIfDirectory(path, Name(variant));
             var other = variant == CifarVariant.Cifar10 ? CifarVariant.Cifar100 : CifarVariant.Cifar10;
             // The test file decides where the set is: with it there, the set is incomplete rather than absent.
             string problem = found is not null
@@ -80,6 +81,9 @@ public sealed class CifarDataset
                 : Folders(directory, other).FirstOrDefault(d => File.Exists(Path.Combine(d, FileNames(other).Test))) is { } otherFolder
                     ? $"'{otherFolder}' holds {Name(other)}'s files ({string.Join(", ", FileNames(other).Train.Append(FileNames(other).Test))}), not {Name(variant)}'s: " +
                       $"{otherVariant ?? $"load it as {Name(other)} (the program's option for a {Name(other)} model)"}, or give a folder of {Name(variant)}"
+                : FashionMnistDataset.HoldsFashionMnist(directory)
+                    ? $"'{directory}' holds Fashion-MNIST's IDX files, not {Name(variant)}'s binary files: load it with a program or option that reads " +
+                      $"Fashion-MNIST (the FashionMnist and VisionTransformer examples, Ensemble without --dataset cifar10), or give a folder of {Name(variant)}"
                     : $"{Name(variant)} file '{name}' was not found in '{directory}'. Download the binary version ({Archive(variant)}) from the CIFAR page of the University of Toronto, extract it, and load its folder";
             throw new FileNotFoundException(problem + " (the examples' --data DIR).", path);
         }

@@ -26,6 +26,18 @@ internal static class DataDirectory
     }
 
     /// <summary>
+    /// Refuses a directory where a data file is looked for: "not found" would send the user to download a file that is,
+    /// in a sense, there (a folder named like it, as an archive tool that extracts into a folder of the file's name leaves).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A directory stands where the file should be.</exception>
+    public static void ThrowIfDirectory(string path, string dataSet)
+    {
+        if (Directory.Exists(path))
+            throw new FileNotFoundException($"'{path}' is a directory, not the {dataSet} file of that name: put the file itself there " +
+                "(an archive tool may have extracted it into a folder of its name), or load another copy (the examples' --data DIR).", path);
+    }
+
+    /// <summary>
     /// The bytes of <paramref name="path"/>, a file the loader found: one that cannot be read (permissions) or that went
     /// away (a dangling link) is told as such, with the fix, instead of the runtime's bare message.
     /// </summary>

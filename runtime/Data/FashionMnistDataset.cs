@@ -83,13 +83,15 @@ public sealed class FashionMnistDataset
         return (images, labels);
     }
 
+    /// <summary>Whether <paramref name="directory"/> holds Fashion-MNIST's test images (plain or <c>.gz</c>): how another loader tells such a folder.</summary>
+    internal static bool HoldsFashionMnist(string directory)
+        => File.Exists(Path.Combine(directory, Names[2])) || File.Exists(Path.Combine(directory, Names[2] + ".gz"));
+
     private static string Find(string directory, string name)
     {
-        foreach (var candidate in new[] { name + ".gz", name })
-        {
-            var path = Path.Combine(directory, candidate);
-            if (File.Exists(path)) return path;
-        }
+        var candidates = new[] { name + ".gz", name }.Select(candidate => Path.Combine(directory, candidate)).ToArray();
+        if (candidates.FirstOrDefault(File.Exists) is { } found) return found;
+        foreach (var path in candidates) DataDirectory.ThrowIfDirectory(path, "Fashion-MNIST");
         string missing = $"Fashion-MNIST file '{name}(.gz)' was not found in '{directory}'";
         string install = $"On Debian or Ubuntu install the data set with 'sudo apt-get install dataset-fashion-mnist' (it goes to {DebianDirectory}), " +
             "or load a directory with the four IDX files (the examples' --data DIR).";

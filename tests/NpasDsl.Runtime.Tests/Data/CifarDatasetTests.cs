@@ -83,6 +83,26 @@ public sealed class CifarDatasetTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_folder_of_fashion_mnist_or_a_directory_named_like_a_file_is_told_as_such()
+    {
+        // Found by a review: 'Ensemble --dataset cifar10 --data <Fashion-MNIST folder>' only said to download CIFAR-10,
+        // and a folder named like a file read "not found".
+        var fashion = Path.Combine(Scratch, "fashion");
+        IdxTestFiles.WriteFashionLike(fashion, train: 2, test: 2, seed: 1);
+        var told = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(fashion, CifarVariant.Cifar10)).Message;
+        Assert.Contains($"'{fashion}' holds Fashion-MNIST's IDX files, not CIFAR-10's binary files: load it with a program or option that reads Fashion-MNIST", told);
+        Assert.DoesNotContain("Download", told);
+
+        var cifar = Path.Combine(Scratch, "cifar");
+        CifarTestFiles.Write(cifar, CifarVariant.Cifar10, train: 1, test: 1, seed: 5);
+        var batch = Path.Combine(cifar, "data_batch_2.bin");
+        File.Delete(batch);
+        Directory.CreateDirectory(batch);
+        var directory = Assert.Throws<FileNotFoundException>(() => CifarDataset.Load(cifar, CifarVariant.Cifar10)).Message;
+        Assert.StartsWith($"'{batch}' is a directory, not the CIFAR-10 file of that name", directory);
+    }
+
+    [Fact]
     public void A_link_to_nothing_is_named_with_the_fix()
     {
         CifarTestFiles.Write(Scratch, CifarVariant.Cifar10, train: 1, test: 1, seed: 8);

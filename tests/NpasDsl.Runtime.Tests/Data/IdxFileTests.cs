@@ -169,6 +169,19 @@ public sealed class IdxFileTests : ScratchDirectoryTest
         Assert.DoesNotContain("CIFAR", e.Message);
     }
 
+    [Fact]
+    public void A_directory_named_like_a_file_is_told_as_a_directory_not_as_missing()
+    {
+        // Found by a review: a folder 't10k-labels-idx1-ubyte' (as some archive tools extract) read "was not found", with
+        // the package install as the fix.
+        IdxTestFiles.WriteFashionLike(Scratch, train: 2, test: 2, seed: 1);
+        var labels = Path.Combine(Scratch, "t10k-labels-idx1-ubyte");
+        File.Delete(labels + ".gz");
+        Directory.CreateDirectory(labels);
+        var e = Assert.Throws<FileNotFoundException>(() => FashionMnistDataset.Load(Scratch));
+        Assert.StartsWith($"'{labels}' is a directory, not the Fashion-MNIST file of that name: put the file itself there", e.Message);
+    }
+
     [Theory]
     [InlineData("data_batch_1.bin", "CIFAR-10")]
     [InlineData("train.bin", "CIFAR-100")]
