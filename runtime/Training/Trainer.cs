@@ -224,7 +224,18 @@ public sealed class Trainer
         var schedule = ScheduleSettings.Of(_options);
         TrainingState Stamped(TrainingState s) => s with { TrainExamples = count, TrainData = TrainDataFingerprint, Settings = settings, Schedule = schedule, AugmentationSeeds = _augmentationSeeds };
         int batches = (int)((count + _options.BatchSize - 1) / _options.BatchSize);
-        if (_options.BatchesPerEpoch is { } limit) batches = Math.Min(batches, limit);
+        // A setting past what the data allows is used as far as it goes; said once, so a user who meant a smaller data set
+        // or a typo does not read the run as what was asked.
+        if (_options.BatchSize > count)
+            _log(string.Format(CultureInfo.InvariantCulture, "note: {0} is more than the {1:N0} training examples, so every epoch is one batch of {1:N0}",
+                _options.Names.Set(nameof(TrainerOptions.BatchSize), _options.BatchSize), count));
+        if (_options.BatchesPerEpoch is { } limit)
+        {
+            if (limit > batches)
+                _log(string.Format(CultureInfo.InvariantCulture, "note: {0} is more than the {1:N0} {2} of an epoch, so every epoch is whole",
+                    _options.Names.Set(nameof(TrainerOptions.BatchesPerEpoch), limit), batches, batches == 1 ? "batch" : "batches"));
+            batches = Math.Min(batches, limit);
+        }
         if (_options.CheckpointEverySteps is { } interval && interval >= batches)
             _log(string.Format(CultureInfo.InvariantCulture,
                 "note: {0} is at least the {1} batches of an epoch, so checkpoints are written at the end of each epoch only; give a number below {1} for saves within an epoch",

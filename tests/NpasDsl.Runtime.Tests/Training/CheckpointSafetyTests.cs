@@ -50,6 +50,20 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_batch_size_or_batch_limit_past_the_data_is_noted_not_clamped_silently()
+    {
+        // Found by a review: --batch-size 100000 and --train-batches above an epoch's batches were used as far as they go
+        // without a word. Data() has 48 training examples.
+        var log = new List<string>();
+        Train(Options with { BatchSize = 100, BatchesPerEpoch = 5 }, log: log);
+        Assert.Contains("note: --batch-size 100 is more than the 48 training examples, so every epoch is one batch of 48", log);
+        Assert.Contains("note: --train-batches 5 is more than the 1 batch of an epoch, so every epoch is whole", log);
+        log.Clear();
+        Train(Options with { BatchesPerEpoch = 3, Overwrite = true }, log: log); // 3 batches of 16: exactly an epoch
+        Assert.DoesNotContain(log, l => l.StartsWith("note: --batch-size", StringComparison.Ordinal) || l.StartsWith("note: --train-batches", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_fresh_run_refuses_aScratch_holding_a_checkpoint_unless_told_to_overwrite_it()
     {
         Train(Options);
