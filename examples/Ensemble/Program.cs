@@ -92,6 +92,9 @@ try
     }
     if (testImages is { } limit && limit < testImagesTensor.shape[0])
         (testImagesTensor, testLabels) = (testImagesTensor.narrow(0, 0, limit), testLabels.narrow(0, 0, limit));
+    else if (testImages is { } above && above > testImagesTensor.shape[0])
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "note: --test-images {0} is more than the {1:N0} test images, so all of them are evaluated",
+            above, testImagesTensor.shape[0]));
 
     random.manual_seed(trainer.Seed);
     BudgetSpec? memberBudget = budget is { } b ? BudgetSpec.Fraction(b) : null;

@@ -48,8 +48,10 @@ public sealed class EnsembleExampleTests : ScratchDirectoryTest
     {
         IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 32, test: 16, seed: 4);
         var output = ExampleProcess.Finish(ExampleProcess.Start("Ensemble", "--data", Path.Combine(Scratch, "data"), "--epochs", "1",
-            "--batch-size", "16", "--train-batches", "1", "--checkpoint-dir", Path.Combine(Scratch, "runs")));
+            "--batch-size", "16", "--train-batches", "1", "--test-images", "20", "--checkpoint-dir", Path.Combine(Scratch, "runs")));
         Assert.Contains("anytime (cheapest first)", output);
+        // Found by a review: a limit above the test set was used as far as it goes without a word.
+        Assert.Contains("note: --test-images 20 is more than the 16 test images, so all of them are evaluated", output);
         Assert.Contains("+ Wrn16x2", output);
         Assert.Matches(@"final: accuracy=0\.\d{4} parameters=[\d,]+ budget=[\d,]+ unshared=[\d,]+\s*$", output);
         Assert.True(File.Exists(Path.Combine(Scratch, "runs", "trainer.json")));
