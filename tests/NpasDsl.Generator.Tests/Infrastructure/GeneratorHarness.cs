@@ -21,7 +21,7 @@ internal static class GeneratorHarness
     });
 
     // Compilations derived from one empty compilation share its bound references, which makes each
-    // compilation of a test (and of the 5,000 fuzz variants) cheap. The warning level is the .NET SDK's for net10.0
+    // compilation of a test (and of the fuzz variants) cheap. The warning level is the .NET SDK's for net10.0
     // (the compiler's own default, 4, hides the warnings added since, such as CS8981 on a lower-case type name).
     private static readonly Lazy<CSharpCompilation> Empty = new(() => CSharpCompilation.Create("Models", null, References.Value,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 10)));

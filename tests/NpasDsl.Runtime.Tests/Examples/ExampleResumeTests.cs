@@ -18,16 +18,20 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
     public ExampleResumeTests() : base("example")
     {
         Directory.CreateDirectory(Scratch);
-        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 640, test: 200, seed: 4);
+        // 256 training examples: 8 batches of 32 an epoch (a checkpoint every 4 lies inside one), 16 batches of 16. Two epochs,
+        // so that a run interrupted in the first resumes across an epoch boundary.
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 256, test: 64, seed: 4);
     }
 
     /// <summary>
     /// The example on the small data set. <paramref name="checkpointEvery"/> null checkpoints only at epoch ends, so that a
     /// checkpoint inside an epoch can only be the one an interruption wrote.
     /// </summary>
+    private const int Epochs = 2;
+
     private Process Start(string checkpoints, bool resume, string? checkpointEvery = "4", string batchSize = "32")
     {
-        var arguments = new System.Collections.Generic.List<string> { "--data", Path.Combine(Scratch, "data"), "--epochs", "3", "--batch-size", batchSize, "--seed", "3",
+        var arguments = new System.Collections.Generic.List<string> { "--data", Path.Combine(Scratch, "data"), "--epochs", Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--batch-size", batchSize, "--seed", "3",
             "--lr", "0.003", "--checkpoint-dir", checkpoints };
         if (checkpointEvery is not null) arguments.AddRange(new[] { "--checkpoint-every", checkpointEvery });
         if (resume) arguments.Add("--resume");
@@ -75,7 +79,7 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
         using (var state = JsonDocument.Parse(File.ReadAllText(manifest)))
         {
             var training = state.RootElement.GetProperty("state");
-            Assert.True(training.GetProperty("epoch").GetInt32() < 3, "the checkpoint at kill time must be of an unfinished run");
+            Assert.True(training.GetProperty("epoch").GetInt32() < Epochs, "the checkpoint at kill time must be of an unfinished run");
             // The first checkpoint is written inside epoch 1 (--checkpoint-every 4), so the kill is mid-epoch.
             Assert.True(training.GetProperty("step").GetInt32() > 0, "the checkpoint at kill time must be inside an epoch");
         }
@@ -89,7 +93,7 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
     [Fact]
     public void Ctrl_c_stops_a_real_run_with_a_checkpoint_of_where_it_stopped_and_exit_code_130_and_it_resumes_exactly()
     {
-        // 40 batches an epoch and no checkpoints inside one: the signal lands mid-epoch, where only the interruption saves.
+        // 16 batches an epoch and no checkpoints inside one: the signal lands mid-epoch, where only the interruption saves.
         var straight = Path.Combine(Scratch, "straight");
         var straightOutput = Finish(Start(straight, resume: false, checkpointEvery: null, batchSize: "16"));
 
@@ -115,12 +119,12 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
             Assert.Equal(130, code);
             Assert.Contains("interrupt: stopping before the next batch", error);
             Assert.Contains("continue it with --resume", error);
-            var where = System.Text.RegularExpressions.Regex.Match(error, @"error: Training was interrupted in epoch (\d+) of 3, after batch (\d+) of 40");
+            var where = System.Text.RegularExpressions.Regex.Match(error, @"error: Training was interrupted in epoch (\d+) of 2, after batch (\d+) of 16");
             Assert.True(where.Success, error);
             epoch = int.Parse(where.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             batch = int.Parse(where.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
         }
-        Assert.True(batch is >= 1 and <= 39, $"no attempt was interrupted inside an epoch (the last stopped after batch {batch} of epoch {epoch}, or finished first)");
+        Assert.True(batch is >= 1 and <= 15, $"no attempt was interrupted inside an epoch (the last stopped after batch {batch} of epoch {epoch}, or finished first)");
         // The checkpoint is of the very batch the message names: inside an epoch, only the interruption could have written it.
         using (var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(interrupted, "trainer.json"))))
         {

@@ -14,7 +14,7 @@ public sealed class FashionMnistUnsharingExampleTests : ScratchDirectoryTest
     public FashionMnistUnsharingExampleTests() : base("example-unsharing")
     {
         Directory.CreateDirectory(Scratch);
-        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 256, test: 64, seed: 6);
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 128, test: 32, seed: 6);
     }
 
     private string Run(params string[] options) => ExampleProcess.Finish(ExampleProcess.Start("FashionMnist",
@@ -32,7 +32,7 @@ public sealed class FashionMnistUnsharingExampleTests : ScratchDirectoryTest
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(plot.FullName)[..4]);
         Assert.Contains("unshare_at=1 unshare_threshold=1", output);
         Assert.Contains("epoch 1: summing the coefficient gradients of 4 layers that share vectors", output);
-        Assert.Contains("coefficient unsharing after 4 steps (cosine ≤ 1 splits): 3 vectors added", output);
+        Assert.Contains("coefficient unsharing after 2 steps (cosine ≤ 1 splits): 3 vectors added", output);
         var lines = output.Trim().Split('\n');
         var continuing = lines.Single(l => l.StartsWith("continuing with the split allocation: "));
         string parameters = continuing["continuing with the split allocation: ".Length..].Split(' ')[0];

@@ -87,6 +87,19 @@ public sealed class CombinerTests
         var expected = model.call(images);
         model.Materialize();
         using (no_grad()) Assert.True(expected.eq(model.call(images)).all().item<bool>()); // the cached weights
-        Assert.DoesNotContain(model.ExportUnsharedStateDict().Keys, k => k.StartsWith("combiner.") || k.EndsWith(".embedding"));
+
+        // The export is an ordinary network's weights: exactly one weight and bias per layer, and the plain convolutions and
+        // linear layer on them compute what the model computes.
+        var export = model.ExportUnsharedStateDict();
+        var layers = new[] { "Stem", "Body.0", "Body.1", "Body.2", "Head" };
+        Assert.Equal(layers.SelectMany(l => new[] { l + ".bias", l + ".weight" }).OrderBy(k => k, StringComparer.Ordinal), export.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        using (no_grad())
+        {
+            var x = images;
+            foreach (var conv in layers[..^1])
+                x = nn.functional.relu(nn.functional.conv2d(x, export[conv + ".weight"], export[conv + ".bias"], padding: new long[] { 1, 1 }));
+            var plain = nn.functional.linear(x.mean(new long[] { 2, 3 }), export["Head.weight"], export["Head.bias"]);
+            Assert.True(plain.allclose(expected, rtol: 0, atol: 1e-6), $"{name}: the exported weights compute outputs up to {(plain - expected).abs().max().item<float>()} away");
+        }
     }
 }
