@@ -42,11 +42,14 @@ public sealed class UnsharedTests : ScratchDirectoryTest
     }
 
     [Fact]
-    public void Two_unshared_models_of_one_seed_are_identical()
+    public void Two_unshared_models_of_one_seed_are_identical_and_another_seed_differs()
     {
         using var a = new TinyCnn(new NpasOptions { Unshared = true, Seed = 5 });
         using var b = new TinyCnn(new NpasOptions { Unshared = true, Seed = 5 });
         foreach (var (x, y) in a.parameters().Zip(b.parameters())) Assert.True(x.eq(y).all().item<bool>());
+        // Otherwise a seed that reached no initialiser (every model the same) would pass too.
+        using var c = new TinyCnn(new NpasOptions { Unshared = true, Seed = 6 });
+        Assert.Contains(a.parameters().Zip(c.parameters()), p => !p.First.eq(p.Second).all().item<bool>());
     }
 
     [Theory]
