@@ -53,7 +53,7 @@ const string Usage =
     "  --seeds-report      train nothing: issue 5's targets over every seed in FILE with these settings, paired by seed, with\n" +
     "                      the mean difference and its 95 % interval (markdown on the console)\n" +
     "  --lr-of LIST        with --seeds-report: each configuration's own rate, e.g. full=0.012,reduced=0.024,0.1=0.012,2=0.006\n" +
-    "                      (the others at --lr)\n" +
+    "                      (the others at --lr; may be given more than once, each configuration once)\n" +
     "  --only LIST         train only these, comma-separated: full, budgets, reduced (budget 0.1's reduced-width CNN) and\n" +
     "                      reduced-B (budget B's: reduced-0.02, reduced-0.05, reduced-0.25, reduced-0.5), e.g. full,reduced,0.1";
 
@@ -82,8 +82,9 @@ try
     for (int i = 0; i < args.Length; i++)
     {
         string name = args[i];
-        // As in the examples: a second --lr would replace the first without a word.
-        if (name.StartsWith("--", StringComparison.Ordinal) && !seen.Add(name)) throw new CommandLineSyntaxException($"{name} is given twice; give it once.");
+        // As in the examples: a second --lr would replace the first without a word. (--lr-of adds to the rates of the ones
+        // before it, so it may be given again; a configuration it names twice is refused by ReadRates.)
+        if (name.StartsWith("--", StringComparison.Ordinal) && name != "--lr-of" && !seen.Add(name)) throw new CommandLineSyntaxException($"{name} is given twice; give it once.");
         // As the examples read their options: a value that is empty or is the next option (--results --report) is a value left out.
         string Value() => i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
             ? args[++i]
@@ -130,6 +131,13 @@ catch (ArgumentException e)
 {
     return ExitCodes.Report(e, Usage); // the usage only after an unknown option or a missing value
 }
+// A directory is no results file: a report would call it missing, and a sweep would train its first configuration
+// before failing to append to it.
+if (resultsFile is not null && Directory.Exists(resultsFile))
+{
+    Console.Error.WriteLine($"error: --results {resultsFile} is a directory, not a results file; give a file path (such as {Path.Combine(resultsFile, "results.tsv")}).");
+    return ExitCodes.BadArguments;
+}
 // A report reads its results file: one that is not there would give an empty report in place of the last one.
 if ((reportOnly || seedsReport) && resultsFile is not null && !File.Exists(resultsFile))
 {
@@ -142,7 +150,8 @@ if (resultsFile is not null && File.Exists(resultsFile))
 {
     try
     {
-        SweepResultsFile.Read(resultsFile, "");
+        // Under the lock, as every other read: a line another process of the sweep is appending is not yet whole.
+        SweepResultsFile.Locked(resultsFile, () => SweepResultsFile.Read(resultsFile, ""));
     }
     catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
     {
@@ -470,7 +479,12 @@ static void ReadRates(string option, string value, Dictionary<string, double> ra
         var parts = entry.Split('=');
         if (parts.Length != 2 || parts[0] is not ("full" or "reduced" or "0.1" or "2"))
             throw new ArgumentException($"{option} takes configuration=rate pairs of full, reduced, 0.1 and 2, for example full=0.012,0.1=0.012; not '{entry}'.");
-        rates[parts[0]] = TrainerCommandLine.PositiveNumber(option, parts[1]);
+        double rate = TrainerCommandLine.PositiveNumber(option, parts[1]);
+        // The same configuration twice (full=0.012,...,full=0.024) would keep the last rate without a word.
+        if (rates.TryGetValue(parts[0], out double earlier))
+            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture, "{0} gives {1} a rate twice ({2} and {3}); give each configuration one rate.",
+                option, parts[0], earlier, rate));
+        rates[parts[0]] = rate;
     }
 }
 

@@ -14,7 +14,11 @@ internal static class Limits
     /// The most layers a whole model may declare, repeats counted one by one: the budget is planned on every edit of the
     /// class, and many lists of <see cref="MaxRepeat"/> layers each would keep the IDE waiting for seconds per keystroke.
     /// </summary>
-    public const long MaxModelLayers = 100_000;
+    /// <remarks>
+    /// Above <see cref="MaxRepeat"/> by room for the rest of a model: one list of the most repeats that <c>[Repeat]</c>
+    /// allows still takes a stem and a head (planning 110,000 layers takes about a second).
+    /// </remarks>
+    public const long MaxModelLayers = MaxRepeat + 10_000;
 
     /// <summary>The most elements one layer's weight may have (2^40).</summary>
     public const double MaxLayerElements = 1099511627776d;

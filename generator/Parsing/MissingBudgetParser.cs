@@ -50,13 +50,23 @@ internal static class MissingBudgetParser
         INamedTypeSymbol? model = null;
         for (var ancestor = type.BaseType; ancestor is not null && model is null; ancestor = ancestor.BaseType)
             if (ancestor.GetAttributes().Any(a => KnownTypes.IsAttribute(a, KnownTypes.SharedBudgetAttribute))) model = ancestor;
+        // A class with [Sharing] and no layer of its own: the advice is about where [Sharing] goes (it is not inherited),
+        // not about layers it does not have.
+        bool sharingOnly = !type.GetMembers().OfType<IPropertySymbol>()
+            .Any(p => p.GetAttributes().Any(a => a.AttributeClass is { } c && PropertyAttributes.Contains(KnownTypes.FullName(c))));
         if (model is not null)
-            advice = $"it derives from the model '{model.Name}', whose budget covers only the layers '{model.Name}' declares; declare the layers in '{model.Name}', " +
-                $"or derive '{type.Name}' directly from NpasModule and give it a budget of its own, such as [SharedBudget(0.25)]";
+            advice = sharingOnly
+                ? $"it derives from the model '{model.Name}', but [Sharing] is not inherited and sets the options of the model it is on; put it on '{model.Name}', " +
+                  "or give the options when the model is built (NpasOptions.Sharing)"
+                : $"it derives from the model '{model.Name}', whose budget covers only the layers '{model.Name}' declares; declare the layers in '{model.Name}', " +
+                  $"or derive '{type.Name}' directly from NpasModule and give it a budget of its own, such as [SharedBudget(0.25)]";
         else if (type.IsAbstract)
             // A budget would not help: an abstract class cannot be a model (NPAS017), so its layers belong in the model.
-            advice = $"'{type.Name}' is abstract, and a model cannot be (it is built with 'new'); declare the layers in the model class that derives from it, " +
-                "the one with [SharedBudget]";
+            advice = sharingOnly
+                ? $"'{type.Name}' is abstract, and a model cannot be (it is built with 'new'), and [Sharing] is not inherited; put it on the model class that " +
+                  "derives from it, the one with [SharedBudget]"
+                : $"'{type.Name}' is abstract, and a model cannot be (it is built with 'new'); declare the layers in the model class that derives from it, " +
+                  "the one with [SharedBudget]";
         else if (KnownTypes.DerivesFrom(type, KnownTypes.NpasModule))
             advice = "add a budget to the class, such as [SharedBudget(0.25)] (a fraction of the unshared model) or [SharedBudget(Parameters = 100000)]";
         else

@@ -47,6 +47,27 @@ public sealed class IncrementalTests
     }
 
     [Fact]
+    public void The_missing_budget_check_follows_a_budget_added_or_removed_in_another_file_of_the_class()
+    {
+        // The layers are in one file, the class's attributes in another: an edit of the second alone must clear NPAS026
+        // (and bring it back), though the file with the layers did not change.
+        var withLayers = SampleModels.Usings + "namespace Demo;\npublic sealed partial class Net\n{\n" + OneLayer + "\n}\n";
+        string Head(string attributes) => SampleModels.Usings + "namespace Demo;\n" + attributes + "\npublic sealed partial class Net : NpasModule\n{\n    public override Tensor forward(Tensor x) => Head.forward(x);\n}\n";
+        var compilation = GeneratorHarness.Compile(Head(""), withLayers);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        Assert.Equal("NPAS026", Assert.Single(driver.GetRunResult().Diagnostics).Id);
+
+        var first = compilation.SyntaxTrees.First();
+        var budgeted = compilation.ReplaceSyntaxTree(first, first.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Head("[SharedBudget(0.5)]"))));
+        driver = driver.RunGenerators(budgeted);
+        Assert.DoesNotContain(driver.GetRunResult().Diagnostics, d => d.Id == "NPAS026");
+
+        var again = budgeted.SyntaxTrees.First();
+        driver = driver.RunGenerators(budgeted.ReplaceSyntaxTree(again, again.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Head("")))));
+        Assert.Equal("NPAS026", Assert.Single(driver.GetRunResult().Diagnostics).Id);
+    }
+
+    [Fact]
     public void Editing_the_forward_body_leaves_the_model_unchanged()
     {
         var driver = RunTwice(SampleModels.FashionNet, c =>

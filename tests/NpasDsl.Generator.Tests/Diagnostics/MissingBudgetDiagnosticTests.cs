@@ -74,6 +74,34 @@ public sealed class MissingBudgetDiagnosticTests
         Assert.DoesNotContain("Placeholder layers", Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value);
     }
 
+    [Fact]
+    public void NPAS026_for_sharing_alone_on_a_class_derived_from_a_model_says_where_sharing_goes()
+    {
+        // Found by review: a [Sharing] with no layers beside it was told to "declare the layers in 'Base'", layers it has none of.
+        var source = ModelSource("[Sharing(MaxTemplates = 2)]", "", "public sealed partial class Net : Base",
+            before: "[SharedBudget(0.5)] public partial class Base : NpasModule { [Linear(3, 4)] private partial SharedLinear Tail { get; } public override Tensor forward(Tensor x) => x; }");
+        var d = Single(source, "NPAS026");
+        Assert.Equal("'Net' has [Sharing] but no [SharedBudget], so NpasDsl generates nothing for it; it derives from the model 'Base', but [Sharing] is not inherited " +
+            "and sets the options of the model it is on; put it on 'Base', or give the options when the model is built (NpasOptions.Sharing)", d.GetMessage());
+        Assert.DoesNotContain("declare the layers", d.GetMessage());
+
+        // With layers of its own beside it, the layers are what the advice is about.
+        var withLayers = Single(ModelSource("[Sharing(MaxTemplates = 2)]", OneLayer, "public sealed partial class Net : Base",
+            before: "[SharedBudget(0.5)] public partial class Base : NpasModule { [Linear(3, 4)] private partial SharedLinear Tail { get; } public override Tensor forward(Tensor x) => x; }"), "NPAS026");
+        Assert.Contains("declare the layers in 'Base'", withLayers.GetMessage());
+    }
+
+    [Fact]
+    public void NPAS026_for_sharing_alone_on_an_abstract_base_says_to_put_it_on_the_model()
+    {
+        var source = ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : Base",
+            before: "[Sharing(MaxTemplates = 2)] public abstract partial class Base : NpasModule { protected Base(NpasDsl.Planning.NetworkSpec declaration, NpasOptions? options) : base(declaration, options) { } }");
+        var d = Single(source, "NPAS026");
+        Assert.Equal("Base", At(d));
+        Assert.EndsWith("'Base' is abstract, and a model cannot be (it is built with 'new'), and [Sharing] is not inherited; put it on the model class that derives from it, " +
+            "the one with [SharedBudget]", d.GetMessage());
+    }
+
     [Theory]
     [InlineData("[SharedBudg]")]     // the budget being typed: the compiler's CS0246 first
     [InlineData("[SharedBudget(]")]

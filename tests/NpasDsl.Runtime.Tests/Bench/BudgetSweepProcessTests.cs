@@ -105,4 +105,48 @@ public sealed class BudgetSweepProcessTests : ScratchDirectoryTest
         Assert.Equal(ExitCodes.BadArguments, exitCode);
         Assert.StartsWith("error: --lr is given twice; give it once.\nusage: BudgetSweep", error);
     }
+
+    [Theory]
+    [InlineData("--report")]
+    [InlineData(null)]
+    public void A_results_file_that_is_a_directory_is_refused_before_anything_trains(string? report)
+    {
+        // Found by a review: a report called the directory missing, and a sweep trained its first configuration before
+        // failing with "Access to the path is denied".
+        string directory = Path.Combine(Scratch, "results");
+        Directory.CreateDirectory(directory);
+        IdxTestFiles.WriteFashionLike(Path.Combine(Scratch, "data"), train: 64, test: 16, seed: 3);
+        var arguments = new System.Collections.Generic.List<string> { "--results", directory, "--data", Path.Combine(Scratch, "data"), "--only", "reduced",
+            "--epochs", "1", "--train-batches", "1", "--threads", "1", "--out", Path.Combine(Scratch, "out") };
+        if (report is not null) arguments.Add(report);
+        var (exitCode, output, error) = Run(arguments.ToArray());
+        Assert.Equal(ExitCodes.BadArguments, exitCode);
+        OneErrorLine(error);
+        Assert.Contains($"--results {directory} is a directory, not a results file; give a file path (such as {Path.Combine(directory, "results.tsv")})", error);
+        Assert.DoesNotContain("does not exist", error);
+        Assert.DoesNotContain("== ", output);
+    }
+
+    [Fact]
+    public void Lr_of_may_be_given_again_but_a_configuration_only_once()
+    {
+        // Found by a review: --lr-of adds to the rates before it (a second one used to merge, and was refused as "given
+        // twice"), while full=0.01,full=0.02 kept the last rate without a word.
+        string results = Path.Combine(Scratch, "results.tsv");
+        File.WriteAllText(results, "");
+        string data = Path.Combine(Scratch, "data");
+        IdxTestFiles.WriteFashionLike(data, train: 64, test: 16, seed: 3);
+        var (exitCode, output, error) = Run("--seeds-report", "--results", results, "--data", data, "--lr-of", "full=0.01", "--lr-of", "reduced=0.02");
+        Assert.True(exitCode == ExitCodes.Success, error);
+        Assert.Contains("rates: full 0.01, reduced 0.02, 0.1 0.003, 2 0.003", output);
+
+        foreach (var twice in new[] { new[] { "--lr-of", "full=0.01,full=0.02" }, new[] { "--lr-of", "full=0.01", "--lr-of", "full=0.02" } })
+        {
+            var arguments = new System.Collections.Generic.List<string> { "--seeds-report", "--results", results, "--data", data };
+            arguments.AddRange(twice);
+            (exitCode, _, error) = Run(arguments.ToArray());
+            Assert.Equal(ExitCodes.BadArguments, exitCode);
+            Assert.StartsWith("error: --lr-of gives full a rate twice (0.01 and 0.02); give each configuration one rate.", error);
+        }
+    }
 }
