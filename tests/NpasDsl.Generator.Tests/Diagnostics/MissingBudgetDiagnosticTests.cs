@@ -10,6 +10,9 @@ namespace NpasDsl.Generator.Tests;
 /// <summary>NpasDsl attributes in a class the generator does not read, because it has no [SharedBudget].</summary>
 public sealed class MissingBudgetDiagnosticTests
 {
+    /// <summary>A model with a layer of its own, for classes that derive from it.</summary>
+    private const string ModelBase = "[SharedBudget(0.5)] public partial class Base : NpasModule { [Linear(3, 4)] private partial SharedLinear Tail { get; } public override Tensor forward(Tensor x) => x; }";
+
     [Theory]
     // Found by review: without [SharedBudget] the generator never looked at the class, so a forgotten budget left the
     // compiler's bare CS9248 per layer (and CS7036 for the constructor nothing generated), with no word of the cause.
@@ -47,7 +50,7 @@ public sealed class MissingBudgetDiagnosticTests
     public void NPAS026_for_layers_in_a_class_derived_from_a_model_says_where_layers_go()
     {
         var source = ModelSource("", OneLayer, "public sealed partial class Net : Base",
-            before: "[SharedBudget(0.5)] public partial class Base : NpasModule { [Linear(3, 4)] private partial SharedLinear Tail { get; } public override Tensor forward(Tensor x) => x; }");
+            before: ModelBase);
         var d = Single(source, "NPAS026");
         Assert.Contains("it derives from the model 'Base', whose budget covers only the layers 'Base' declares; declare the layers in 'Base', or derive 'Net' directly from NpasModule", d.GetMessage());
     }
@@ -79,7 +82,7 @@ public sealed class MissingBudgetDiagnosticTests
     {
         // Found by review: a [Sharing] with no layers beside it was told to "declare the layers in 'Base'", layers it has none of.
         var source = ModelSource("[Sharing(MaxTemplates = 2)]", "", "public sealed partial class Net : Base",
-            before: "[SharedBudget(0.5)] public partial class Base : NpasModule { [Linear(3, 4)] private partial SharedLinear Tail { get; } public override Tensor forward(Tensor x) => x; }");
+            before: ModelBase);
         var d = Single(source, "NPAS026");
         Assert.Equal("'Net' has [Sharing] but no [SharedBudget], so NpasDsl generates nothing for it; it derives from the model 'Base', but [Sharing] is not inherited " +
             "and sets the options of the model it is on; put it on 'Base', or give the options when the model is built (NpasOptions.Sharing)", d.GetMessage());
@@ -87,7 +90,7 @@ public sealed class MissingBudgetDiagnosticTests
 
         // With layers of its own beside it, the layers are what the advice is about.
         var withLayers = Single(ModelSource("[Sharing(MaxTemplates = 2)]", OneLayer, "public sealed partial class Net : Base",
-            before: "[SharedBudget(0.5)] public partial class Base : NpasModule { [Linear(3, 4)] private partial SharedLinear Tail { get; } public override Tensor forward(Tensor x) => x; }"), "NPAS026");
+            before: ModelBase), "NPAS026");
         Assert.Contains("declare the layers in 'Base'", withLayers.GetMessage());
     }
 
