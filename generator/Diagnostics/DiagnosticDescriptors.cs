@@ -43,7 +43,7 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' {1}");
 
     public static readonly DiagnosticDescriptor MultipleLayerAttributes = Error("NPAS010", "One layer attribute per property",
-        "'{0}' has {1} layer attributes ({2}); keep one, or declare one property per layer");
+        "'{0}' has {1} kinds of layer attribute ({2}); keep one, or declare one property per layer");
 
     public static readonly DiagnosticDescriptor NoLayers = Error("NPAS011", "Model declares no layers",
         "'{0}' has [SharedBudget] but no layer properties; declare layers such as '[Linear(784, 10)] private partial SharedLinear Head {{ get; }}'");

@@ -232,7 +232,7 @@ public sealed class LayerDiagnosticTests
         Assert.Contains(GeneratorHarness.CompilerProblems(output), d => d.Id == "CS0579");
 
         var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Linear(10, 10)][Linear(3, 4)][Conv2d(1, 1, 1)] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS010");
-        Assert.Equal("'Layer' has 2 layer attributes ([Linear], [Conv2d]); keep one, or declare one property per layer", d.GetMessage());
+        Assert.Equal("'Layer' has 2 kinds of layer attribute ([Linear], [Conv2d]); keep one, or declare one property per layer", d.GetMessage());
     }
 
     [Fact]
