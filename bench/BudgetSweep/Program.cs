@@ -84,11 +84,9 @@ try
         string name = args[i];
         // As in the examples: a second --lr would replace the first without a word. (--lr-of adds to the rates of the ones
         // before it, so it may be given again; a configuration it names twice is refused by ReadRates.)
-        if (name.StartsWith("--", StringComparison.Ordinal) && name != "--lr-of" && !seen.Add(name)) throw new CommandLineSyntaxException($"{name} is given twice; give it once.");
+        if (name.StartsWith("--", StringComparison.Ordinal) && name != "--lr-of" && !seen.Add(name)) throw TrainerCommandLine.GivenTwice(name);
         // As the examples read their options: a value that is empty or is the next option (--results --report) is a value left out.
-        string Value() => i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
-            ? args[++i]
-            : throw new CommandLineSyntaxException(i + 1 < args.Length && args[i + 1].Length == 0 ? $"{name} needs a value, not an empty one." : $"{name} needs a value.");
+        string Value() => TrainerCommandLine.NextValue(args, ref i);
         int Positive() => TrainerCommandLine.PositiveInteger(name, Value());
         switch (name)
         {

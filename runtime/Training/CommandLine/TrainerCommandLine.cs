@@ -119,10 +119,7 @@ public sealed partial class TrainerCommandLine
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
-            // A value that is empty or is the next option (--checkpoint-dir --resume) is a value left out, not a name.
-            string Value() => i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
-                ? args[++i]
-                : throw new CommandLineSyntaxException(i + 1 < args.Length && args[i + 1].Length == 0 ? $"{name} needs a value, not an empty one." : $"{name} needs a value.");
+            string Value() => NextValue(args, ref i);
             if (name is "-h" or "--help")
             {
                 HelpRequested = true; // what follows is not read: help is answered whatever comes after it
@@ -130,10 +127,29 @@ public sealed partial class TrainerCommandLine
             }
             // The same option twice (--epochs 1 ... --epochs 2, a default pasted before a change) would keep the last one
             // without a word, so that what runs is not what the first one says.
-            if (!seen.Add(name)) throw new CommandLineSyntaxException($"{name} is given twice; give it once.");
+            if (!seen.Add(name)) throw GivenTwice(name);
             if (!own(name, Value) && !TryRead(name, Value)) throw new CommandLineSyntaxException(Unknown(name, i > 0 ? args[i - 1] : null));
         }
     }
+
+    /// <summary>
+    /// The value of the option at <paramref name="index"/>, which moves past it: every program's command line reads values
+    /// so. A value that is empty or is the next option (<c>--checkpoint-dir --resume</c>) is a value left out, not a name.
+    /// </summary>
+    /// <exception cref="CommandLineSyntaxException">The value is missing or empty.</exception>
+    public static string NextValue(string[] args, ref int index)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        string name = args[index];
+        if (index + 1 < args.Length && args[index + 1].Length > 0 && !args[index + 1].StartsWith("--", StringComparison.Ordinal)) return args[++index];
+        throw new CommandLineSyntaxException(index + 1 < args.Length && args[index + 1].Length == 0 ? $"{name} needs a value, not an empty one." : $"{name} needs a value.");
+    }
+
+    /// <summary>
+    /// The refusal of an option given a second time: the last value would win without a word, so that what runs is not
+    /// what the first one says.
+    /// </summary>
+    public static CommandLineSyntaxException GivenTwice(string name) => new($"{name} is given twice; give it once.");
 
     /// <summary>
     /// The refusal of <paramref name="name"/>, which no reader knows: a word that is no option at all (a value after an
