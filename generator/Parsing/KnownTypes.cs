@@ -17,17 +17,26 @@ internal static class KnownTypes
     public const string NpasOptions = "NpasDsl.NpasOptions";
     public const string ModuleList = "TorchSharp.Modules.ModuleList`1";
 
-    /// <summary>The layer kind an attribute class declares, or null for any other attribute.</summary>
-    public static LayerKind? LayerKindOf(INamedTypeSymbol? attribute) => attribute is null ? null : FullName(attribute) switch
+    /// <summary>The layer attributes by metadata name, with the kind each declares.</summary>
+    public static readonly (string Attribute, LayerKind Kind)[] LayerAttributes =
     {
-        "NpasDsl.LinearAttribute" => LayerKind.Linear,
-        "NpasDsl.Conv1dAttribute" => LayerKind.Conv1d,
-        "NpasDsl.Conv2dAttribute" => LayerKind.Conv2d,
-        "NpasDsl.EmbeddingAttribute" => LayerKind.Embedding,
-        "NpasDsl.BatchNorm2dAttribute" => LayerKind.BatchNorm2d,
-        "NpasDsl.LayerNormAttribute" => LayerKind.LayerNorm,
-        _ => null,
+        ("NpasDsl.LinearAttribute", LayerKind.Linear),
+        ("NpasDsl.Conv1dAttribute", LayerKind.Conv1d),
+        ("NpasDsl.Conv2dAttribute", LayerKind.Conv2d),
+        ("NpasDsl.EmbeddingAttribute", LayerKind.Embedding),
+        ("NpasDsl.BatchNorm2dAttribute", LayerKind.BatchNorm2d),
+        ("NpasDsl.LayerNormAttribute", LayerKind.LayerNorm),
     };
+
+    /// <summary>The layer kind an attribute class declares, or null for any other attribute.</summary>
+    public static LayerKind? LayerKindOf(INamedTypeSymbol? attribute)
+    {
+        if (attribute is null) return null;
+        string name = FullName(attribute);
+        foreach (var (known, kind) in LayerAttributes)
+            if (known == name) return kind;
+        return null;
+    }
 
     /// <summary>The property type (or list element type) a layer of <paramref name="kind"/> must have.</summary>
     public static string LayerTypeOf(LayerKind kind) => kind switch

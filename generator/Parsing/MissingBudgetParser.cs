@@ -21,12 +21,9 @@ internal sealed record MissingBudgetUse(string FullName, string Order, Diagnosti
 internal static class MissingBudgetParser
 {
     /// <summary>The property attributes that mean nothing outside a model.</summary>
-    public static readonly string[] PropertyAttributes =
-    {
-        "NpasDsl.LinearAttribute", "NpasDsl.Conv1dAttribute", "NpasDsl.Conv2dAttribute", "NpasDsl.EmbeddingAttribute",
-        "NpasDsl.BatchNorm2dAttribute", "NpasDsl.LayerNormAttribute",
-        KnownTypes.RepeatAttribute, KnownTypes.ShareGroupAttribute, KnownTypes.NoShareAttribute,
-    };
+    public static readonly string[] PropertyAttributes = KnownTypes.LayerAttributes.Select(a => a.Attribute)
+        .Concat(new[] { KnownTypes.RepeatAttribute, KnownTypes.ShareGroupAttribute, KnownTypes.NoShareAttribute })
+        .ToArray();
 
     public static MissingBudgetUse? Find(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
