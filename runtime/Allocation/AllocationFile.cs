@@ -124,9 +124,7 @@ public sealed class AllocationFile
             throw new InvalidDataException($"{source} is not a complete NpasDsl allocation: {missing}. Save the allocation again (AllocationFile.From(model.Allocation).Save(path)).");
         // The rules options given at start-up are held to: a hand-edited "maskPeriod": 0 or "combiner": 7 would
         // otherwise plan silently without masks or fail far from the file.
-        var s = file.Sharing;
-        if (new SharingSpec(s.Strategy, s.Combiner, s.Upsampler, s.MaxTemplates, bankSplit: s.BankSplit, coefficientSharing: s.CoefficientSharing, maskPeriod: s.MaskPeriod)
-                .Problems().Select(p => p.Problem).FirstOrDefault() is { } invalid)
+        if (file.Sharing.ToSpec().Problems().Select(p => p.Problem).FirstOrDefault() is { } invalid)
             throw new InvalidDataException($"{source} holds sharing options no model can use: {invalid}.");
         return file;
     }
@@ -262,11 +260,14 @@ public sealed class AllocationFile
         /// These options as they act: MaxTemplates and MaskPeriod at their defaults where the combiner or upsampler makes
         /// them moot, as <see cref="SharingSpec.WithoutMootOptions"/> does for the declared ones.
         /// </summary>
-        public SharingRecord Effective() => this with
+        public SharingRecord Effective()
         {
-            MaxTemplates = SharingSpec.MaxTemplatesMatters(Combiner) ? MaxTemplates : SharingDefaults.MaxTemplates,
-            MaskPeriod = SharingSpec.MaskPeriodMatters(Upsampler) ? MaskPeriod : SharingDefaults.MaskPeriod,
-        };
+            var acting = ToSpec().WithoutMootOptions();
+            return this with { MaxTemplates = acting.MaxTemplates, MaskPeriod = acting.MaskPeriod };
+        }
+
+        /// <summary>These options as a <see cref="SharingSpec"/> (seed 0: the file does not record one).</summary>
+        public SharingSpec ToSpec() => new(Strategy, Combiner, Upsampler, MaxTemplates, bankSplit: BankSplit, coefficientSharing: CoefficientSharing, maskPeriod: MaskPeriod);
     }
 
     /// <summary>One group as stored.</summary>
