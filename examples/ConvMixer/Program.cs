@@ -15,8 +15,6 @@ using static TorchSharp.torch;
 //   ConvMixer --model unshared --data DIR                       pretrain; checkpoints in runs/convmixer-unshared
 //   ConvMixer --model spin --data DIR --fuse-from runs/convmixer-unshared/model-....bin --fusion mean
 // and ends with: final: accuracy=... parameters=... budget=... unshared=...
-// What a folder of CIFAR-100 is told: this program has no option that reads it.
-const string CifarOnlyTen = "this program trains on CIFAR-10 only (the WideResNet example with --model wrn-28-10 trains on CIFAR-100)";
 string Usage =
     "usage: ConvMixer --data DIR [--model unshared|spin] [--fuse-from CHECKPOINT] [--fusion mean|first|scalar|channel] [--fusion-steps N] [trainer options]\n" +
     "  --data DIR       the CIFAR-10 binary files (data_batch_1.bin ... test_batch.bin)\n" +
@@ -82,7 +80,7 @@ catch (ArgumentException e)
 // Every failure from here on is reported in one line with its own exit code (ExitCodes says which).
 try
 {
-    var dataset = CifarDataset.Load(data, CifarVariant.Cifar10, CifarOnlyTen);
+    var dataset = CifarDataset.Load(data, CifarVariant.Cifar10, CifarDataset.Cifar10OnlyAdvice);
     random.manual_seed(trainer.Seed);
     Func<NpasOptions, NpasModule> build = o => model == "spin" ? new ConvMixerSpin(o) : new ConvMixerNet(o);
     NpasModule network = build(new NpasOptions { Seed = trainer.Seed, Device = device });

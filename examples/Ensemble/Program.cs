@@ -15,8 +15,6 @@ using static TorchSharp.torch;
 // every narrower member's weight is the top-left block of the wider member's, the family trains on the sum of the
 // members' losses, and the test set gives each member's accuracy, the ensemble's, and the anytime curve (members
 // added cheapest first). Ends with: final: accuracy=<ensemble> parameters=<family> budget=<members' budgets> unshared=<separate networks>
-// What a folder of CIFAR-100 is told: this program has no option that reads it.
-const string CifarOnlyTen = "this program trains on CIFAR-10 only (the WideResNet example with --model wrn-28-10 trains on CIFAR-100)";
 string Usage =
     "usage: Ensemble [--dataset fashion-mnist|cifar10] [--data DIR] [--budget FRACTION | --separate] [--test-images N] [trainer options]\n" +
     "  --dataset        fashion-mnist (default; grey images repeated to three channels) or cifar10 (binary version, random crops and flips)\n" +
@@ -82,7 +80,7 @@ try
     Tensor trainImages, trainLabels, testImagesTensor, testLabels;
     if (dataset == "cifar10")
     {
-        var cifar = CifarDataset.Load(data!, CifarVariant.Cifar10, CifarOnlyTen);
+        var cifar = CifarDataset.Load(data!, CifarVariant.Cifar10, CifarDataset.Cifar10OnlyAdvice);
         (trainImages, trainLabels, testImagesTensor, testLabels) = (cifar.TrainImages, cifar.TrainLabels, cifar.TestImages, cifar.TestLabels);
     }
     else

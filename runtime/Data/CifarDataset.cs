@@ -50,6 +50,9 @@ public sealed class CifarDataset
         ? (Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin").ToArray(), "test_batch.bin")
         : (new[] { "train.bin" }, "test.bin");
 
+    /// <summary>The <c>otherVariant</c> advice of a program that reads CIFAR-10 only (ConvMixer, Ensemble): no option of it reads CIFAR-100.</summary>
+    public const string Cifar10OnlyAdvice = "this program trains on CIFAR-10 only (the WideResNet example with --model wrn-28-10 trains on CIFAR-100)";
+
     /// <summary>
     /// Loads <paramref name="variant"/> from <paramref name="directory"/> (or its <c>cifar-10-batches-bin</c> / <c>cifar-100-binary</c> subfolder).
     /// <paramref name="otherVariant"/> is what a folder of the other variant is told to do, in the program's own terms
