@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace NpasDsl.Generator.Parsing;
@@ -10,33 +11,54 @@ internal sealed class AttributeReader
 {
     private readonly AttributeData _data;
     private readonly AttributeSyntax? _syntax;
+    private readonly Compilation _compilation;
+    private readonly CancellationToken _cancellationToken;
 
-    public AttributeReader(AttributeData data, CancellationToken cancellationToken)
+    public AttributeReader(AttributeData data, Compilation compilation, CancellationToken cancellationToken)
     {
         _data = data;
+        _compilation = compilation;
+        _cancellationToken = cancellationToken;
         _syntax = data.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
     }
 
     /// <summary>The attribute's short name, as a user writes it: <c>Conv2d</c>.</summary>
-    public string ShortName
+    public string ShortName => ShortNameOf(_data);
+
+    /// <summary>An attribute's short name, as a user writes it: <c>Conv2d</c>.</summary>
+    public static string ShortNameOf(AttributeData data)
     {
-        get
-        {
-            var name = _data.AttributeClass?.Name ?? "?";
-            return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
-        }
+        var name = data.AttributeClass?.Name ?? "?";
+        return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
     }
 
     /// <summary>
     /// Whether the compiler bound the attribute to a constructor and it is typed out (false on half-typed code such as
     /// <c>[SharedBudget(]</c>, which binds to the parameterless constructor but is a syntax error the compiler reports,
-    /// and on a named argument given twice, <c>[SharedBudget(Parameters = 5, Parameters = 600)]</c>).
+    /// on a named argument given twice, <c>[SharedBudget(Parameters = 5, Parameters = 600)]</c>, and on an argument the
+    /// compiler refuses to convert, <c>[SharedBudget(Parameters = 1e6)]</c>).
     /// </summary>
     public bool IsBound => _data.AttributeConstructor is not null && !HasSyntaxErrors
         && _data.ConstructorArguments.All(a => a.Kind != TypedConstantKind.Error)
         && _data.NamedArguments.All(a => a.Value.Kind != TypedConstantKind.Error)
         // One named argument given twice is the compiler's CS0643; which of the two is meant is the user's to say.
-        && _data.NamedArguments.Select(a => a.Key).Distinct().Count() == _data.NamedArguments.Length;
+        && _data.NamedArguments.Select(a => a.Key).Distinct().Count() == _data.NamedArguments.Length
+        && !NeedsARefusedConversion;
+
+    /// <summary>
+    /// Whether an argument needs an explicit conversion, which an attribute argument cannot have (CS0266). The binder still
+    /// hands the attribute the converted constant where it is exact (<c>1e6</c> as the <see langword="long"/> 1,000,000),
+    /// so only the argument's own conversion tells the compiler's error from a value to plan with.
+    /// </summary>
+    private bool NeedsARefusedConversion
+    {
+        get
+        {
+            if (_syntax?.ArgumentList is not { Arguments.Count: > 0 } list) return false;
+            var model = _compilation.GetSemanticModel(_syntax.SyntaxTree);
+            return list.Arguments.Any(a => model.GetConversion(a.Expression, _cancellationToken) is { Exists: true, IsImplicit: false });
+        }
+    }
 
     // Errors only: a #warning or an unknown #pragma inside the brackets is a warning, and the attribute is whole.
     private bool HasSyntaxErrors => _syntax is not null && _syntax.ContainsDiagnostics && _syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);

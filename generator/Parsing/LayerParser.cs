@@ -59,7 +59,7 @@ internal static class LayerParser
                 layerCount += result.Layer.Repeat > 0 ? result.Layer.Repeat : 1;
                 if (layerCount > Limits.MaxModelLayers && valid)
                 {
-                    var attribute = new AttributeReader(property.GetAttributes().First(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null), cancellationToken);
+                    var attribute = new AttributeReader(property.GetAttributes().First(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null), compilation, cancellationToken);
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNumbers, attribute.Location, property.Name, string.Format(CultureInfo.InvariantCulture,
                         "with it the model declares {0:N0} layers, more than the {1:N0} NpasDsl plans in one model; use fewer repeats", layerCount, Limits.MaxModelLayers)));
                     valid = false;
@@ -70,7 +70,7 @@ internal static class LayerParser
             if (total > Limits.MaxModelParameters && valid)
             {
                 // Reported once, on the layer that crosses the limit: past it the planner's counts would overflow.
-                var attribute = new AttributeReader(property.GetAttributes().First(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null), cancellationToken);
+                var attribute = new AttributeReader(property.GetAttributes().First(a => KnownTypes.LayerKindOf(a.AttributeClass) is not null), compilation, cancellationToken);
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNumbers, attribute.Location, property.Name, string.Format(CultureInfo.InvariantCulture,
                     "with it the model's layers add up to {0:N0} parameters, more than the {1:N0} NpasDsl can plan in one model; use fewer or smaller layers",
                     total, Limits.MaxModelParameters)));
@@ -243,7 +243,7 @@ internal static class LayerParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartialPropertyWithoutLayer, location, property.Name, advice));
                 return (true, null, null);
             }
-            var reader = new AttributeReader(orphan, cancellationToken);
+            var reader = new AttributeReader(orphan, compilation, cancellationToken);
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingLayerAttribute, reader.Location ?? location, property.Name, reader.ShortName));
             return (true, null, null);
         }
@@ -254,13 +254,13 @@ internal static class LayerParser
             var kinds = layerAttributes.GroupBy(a => a.AttributeClass!, SymbolEqualityComparer.Default).Select(g => g.First()).ToList();
             if (kinds.Count > 1)
             {
-                var names = string.Join(", ", kinds.Select(a => "[" + new AttributeReader(a, cancellationToken).ShortName + "]"));
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, new AttributeReader(kinds[1], cancellationToken).Location ?? location, property.Name, kinds.Count, names));
+                var names = string.Join(", ", kinds.Select(a => "[" + AttributeReader.ShortNameOf(a) + "]"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, new AttributeReader(kinds[1], compilation, cancellationToken).Location ?? location, property.Name, kinds.Count, names));
             }
             return (true, null, null);
         }
 
-        var layer = new AttributeReader(layerAttributes[0], cancellationToken);
+        var layer = new AttributeReader(layerAttributes[0], compilation, cancellationToken);
         var kind = KnownTypes.LayerKindOf(layerAttributes[0].AttributeClass)!.Value;
         // Half-typed code the compiler reports: an argument or attribute that does not bind ([Repe]), a type that does not
         // bind (ModuleList<SharedConvv2d>), a property without accessors yet ({ }), 'unsafe' where unsafe code is not
@@ -302,7 +302,7 @@ internal static class LayerParser
         ITypeSymbol? element = isList ? propertyType!.TypeArguments.FirstOrDefault() : property.Type;
         if (repeat is not null)
         {
-            var repeatReader = new AttributeReader(repeat, cancellationToken);
+            var repeatReader = new AttributeReader(repeat, compilation, cancellationToken);
             repeatCount = repeatReader.Positional(0, 0);
             if (!repeatReader.IsBound) return (true, null, null);
             if (repeatCount <= 0 || repeatCount > Limits.MaxRepeat)
@@ -340,7 +340,7 @@ internal static class LayerParser
         bool isNorm = !kind.HasShareableWeight();
         if (group is not null)
         {
-            var groupReader = new AttributeReader(group, cancellationToken);
+            var groupReader = new AttributeReader(group, compilation, cancellationToken);
             if (!groupReader.IsBound) return (true, null, null);
             groupName = groupReader.Positional<string?>(0, null);
             if (isNorm) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharingIgnoredOnNorm, groupReader.Location, property.Name, "ShareGroup"));
@@ -356,7 +356,7 @@ internal static class LayerParser
             if (isNorm) groupName = null;
         }
         if (noShare is not null && isNorm)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharingIgnoredOnNorm, new AttributeReader(noShare, cancellationToken).Location, property.Name, "NoShare"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharingIgnoredOnNorm, new AttributeReader(noShare, compilation, cancellationToken).Location, property.Name, "NoShare"));
 
         bool hasErrors = diagnostics.Skip(errorsBefore).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == DiagnosticSeverity.Error);
         if (hasErrors || model is null) return (true, null, null);

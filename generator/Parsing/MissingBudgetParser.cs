@@ -31,8 +31,8 @@ internal static class MissingBudgetParser
         var (type, declaration, what) = context.TargetSymbol switch
         {
             IPropertySymbol property => (property.ContainingType, context.TargetNode.Parent as ClassDeclarationSyntax,
-                "[" + new AttributeReader(context.Attributes[0], cancellationToken).ShortName + "] on '" + property.Name + "'"),
-            INamedTypeSymbol named => (named, context.TargetNode as ClassDeclarationSyntax, "[" + new AttributeReader(context.Attributes[0], cancellationToken).ShortName + "]"),
+                "[" + AttributeReader.ShortNameOf(context.Attributes[0]) + "] on '" + property.Name + "'"),
+            INamedTypeSymbol named => (named, context.TargetNode as ClassDeclarationSyntax, "[" + AttributeReader.ShortNameOf(context.Attributes[0]) + "]"),
             _ => (null, null, ""),
         };
         // Only classes: a struct or interface cannot take [SharedBudget] at all (CS0592), and a class still without a name

@@ -64,8 +64,8 @@ internal static class ModelParser
         }
 
         bool canGenerate = CheckClass(type, syntax, context.SemanticModel.Compilation, diagnostics, out bool takesParts, out bool takesModelMembers, out bool takesConstructor);
-        var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], cancellationToken), diagnostics, out var budgetLocation);
-        var sharing = ReadSharing(type, diagnostics, cancellationToken);
+        var budget = ReadBudget(type.Name, new AttributeReader(context.Attributes[0], context.SemanticModel.Compilation, cancellationToken), diagnostics, out var budgetLocation);
+        var sharing = ReadSharing(type, context.SemanticModel.Compilation, diagnostics, cancellationToken);
         var layers = LayerParser.ReadLayers(type, context.SemanticModel.Compilation, diagnostics, cancellationToken, out bool layersValid, out var shareGroups, out var declarations);
         if (layersValid && layers.Count == 0)
         {
@@ -334,13 +334,13 @@ internal static class ModelParser
         return model;
     }
 
-    private static SharingModel? ReadSharing(INamedTypeSymbol type, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    private static SharingModel? ReadSharing(INamedTypeSymbol type, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
     {
         var data = KnownTypes.AttributeOf(type, KnownTypes.SharingAttribute);
         var defaults = SharingSpec.Default;
         if (data is null) return new SharingModel(defaults.Strategy, defaults.Combiner, defaults.Upsampler, defaults.MaxTemplates, defaults.Seed, defaults.BankSplit, defaults.CoefficientSharing, defaults.MaskPeriod);
 
-        var attribute = new AttributeReader(data, cancellationToken);
+        var attribute = new AttributeReader(data, compilation, cancellationToken);
         if (!attribute.IsBound) return null;
         bool ok = true;
         var strategy = (GroupStrategy)attribute.Named("Strategy", (int)defaults.Strategy);

@@ -145,6 +145,24 @@ public sealed class HalfTypedCodeTests
         Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
     }
 
+    [Theory]
+    [InlineData("[SharedBudget(Parameters = 1e6)]", Head, "CS0266")]       // a double where a long is wanted
+    [InlineData("[SharedBudget(Parameters = 100000L * 3.5)]", Head, "CS0266")]
+    [InlineData("[SharedBudget(0.5), Sharing(MaxTemplates = 2.5)]", Head, "CS0266")]
+    [InlineData("[SharedBudget(0.5), Sharing(MaxTemplates = 2.0)]", Head, "CS0266")]
+    [InlineData("[SharedBudget(0.5)]", "    [Conv2d(1, 16, 3, Padding = 1.5)] private partial SharedConv2d Stem { get; }\n" + Head, "CS0266")]
+    [InlineData("[SharedBudget(0.5)]", "    [Linear(100, 10, Bias = 1)] private partial SharedLinear Head { get; }", "CS0029")]
+    [InlineData("[SharedBudget(0.5)]", "    [Linear(100L, 10)] private partial SharedLinear Head { get; }", "CS1503")]
+    public void An_argument_the_compiler_refuses_to_convert_is_the_compilers_error_alone(string classAttributes, string members, string compilerError)
+    {
+        // Found by review: [SharedBudget(Parameters = 1e6)] is CS0266, yet the binder hands the attribute a converted value,
+        // and the model was planned with it beside the compiler's error (an NPAS019 could join).
+        var (npas, inUser, inGenerated) = Build(Model(members, classAttributes));
+        Assert.Empty(npas);
+        Assert.Contains(inUser, d => d.StartsWith(compilerError));
+        Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
+    }
+
     [Fact]
     public void A_budget_attribute_being_typed_gets_no_missing_budget_error()
     {
