@@ -99,8 +99,10 @@ internal static class LayerParser
         if (!property.GetAttributes().IsEmpty) return null;
         // A declaration the parser recovered from ('[Linear(1, 2)] ... { get; } Head' swallowing the next line's
         // attribute list): the layer attribute may be there as written but lost to the parse; the syntax error comes first.
-        if (property.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is { ContainsDiagnostics: true } node
-                && node.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error))) return null;
+        // So can the member before it: a stray word after a layer ('{ get; } x') becomes an incomplete member that takes
+        // the next line's attribute list with it (CS1585).
+        if (property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken))
+                .Any(node => HasSyntaxErrors(node) || PreviousMember(node) is { } previous && HasSyntaxErrors(previous))) return null;
         var type = property.Type as INamedTypeSymbol;
         bool list = type is { IsGenericType: true } && KnownTypes.FullName(type) == KnownTypes.ModuleList && type.TypeArguments.Length == 1;
         var element = list ? type!.TypeArguments[0] : property.Type;
@@ -119,6 +121,15 @@ internal static class LayerParser
         return $"NpasDsl implements only layers declared with [Linear], [Conv1d], [Conv2d], [Embedding], [BatchNorm2d] or [LayerNorm], not a '{element.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'; " +
             "implement the property yourself (remove 'partial'; a module without trainable parameters, registered with register_module in 'partial void OnCreated()'), " +
             "or use the functional form in forward";
+    }
+
+    private static bool HasSyntaxErrors(SyntaxNode node) => node.ContainsDiagnostics && node.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
+
+    private static MemberDeclarationSyntax? PreviousMember(SyntaxNode node)
+    {
+        if (node is not MemberDeclarationSyntax member || node.Parent is not TypeDeclarationSyntax parent) return null;
+        int index = parent.Members.IndexOf(member);
+        return index > 0 ? parent.Members[index - 1] : null;
     }
 
     public static bool IsLayerOrSharingAttribute(AttributeData a)

@@ -163,6 +163,21 @@ public sealed class HalfTypedCodeTests
         Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
     }
 
+    [Theory]
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear Body { get; } x\n" + Head)]
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear Body { get; } ;\n" + Head)]
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear Body { get; } 5\n" + Head)]
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear Body { get; } x.\n" + Head)]
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear Body { get; } =\n" + Head)]
+    [InlineData("    [Linear(100, 10)] private partial SharedLinear Body { get; } [\n" + Head)]
+    public void A_stray_token_after_a_layer_leaves_the_next_layer_to_the_compilers_error(string members)
+    {
+        var (npas, inUser, inGenerated) = Build(Model(members));
+        Assert.True(npas.Count == 0, string.Join(" | ", npas) + " beside " + string.Join(" | ", inUser));
+        Assert.NotEmpty(inUser);
+        Assert.True(inGenerated.Count == 0, string.Join(" | ", inGenerated));
+    }
+
     [Fact]
     public void A_budget_attribute_being_typed_gets_no_missing_budget_error()
     {
