@@ -44,7 +44,8 @@ try
     }
     var requested = new NpasOptions { Seed = t.Seed, Budget = budget, Device = device, Sharing = sharing, Unshared = options.Unshared };
     // --group-search trains a warm-up model first (on the training part only); --allocation reads saved groups.
-    var model = options.Allocation.Build(o => new FashionNet(o), trainingData, t, requested, Console.WriteLine);
+    // The first Ctrl+C during a search's warm-up stops it (exit code 130), as it stops training.
+    var model = ConsoleProgress.Interruptible(interrupt => options.Allocation.Build(o => new FashionNet(o), trainingData, t, requested, Console.WriteLine, interrupt));
     Console.WriteLine(model.Allocation);
 
     // --unshare-at replaces the model with the one rebuilt for the split allocation.

@@ -94,7 +94,7 @@ try
         Sharing = coefficientSharing is { } c ? declared.With(coefficientSharing: c) : null,
     };
     // --group-search warms a model up on the training part first (SSN's WRN experiments); --allocation reads saved groups.
-    var network = allocationLine.Build(build, trainingData, trainer, requested, Console.WriteLine);
+    var network = ConsoleProgress.Interruptible(interrupt => allocationLine.Build(build, trainingData, trainer, requested, Console.WriteLine, interrupt));
     Console.WriteLine(network.Allocation);
 
     // With --unshare-at the trained model is the one rebuilt for the split allocation.

@@ -34,6 +34,12 @@ public sealed class GroupSearchOptions
     /// <summary>The device the warm-up model trains on (null: the CPU); <c>batchLoss</c> must put its batches there.</summary>
     public TorchSharp.torch.Device? Device { get; init; }
 
+    /// <summary>
+    /// Stops the search between two warm-up steps once cancelled; it then throws <see cref="GroupSearchInterruptedException"/>
+    /// and returns no groups. The default never cancels.
+    /// </summary>
+    public System.Threading.CancellationToken Cancellation { get; init; }
+
     /// <summary>What is wrong with these options, or null.</summary>
     public string? Validate()
     {

@@ -75,8 +75,13 @@ internal static class Warmup
     {
         model.train();
         var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
-        for (int step = 0; step < options.WarmupSteps; step++)
+        // Checked after the last step too: a search interrupted then must not go on to return groups the user stopped.
+        for (int step = 0; ; step++)
         {
+            if (options.Cancellation.IsCancellationRequested)
+                throw new GroupSearchInterruptedException(string.Create(CultureInfo.InvariantCulture,
+                    $"The group search was interrupted after {step:N0} of its {options.WarmupSteps:N0} warm-up steps; it found no groups"), step, options.WarmupSteps, options.Cancellation);
+            if (step == options.WarmupSteps) break;
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
             var loss = batchLoss(model);

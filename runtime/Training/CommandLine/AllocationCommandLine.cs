@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using System.Threading;
 using NpasDsl.Allocation;
 using NpasDsl.GroupSearch;
 using NpasDsl.Planning;
@@ -108,7 +109,9 @@ public sealed class AllocationCommandLine
     /// <exception cref="TrainingDivergedException">The search's warm-up loss became NaN or infinite.</exception>
     /// <exception cref="BudgetInfeasibleException">The budget cannot be met by the models the search builds before its warm-up, or (where files would be deleted) by the model the run trains. The groups a search finds are planned after it, and may still fail then.</exception>
     /// <exception cref="AllocationMismatchException">Where files would be deleted: the <c>--allocation</c> given does not fit the model.</exception>
-    public AllocationFile? Resolve<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
+    /// <exception cref="GroupSearchInterruptedException"><paramref name="cancellationToken"/> was cancelled during the search's warm-up; nothing was written.</exception>
+    public AllocationFile? Resolve<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log,
+        CancellationToken cancellationToken = default)
         where TModel : NpasModule
     {
         ArgumentNullException.ThrowIfNull(create);
@@ -145,6 +148,7 @@ public sealed class AllocationCommandLine
         var options = new GroupSearchOptions
         {
             WarmupSteps = steps, Seed = model.Seed ?? trainer.Seed, Budget = model.Budget, Sharing = model.Sharing, Device = model.Device, Groups = Groups,
+            Cancellation = cancellationToken,
         };
         // Command-line names even for options built in code: this class reads a command line, and its own messages name --group-search.
         var store = trainer.CheckpointDirectory is { } directory ? new CheckpointStore(directory, SettingNames.CommandLine) : null;
@@ -183,6 +187,12 @@ public sealed class AllocationCommandLine
         {
             // A stopped run with the fix the command line offers, not a crash.
             throw new TrainingDivergedException($"{e.Problem}; try fewer --search-steps, another --seed, or no --group-search.");
+        }
+        catch (GroupSearchInterruptedException e)
+        {
+            // Nothing is written before the search ends, so a start with the same command searches again from scratch.
+            throw new GroupSearchInterruptedException($"{e.Message} and wrote nothing; the same command searches again (--search-steps sets a shorter warm-up)",
+                e.StepsDone, e.Steps, e.CancellationToken);
         }
         log($"group search: {allocation.AssignmentSource}: {allocation.Groups.Count} {(allocation.Groups.Count == 1 ? "group" : "groups")}");
         if (searchFile is not null && settingsFile is not null)
@@ -353,10 +363,12 @@ public sealed class AllocationCommandLine
     /// <exception cref="ArgumentException">See <see cref="Resolve"/>.</exception>
     /// <exception cref="CheckpointException">See <see cref="Resolve"/>.</exception>
     /// <exception cref="CheckpointMismatchException">See <see cref="Resolve"/>.</exception>
-    public TModel Build<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log)
+    /// <exception cref="GroupSearchInterruptedException">See <see cref="Resolve"/>.</exception>
+    public TModel Build<TModel>(Func<NpasOptions, TModel> create, TrainingData data, TrainerOptions trainer, NpasOptions model, Action<string> log,
+        CancellationToken cancellationToken = default)
         where TModel : NpasModule
     {
-        if (Resolve(create, data, trainer, model, log) is not { } allocation) return create(model);
+        if (Resolve(create, data, trainer, model, log, cancellationToken) is not { } allocation) return create(model);
         try
         {
             return create(new NpasOptions { Seed = model.Seed, Device = model.Device, Allocation = allocation });

@@ -40,8 +40,9 @@ public static class ExitCodes
 
     /// <summary>
     /// The run was interrupted (Ctrl+C; <see cref="TrainingInterruptedException"/>) and stopped between two batches, after a
-    /// checkpoint of that point where it has a checkpoint directory: <c>--resume</c> continues it. 130 is what a shell
-    /// reports for a program ended by Ctrl+C (128 + SIGINT).
+    /// checkpoint of that point where it has a checkpoint directory: <c>--resume</c> continues it. Or its group search was
+    /// interrupted during the warm-up (<see cref="NpasDsl.GroupSearch.GroupSearchInterruptedException"/>), before anything
+    /// was written. 130 is what a shell reports for a program ended by Ctrl+C (128 + SIGINT).
     /// </summary>
     public const int Interrupted = 130;
 
@@ -51,7 +52,7 @@ public static class ExitCodes
     /// </summary>
     public static int? For(Exception failure) => failure switch
     {
-        TrainingInterruptedException => Interrupted,
+        TrainingInterruptedException or NpasDsl.GroupSearch.GroupSearchInterruptedException => Interrupted,
         BudgetInfeasibleException => BudgetInfeasible,
         TrainingDivergedException or AllocationMismatchException or CheckpointException => TrainingStopped,
         IOException or UnauthorizedAccessException or InvalidDataException => DataUnavailable, // IOException: also missing, truncated, full disk

@@ -30,33 +30,66 @@ public static class ConsoleProgress
     public static T Run<T>(Func<IProgress<TrainingProgress>?, Action<string>, CancellationToken, T> train)
     {
         bool interactive = IsInteractive(Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI"));
-        var interrupt = new CancellationTokenSource(); // no timer: nothing to dispose, so a late signal cannot meet a disposed source
         var display = new LiveTask();
-        var gate = new object();
-        bool finished = false;
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        // Said before the token is cancelled: once it is, the run may stop and exit before a later write lands. Under the
+        // live display a line written from the signal thread would tear the bar, so the bar itself says it (through
+        // LiveTask, which orders this with the training thread's progress text).
+        using var interrupt = new FirstCtrlC(() =>
         {
-            lock (gate) // the handler runs on a signal thread, possibly while the run is ending
-            {
-                if (finished || interrupt.IsCancellationRequested) return; // the second Ctrl+C: let it end the process
-                e.Cancel = true;
-                // Said before the token is cancelled: once it is, the run may stop and exit before a later write lands.
-                // Under the live display a line written from this thread would tear the bar, so the bar itself says it
-                // (through LiveTask, which orders this with the training thread's progress text).
-                if (interactive) display.Show(InterruptingOnBar);
-                else Console.Error.WriteLine(Interrupting);
-                interrupt.Cancel();
-            }
-        };
-        Console.CancelKeyPress += onCancel;
-        try
+            if (interactive) display.Show(InterruptingOnBar);
+            else Console.Error.WriteLine(Interrupting);
+        });
+        return RunWithDisplay(train, interrupt.Token, interactive, display);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (a group search, before any progress display) with a token that the first Ctrl+C
+    /// cancels, after writing <paramref name="announcement"/> to standard error; a second Ctrl+C ends the process at once.
+    /// </summary>
+    public static T Interruptible<T>(Func<CancellationToken, T> work, string announcement = InterruptingSearch)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        using var interrupt = new FirstCtrlC(() => Console.Error.WriteLine(announcement));
+        return work(interrupt.Token);
+    }
+
+    /// <summary>What the first Ctrl+C during a group search's warm-up prints.</summary>
+    public const string InterruptingSearch = "interrupt: stopping the group search after this warm-up step (Ctrl+C again ends the process at once)";
+
+    /// <summary>
+    /// While alive, turns the first Ctrl+C into a cancelled token (announced first) instead of the end of the process;
+    /// a second Ctrl+C, or one after disposal, ends the process as usual.
+    /// </summary>
+    private sealed class FirstCtrlC : IDisposable
+    {
+        private readonly CancellationTokenSource _interrupt = new(); // no timer: nothing to dispose, so a late signal cannot meet a disposed source
+        private readonly object _gate = new();
+        private readonly Action _announce;
+        private bool _finished;
+
+        public FirstCtrlC(Action announce)
         {
-            return RunWithDisplay(train, interrupt.Token, interactive, display);
+            _announce = announce;
+            Console.CancelKeyPress += OnCancel;
         }
-        finally
+
+        public CancellationToken Token => _interrupt.Token;
+
+        private void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
-            lock (gate) finished = true;
-            Console.CancelKeyPress -= onCancel;
+            lock (_gate) // the handler runs on a signal thread, possibly while the work is ending
+            {
+                if (_finished || _interrupt.IsCancellationRequested) return; // the second Ctrl+C: let it end the process
+                e.Cancel = true;
+                _announce();
+                _interrupt.Cancel();
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_gate) _finished = true;
+            Console.CancelKeyPress -= OnCancel;
         }
     }
 

@@ -91,6 +91,36 @@ public sealed class ExampleResumeTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Ctrl_c_during_a_group_search_warm_up_stops_it_with_exit_code_130_and_leaves_nothing_written()
+    {
+        Assert.False(SigIntIgnored(), "SIGINT is ignored in the test process (started in the background by a non-interactive shell, 'cmd &'?): run the tests in the foreground.");
+        var checkpoints = Path.Combine(Scratch, "searching");
+        // A warm-up far longer than the test: only the interruption can end it.
+        var run = ExampleProcess.Start("FashionMnist", "--data", Path.Combine(Scratch, "data"), "--epochs", "1", "--batch-size", "32", "--seed", "3",
+            "--checkpoint-dir", checkpoints, "--group-search", "learned", "--search-steps", "1000000");
+        try
+        {
+            // The line announcing the warm-up is written once the first Ctrl+C already stops it.
+            string? line;
+            while ((line = run.StandardOutput.ReadLine()) is not null && !line.StartsWith("group search: learned, 1,000,000 warm-up steps", StringComparison.Ordinal)) { }
+            Assert.NotNull(line);
+            using (var signal = Process.Start("kill", new[] { "-INT", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) signal.WaitForExit();
+            var (code, output, error) = ExampleProcess.Outcome(run);
+            Assert.Equal(130, code);
+            Assert.Contains(NpasDsl.Training.ConsoleProgress.InterruptingSearch, error);
+            Assert.Matches(@"error: The group search was interrupted after [\d,]+ of its 1,000,000 warm-up steps; it found no groups and wrote nothing; the same command searches again", error);
+            Assert.DoesNotContain("Unhandled exception", error);
+            Assert.DoesNotContain("group search: saved", output);
+            Assert.False(File.Exists(Path.Combine(checkpoints, NpasDsl.Training.AllocationCommandLine.SearchFileName)));
+            Assert.False(File.Exists(Path.Combine(checkpoints, "trainer.json")));
+        }
+        finally
+        {
+            if (!run.HasExited) run.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public void Ctrl_c_stops_a_real_run_with_a_checkpoint_of_where_it_stopped_and_exit_code_130_and_it_resumes_exactly()
     {
         // 16 batches an epoch and no checkpoints inside one: the signal lands mid-epoch, where only the interruption saves.

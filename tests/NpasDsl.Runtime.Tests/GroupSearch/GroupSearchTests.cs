@@ -58,6 +58,32 @@ public sealed class GroupSearchTests
         Assert.Contains("LearningRate is NaN", Assert.Throws<ArgumentException>(() => LearnedGrouping.Search(o => new TinyCnn(o), Loss, new GroupSearchOptions { LearningRate = double.NaN })).Message);
     }
 
+    [Theory]
+    [InlineData(0)]  // cancelled before the search starts
+    [InlineData(3)]  // during the warm-up
+    [InlineData(8)]  // during its last step: the search must not go on to return groups
+    public void A_cancelled_search_stops_between_warm_up_steps_and_returns_nothing(int cancelAfter)
+    {
+        foreach (var method in new[] { GroupSearchMethod.Learned, GroupSearchMethod.GradientConflict })
+        {
+            using var interrupt = new System.Threading.CancellationTokenSource();
+            if (cancelAfter == 0) interrupt.Cancel();
+            int losses = 0;
+            Tensor CountingLoss(NpasModule model)
+            {
+                if (++losses == cancelAfter) interrupt.Cancel();
+                return Loss(model);
+            }
+            var e = Assert.Throws<GroupSearchInterruptedException>(() =>
+                GroupSearches.Run(method, o => new TinyCnn(o), CountingLoss, new GroupSearchOptions { WarmupSteps = 8, LearningRate = 0.01, Seed = 3, Groups = 2, Cancellation = interrupt.Token }));
+            Assert.Equal(cancelAfter, e.StepsDone);
+            Assert.Equal(8, e.Steps);
+            Assert.Equal(cancelAfter, losses); // no step after the one in which it was cancelled
+            Assert.Equal(interrupt.Token, e.CancellationToken);
+            Assert.StartsWith($"The group search was interrupted after {cancelAfter} of its 8 warm-up steps", e.Message);
+        }
+    }
+
     [Fact]
     public void Learned_grouping_is_deterministic()
     {

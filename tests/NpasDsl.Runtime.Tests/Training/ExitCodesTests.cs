@@ -26,6 +26,7 @@ public sealed class ExitCodesTests
         { new CheckpointException("unreadable"), ExitCodes.TrainingStopped },
         { new CheckpointMismatchException("another run"), ExitCodes.TrainingStopped },
         { new TrainingInterruptedException("Ctrl+C", epoch: 1, batch: 2, checkpointed: true, System.Threading.CancellationToken.None), ExitCodes.Interrupted },
+        { new NpasDsl.GroupSearch.GroupSearchInterruptedException("Ctrl+C in the warm-up", stepsDone: 3, steps: 10, System.Threading.CancellationToken.None), ExitCodes.Interrupted },
     };
 
     [Theory]
