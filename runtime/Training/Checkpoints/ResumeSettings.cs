@@ -16,7 +16,8 @@ public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpo
 
     /// <summary>
     /// Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)", or "Property = saved
-    /// (this run: value)" with <see cref="SettingNames.Properties"/>.
+    /// (this run: value)" with <see cref="SettingNames.Properties"/>; a value the user left to the program says so
+    /// (<see cref="SettingNames.ThisRun"/>).
     /// </summary>
     public IEnumerable<string> Differences(ResumeSettings run, SettingNames names)
     {
@@ -34,6 +35,6 @@ public sealed record ResumeSettings(int BatchSize, long Seed, int? BatchesPerEpo
                 yield return (nameof(TrainerOptions.UnshareThreshold), UnshareThreshold, run.UnshareThreshold, "none");
         }
         foreach (var (property, saved, now, absent) in All())
-            if (!Equals(saved, now)) yield return $"{names.Set(property, saved, absent)} (this run: {names.Value(now, absent)})";
+            if (!Equals(saved, now)) yield return $"{names.Set(property, saved, absent)} ({names.ThisRun(property, now, absent)})";
     }
 }

@@ -30,7 +30,8 @@ public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleK
 
     /// <summary>
     /// Each setting that differs from <paramref name="run"/>'s, as "--option saved (this run: value)", or "Property = saved
-    /// (this run: value)" with <see cref="SettingNames.Properties"/>.
+    /// (this run: value)" with <see cref="SettingNames.Properties"/>; a value the user left to the program says so
+    /// (<see cref="SettingNames.ThisRun"/>).
     /// </summary>
     public IEnumerable<string> Differences(ScheduleSettings run, SettingNames names)
     {
@@ -55,6 +56,6 @@ public sealed record ScheduleSettings(int Epochs, double LearningRate, ScheduleK
         }
         // Compared as written, so that a list compares by its items and 0.1 by its shortest round-trip text.
         foreach (var (property, saved, now) in All())
-            if (names.Value(saved) != names.Value(now)) yield return $"{names.Set(property, saved)} (this run: {names.Value(now)})";
+            if (names.Value(saved) != names.Value(now)) yield return $"{names.Set(property, saved)} ({names.ThisRun(property, now)})";
     }
 }

@@ -16,11 +16,14 @@ public sealed class SettingNames
     private readonly Func<string, string> _name;
     private readonly bool _options;
 
-    private SettingNames(Func<string, string> name, bool options, string? modelSettings = null)
+    private readonly Func<string, string?>? _defaultOf;
+
+    private SettingNames(Func<string, string> name, bool options, string? modelSettings = null, Func<string, string?>? defaultOf = null)
     {
         _name = name;
         _options = options;
         ModelSettings = modelSettings;
+        _defaultOf = defaultOf;
     }
 
     /// <summary>
@@ -36,7 +39,22 @@ public sealed class SettingNames
     /// that no message tells its user to give an option it does not have.
     /// </summary>
     public SettingNames WithModelSettings(string modelSettings)
-        => new(_name, _options, string.IsNullOrWhiteSpace(modelSettings) ? throw new ArgumentException("Name the settings that rebuild the model.", nameof(modelSettings)) : modelSettings);
+        => new(_name, _options, string.IsNullOrWhiteSpace(modelSettings) ? throw new ArgumentException("Name the settings that rebuild the model.", nameof(modelSettings)) : modelSettings, _defaultOf);
+
+    /// <summary>
+    /// These names, knowing which settings the user left to the program: <paramref name="defaultOf"/> says, for a
+    /// <see cref="TrainerOptions"/> property, how its value came about ("the default", "the default for --epochs 2"), or
+    /// null where the user set it. A resumed run's note then tells a value the user never typed from one they did.
+    /// </summary>
+    public SettingNames WithDefaults(Func<string, string?> defaultOf)
+        => new(_name, _options, ModelSettings, defaultOf ?? throw new ArgumentNullException(nameof(defaultOf)));
+
+    /// <summary>
+    /// This run's value of <paramref name="property"/> beside a saved one: <c>this run: 1</c>, or, where the user left the
+    /// setting to the program, <c>this run: 1, the default for --epochs 2</c>.
+    /// </summary>
+    public string ThisRun(string property, object? value, string absent = "none")
+        => _defaultOf?.Invoke(property) is { } how ? $"this run: {Value(value, absent)}, {how}" : $"this run: {Value(value, absent)}";
 
     /// <summary>The <see cref="TrainerOptions"/> properties: <c>CheckpointDirectory</c>, <c>Resume = true</c>.</summary>
     public static SettingNames Properties { get; } = new(static property => property, options: false);

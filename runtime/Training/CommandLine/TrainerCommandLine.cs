@@ -247,7 +247,18 @@ public sealed partial class TrainerCommandLine
     public TrainerOptions Finish(Func<TrainerOptions, TrainerOptions>? complete = null)
     {
         var o = complete?.Invoke(Options) ?? Options;
-        if (!Given("--warmup-epochs") && o.WarmupEpochs >= o.Epochs) o = o with { WarmupEpochs = o.Epochs - 1 };
+        // How each value the user did not type came about, for a resumed run's note: a default that follows --epochs
+        // changes with it, which the user would otherwise read as a change they made.
+        var derived = new Dictionary<string, string>(StringComparer.Ordinal);
+        string forEpochs = string.Format(CultureInfo.InvariantCulture, "the default for --epochs {0}", o.Epochs);
+        if (!Given("--warmup-epochs") && o.WarmupEpochs >= o.Epochs)
+        {
+            o = o with { WarmupEpochs = o.Epochs - 1 };
+            derived[nameof(TrainerOptions.WarmupEpochs)] = forEpochs;
+        }
+        if (!Given("--milestones") && !o.Milestones.SequenceEqual(Options.Milestones)) derived[nameof(TrainerOptions.Milestones)] = forEpochs;
+        string? DefaultOf(string property)
+            => Given(OptionName(property)) ? null : derived.TryGetValue(property, out var how) ? how : "the default";
         if (Given("--unshare-threshold") && o.UnshareAtEpoch is null)
             throw new ArgumentException("--unshare-threshold is the threshold of coefficient unsharing; give --unshare-at N as well, the epoch whose gradients decide the split.");
         // An option that the chosen schedule or optimizer never reads is a mistake the user would not see in the results.
@@ -279,7 +290,8 @@ public sealed partial class TrainerCommandLine
         if (neverDecays)
             throw new ArgumentException("--schedule multi-step decays at the epochs --milestones names, but none are given, so it never decays: add --milestones, such as --milestones " +
                 string.Join(",", new[] { o.Epochs / 2, o.Epochs * 3 / 4 }.Where(m => m >= 1 && m < o.Epochs).Distinct()) + ".");
-        return o with { Names = ModelSettings is { } model ? SettingNames.CommandLine.WithModelSettings(model) : SettingNames.CommandLine };
+        var names = ModelSettings is { } model ? SettingNames.CommandLine.WithModelSettings(model) : SettingNames.CommandLine;
+        return o with { Names = names.WithDefaults(DefaultOf) };
     }
 
     /// <summary>

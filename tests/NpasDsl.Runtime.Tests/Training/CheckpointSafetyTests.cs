@@ -236,6 +236,25 @@ public sealed class CheckpointSafetyTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void A_resumes_note_tells_a_default_that_follows_epochs_from_a_setting_the_user_changed()
+    {
+        // Found by review: a one-epoch run of a program whose default warm-up is 2 epochs trains with none (a warm-up may
+        // not outlast the run); resumed with --epochs 2 it warms up for 1, and the note read as if the user had changed it.
+        var program = new TrainerOptions { Epochs = 20, BatchSize = 16, WarmupEpochs = 2, Schedule = ScheduleKind.Cosine, CheckpointDirectory = Scratch };
+        TrainerOptions Line(params string[] args)
+        {
+            var line = new TrainerCommandLine(program);
+            line.Read(args, (_, _) => false);
+            return line.Finish() with { BatchesPerEpoch = 1 };
+        }
+        Train(Line("--epochs", "1", "--lr", "0.01"));
+        var log = new List<string>();
+        Train(Line("--epochs", "2", "--resume"), log: log);
+        Assert.Contains("note: the checkpoint was written with --epochs 1 (this run: 2), --lr 0.01 (this run: 0.003, the default), " +
+            "--warmup-epochs 0 (this run: 1, the default for --epochs 2); training goes on from it with this run's settings, so it will not end as the uninterrupted run would", log);
+    }
+
+    [Fact]
     public void A_save_that_cannot_be_written_stops_with_the_fix_and_leaves_the_last_checkpoint_to_resume_from()
     {
         Train(Options with { Epochs = 2, BatchesPerEpoch = 1 });

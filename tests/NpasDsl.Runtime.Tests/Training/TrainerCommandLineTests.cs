@@ -96,7 +96,10 @@ public sealed class TrainerCommandLineTests
     public void Options_not_given_keep_the_programs_defaults()
     {
         var defaults = new TrainerOptions { Epochs = 20, LearningRate = 0.01, WeightDecay = 0.01, WarmupEpochs = 2, CheckpointDirectory = "runs/d" };
-        Assert.Equal(defaults with { Names = SettingNames.CommandLine }, Read(defaults).Finish()); // its messages name options
+        var read = Read(defaults).Finish();
+        Assert.True(read.Names.AreOptions); // its messages name options
+        Assert.Equal(defaults with { Names = read.Names }, read);
+        Assert.Equal("this run: 20, the default", read.Names.ThisRun(nameof(TrainerOptions.Epochs), 20));
         Assert.Null(Read(defaults).DeviceName);
     }
 
@@ -296,6 +299,8 @@ public sealed class TrainerCommandLineTests
         var line = new TrainerCommandLine(new TrainerOptions()) { ModelSettings = "--budget and --separate" };
         line.Read(Array.Empty<string>(), (_, _) => false);
         Assert.Equal("--budget and --separate", line.Finish().Names.ModelSettings);
-        Assert.Same(SettingNames.CommandLine, Read(new TrainerOptions()).Finish().Names);
+        var names = Read(new TrainerOptions()).Finish().Names;
+        Assert.True(names.AreOptions);
+        Assert.Null(names.ModelSettings);
     }
 }
