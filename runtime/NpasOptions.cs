@@ -16,8 +16,9 @@ public sealed class NpasOptions
     public BudgetSpec? Budget { get; init; }
 
     /// <summary>
-    /// A saved allocation (from a group search or next to a checkpoint) to rebuild exactly: its groups and its
-    /// budget replace the declared ones, and the constructor checks that the layout comes out the same.
+    /// A saved allocation (from a group search or next to a checkpoint) to rebuild exactly: its groups,
+    /// budget, sharing options and coefficient partition replace the declared ones, and the constructor checks that the
+    /// layout comes out the same.
     /// </summary>
     public Allocation.AllocationFile? Allocation { get; init; }
 

@@ -90,10 +90,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor IneffectiveSharingOption = Warning("NPAS025", "Sharing option has no effect",
         "'{0}': {1}");
 
-    /// <summary>All descriptors, by id.</summary>
     public static readonly DiagnosticDescriptor MissingBudget = Error("NPAS026", "NpasDsl attribute in a class without [SharedBudget]",
         "'{0}' has {1} but no [SharedBudget], so NpasDsl generates nothing for it; {2}");
 
+    /// <summary>All descriptors, by id.</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> ById { get; } = typeof(DiagnosticDescriptors)
         .GetFields()
         .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

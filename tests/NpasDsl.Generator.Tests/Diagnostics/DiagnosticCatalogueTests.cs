@@ -24,4 +24,33 @@ public sealed class DiagnosticCatalogueTests
             Assert.EndsWith("/docs/diagnostics/" + id + ".md", NpasDsl.Generator.Diagnostics.DiagnosticDescriptors.ById[id].HelpLinkUri);
         }
     }
+
+    [Fact]
+    public void Every_fixed_class_on_a_diagnostic_page_builds_clean_with_the_usings_the_pages_assume()
+    {
+        // A page's "How to fix" class is what a user copies: it must get no NPAS diagnostic (a warning fails a
+        // TreatWarningsAsErrors build too) and compile with the usings docs/diagnostics/README.md says the snippets assume.
+        var folder = System.IO.Path.Combine(RepoRoot(), "docs", "diagnostics");
+        int checkedClasses = 0;
+        var failures = new System.Collections.Generic.List<string>();
+        foreach (var page in System.IO.Directory.GetFiles(folder, "NPAS*.md").OrderBy(p => p, StringComparer.Ordinal))
+        {
+            var text = System.IO.File.ReadAllText(page).Replace("\r\n", "\n");
+            int fix = text.IndexOf("\n## How to fix", StringComparison.Ordinal);
+            if (fix < 0) continue;
+            int end = text.IndexOf("\n## ", fix + 1, StringComparison.Ordinal);
+            var section = end < 0 ? text.Substring(fix) : text.Substring(fix, end - fix);
+            foreach (System.Text.RegularExpressions.Match block in System.Text.RegularExpressions.Regex.Matches(section, "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline))
+            {
+                var code = block.Groups[1].Value;
+                if (!code.Contains("class ", StringComparison.Ordinal)) continue; // a lone property line
+                var (_, output, diagnostics) = GeneratorHarness.Run(SampleModels.Usings + code);
+                var problems = diagnostics.Concat(GeneratorHarness.CompilerProblems(output)).Select(d => d.Id + " " + d.GetMessage()).Distinct().ToList();
+                if (problems.Count > 0) failures.Add($"{System.IO.Path.GetFileName(page)}, How to fix: {string.Join(" | ", problems)}");
+                checkedClasses++;
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(checkedClasses >= 15, $"only {checkedClasses} fixed classes found");
+    }
 }

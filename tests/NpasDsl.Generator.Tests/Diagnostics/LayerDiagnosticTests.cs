@@ -122,6 +122,14 @@ public sealed class LayerDiagnosticTests
     }
 
     [Fact]
+    public void NPAS007_a_list_of_another_layer_type_is_named_as_docs_diagnostics_NPAS007_quotes_it()
+    {
+        var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Conv2d(3, 4, 3), Repeat(2)] private partial ModuleList<SharedLinear> Body { get; }"), "NPAS007");
+        Assert.Equal("Layer 'Body' is declared with [Conv2d] so its type must be 'ModuleList<SharedConv2d>', not 'ModuleList<SharedLinear>'", d.GetMessage());
+        Assert.Contains("NPAS007: " + d.GetMessage() + "\n", System.IO.File.ReadAllText(System.IO.Path.Combine(RepoRoot(), "docs", "diagnostics", "NPAS007.md")).Replace("\r\n", "\n"));
+    }
+
+    [Fact]
     public void NPAS007_wrong_property_type_points_at_the_property()
     {
         var d = Single(ModelSource("[SharedBudget(0.5)]", "    [Conv2d(3, 4, 3)] private partial SharedLinear Layer { get; }\n" + OneLayer), "NPAS007");
