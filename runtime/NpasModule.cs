@@ -44,6 +44,9 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
         Options = options ?? new NpasOptions();
         Network = declaration;
         var planned = declaration;
+        // Before anything is planned or allocated: TorchSharp's "CUDA is not available." came only from the final move, after the whole model was built.
+        if (Options.Device is { } requested && DeviceProblem(requested) is { } unusable)
+            throw new ArgumentException($"NpasOptions.Device for '{declaration.ModelName}': {unusable}.", nameof(options));
         if (Options.Unshared && UnsharedConflict(Options) is { } conflict)
             throw new ArgumentException($"NpasOptions.Unshared builds '{declaration.ModelName}' with every weight its own, at the architecture's own parameter count, " +
                 $"so it cannot be combined with {conflict}. Drop one of them.", nameof(options));
@@ -108,6 +111,22 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             register_module("combiner", _embeddings);
         }
         _initialMasks = MaskInitializer.Create(Allocation, _generator); // a model without masks draws nothing here
+    }
+
+    /// <summary>
+    /// Why TorchSharp cannot put a model on <paramref name="device"/> in this process (CUDA absent, or a CUDA index beyond the
+    /// devices there), with the fix; null when it can. The model, a family and a group search's warm-up ask it before they build.
+    /// </summary>
+    internal static string? DeviceProblem(Device device)
+    {
+        if (device.type != DeviceType.CUDA) return null;
+        if (!cuda.is_available())
+            return $"{device} was asked for, but CUDA is not available to TorchSharp here (no NVIDIA GPU or driver, or only the TorchSharp-cpu backend is referenced); " +
+                "leave Device null to stay on the CPU, or run where a GPU and a CUDA backend package (TorchSharp-cuda-linux or -windows) are";
+        int count = cuda.device_count();
+        return device.index >= count
+            ? $"{device} was asked for, but this machine has {count} CUDA device{(count == 1 ? "" : "s")} (cuda:0{(count > 1 ? $" to cuda:{count - 1}" : "")}); give one of them, or cuda for the first"
+            : null;
     }
 
     /// <summary>The option given beside <see cref="NpasOptions.Unshared"/> that it replaces, or null.</summary>
@@ -345,7 +364,17 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
     internal void LoadCheckpointFile(string path)
     {
         var allocationPath = AllocationPathFor(path);
-        if (File.Exists(allocationPath) && AllocationFile.Load(allocationPath) is var saved && AllocationFile.From(Allocation).FirstDifference(saved) is { } difference)
+        string? json = File.Exists(allocationPath) ? File.ReadAllText(allocationPath) : null;
+        // A family's checkpoint is whole, not damaged: it was refused as "not an NpasDsl allocation", and the trainer's resume
+        // then called the checkpoint damaged and advised overwriting it.
+        if (json is not null && AllocationFile.FormatOf(json) == Families.FamilyAllocations.Format)
+        {
+            string members = string.Join("+", Families.FamilyAllocations.Load(allocationPath).Select(m => m.Model));
+            throw new AllocationMismatchException(
+                $"The checkpoint {path} was saved from a family of networks ({members}), not a '{Network.ModelName}': load it into a ModelFamily of those members, or load a checkpoint of a {Network.ModelName} here.",
+                $"it was saved from a family of networks ({members}), not a '{Network.ModelName}'");
+        }
+        if (json is not null && AllocationFile.Parse(json, allocationPath) is var saved && AllocationFile.From(Allocation).FirstDifference(saved) is { } difference)
             throw saved.Model != Network.ModelName
                 ? new AllocationMismatchException(
                     $"The checkpoint {path} was saved from a '{saved.Model}', not a '{Network.ModelName}': load it into a {saved.Model}, or load a checkpoint of a {Network.ModelName} here.",

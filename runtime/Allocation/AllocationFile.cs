@@ -47,7 +47,7 @@ public sealed class AllocationFile
     public List<LayerRecord> Layers { get; init; } = new();
 
     /// <summary>The allocation of <paramref name="plan"/>.</summary>
-    public static AllocationFile From(AllocationPlan plan) => new()
+    public static AllocationFile From(AllocationPlan plan) => plan is null ? throw new ArgumentNullException(nameof(plan), "Give a model's Allocation (AllocationFile.From(model.Allocation)).") : new()
     {
         Format = CurrentFormat,
         Model = plan.Network.ModelName,
@@ -104,6 +104,23 @@ public sealed class AllocationFile
     /// <summary>Reads an allocation saved by <see cref="Save"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not an NpasDsl allocation.</exception>
     public static AllocationFile Load(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>
+    /// The "format" tag of a saved allocation's JSON text (<see cref="CurrentFormat"/>, or a family's), or null where it has
+    /// none or is no JSON object: how a load tells a family's checkpoint from a single model's before refusing it.
+    /// </summary>
+    internal static string? FormatOf(string json)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonObject document
+                && document["format"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var format) ? format : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Reads an allocation from its JSON text; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">The text is not an NpasDsl allocation.</exception>
@@ -172,6 +189,7 @@ public sealed class AllocationFile
     /// </summary>
     public string? FirstDifference(AllocationFile other, bool coefficients = true)
     {
+        ArgumentNullException.ThrowIfNull(other);
         if (Model != other.Model) return $"the model is '{Model}' here but '{other.Model}' there";
         if (Extends != other.Extends) return $"the model extends {Extends ?? "no family member"} here but {other.Extends ?? "no family member"} there";
         // Before the budget: "the budget is 188 here but 1,884 there" sent a user who trained with NpasOptions.Unshared to

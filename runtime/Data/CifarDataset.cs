@@ -46,9 +46,15 @@ public sealed class CifarDataset
     public int Classes { get; }
 
     /// <summary>The binary files of a variant: training files, then the test file.</summary>
-    public static (string[] Train, string Test) FileNames(CifarVariant variant) => variant == CifarVariant.Cifar10
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="variant"/> is not a <see cref="CifarVariant"/>.</exception>
+    public static (string[] Train, string Test) FileNames(CifarVariant variant) => Checked(variant) == CifarVariant.Cifar10
         ? (Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin").ToArray(), "test_batch.bin")
         : (new[] { "train.bin" }, "test.bin");
+
+    /// <summary><paramref name="variant"/>, refused when it is not one: any other value was read as CIFAR-100.</summary>
+    private static CifarVariant Checked(CifarVariant variant, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(variant))] string? name = null)
+        => Enum.IsDefined(variant) ? variant
+            : throw new ArgumentOutOfRangeException(name, variant, $"Not a CIFAR variant: use one of {string.Join(", ", Enum.GetNames<CifarVariant>())}.");
 
     /// <summary>The <c>otherVariant</c> advice of a program that reads CIFAR-10 only (ConvMixer, Ensemble): no option of it reads CIFAR-100.</summary>
     public const string Cifar10OnlyAdvice = "this program trains on CIFAR-10 only (the WideResNet example with --model wrn-28-10 trains on CIFAR-100)";
@@ -62,8 +68,10 @@ public sealed class CifarDataset
     /// <exception cref="FileNotFoundException">A file is missing; the message says where to get the data (or, for a folder of the
     /// other variant or an incomplete set, what is there instead).</exception>
     /// <exception cref="UnauthorizedAccessException">The folder or a file cannot be read; the message names it and the fix.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="variant"/> is not a <see cref="CifarVariant"/>.</exception>
     public static CifarDataset Load(string directory, CifarVariant variant, string? otherVariant = null)
     {
+        ArgumentNullException.ThrowIfNull(directory);
         var (trainNames, testName) = FileNames(variant);
         if (File.Exists(directory))
             throw new DirectoryNotFoundException($"'{directory}' is a file, not a directory: give the folder that holds the extracted {Name(variant)} binary files " +
@@ -112,7 +120,8 @@ public sealed class CifarDataset
         $"other variant ({Name(variant == CifarVariant.Cifar10 ? CifarVariant.Cifar100 : CifarVariant.Cifar10)}) must keep its own name and be loaded as that variant";
 
     /// <summary>Per-channel mean and standard deviation of the training images, for normalisation.</summary>
-    public static (float[] Mean, float[] Std) Statistics(CifarVariant variant) => variant == CifarVariant.Cifar10
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="variant"/> is not a <see cref="CifarVariant"/>.</exception>
+    public static (float[] Mean, float[] Std) Statistics(CifarVariant variant) => Checked(variant) == CifarVariant.Cifar10
         ? (new[] { 0.4914f, 0.4822f, 0.4465f }, new[] { 0.2470f, 0.2435f, 0.2616f })
         : (new[] { 0.5071f, 0.4865f, 0.4409f }, new[] { 0.2673f, 0.2564f, 0.2762f });
 

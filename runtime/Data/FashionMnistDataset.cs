@@ -52,6 +52,7 @@ public sealed class FashionMnistDataset
     /// <exception cref="UnauthorizedAccessException">The directory or a file cannot be read; the message names it and the fix.</exception>
     public static FashionMnistDataset Load(string directory)
     {
+        ArgumentNullException.ThrowIfNull(directory); // named: Path.Combine's own refusal named its parameter 'path1'
         if (File.Exists(directory))
             throw new DirectoryNotFoundException($"'{directory}' is a file, not a directory: give the directory that holds the four Fashion-MNIST IDX files (the examples' --data DIR).");
         DataDirectory.ThrowIfUnreadable(directory, "Fashion-MNIST"); // without it every file would look missing, and the fix would be to reinstall

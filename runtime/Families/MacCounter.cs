@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using static TorchSharp.torch;
 
@@ -11,8 +12,14 @@ namespace NpasDsl.Families;
 public static class MacCounter
 {
     /// <summary>Multiply-accumulates per example of <paramref name="model"/> on <paramref name="example"/> (a batch of one or more).</summary>
+    /// <exception cref="ArgumentException"><paramref name="example"/> holds no example.</exception>
     public static long PerExample(NpasModule model, Tensor example)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(example);
+        // An empty batch counted nothing and then divided by its size of 0.
+        if (example.dim() == 0 || example.shape[0] == 0)
+            throw new ArgumentException($"Counting the multiply-accumulates per example needs a batch of at least one example, not shape [{string.Join(", ", example.shape)}].", nameof(example));
         long total = 0;
         var layers = model.SharedLayers().Select(l => l.Layer).ToList();
         foreach (var layer in layers) layer.MacObserver = macs => total += macs;

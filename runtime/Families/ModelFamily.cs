@@ -35,10 +35,16 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     public ModelFamily(IReadOnlyList<FamilyMember> members, NpasOptions? options = null) : base(nameof(ModelFamily))
     {
         if (members is null || members.Count < 2) throw new ArgumentException("A family needs at least two members.", nameof(members));
+        for (int i = 0; i < members.Count; i++)
+            if (members[i] is null)
+                throw new ArgumentException($"Member {i} of the family is null; give every member as FamilyMember.Of(X.Declaration, o => new X(o)).", nameof(members));
         var names = members.Select(m => m.Declaration.ModelName).ToList();
         if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
             throw new ArgumentException($"Each member of a family must be a different model class; got {string.Join(", ", names)}.", nameof(members));
         options ??= new NpasOptions();
+        // Before any member is built: TorchSharp's "CUDA is not available." came only at the final move, after the whole family.
+        if (options.Device is { } requested && NpasModule.DeviceProblem(requested) is { } unusable)
+            throw new ArgumentException($"NpasOptions.Device for the family {string.Join("+", names)}: {unusable}.", nameof(options));
         if (options.Allocation is not null || options.Budget is not null || options.Sharing is not null)
             throw new ArgumentException("A family takes only a seed, a device and Unshared from its options; give each member its budget with FamilyMember.Of(..., budget).", nameof(options));
         Unshared = options.Unshared;
@@ -67,6 +73,8 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
                     Narrower = narrower,
                     Unshared = Unshared,
                 });
+                if (model is null)
+                    throw new ArgumentException($"Member {i}'s factory ({member.Declaration.ModelName}) returned null; it must build the member with the options it is given (o => new {member.Declaration.ModelName}(o)).", nameof(members));
                 built.Add(model);
                 if (model.Network.ModelName != member.Declaration.ModelName)
                     throw new ArgumentException($"Member {i} was declared as {member.Declaration.ModelName} but its factory built a {model.Network.ModelName}.", nameof(members));
@@ -103,10 +111,16 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     public IReadOnlyList<NpasModule> Members => _members.ToList();
 
     /// <summary>The model name of the member that member <paramref name="index"/> extends, or null when it extends none.</summary>
-    public string? NarrowerOf(int index) => _narrower[index];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not a member's.</exception>
+    public string? NarrowerOf(int index) => _narrower[MemberIndex(index)];
 
     /// <summary>Why member <paramref name="index"/> extends no earlier member (null when it extends one, and for the first).</summary>
-    public string? WhyStandalone(int index) => index == 0 ? null : _whyStandalone[index];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not a member's.</exception>
+    public string? WhyStandalone(int index) => MemberIndex(index) == 0 ? null : _whyStandalone[index];
+
+    private int MemberIndex(int index, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(index))] string? name = null)
+        => index >= 0 && index < _narrower.Length ? index
+            : throw new ArgumentOutOfRangeException(name, index, $"The family has {_narrower.Length} members: give an index from 0 to {_narrower.Length - 1}.");
 
     /// <summary>Trainable scalars of the whole family (each member's own; nothing is counted twice).</summary>
     public long TrainableParameters => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
@@ -162,9 +176,22 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
     /// </summary>
     public FamilyEvaluation Evaluate(Tensor images, Tensor labels, int batchSize = 500)
     {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The evaluation batch size must be at least 1.");
+        // Labels [N, 1] passed the count check and broadcast against the predictions [N] to N x N comparisons: accuracies above 1.
+        if (images.dim() == 0)
+            throw new ArgumentException("Evaluation needs a batch of images [N, ...], not a single number.", nameof(images));
+        if (labels.dim() != 1)
+            throw new ArgumentException($"Evaluation needs labels of shape [N], one class index per image, not [{string.Join(", ", labels.shape)}] (labels.flatten() or squeeze(1) for [N, 1]).", nameof(labels));
+        if (labels.is_floating_point() || labels.is_complex() || labels.dtype == ScalarType.Bool)
+            throw new ArgumentException($"Evaluation needs class indices as integers, but the labels are {labels.dtype}; convert them with labels.to(ScalarType.Int64).", nameof(labels));
         if (images.shape[0] != labels.shape[0] || images.shape[0] == 0)
             throw new ArgumentException($"Evaluation needs as many labels as images (got {images.shape[0]} images and {labels.shape[0]} labels), and at least one.");
+        long smallest, largest;
+        using (NewDisposeScope()) (smallest, largest) = (labels.min().item<long>(), labels.max().item<long>());
+        if (smallest < 0)
+            throw new ArgumentException($"The labels include {smallest}, but class indices start at 0; number the classes 0 to C - 1.", nameof(labels));
         var device = Members[0].parameters().First().device;
         long[] macs;
         using (var probe = NewDisposeScope()) macs = Members.Select(m => MacCounter.PerExample(m, images.narrow(0, 0, 1).to(device))).ToArray();
@@ -185,6 +212,9 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
                     var x = images.narrow(0, start, n).to(device);
                     var y = labels.narrow(0, start, n).to(device);
                     var logits = MemberLogits(x);
+                    // A label no member has an output for is never predicted: the accuracies would be silently low, not an error.
+                    if (start == 0 && logits.FirstOrDefault(l => l.dim() == 2 && l.size(1) <= largest) is { } few)
+                        throw new ArgumentException(TrainingData.LabelsBeyondOutputs(largest, Members[Array.IndexOf(logits, few)].Network.ModelName, few.size(1)), nameof(labels));
                     for (int m = 0; m < logits.Length; m++) memberCorrect[m] += logits[m].argmax(1).eq(y).sum().item<long>();
                     for (int k = 1; k <= order.Length; k++)
                         prefixCorrect[k - 1] += EnsembleLogProbabilities(order.Take(k).Select(i => logits[i]).ToArray()).argmax(1).eq(y).sum().item<long>();
@@ -229,6 +259,14 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
         var allocationPath = NpasModule.AllocationPathFor(path);
         if (File.Exists(allocationPath))
         {
+            // A single model's checkpoint is whole, not damaged: it was refused as "not an NpasDsl family allocation".
+            if (AllocationFile.FormatOf(File.ReadAllText(allocationPath)) == AllocationFile.CurrentFormat)
+            {
+                var single = AllocationFile.Load(allocationPath);
+                throw new AllocationMismatchException(
+                    $"The checkpoint {path} was saved from a single '{single.Model}', not a family: load it into a {single.Model}, or load a checkpoint of this family ({Name}) here.",
+                    $"it was saved from a single '{single.Model}', not the family {Name}");
+            }
             var saved = FamilyAllocations.Load(allocationPath);
             if (saved.Count != _members.Count)
                 throw new AllocationMismatchException($"The checkpoint {path} holds a family of {saved.Count} members; this family has {_members.Count} ({Name}).",

@@ -35,6 +35,9 @@ public static class GradientConflictGrouping
     public static AllocationFile Search<TModel>(Func<NpasOptions, TModel> create, Func<TModel, Tensor> batchLoss, GroupSearchOptions? options = null)
         where TModel : NpasModule
     {
+        // Before the warm-up model is built: a null batchLoss threw a NullReferenceException only at the first warm-up step.
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(batchLoss);
         options = GroupSearchOptions.Checked(options);
         GroupAssignment Assignment(IEnumerable<(string Path, int Group)> groups, string how)
             => Naming.Number("conflict", groups, string.Format(CultureInfo.InvariantCulture, "{0} (SuperWeights, {1}, {2} warm-up steps)", Source, how, options.WarmupSteps));

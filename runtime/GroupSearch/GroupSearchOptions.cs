@@ -47,6 +47,7 @@ public sealed class GroupSearchOptions
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"LearningRate is {LearningRate} but must be a finite positive number";
         if (Groups is < 1) return $"Groups is {Groups} but must be at least 1 (null for as many as ByShape would make)";
         if (DepthBins < 1) return $"DepthBins is {DepthBins} but must be at least 1";
+        if (Device is { } device && NpasModule.DeviceProblem(device) is { } unusable) return $"Device: {unusable}";
         if (Sharing?.Problems().Select(p => p.Problem).FirstOrDefault() is { } sharing) return $"Sharing is invalid: {sharing}";
         return null;
     }

@@ -30,6 +30,9 @@ public static class LearnedGrouping
     public static AllocationFile Search<TModel>(Func<NpasOptions, TModel> create, Func<TModel, Tensor> batchLoss, GroupSearchOptions? options = null)
         where TModel : NpasModule
     {
+        // Before the warm-up model is built: a null batchLoss threw a NullReferenceException only at the first warm-up step.
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(batchLoss);
         options = GroupSearchOptions.Checked(options);
         using var warmup = create(WarmupOptions(options, options.Device));
         // The layers represented: every one that owns a weight in the shared bank (layers pinned with [ShareGroup] keep their group).
@@ -74,7 +77,7 @@ internal static class Warmup
     public static void Train<TModel>(TModel model, Func<TModel, Tensor> batchLoss, GroupSearchOptions options) where TModel : NpasModule
     {
         model.train();
-        var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
+        using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate); // its moment estimates are native tensors: freed here, not by the finalizer
         // Checked after the last step too: a search interrupted then must not go on to return groups the user stopped.
         for (int step = 0; ; step++)
         {

@@ -24,7 +24,11 @@ public abstract partial class SharedLayer
         };
         int rank = (int)input.dim();
         bool rankOk = rank >= minRank && rank <= maxRank;
-        if (rankOk && input.size(rank - featureFromEnd) == Plan.Spec.In) return;
+        if (rankOk && input.size(rank - featureFromEnd) == Plan.Spec.In)
+        {
+            CheckSpatialSize(input, rank, featureFromEnd - 1);
+            return;
+        }
         long inputs = Plan.Spec.In;
         string expected = Plan.Spec.Kind switch
         {
@@ -38,6 +42,25 @@ public abstract partial class SharedLayer
             : string.Format(CultureInfo.InvariantCulture, "it has {0} dimensions: check the reshape or flatten before it", rank);
         throw new ArgumentException(string.Format(CultureInfo.InvariantCulture, "Layer '{0}' ({1}) takes an input of shape {2}, but was given one of shape [{3}]; {4}",
             Plan.Path, Describe(), expected, string.Join(", ", input.shape), fix), nameof(input));
+    }
+
+    /// <summary>
+    /// Refuses a convolution input shorter than the kernel reaches (with the padding): libtorch's "Kernel size can't be greater
+    /// than actual input size" names no layer and carries its C++ frames. One size per spatial dimension.
+    /// </summary>
+    private void CheckSpatialSize(Tensor input, int rank, int spatial)
+    {
+        var s = Plan.Spec;
+        for (int d = 0; d < spatial; d++)
+        {
+            int dimension = rank - spatial + d;
+            long kernel = d == 0 ? s.KernelHeight : s.KernelWidth, reach = (long)s.Dilation * (kernel - 1) + 1, size = input.size(dimension);
+            if (size + 2L * s.Padding >= reach) continue;
+            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                "Layer '{0}' ({1}) reaches {2} entries along dimension {3} (kernel {4}, dilation {5}) and pads {6} on each side, so it needs an input of at least {7} there, " +
+                "but was given one of shape [{8}]; give larger inputs, or less striding or pooling before it", Plan.Path, Describe(), reach, dimension, kernel, s.Dilation, s.Padding,
+                Math.Max(1, reach - 2L * s.Padding), string.Join(", ", input.shape)), nameof(input));
+        }
     }
 
     /// <summary>

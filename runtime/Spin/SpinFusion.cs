@@ -46,6 +46,10 @@ public static class SpinFusion
     /// <summary>Fuses with <see cref="FusionMethod.Mean"/> or <see cref="FusionMethod.ChooseFirst"/>.</summary>
     public static FusionReport Fuse(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, FusionMethod method)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(pretrained);
+        // An undefined value fused silently as ChooseFirst.
+        if (!Enum.IsDefined(method)) throw UndefinedMethod(method);
         if (method is FusionMethod.ScalarWeighted or FusionMethod.ChannelWeighted)
             throw new ArgumentException($"{method} learns its γ from data: call FuseLearned with a loss and a number of steps.", nameof(method));
         var report = Apply(model, pretrained, (_, members) => method == FusionMethod.Mean ? stack(members).mean(new long[] { 0 }) : members[0]);
@@ -62,8 +66,16 @@ public static class SpinFusion
     public static FusionReport FuseLearned(NpasModule model, IReadOnlyDictionary<string, Tensor> pretrained, FusionMethod method,
         Func<NpasModule, Tensor> batchLoss, int steps, double learningRate = 0.01)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(pretrained);
+        if (!Enum.IsDefined(method)) throw UndefinedMethod(method);
         if (method is not (FusionMethod.ScalarWeighted or FusionMethod.ChannelWeighted))
             throw new ArgumentException($"{method} has nothing to learn: call Fuse.", nameof(method));
+        ArgumentNullException.ThrowIfNull(batchLoss);
+        // A negative count trained nothing without a word; a NaN rate made every γ NaN, and the fusion wrote NaN weights.
+        if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), steps, "The number of γ training steps must be 0 or more (0 gives the plain mean).");
+        if (!(learningRate > 0) || double.IsInfinity(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate of γ must be a finite positive number (the default is 0.01).");
         var sets = WeightSets(model, pretrained);
         var device = model.parameters().First().device;
         var gammas = sets.ToDictionary(s => s.Owner, s => s.Members.Select(w => new Parameter(method == FusionMethod.ScalarWeighted ? ones(1, device: device) : ones(w.shape[0], device: device))).ToList());
@@ -93,10 +105,16 @@ public static class SpinFusion
                 {
                     using var scope = NewDisposeScope();
                     optimizer.zero_grad();
-                    batchLoss(model).backward();
+                    var loss = batchLoss(model);
+                    // Checked before the step, as the trainer does: one step on a NaN loss makes every γ NaN, and the fused weights with it.
+                    if (loss.item<float>() is var value && !float.IsFinite(value)) throw Diverged($"the loss became {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at step {step + 1}", learningRate);
+                    loss.backward();
                     optimizer.step();
                 }
             }
+            bool finite;
+            using (NewDisposeScope()) finite = gammas.Values.SelectMany(g => g).All(g => g.isfinite().all().item<bool>());
+            if (!finite) throw Diverged($"γ stopped being finite after {steps} steps", learningRate);
             foreach (var set in sets) (layers[set.Owner].WeightOverride, layers[set.Owner].BiasOverride) = (null, null);
             // Copies the pretrained state again (the norms' running statistics moved while γ trained), then writes the fusions.
             using (no_grad()) return Apply(model, pretrained, (set, members) => Fused(set, members).detach());
@@ -110,6 +128,14 @@ public static class SpinFusion
             foreach (var gamma in gammas.Values.SelectMany(g => g)) gamma.Dispose();
         }
     }
+
+    private static ArgumentOutOfRangeException UndefinedMethod(FusionMethod method)
+        => new(nameof(method), method, $"Not a fusion method: use one of {string.Join(", ", Enum.GetNames<FusionMethod>())}.");
+
+    private static Training.TrainingDivergedException Diverged(string what, double learningRate)
+        => new(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            "Learning the fusion's γ failed: {0}, so no fused weight was written (the model holds the pretrained tensors copied before γ trained). " +
+            "Lower learningRate (now {1:G4}), check that batchLoss gives a finite loss, or fuse with FusionMethod.Mean.", what, learningRate));
 
     private static Tensor Scale(Tensor weight, Tensor gamma)
     {

@@ -16,8 +16,16 @@ public static class Augmentation
     /// null pads with zeros, the mean colour of normalised images.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="fill"/> has not one value per channel.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="padding"/> is negative.</exception>
     public static Tensor RandomCropAndFlip(Tensor images, Generator generator, int padding = 4, float[]? fill = null)
     {
+        ArgumentNullException.ThrowIfNull(images);
+        // Without it the global generator would draw: a resumed run would not see the augmentations the uninterrupted one saw.
+        ArgumentNullException.ThrowIfNull(generator);
+        // Read before the shape is: a batch of another rank threw an IndexOutOfRangeException, a negative padding a native error.
+        if (images.dim() != 4)
+            throw new ArgumentException($"The images must be a batch [N, C, H, W], not shape [{string.Join(", ", images.shape)}] (unsqueeze(0) for one image).", nameof(images));
+        if (padding < 0) throw new ArgumentOutOfRangeException(nameof(padding), padding, "The padding must be 0 or more pixels (4 in the usual recipe).");
         long n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
         if (fill is not null && fill.Length != c)
             throw new ArgumentException($"The fill has {fill.Length} values but the images have {c} channel{(c == 1 ? "" : "s")}; give one value per channel.", nameof(fill));

@@ -57,7 +57,7 @@ public sealed class Trainer
     /// <exception cref="UnsharingUnavailableException">Unsharing is asked for a model that cannot do it, or without <paramref name="rebuild"/>.</exception>
     public Trainer(NpasModule model, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
         Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null, Func<NpasOptions, NpasModule>? rebuild = null)
-        : this(TrainingSubject.Of(model), model, rebuild, data, options, device, log, augment, progress) { }
+        : this(TrainingSubject.Of(model ?? throw new ArgumentNullException(nameof(model), "The trainer needs a model to train.")), model, rebuild, data, options, device, log, augment, progress) { }
 
     /// <summary>
     /// Creates a trainer for a family of networks: every step minimises the sum of the members' losses, the
@@ -65,7 +65,7 @@ public sealed class Trainer
     /// </summary>
     public Trainer(Families.ModelFamily family, TrainingData data, TrainerOptions options, Device? device = null, Action<string>? log = null,
         Func<Tensor, Generator, Tensor>? augment = null, IProgress<TrainingProgress>? progress = null)
-        : this(TrainingSubject.Of(family), null, null, data, options, device, log, augment, progress) { }
+        : this(TrainingSubject.Of(family ?? throw new ArgumentNullException(nameof(family), "The trainer needs a family to train.")), null, null, data, options, device, log, augment, progress) { }
 
     private Trainer(TrainingSubject model, NpasModule? single, Func<NpasOptions, NpasModule>? rebuild, TrainingData data, TrainerOptions options,
         Device? device, Action<string>? log, Func<Tensor, Generator, Tensor>? augment, IProgress<TrainingProgress>? progress)
@@ -132,6 +132,9 @@ public sealed class Trainer
     /// <exception cref="ArgumentException">The options are invalid, or the data cannot be trained on.</exception>
     internal static void ThrowIfUnusable(TrainerOptions options, TrainingData data)
     {
+        // A caller whose nullable checks are off (or who uses "!") got a NullReferenceException from inside Validate.
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data);
         if (options.Validate() is { } problem) throw new ArgumentException($"Invalid trainer options: {problem}.", nameof(options));
         if (data.Problem() is { } unusable) throw new ArgumentException($"The data cannot be trained on: {unusable}.", nameof(data));
     }

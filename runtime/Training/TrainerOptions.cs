@@ -110,7 +110,7 @@ public sealed record TrainerOptions
     public SettingNames Names { get; init; } = SettingNames.Properties;
 
     /// <summary>Checks the options; returns what is wrong, or null, naming the settings as <see cref="Names"/> does.</summary>
-    public string? Validate() => Validate(Names.Of);
+    public string? Validate() => Names is null ? "Names is null; leave it out for SettingNames.Properties" : Validate(Names.Of);
 
     /// <summary>
     /// Checks the options; returns what is wrong, or null. <paramref name="name"/> says how a property is called where the
@@ -137,7 +137,11 @@ public sealed record TrainerOptions
         if (Milestones is null) return $"{name("Milestones")} is null; give an empty list for none";
         if (Milestones.Any(m => m < 1) || Milestones.Zip(Milestones.Skip(1)).Any(p => p.Second <= p.First))
             return $"{name("Milestones")} are {string.Join(",", Milestones)} but must be increasing epoch counts of at least 1";
+        if (!Enum.IsDefined(Optimizer)) return $"{name("Optimizer")} is {(int)Optimizer} but must be one of {string.Join(", ", Enum.GetNames<OptimizerKind>())}";
         if (!Enum.IsDefined(Schedule)) return $"{name("Schedule")} is {(int)Schedule} but must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}";
+        // "" failed inside Path.GetFullPath naming a parameter 'path', and "  " checkpointed into a folder named by the blanks.
+        if (CheckpointDirectory is { } directory && string.IsNullOrWhiteSpace(directory))
+            return $"{name("CheckpointDirectory")} is \"{directory}\", which names no directory; give a directory path, or null for no checkpoints";
         if (Resume && CheckpointDirectory is null) return $"{name("Resume")} needs a {name("CheckpointDirectory")}";
         if (Resume && Overwrite) return $"{name("Resume")} continues the checkpoint and {name("Overwrite")} replaces it; give one of them";
         if (Plot && CheckpointDirectory is null) return $"{name("Plot")} needs a {name("CheckpointDirectory")} (the plot goes beside the checkpoints)";

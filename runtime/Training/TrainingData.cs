@@ -22,6 +22,12 @@ public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor
     public string? Problem()
     {
         static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        // Before any shape is read: a null tensor (nullable checks off) threw a NullReferenceException, a 0-dimensional one an IndexOutOfRangeException.
+        foreach (var (name, tensor) in new[] { (nameof(TrainInputs), TrainInputs), (nameof(TrainLabels), TrainLabels), (nameof(TestInputs), TestInputs), (nameof(TestLabels), TestLabels) })
+        {
+            if (tensor is null) return $"{name} is null; give a tensor with one entry per example along dimension 0";
+            if (tensor.dim() == 0) return $"{name} is a single number (a tensor of no dimensions); give a tensor with one entry per example along dimension 0 (unsqueeze(0) for one example)";
+        }
         if (TrainInputs.shape[0] == 0) return "the training set has no examples; give the trainer at least one";
         if (TestInputs.shape[0] == 0) return $"the {Evaluation} set has no examples; give it at least one (or hold out a validation split)";
         foreach (var (name, inputs, labels) in new[] { ("training", TrainInputs, TrainLabels), (Evaluation, TestInputs, TestLabels) })

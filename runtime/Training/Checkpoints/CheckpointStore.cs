@@ -33,8 +33,11 @@ public sealed class CheckpointStore
     /// Creates a store in <paramref name="directory"/>; its messages name the settings that fix them as <paramref name="names"/>
     /// does (default <see cref="SettingNames.Properties"/>: <c>Resume = true</c>; a command line's: <c>--resume</c>).
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is null, empty or blank.</exception>
     public CheckpointStore(string directory, SettingNames? names = null)
     {
+        if (string.IsNullOrWhiteSpace(directory))
+            throw new ArgumentException($"The checkpoint directory is {(directory is null ? "null" : $"\"{directory}\"")}, which names no directory; give a directory path.", nameof(directory));
         Directory = Path.GetFullPath(directory);
         _names = names ?? SettingNames.Properties;
     }

@@ -29,6 +29,10 @@ public static class LearningRateSchedule
     /// </summary>
     public static double At(TrainerOptions options, int epoch, int batch, int batchesPerEpoch)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        // Outside the run the rates are not defined: epoch -1 gave 0 and an epoch past the end a cosine rising again.
+        if (epoch < 0 || epoch >= options.Epochs)
+            throw new ArgumentOutOfRangeException(nameof(epoch), epoch, $"The epoch (0-based) must be in [0, {options.Epochs}), the epochs of the run (TrainerOptions.Epochs is {options.Epochs}).");
         if (batchesPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(batchesPerEpoch), batchesPerEpoch, "An epoch has at least one batch.");
         if (batch < 0 || batch >= batchesPerEpoch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch must be in [0, {batchesPerEpoch}).");
         // Positions are counted in "ticks": batches when stepping per batch, whole epochs otherwise.
