@@ -413,12 +413,12 @@ public sealed class Trainer
         }
         CheckOutputsCover(logits);
         double value = loss.item<float>();
-        if (!double.IsFinite(value)) throw Diverged($"The loss became {value.ToString(CultureInfo.InvariantCulture)}", state, batch, rate);
+        if (!double.IsFinite(value)) throw DamagedInputs(inputs, state, batch) ?? Diverged($"The loss became {value.ToString(CultureInfo.InvariantCulture)}", state, batch, rate);
         loss.backward();
         // A finite loss can still back-propagate NaN or infinity (an overflow inside the backward pass); one step with
         // such gradients would make every weight NaN, and the next checkpoint would save them.
         if (!GradientsAreFinite())
-            throw Diverged(string.Format(CultureInfo.InvariantCulture, "The gradients became NaN or infinite (the loss was {0:G6})", value), state, batch, rate);
+            throw DamagedInputs(inputs, state, batch) ?? Diverged(string.Format(CultureInfo.InvariantCulture, "The gradients became NaN or infinite (the loss was {0:G6})", value), state, batch, rate);
         _watching?.Accumulate();
         try
         {
@@ -483,7 +483,24 @@ public sealed class Trainer
     /// <summary>The error that stops a diverged run before its optimizer steps: where, what was kept, and what to change.</summary>
     private TrainingDivergedException Diverged(string what, TrainingState state, int batch, double rate)
         => new(string.Format(CultureInfo.InvariantCulture, "{0} at epoch {1}, batch {2}; training stopped before the optimizer step{3}. Lower the learning rate (now {4:G4}) or clip gradients.",
-            what, state.Epoch + 1, batch + 1, _checkpoints is { Exists: true } ? $" and the last good checkpoint in {_checkpoints.Directory} is kept" : "", rate));
+            what, state.Epoch + 1, batch + 1, Kept, rate));
+
+    private string Kept => _checkpoints is { Exists: true } ? $" and the last good checkpoint in {_checkpoints.Directory} is kept" : "";
+
+    /// <summary>
+    /// The error for a non-finite loss or gradient whose batch itself holds NaN or infinite inputs, or null when the inputs
+    /// are finite: the data is damaged, and a lower learning rate (what divergence calls for) would not help.
+    /// </summary>
+    private TrainingDivergedException? DamagedInputs(Tensor inputs, TrainingState state, int batch)
+    {
+        if (!inputs.is_floating_point()) return null; // token indices cannot be NaN
+        long damaged = inputs.isfinite().logical_not().reshape(inputs.shape[0], -1).any(1).sum().item<long>();
+        if (damaged == 0) return null;
+        return new(string.Format(CultureInfo.InvariantCulture,
+            "Batch {0} of epoch {1} holds {2:N0} training example{3} with NaN or infinite values{4}, so the loss could not be computed; training stopped before the optimizer step{5}. " +
+            "The data is damaged, not the training: replace those values (torch.nan_to_num) or leave those examples out.",
+            batch + 1, state.Epoch + 1, damaged, damaged == 1 ? "" : "s", _augment is null ? "" : " (after augmentation)", Kept));
+    }
 
     /// <summary>
     /// Refuses a checkpoint this run cannot continue exactly: another number of training examples, other settings that

@@ -75,8 +75,12 @@ public sealed record TrainingData(Tensor TrainInputs, Tensor TrainLabels, Tensor
     /// configuration that holds out the same count sees the same examples.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not between 1 and N − 1.</exception>
+    /// <exception cref="InvalidOperationException">The training inputs or labels are null or a single number.</exception>
     public TrainingData HoldOut(long count)
     {
+        // The training tensors are the ones split (a null or 0-dimensional one threw a NullReferenceException or IndexOutOfRangeException).
+        if (TrainInputs is null || TrainLabels is null || TrainInputs.dim() == 0 || TrainLabels.dim() == 0)
+            throw new InvalidOperationException($"No validation split can be held out: {Problem()}.");
         long n = TrainInputs.shape[0];
         if (count < 1 || count >= n)
             throw new ArgumentOutOfRangeException(nameof(count), count, string.Format(CultureInfo.InvariantCulture,

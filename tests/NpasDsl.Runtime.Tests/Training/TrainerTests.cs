@@ -272,6 +272,23 @@ public sealed class TrainerTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Inputs_that_are_not_finite_stop_training_with_the_data_named_rather_than_the_learning_rate()
+    {
+        // Found by review: a data set with NaN pixels was reported as divergence, "lower the learning rate".
+        var data = Data();
+        var damaged = data.TrainInputs.clone();
+        damaged[5, 0, 2, 2] = tensor(float.NaN);
+        damaged[40, 0, 7, 1] = tensor(float.PositiveInfinity);
+        using var model = new TinyCnn();
+        var options = new TrainerOptions { Epochs = 1, BatchSize = 96 };
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, new TrainingData(damaged, data.TrainLabels, data.TestInputs, data.TestLabels), options, log: _ => { }).Run());
+        Assert.StartsWith("Batch 1 of epoch 1 holds 2 training examples with NaN or infinite values, so the loss could not be computed; training stopped before the optimizer step. " +
+            "The data is damaged, not the training", e.Message);
+        Assert.DoesNotContain("learning rate", e.Message);
+        Assert.All(model.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+    }
+
+    [Fact]
     public void Gradients_that_are_not_finite_stop_training_before_the_step_and_keep_the_last_good_checkpoint()
     {
         var options = new TrainerOptions { Epochs = 2, BatchSize = 16, LearningRate = 0.01, CheckpointDirectory = Scratch, CheckpointEverySteps = 1 };

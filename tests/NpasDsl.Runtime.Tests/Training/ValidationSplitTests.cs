@@ -50,6 +50,15 @@ public sealed class ValidationSplitTests : ScratchDirectoryTest
     }
 
     [Fact]
+    public void Hold_out_of_training_tensors_that_are_missing_says_which_is_missing()
+    {
+        var data = Numbered();
+        var e = Assert.Throws<InvalidOperationException>(() => (data with { TrainLabels = null! }).HoldOut(8));
+        Assert.Equal("No validation split can be held out: TrainLabels is null; give a tensor with one entry per example along dimension 0.", e.Message);
+        Assert.Contains("TrainInputs is a single number", Assert.Throws<InvalidOperationException>(() => (data with { TrainInputs = TorchSharp.torch.tensor(1f) }).HoldOut(8)).Message);
+    }
+
+    [Fact]
     public void The_command_line_holds_out_what_validation_asks_and_names_the_evaluation_set()
     {
         var line = new TrainerCommandLine(new TrainerOptions());
