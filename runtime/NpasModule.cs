@@ -372,7 +372,7 @@ public abstract class NpasModule : nn.Module<Tensor, Tensor>
             string members = string.Join("+", Families.FamilyAllocations.Load(allocationPath).Select(m => m.Model));
             throw new AllocationMismatchException(
                 $"The checkpoint {path} was saved from a family of networks ({members}), not a '{Network.ModelName}': load it into a ModelFamily of those members, or load a checkpoint of a {Network.ModelName} here.",
-                $"it was saved from a family of networks ({members}), not a '{Network.ModelName}'");
+                $"it was saved from a family of networks ({members}), not a '{Network.ModelName}'") { SavedFrom = $"a family of networks ({members})" };
         }
         if (json is not null && AllocationFile.Parse(json, allocationPath) is var saved && AllocationFile.From(Allocation).FirstDifference(saved) is { } difference)
             throw saved.Model != Network.ModelName

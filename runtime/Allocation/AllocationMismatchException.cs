@@ -16,4 +16,10 @@ public sealed class AllocationMismatchException : Exception
     /// programmer; a command-line program reports this with a fix in its own options. Null where not known.
     /// </summary>
     public string? Difference { get; }
+
+    /// <summary>
+    /// Where the checkpoint is of the other kind of subject, what saved it ("a family of networks (A+B)", "a single 'A'"):
+    /// then no allocation makes it fit, and a resume must be run by a trainer of that kind. Null otherwise.
+    /// </summary>
+    public string? SavedFrom { get; init; }
 }

@@ -265,7 +265,7 @@ public sealed class ModelFamily : nn.Module<Tensor, Tensor>
                 var single = AllocationFile.Load(allocationPath);
                 throw new AllocationMismatchException(
                     $"The checkpoint {path} was saved from a single '{single.Model}', not a family: load it into a {single.Model}, or load a checkpoint of this family ({Name}) here.",
-                    $"it was saved from a single '{single.Model}', not the family {Name}");
+                    $"it was saved from a single '{single.Model}', not the family {Name}") { SavedFrom = $"a single '{single.Model}'" };
             }
             var saved = FamilyAllocations.Load(allocationPath);
             if (saved.Count != _members.Count)

@@ -364,7 +364,9 @@ public sealed class Trainer
             if (e is not AllocationMismatchException mismatch) throw;
             // A command-line run needs the options that rebuild the model; a program, the allocation the checkpoint names.
             var names = _options.Names;
-            string rebuild = names.AreOptions
+            string rebuild = mismatch.SavedFrom is { } savedFrom && !names.AreOptions
+                ? $"resume it with a Trainer of what saved it ({savedFrom})"
+                : names.AreOptions
                 ? $"resume with {names.ModelSettings ?? "the model, --budget, sharing options and --group-search or --allocation"} it was trained with"
                 : $"resume into a model built with the allocation it was trained with (NpasOptions {{ Allocation = AllocationFile.Load(\"{NpasModule.AllocationPathFor(Path.Combine(checkpoints.Directory, "model-….bin"))}\") }}, the allocation file beside its model file there)";
             throw new CheckpointMismatchException($"The checkpoint in {checkpoints.Directory} is of another model or allocation ({mismatch.Difference ?? mismatch.Message}): {rebuild}, " +

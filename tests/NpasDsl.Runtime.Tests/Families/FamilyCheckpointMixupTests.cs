@@ -47,5 +47,8 @@ public sealed class FamilyCheckpointMixupTests : ScratchDirectoryTest
         var e = Assert.Throws<CheckpointMismatchException>(() => new Trainer(narrow, TrainerTests.Data(), options with { Epochs = 2, Resume = true }, log: _ => { }).Run());
         Assert.Contains("is of another model or allocation (it was saved from a family of networks (FamilyNarrow+FamilyWide), not a 'FamilyNarrow')", e.Message);
         Assert.DoesNotContain("damaged", e.Message);
+        // No allocation makes a family's checkpoint fit one model: the fix is a trainer of the family.
+        Assert.Contains(": resume it with a Trainer of what saved it (a family of networks (FamilyNarrow+FamilyWide)), or start afresh", e.Message);
+        Assert.DoesNotContain("NpasOptions { Allocation", e.Message);
     }
 }
