@@ -119,16 +119,21 @@ internal static class ModelEmitter
                 ? "global::NpasDsl.Planning.BudgetSpec.Fraction(" + Literal(network.Budget.Fraction) + ")"
                 : "global::NpasDsl.Planning.BudgetSpec.Parameters(" + Literal(network.Budget.Parameters) + ")";
             var s = network.Sharing;
-            SharingExpression = "new global::NpasDsl.Planning.SharingSpec("
-                + "strategy: global::NpasDsl.GroupStrategy." + s.Strategy
-                + ", combiner: global::NpasDsl.Combiner." + s.Combiner
-                + ", upsampler: global::NpasDsl.Upsampler." + s.Upsampler
-                + ", maxTemplates: " + Literal(s.MaxTemplates)
-                + ", seed: " + Literal(s.Seed)
-                + ", bankSplit: global::NpasDsl.BankSplit." + s.BankSplit
-                // Written only when set, so that declarations without these options generate what they always did.
-                + (s.CoefficientSharing == CoefficientSharing.None ? "" : ", coefficientSharing: global::NpasDsl.CoefficientSharing." + s.CoefficientSharing)
-                + (s.MaskPeriod == SharingDefaults.MaskPeriod ? "" : ", maskPeriod: " + Literal(s.MaskPeriod)) + ")";
+            var options = new List<string>
+            {
+                "strategy: global::NpasDsl.GroupStrategy." + s.Strategy,
+                "combiner: global::NpasDsl.Combiner." + s.Combiner,
+                "upsampler: global::NpasDsl.Upsampler." + s.Upsampler,
+                "maxTemplates: " + Literal(s.MaxTemplates),
+                "seed: " + Literal(s.Seed),
+                "bankSplit: global::NpasDsl.BankSplit." + s.BankSplit,
+            };
+            // Written only when set, so that declarations without these options generate what they always did.
+            if (s.CoefficientSharing != CoefficientSharing.None) options.Add("coefficientSharing: global::NpasDsl.CoefficientSharing." + s.CoefficientSharing);
+            if (s.MaskPeriod != SharingDefaults.MaskPeriod) options.Add("maskPeriod: " + Literal(s.MaskPeriod));
+            // One option a line, below 'sharing:' (ModelClass.scriban): on one line they made the longest line of every file (280 characters and more).
+            const string continuation = "\n" + Indent + Indent + Indent;
+            SharingExpression = "new global::NpasDsl.Planning.SharingSpec(" + continuation + string.Join("," + continuation, options) + ")";
             Layers = network.Layers.Zip(model.Declarations, (layer, declaration) => new LayerView(layer, declaration)).ToList();
         }
 
@@ -153,7 +158,7 @@ internal static class ModelEmitter
             // base.: a member of the user's own named CreateLinear or CreateList must not be called instead.
             string factory = "base.Create" + layer.Kind;
             CreateExpression = layer.Repeat > 0 ? $"base.CreateList({Literal(layer.Name)}, {factory})" : $"{factory}({Literal(layer.Name)})";
-            SpecExpression = "global::NpasDsl.Planning.LayerSpec." + layer.Kind + "(" + string.Join(", ", SpecArguments(layer)) + ")";
+            SpecExpression = SpecCall(layer);
             var spec = NetworkSpecBuilder.ToSpec(layer);
             string what = layer.Kind.HasShareableWeight() ? $"{layer.Kind.DisplayName()} {spec.ShapeText}" : $"{layer.Kind.DisplayName()} over {Literal(layer.In)} features";
             string how = !layer.Kind.HasShareableWeight() ? "never shared" : layer.NoShare ? "own weight ([NoShare])" : layer.Group is null ? "weight drawn from a bank (or its own, where the budget pays its group in full)"
@@ -171,6 +176,34 @@ internal static class ModelEmitter
         public string SpecExpression { get; }
         public string Comment { get; }
 
+        /// <summary>
+        /// Columns a layer's row of the declared network may take (ModelClass.scriban indents it by 12) before its sharing
+        /// arguments go on a line of their own: SPIN's four made the row of a repeated, grouped layer 225 characters long.
+        /// </summary>
+        private const int RowWidth = 180;
+
+        private static string SpecCall(LayerModel layer)
+        {
+            string call = "global::NpasDsl.Planning.LayerSpec." + layer.Kind + "(";
+            var shape = SpecArguments(layer).ToList();
+            var sharing = SharingArguments(layer).ToList();
+            string oneLine = call + string.Join(", ", shape.Concat(sharing)) + ")";
+            if (sharing.Count == 0 || 3 * Indent.Length + oneLine.Length + 1 <= RowWidth) return oneLine;
+            // One indent more than the row: Scriban starts each line of a value with the indentation of the line it is written on.
+            return call + string.Join(", ", shape) + ",\n" + Indent + string.Join(", ", sharing) + ")";
+        }
+
+        /// <summary>The arguments that say how the layer shares: its repeats, [NoShare], [ShareGroup] and SPIN's rate and mapping.</summary>
+        private static IEnumerable<string> SharingArguments(LayerModel l)
+        {
+            if (l.Repeat > 0) yield return "repeat: " + Literal(l.Repeat);
+            if (l.NoShare) yield return "noShare: true";
+            if (l.Group is not null) yield return "group: " + Literal(l.Group);
+            if (l.ShareRate > 0) yield return "shareRate: " + Literal(l.ShareRate);
+            if (l.Mapping != ShareMapping.Sequential) yield return "mapping: global::NpasDsl.ShareMapping." + l.Mapping;
+        }
+
+        /// <summary>The arguments that say what the layer is: its name, sizes, convolution options and bias.</summary>
         private static IEnumerable<string> SpecArguments(LayerModel l)
         {
             yield return Literal(l.Name);
@@ -204,11 +237,6 @@ internal static class ModelEmitter
                     break;
             }
             if (!l.Bias && l.Kind is LayerKind.Linear or LayerKind.Conv1d or LayerKind.Conv2d) yield return "bias: false";
-            if (l.Repeat > 0) yield return "repeat: " + Literal(l.Repeat);
-            if (l.NoShare) yield return "noShare: true";
-            if (l.Group is not null) yield return "group: " + Literal(l.Group);
-            if (l.ShareRate > 0) yield return "shareRate: " + Literal(l.ShareRate);
-            if (l.Mapping != ShareMapping.Sequential) yield return "mapping: global::NpasDsl.ShareMapping." + l.Mapping;
         }
     }
 }

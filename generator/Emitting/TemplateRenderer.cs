@@ -9,7 +9,8 @@ namespace NpasDsl.Generator.Emitting;
 /// <summary>
 /// Renders the embedded Scriban templates. Templates are parsed once; each render gets a fresh, strict
 /// context: member names are used as written, an unknown variable is an error rather than empty text,
-/// and lines end in "\n" whatever the machine.
+/// lines end in "\n" whatever the machine, and no output is cut short (Scriban's default stops a render at
+/// 1,048,576 characters and appends "...", which a model of many layers with long names reaches).
 /// </summary>
 internal static class TemplateRenderer
 {
@@ -26,6 +27,8 @@ internal static class TemplateRenderer
             StrictVariables = true,
             EnableRelaxedMemberAccess = false,
             LoopLimit = 0,
+            LimitToString = 0,
+            OutputLimit = 0,
             NewLine = "\n",
             MemberRenamer = member => member.Name,
         };

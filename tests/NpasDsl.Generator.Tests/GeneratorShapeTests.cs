@@ -54,6 +54,20 @@ public sealed class GeneratorShapeTests
     }
 
     [Fact]
+    public void A_model_whose_generated_code_passes_a_megabyte_is_written_whole()
+    {
+        // Found by review: Scriban stops a render at 1,048,576 characters by default (LimitToString) and appends "...", so a
+        // model of many layers with long names got a cut-off generated file that did not compile (CS1513 and others).
+        string name = new string('L', 400);
+        var layers = string.Join("\n", Enumerable.Range(0, 320).Select(i => $"    [Linear(2, 2)] private partial SharedLinear {name}{i} {{ get; }}"));
+        var (driver, output, diagnostics) = GeneratorHarness.Run(ModelSource("[SharedBudget(0.9)]", layers));
+        var code = Assert.Single(GeneratorHarness.GeneratedFiles(driver)).Value;
+        Assert.True(code.Length > 1_100_000, code.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(diagnostics.IsEmpty && GeneratorHarness.CompilerProblems(output).Count == 0, Problems(output, diagnostics));
+        Assert.EndsWith($"private partial global::NpasDsl.SharedLinear {name}319 => _{name.ToLowerInvariant()[0]}{name.Substring(1)}319;\n}}\n", code);
+    }
+
+    [Fact]
     public void A_backing_field_never_takes_the_models_own_name()
     {
         // Found by review: class _head with a layer Head got the backing field '_head', a member with its class's name
