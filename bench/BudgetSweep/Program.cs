@@ -17,8 +17,6 @@ using static TorchSharp.torch;
 // a reduced-width CNN with no more parameters than budget 0.1, each trained by the same Trainer with the same
 // epochs, seed, optimizer and data order on Fashion-MNIST. Each result is printed, and the markdown table and the
 // plot are rewritten, as soon as it is measured, so a run that is stopped keeps what it finished.
-// Seeds a --seeds-report looks for: far more than any study here ran.
-const int MaxSeedsReported = 100;
 const string Usage =
     "usage: BudgetSweep [--epochs N] [--lr RATE] [--optimizer adamw|sgd [--momentum M]] [--train-batches N] [--threads N] [--out DIR] [--seed N] [--data DIR] [--configurations BUDGET] [--only LIST]\n" +
     "                   [--strategy S] [--upsampler U] [--coefficient-sharing C] [--mask-period P] [--max-templates K] [--validation N] [--augment]\n" +
@@ -363,20 +361,36 @@ int Sweep()
         var labelOf = new Dictionary<string, string> { ["full"] = fullLabel, ["reduced"] = reducedLabel, ["0.1"] = SharedLabel(0.1), ["2"] = SharedLabel(2.0) };
         // Each key's lines read once: every target asks for its two configurations on every seed.
         var resultsOf = new Dictionary<string, IReadOnlyList<SweepResult>>(StringComparer.Ordinal);
+        var used = new List<(long Seed, string Configuration, string Key)>(); // the lines the table pairs, for their caveats
         double? AccuracyOf(string configuration, long s)
         {
-            var key = SweepSettings.Key(trainer with { Seed = s, LearningRate = rateOf.GetValueOrDefault(configuration, learningRate) }, sharingText, validation, augmentKey);
+            double rate = rateOf.GetValueOrDefault(configuration, learningRate);
+            var key = SweepSettings.Key(trainer with { Seed = s, LearningRate = rate }, sharingText, validation, augmentKey);
             if (!resultsOf.TryGetValue(key, out var results)) resultsOf[key] = results = SweepResultsFile.Read(resultsFile, key);
-            return results.FirstOrDefault(r => r.Label == labelOf[configuration])?.Accuracy;
+            double? accuracy = results.FirstOrDefault(r => r.Label == labelOf[configuration])?.Accuracy;
+            if (accuracy is not null && !used.Any(u => u.Key == key && u.Configuration == configuration)) used.Add((s, configuration, key));
+            return accuracy;
         }
-        var seeds = Enumerable.Range(1, MaxSeedsReported).Select(s => (long)s).ToList();
+        // Every seed the file holds (a seed such as 0 or 1000 was left out when only 1 to 100 were looked up, without a word).
         IReadOnlyList<SeedTargets.Row> rows = Array.Empty<SeedTargets.Row>();
-        SweepResultsFile.Locked(resultsFile, () => rows = SeedTargets.Compute(SeedTargets.Issue5, seeds, AccuracyOf));
+        IReadOnlyList<long> seeds = Array.Empty<long>();
+        var notes = new List<string>();
+        SweepResultsFile.Locked(resultsFile, () =>
+        {
+            seeds = SweepResultsFile.Seeds(resultsFile);
+            rows = SeedTargets.Compute(SeedTargets.Issue5, seeds, AccuracyOf);
+            // As the merged report says: a configuration measured more than once on a seed counts by its last line.
+            foreach (var key in used.Select(u => u.Key).Distinct())
+                foreach (var caveat in SweepResultsFile.Caveats(resultsFile, key))
+                    notes.Add(string.Format(CultureInfo.InvariantCulture, "seed {0}: {1}", used.First(u => u.Key == key).Seed, caveat));
+        });
         Console.WriteLine();
-        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Targets over seeds 1 to {0} in {1} ({2} accuracy; rates: {3}):", MaxSeedsReported, resultsFile, trainingData.Evaluation,
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Targets over the seeds in {0} ({1}) ({2} accuracy; rates: {3}):", resultsFile,
+            seeds.Count == 0 ? "none" : string.Join(", ", seeds), trainingData.Evaluation,
             string.Join(", ", labelOf.Keys.Select(k => $"{k} {rateOf.GetValueOrDefault(k, learningRate).ToString(CultureInfo.InvariantCulture)}"))));
         Console.WriteLine();
         Console.Write(SeedTargets.Table(rows));
+        if (notes.Count > 0) Console.Write(string.Concat(notes.Distinct().Select(n => $"\nnote: {n}.")) + "\n");
         return ExitCodes.Success;
     }
 

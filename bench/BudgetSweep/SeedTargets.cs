@@ -72,15 +72,16 @@ public static class SeedTargets
     /// <summary>The rows as a markdown table: seeds, differences, mean ± half-width, interval and verdict.</summary>
     public static string Table(IReadOnlyList<Row> rows)
     {
-        static string P(double points) => double.IsNaN(points) ? "-" : points.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture);
         var text = new StringBuilder("| target | seeds | difference per seed (points) | mean | 95 % interval | verdict |\n|---|---:|---|---:|---|---|\n");
         foreach (var row in rows)
         {
+            // Each number with the digits its side of the threshold turns on: a mean of -1.0033 is "missed", so it does not read -1.00.
+            string P(double points) => double.IsNaN(points) ? "-" : SweepReport.PointsText(points, row.Target.Threshold);
             var (mean, _, half) = row.Summary;
             string interval = double.IsNaN(half) ? "-" : $"[{P(mean - half)}, {P(mean + half)}]";
             string perSeed = string.Join(", ", row.Differences.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Seed}: {P(d.Points)}")));
             text.Append(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Target.Text} (threshold {P(row.Target.Threshold)}) | {row.Differences.Count} | {(perSeed.Length == 0 ? "-" : perSeed)} | {P(mean)} | {interval} | {row.Verdict} |\n"));
+                $"| {row.Target.Text} (threshold {SweepReport.PointsText(row.Target.Threshold)}) | {row.Differences.Count} | {(perSeed.Length == 0 ? "-" : perSeed)} | {P(mean)} | {interval} | {row.Verdict} |\n"));
         }
         return text.ToString();
     }

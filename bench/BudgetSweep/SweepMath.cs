@@ -105,21 +105,45 @@ public static class SweepReport
     public static double Points(double accuracy, double reference) => Math.Round((accuracy - reference) * 100, 9);
 
     /// <summary>
+    /// A difference in points as a report shows it (<c>+0.40</c>, <c>-1.25</c>, <c>0.00</c>): two decimals, or, beside a
+    /// verdict against <paramref name="threshold"/>, as many more (up to nine) as it takes for the number shown to lie on
+    /// the same side of the threshold as the number compared. Otherwise -1.004 shows as -1.00 beside "missed" for "within
+    /// 1.0 point", +0.496 as +0.50 beside "missed" for "at least 0.5", and -0.004 as 0.00 beside "missed" for "no worse".
+    /// </summary>
+    public static string PointsText(double points, double? threshold = null)
+    {
+        static string Text(double value, int decimals)
+        {
+            string digits = "0." + new string('0', decimals);
+            return value.ToString("+" + digits + ";-" + digits + ";" + digits, CultureInfo.InvariantCulture);
+        }
+        if (threshold is not { } limit || double.IsNaN(points)) return Text(points, 2);
+        bool met = Math.Round(points, 9) >= limit; // as the verdicts compare (Points rounds to nine decimals)
+        for (int decimals = 2; decimals < 9; decimals++)
+        {
+            string text = Text(points, decimals);
+            if (double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture) >= limit == met) return text;
+        }
+        return Text(points, 9);
+    }
+
+    /// <summary>
     /// Issue 5's targets: at budget 0.1 within 1.0 point of the full model and at least 0.5 points above the
     /// reduced-width model; at budget 2.0 no worse than the full model. A missing measurement is "not measured".
     /// </summary>
     public static IReadOnlyList<TargetCheck> Targets(double? full, double? reduced, double? at01, double? at20)
     {
-        static string P(double points) => points.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " points";
+        // Each difference shown with the digits its verdict turns on (PointsText): -1.004 is "missed", so it does not read -1.00.
+        static string P(double points, double threshold) => PointsText(points, threshold) + " points";
         var checks = new List<TargetCheck>();
         checks.Add(full is { } f1 && at01 is { } a1
-            ? new TargetCheck("budget 0.1 within 1.0 point of the full model", Points(a1, f1) >= -1.0, $"{P(Points(a1, f1))} against full")
+            ? new TargetCheck("budget 0.1 within 1.0 point of the full model", Points(a1, f1) >= -1.0, $"{P(Points(a1, f1), -1.0)} against full")
             : new TargetCheck("budget 0.1 within 1.0 point of the full model", null, "-"));
         checks.Add(reduced is { } r && at01 is { } a2
-            ? new TargetCheck("budget 0.1 at least 0.5 points above the reduced-width model", Points(a2, r) >= 0.5, $"{P(Points(a2, r))} against reduced width")
+            ? new TargetCheck("budget 0.1 at least 0.5 points above the reduced-width model", Points(a2, r) >= 0.5, $"{P(Points(a2, r), 0.5)} against reduced width")
             : new TargetCheck("budget 0.1 at least 0.5 points above the reduced-width model", null, "-"));
         checks.Add(full is { } f2 && at20 is { } a3
-            ? new TargetCheck("budget 2.0 no worse than the full model", Points(a3, f2) >= 0, $"{P(Points(a3, f2))} against full")
+            ? new TargetCheck("budget 2.0 no worse than the full model", Points(a3, f2) >= 0, $"{P(Points(a3, f2), 0)} against full")
             : new TargetCheck("budget 2.0 no worse than the full model", null, "-"));
         return checks;
     }

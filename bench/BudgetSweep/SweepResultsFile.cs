@@ -57,7 +57,40 @@ public static class SweepResultsFile
             result.Parameters.ToString(CultureInfo.InvariantCulture), result.Accuracy.ToString("R", CultureInfo.InvariantCulture),
             result.Seconds.ToString("R", CultureInfo.InvariantCulture), threads.ToString(CultureInfo.InvariantCulture), commit) + "\n";
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory) Directory.CreateDirectory(directory);
-        File.AppendAllText(path, line);
+        // A file that does not end in a line break ends in a line cut short (a process stopped while appending, a disk
+        // that filled) or written by hand without one: appended to it, this result would be glued onto that line, and the
+        // only way to read the file again would be to remove the glued line, this result with it. It starts a line of its own.
+        File.AppendAllText(path, (EndsWithoutLineBreak(path) ? "\n" : "") + line);
+    }
+
+    private static bool EndsWithoutLineBreak(string path)
+    {
+        if (!File.Exists(path)) return false;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (file.Length == 0) return false;
+        file.Seek(-1, SeekOrigin.End);
+        return file.ReadByte() != '\n';
+    }
+
+    /// <summary>
+    /// Every seed a line of <paramref name="path"/> was measured with (the <c>seed=N</c> of its settings), in increasing
+    /// order: the seeds a report over seeds looks results up by, whatever they are.
+    /// </summary>
+    public static IReadOnlyList<long> Seeds(string path)
+    {
+        if (!File.Exists(path)) return Array.Empty<long>();
+        var seeds = new SortedSet<long>();
+        foreach (var line in File.ReadLines(path))
+        {
+            var settings = line.Split('\t')[0];
+            foreach (var word in settings.Split(' '))
+                if (word.StartsWith("seed=", StringComparison.Ordinal) && long.TryParse(word["seed=".Length..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long seed))
+                {
+                    seeds.Add(seed);
+                    break;
+                }
+        }
+        return seeds.ToList();
     }
 
     /// <summary>The results recorded under <paramref name="settings"/>, in the order first measured, each configuration by its last line.</summary>

@@ -13,11 +13,19 @@ using static TorchSharp.torch;
 
 // Training-step time (forward, backward, Adam step) of shared models at budgets 0.1, 1.0 and 2.0, and
 // inference time of the materialized model, each divided by the same network built from TorchSharp's
-// ordinary layers. Configurations are timed in turn, step after step and in a rotating order, so drift affects them alike.
-int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
+// ordinary layers. Configurations are timed in turn, step after step, in the orders of a balanced Latin square
+// (TimingOrder), so drift, the position in a step and what ran just before affect them alike.
+int steps = 20;
+if (args.Length > 0 && !(int.TryParse(args[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out steps) && steps > 0))
+{
+    Console.Error.WriteLine($"error: the measured steps must be a positive integer, not '{args[0]}' (a median of no steps is none).");
+    return 2;
+}
 const int WarmupSteps = 3;
+// Whole cycles of each design (four training configurations, three inference ones), so each order is measured as often.
+int trainSteps = TimingOrder.MeasuredSteps(steps, 4), inferenceSteps = TimingOrder.MeasuredSteps(steps, 3);
 random.manual_seed(1);
-Console.WriteLine($"TorchSharp on {get_num_threads()} threads; median of {steps} steps after {WarmupSteps} warm-up steps");
+Console.WriteLine($"TorchSharp on {get_num_threads()} threads; median of {trainSteps} training and {inferenceSteps} inference steps (at least {steps}, whole cycles of the timing order) after {WarmupSteps} warm-up steps");
 Console.WriteLine();
 
 var report = new List<string>
@@ -42,10 +50,11 @@ string Run(string name, Func<nn.Module<Tensor, Tensor>> plain, Func<double, Npas
     models.AddRange(budgets.Select(b => (nn.Module<Tensor, Tensor>)shared(b)));
     var optimizers = models.Select(m => optim.Adam(m.parameters(), 0.001)).ToList();
     var train = models.Select(_ => new List<double>()).ToList();
-    // The order rotates each step: in a fixed order the baseline always ran right after the budget-2.0 step had freed
-    // the largest graph, so allocator and cache effects fell on one side of every ratio in the same way.
-    for (int step = 0; step < WarmupSteps + steps; step++)
-        foreach (int m in Enumerable.Range(0, models.Count).Select(i => (i + step) % models.Count))
+    // The order changes each step: in a fixed order the baseline always ran right after the budget-2.0 step had freed
+    // the largest graph, so allocator and cache effects fell on one side of every ratio in the same way; a rotation of
+    // that order still ran it right after budget 2.0 in three steps of four (TimingOrder).
+    for (int step = 0; step < WarmupSteps + trainSteps; step++)
+        foreach (int m in TimingOrder.For(models.Count, step))
         {
             var clock = Stopwatch.StartNew();
             using (var scope = NewDisposeScope())
@@ -67,8 +76,8 @@ string Run(string name, Func<nn.Module<Tensor, Tensor>> plain, Func<double, Npas
     var inferenceModels = new nn.Module<Tensor, Tensor>[] { models[0], materialized, onTheFly };
     var inference = inferenceModels.Select(_ => new List<double>()).ToList();
     using (no_grad())
-        for (int step = 0; step < WarmupSteps + steps; step++)
-            foreach (int m in Enumerable.Range(0, inferenceModels.Length).Select(i => (i + step) % inferenceModels.Length))
+        for (int step = 0; step < WarmupSteps + inferenceSteps; step++)
+            foreach (int m in TimingOrder.For(inferenceModels.Length, step))
             {
                 var clock = Stopwatch.StartNew();
                 using (var scope = NewDisposeScope()) inferenceModels[m].call(input);

@@ -149,4 +149,27 @@ public sealed class BudgetSweepProcessTests : ScratchDirectoryTest
             Assert.StartsWith("error: --lr-of gives full a rate twice (0.01 and 0.02); give each configuration one rate.", error);
         }
     }
+
+    [Fact]
+    public void A_seeds_report_pairs_every_seed_in_the_file_and_says_when_a_result_was_measured_twice()
+    {
+        // Found by a review: only seeds 1 to 100 were looked up, so results of --seed 0 or --seed 1000 were left out
+        // without a word, and a configuration measured twice on a seed was replaced by its last line without a note.
+        const string sharing = "strategy Single, combiner WeightedAverage, upsampler Repeat, coefficient sharing None";
+        string results = Path.Combine(Scratch, "results.tsv");
+        string Key(long seed) => NpasDsl.Bench.BudgetSweep.SweepSettings.Key(new TrainerOptions { Epochs = 2, Seed = seed }, sharing, null, null);
+        foreach (var (seed, full, shared) in new[] { (0L, 0.9000, 0.8920), (1000L, 0.9010, 0.8900), (1000L, 0.9010, 0.8910) })
+        {
+            NpasDsl.Bench.BudgetSweep.SweepResultsFile.Append(results, Key(seed), new NpasDsl.Bench.BudgetSweep.SweepResult("full unshared (64 channels)", null, 149_642, full, 1), 1, "abc1234");
+            NpasDsl.Bench.BudgetSweep.SweepResultsFile.Append(results, Key(seed), new NpasDsl.Bench.BudgetSweep.SweepResult("shared, budget 0.10", 0.1, 14_964, shared, 1), 1, "abc1234");
+        }
+        string data = Path.Combine(Scratch, "data");
+        IdxTestFiles.WriteFashionLike(data, train: 64, test: 16, seed: 3);
+        var (exitCode, output, error) = Run("--seeds-report", "--results", results, "--data", data);
+        Assert.True(exitCode == ExitCodes.Success, error);
+        Assert.Contains("Targets over the seeds in " + results + " (0, 1000)", output);
+        Assert.Contains("| budget 0.1 within 1.0 point of the full model (threshold -1.00) | 2 | 0: -0.80, 1000: -1.00 | -0.90 |", output);
+        Assert.Contains("note: seed 1000: full unshared (64 channels) was measured 2 times with these settings; the last result counts.", output);
+        Assert.Contains("note: seed 1000: shared, budget 0.10 was measured 2 times with these settings; the last result counts.", output);
+    }
 }

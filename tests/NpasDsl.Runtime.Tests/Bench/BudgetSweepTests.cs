@@ -45,6 +45,46 @@ public sealed class BudgetSweepTests
     }
 
     [Fact]
+    public void A_target_exactly_at_its_threshold_is_met_and_a_miss_shows_the_digit_it_misses_by()
+    {
+        // At the thresholds themselves: within 1.0 point, 0.5 points above, no worse (float sums land either side of them).
+        var atThresholds = SweepReport.Targets(full: 0.9316, reduced: 0.9166, at01: 0.9216, at20: 0.9316);
+        Assert.Equal(new bool?[] { true, true, true }, atThresholds.Select(c => c.Met).ToArray());
+        Assert.Equal(new[] { "-1.00 points against full", "+0.50 points against reduced width", "0.00 points against full" }, atThresholds.Select(c => c.Measured));
+
+        // Found by a review: a miss by less than half a hundredth read as the threshold itself beside MISSED ("-1.00 points",
+        // "+0.50 points", "0.00 points"). Such differences come from a validation split that is no multiple of 100 images.
+        var justMissed = SweepReport.Targets(full: 0.9, reduced: 0.88500, at01: 0.88996, at20: 0.89996);
+        Assert.Equal(new bool?[] { false, false, false }, justMissed.Select(c => c.Met).ToArray());
+        Assert.Equal(new[] { "-1.004 points against full", "+0.496 points against reduced width", "-0.004 points against full" }, justMissed.Select(c => c.Measured));
+        // Just met keeps two decimals: rounded onto the threshold, they still read as met.
+        var justMet = SweepReport.Targets(full: 0.9, reduced: 0.88500, at01: 0.89004, at20: 0.90004);
+        Assert.Equal(new bool?[] { true, true, true }, justMet.Select(c => c.Met).ToArray());
+        Assert.Equal(new[] { "-1.00 points against full", "+0.50 points against reduced width", "0.00 points against full" }, justMet.Select(c => c.Measured));
+        Assert.Equal("-1.00", SweepReport.PointsText(-0.996));
+        Assert.Equal("-0.99", SweepReport.PointsText(-0.99, -1.0));
+    }
+
+    [Fact]
+    public void The_reduced_width_limit_is_the_shared_models_own_budget_count()
+    {
+        // The shared model at each budget is held to floor(b · 149,642) trainable parameters, everything counted; the
+        // reduced-width CNN is the widest whose count (weights, biases and norm affines) is within the same limit.
+        Assert.Equal(NpasDsl.Examples.FashionMnist.FashionNet.Declaration.UnsharedParameters, SweepMath.UnsharedParameters(SweepMath.FullWidth));
+        foreach (var b in SweepReport.ReducedBudgets)
+        {
+            long limit = BudgetSpec.Fraction(b).Resolve(SweepMath.UnsharedParameters(SweepMath.FullWidth));
+            using var shared = new NpasDsl.Examples.FashionMnist.FashionNet(new NpasDsl.NpasOptions { Seed = 1, Budget = BudgetSpec.Fraction(b) });
+            Assert.InRange(shared.TrainableParameters, 1, limit);
+            var (width, parameters) = SweepMath.ReducedWidth(limit);
+            Assert.InRange(parameters, 1, limit);
+            Assert.True(SweepMath.UnsharedParameters(width + 1) > limit, $"budget {b}: {width + 1} channels also fit");
+            var plan = BudgetPlanner.Plan(SweepMath.UnsharedSpec(width));
+            Assert.Equal(parameters, plan.Breakdown.Total);
+        }
+    }
+
+    [Fact]
     public void Table_lists_rows_in_order_with_the_difference_to_full()
     {
         var results = new[]
@@ -116,6 +156,8 @@ public sealed class BudgetSweepTests
             Assert.Equal(new SweepResult("shared, budget 0.10", 0.1, 14_964, 0.1 + 0.2, 590), rows[1]); // round-trips exactly
             Assert.Single(SweepResultsFile.Read(path, "epochs=2"));
 
+            Assert.Empty(SweepResultsFile.Seeds(path)); // these keys name no seed
+
             System.IO.File.AppendAllText(path, "broken line\n");
             var error = Assert.Throws<System.IO.InvalidDataException>(() => SweepResultsFile.Read(path, "epochs=3"));
             Assert.Contains("line 6", error.Message);
@@ -131,6 +173,43 @@ public sealed class BudgetSweepTests
             });
             Assert.True(ran);
             using (new System.IO.FileStream(path + ".lock", System.IO.FileMode.Open, System.IO.FileAccess.ReadWrite, System.IO.FileShare.None)) { } // released
+        }
+        finally
+        {
+            System.IO.Directory.Delete(System.IO.Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_result_appended_after_a_line_cut_short_starts_a_line_of_its_own()
+    {
+        // Found by a review: a last line without its line break (a process stopped while appending, or a line added by hand)
+        // had the next result glued onto it, and the file could be read again only by removing both.
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "npas-sweep-" + System.Guid.NewGuid().ToString("N"), "results.tsv");
+        try
+        {
+            SweepResultsFile.Append(path, "epochs=3 seed=1", new SweepResult("full", null, 149_642, 0.91, 600), 1, "abc1234");
+            System.IO.File.AppendAllText(path, "epochs=3 seed=1\tshared, budget 0.10\t0.1\t14964\t0.8"); // cut in its accuracy
+            var cut = Assert.Throws<System.IO.InvalidDataException>(() => SweepResultsFile.Read(path, "epochs=3 seed=1"));
+            Assert.Contains("line 2: expected 6 or 8 tab-separated fields, found 5", cut.Message);
+
+            SweepResultsFile.Append(path, "epochs=3 seed=2", new SweepResult("full", null, 149_642, 0.92, 610), 1, "abc1234");
+            var lines = System.IO.File.ReadAllLines(path);
+            Assert.Equal(3, lines.Length);
+            Assert.Equal("epochs=3 seed=1\tshared, budget 0.10\t0.1\t14964\t0.8", lines[1]);
+            // The cut line is still refused, by its number; removed, every whole result reads again, the new one with them.
+            Assert.Contains("line 2:", Assert.Throws<System.IO.InvalidDataException>(() => SweepResultsFile.Read(path, "epochs=3 seed=2")).Message);
+            System.IO.File.WriteAllLines(path, new[] { lines[0], lines[2] });
+            Assert.Equal(0.92, SweepResultsFile.Read(path, "epochs=3 seed=2").Single().Accuracy);
+            Assert.Equal(0.91, SweepResultsFile.Read(path, "epochs=3 seed=1").Single().Accuracy);
+
+            // A whole line written without a line break counts, and the next append does not join it.
+            System.IO.File.AppendAllText(path, "epochs=3 seed=0\tfull\t\t149642\t0.9\t10");
+            SweepResultsFile.Append(path, "epochs=3 seed=1000", new SweepResult("full", null, 149_642, 0.93, 620), 1, "abc1234");
+            Assert.Equal(0.9, SweepResultsFile.Read(path, "epochs=3 seed=0").Single().Accuracy);
+            Assert.Equal(0.93, SweepResultsFile.Read(path, "epochs=3 seed=1000").Single().Accuracy);
+            // The seeds a --seeds-report pairs: every one the file holds (not only 1 to 100), in order.
+            Assert.Equal(new long[] { 0, 1, 2, 1000 }, SweepResultsFile.Seeds(path));
         }
         finally
         {

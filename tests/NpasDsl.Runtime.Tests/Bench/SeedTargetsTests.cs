@@ -32,6 +32,34 @@ public sealed class SeedTargetsTests
     public void Student_t_quantiles_match_the_tables_beyond_their_end_too(int degreesOfFreedom, double expected)
         => Assert.Equal(expected, Statistics.StudentT975(degreesOfFreedom), 3);
 
+    [Theory]
+    [InlineData(2, 4.302653)]
+    [InlineData(3, 3.182446)]
+    [InlineData(4, 2.776445)]
+    [InlineData(9, 2.262157)]
+    [InlineData(10, 2.228139)]
+    [InlineData(29, 2.045230)]
+    public void Student_t_quantiles_of_few_degrees_of_freedom_are_the_tables(int degreesOfFreedom, double expected)
+        => Assert.Equal(expected, Statistics.StudentT975(degreesOfFreedom), 6);
+
+    [Theory]
+    [InlineData(31, 2.039513)]
+    [InlineData(60, 2.000298)]
+    [InlineData(1000, 1.962339)]
+    public void Past_the_table_the_expansion_is_within_a_thousandth(int degreesOfFreedom, double expected)
+        => Assert.InRange(Statistics.StudentT975(degreesOfFreedom), expected - 0.0005, expected + 0.0005);
+
+    [Fact]
+    public void Two_values_give_the_one_degree_of_freedom_interval_of_the_sample_deviation()
+    {
+        // Mean 2, sample standard deviation (n - 1) √2, half-width t(1) · √2 / √2 = 12.706205.
+        var (mean, sd, half) = Statistics.MeanWithInterval(new[] { 1.0, 3.0 });
+        Assert.Equal(2.0, mean, 12);
+        Assert.Equal(Math.Sqrt(2), sd, 12);
+        Assert.Equal(12.706205, half, 6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Statistics.StudentT975(0));
+    }
+
     [Fact]
     public void The_median_of_an_even_count_is_the_mean_of_the_middle_two()
     {
@@ -77,6 +105,26 @@ public sealed class SeedTargetsTests
         // Exactly at the threshold is met, whatever the float sums make of it.
         Assert.StartsWith("met on the mean", VerdictOf(-0.1, -0.2, 0.3)); // -0.1 + -0.2 + 0.3 is -5.6E-17 in doubles
         Assert.Equal("not measured", VerdictOf());
+    }
+
+    [Fact]
+    public void A_mean_that_misses_by_a_fraction_of_a_hundredth_is_shown_with_the_digit_it_misses_by()
+    {
+        // Found by a review: a mean of -1.0033 points read "-1.00" beside "missed on the mean" for "within 1.0 point".
+        var measured = new Dictionary<(string, long), double>
+        {
+            [("full", 1)] = 0.9300, [("0.1", 1)] = 0.9200, [("full", 2)] = 0.9310, [("0.1", 2)] = 0.9210, [("full", 3)] = 0.9320, [("0.1", 3)] = 0.9219,
+        };
+        var rows = SeedTargets.Compute(SeedTargets.Issue5, new long[] { 1, 2, 3 }, Accuracies(measured));
+        var row = rows.Single(r => r.Target.Reference == "full" && r.Target.Configuration == "0.1");
+        Assert.Equal(-1.0033333, row.Summary.Mean, 6);
+        Assert.StartsWith("missed on the mean", row.Verdict);
+        var table = SeedTargets.Table(rows);
+        Assert.Contains("| 3 | 1: -1.00, 2: -1.00, 3: -1.01 | -1.003 | [-1.02, -0.99] | missed on the mean, but the interval holds the threshold: the seeds cannot tell |", table);
+        // Exactly on the threshold is met, and shows as the threshold.
+        measured[("0.1", 3)] = 0.9220;
+        var exact = SeedTargets.Compute(SeedTargets.Issue5, new long[] { 1, 2, 3 }, Accuracies(measured));
+        Assert.Contains("| 3 | 1: -1.00, 2: -1.00, 3: -1.00 | -1.00 | [-1.00, -1.00] | met on the mean, and the whole interval meets it |", SeedTargets.Table(exact));
     }
 
     [Fact]
