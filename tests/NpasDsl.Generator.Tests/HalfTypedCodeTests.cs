@@ -150,6 +150,7 @@ public sealed class HalfTypedCodeTests
     [InlineData("[SharedBudget(Parameters = 100000L * 3.5)]", Head, "CS0266")]
     [InlineData("[SharedBudget(0.5), Sharing(MaxTemplates = 2.5)]", Head, "CS0266")]
     [InlineData("[SharedBudget(0.5), Sharing(MaxTemplates = 2.0)]", Head, "CS0266")]
+    [InlineData("[SharedBudget(0.5), Sharing(Strategy = 1)]", Head, "CS0266")]                   // an int where an enum is wanted
     [InlineData("[SharedBudget(0.5)]", "    [Conv2d(1, 16, 3, Padding = 1.5)] private partial SharedConv2d Stem { get; }\n" + Head, "CS0266")]
     [InlineData("[SharedBudget(0.5)]", "    [Linear(100, 10, Bias = 1)] private partial SharedLinear Head { get; }", "CS0029")]
     [InlineData("[SharedBudget(0.5)]", "    [Linear(100L, 10)] private partial SharedLinear Head { get; }", "CS1503")]
