@@ -71,8 +71,7 @@ internal sealed class AttributeReader
         return expression is LiteralExpressionSyntax literal && literal.Token.Value is int or bool or string;
     }
 
-    // Errors only: a #warning or an unknown #pragma inside the brackets is a warning, and the attribute is whole.
-    private bool HasSyntaxErrors => _syntax is not null && _syntax.ContainsDiagnostics && _syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
+    private bool HasSyntaxErrors => SyntaxErrors.In(_syntax);
 
     public int PositionalCount => _data.ConstructorArguments.Length;
 

@@ -102,7 +102,7 @@ internal static class LayerParser
         // So can the member before it: a stray word after a layer ('{ get; } x') becomes an incomplete member that takes
         // the next line's attribute list with it (CS1585).
         if (property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken))
-                .Any(node => HasSyntaxErrors(node) || PreviousMember(node) is { } previous && HasSyntaxErrors(previous))) return null;
+                .Any(node => SyntaxErrors.In(node) || SyntaxErrors.In(PreviousMember(node)))) return null;
         var type = property.Type as INamedTypeSymbol;
         bool list = type is { IsGenericType: true } && KnownTypes.FullName(type) == KnownTypes.ModuleList && type.TypeArguments.Length == 1;
         var element = list ? type!.TypeArguments[0] : property.Type;
@@ -122,8 +122,6 @@ internal static class LayerParser
             "implement the property yourself (remove 'partial'; a module without trainable parameters, registered with register_module in 'partial void OnCreated()'), " +
             "or use the functional form in forward";
     }
-
-    private static bool HasSyntaxErrors(SyntaxNode node) => node.ContainsDiagnostics && node.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
 
     private static MemberDeclarationSyntax? PreviousMember(SyntaxNode node)
     {
@@ -281,7 +279,7 @@ internal static class LayerParser
         var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<BasePropertyDeclarationSyntax>().FirstOrDefault();
         if (!layer.IsBound || KnownTypes.HasErrors(property.Type) || attributes.Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })
             || property.GetMethod is null && property.SetMethod is null || DeclarationRejected(property, compilation, cancellationToken)
-            || syntax?.AccessorList is { ContainsDiagnostics: true } accessors && accessors.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)
+            || SyntaxErrors.In(syntax?.AccessorList)
             || syntax is PropertyDeclarationSyntax { Identifier.IsMissing: true }) // 'IHas.{ get; }': a name still to be typed
             return (true, null, null);
         int errorsBefore = diagnostics.Count;

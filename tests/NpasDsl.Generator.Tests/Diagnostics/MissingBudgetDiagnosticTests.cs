@@ -11,6 +11,11 @@ namespace NpasDsl.Generator.Tests;
 public sealed class MissingBudgetDiagnosticTests
 {
     /// <summary>A model with a layer of its own, for classes that derive from it.</summary>
+    /// <summary>An abstract base of models, with <paramref name="attributes"/> on it and <paramref name="members"/> after its constructor.</summary>
+    private static string AbstractBase(string attributes, string members)
+        => attributes + "public abstract partial class Base : NpasModule { protected Base(NpasDsl.Planning.NetworkSpec declaration, NpasOptions? options) : base(declaration, options) { } "
+            + (members.Length > 0 ? members + " " : "") + "}";
+
     private const string ModelBase = "[SharedBudget(0.5)] public partial class Base : NpasModule { [Linear(3, 4)] private partial SharedLinear Tail { get; } public override Tensor forward(Tensor x) => x; }";
 
     [Theory]
@@ -60,7 +65,7 @@ public sealed class MissingBudgetDiagnosticTests
     {
         // A budget on the abstract base would only lead to NPAS017 ("is abstract"): the layers belong in the model.
         var source = ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : Base",
-            before: "public abstract partial class Base : NpasModule { protected Base(NpasDsl.Planning.NetworkSpec declaration, NpasOptions? options) : base(declaration, options) { } [Linear(3, 4)] protected partial SharedLinear Tail { get; } }");
+            before: AbstractBase("", "[Linear(3, 4)] protected partial SharedLinear Tail { get; }"));
         var d = Single(source, "NPAS026");
         Assert.Equal("Base", At(d));
         Assert.Equal("'Base' has [Linear] on 'Tail' but no [SharedBudget], so NpasDsl generates nothing for it; 'Base' is abstract, and a model cannot be (it is built with 'new'); " +
@@ -98,7 +103,7 @@ public sealed class MissingBudgetDiagnosticTests
     public void NPAS026_for_sharing_alone_on_an_abstract_base_says_to_put_it_on_the_model()
     {
         var source = ModelSource("[SharedBudget(0.5)]", OneLayer, "public sealed partial class Net : Base",
-            before: "[Sharing(MaxTemplates = 2)] public abstract partial class Base : NpasModule { protected Base(NpasDsl.Planning.NetworkSpec declaration, NpasOptions? options) : base(declaration, options) { } }");
+            before: AbstractBase("[Sharing(MaxTemplates = 2)] ", ""));
         var d = Single(source, "NPAS026");
         Assert.Equal("Base", At(d));
         Assert.EndsWith("'Base' is abstract, and a model cannot be (it is built with 'new'), and [Sharing] is not inherited; put it on the model class that derives from it, " +
